@@ -1,0 +1,5 @@
+"""``python -m cspr`` runs the CLI."""
+
+from cspr.cli import main
+
+main()

@@ -1,0 +1,70 @@
+"""The app factory: configuration, database, plugins, Celery, templates and blueprints."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from cspr import config as config_module
+from cspr.db import Database
+from cspr.logs import configure_logging
+from cspr.plugins import PluginRegistry, PluginsFailed
+
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, database, plugins (checked), Celery, web."""
+    settings = config_module.load(overrides)
+    instance_path = settings.get("INSTANCE_PATH") or None
+    app = Flask("cspr", instance_path=os.path.abspath(instance_path) if instance_path else None)
+    app.config.update(settings)
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE_URL"]:
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'cspr.sqlite3'}"
+    if not app.config["BROKER_URL"]:
+        app.config["BROKER_URL"] = f"sqla+sqlite:///{instance / 'broker.sqlite3'}"
+    if not app.config["RESULT_BACKEND"]:
+        app.config["RESULT_BACKEND"] = f"db+sqlite:///{instance / 'results.sqlite3'}"
+
+    Database(app.config["DATABASE_URL"]).init_app(app)
+
+    registry = PluginRegistry(
+        allow=app.config["PLUGINS_ALLOW"],
+        deny=app.config["PLUGINS_DENY"],
+        extra=app.config.get("EXTRA_PLUGINS", ()),
+    ).load()
+    if registry.errors and app.config["PLUGINS_STRICT"]:
+        raise PluginsFailed(registry.errors)
+    app.extensions["cspr.plugins"] = registry
+
+    from cspr.tasks.celery import init_celery
+
+    init_celery(app)
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(Path(__file__).parent / "templates")),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+
+    from cspr.web import init_web
+
+    init_web(app)
+    return app
+
+
+def get_registry(app: Flask | None = None) -> PluginRegistry:
+    """The plugin registry of the app (the current one by default)."""
+    from flask import current_app
+
+    return (app or current_app).extensions["cspr.plugins"]

@@ -1,0 +1,258 @@
+"""The ``cspr`` command: set-up, demo data, users, plugins, workers and the all-in-one ``up``."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import asdict
+
+import click
+from flask import Flask, current_app
+from flask.cli import ScriptInfo, with_appcontext
+
+from cspr import __version__, migrate
+from cspr.app import create_app, get_registry
+from cspr.config import ConfigError
+from cspr.db import get_db
+from cspr.plugins import PluginsFailed
+
+
+def _make_app() -> Flask:
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from exc
+    except PluginsFailed as exc:
+        lines = "\n".join(f"  - {e}" for e in exc.errors)
+        raise click.ClickException(
+            f"plugins failed to load (CSPR_PLUGINS_STRICT is on):\n{lines}"
+        ) from exc
+
+
+@click.group()
+@click.version_option(__version__, prog_name="cspr")
+def cli() -> None:
+    """Run Child Safeguarding Practice Reviews for many partnerships on one deployment.
+
+    Settings come from CSPR_* environment variables (e.g. CSPR_DATABASE_URL,
+    CSPR_BROKER_URL) or a TOML file named by CSPR_CONFIG.
+    """
+
+
+def main() -> None:
+    """The console entry point."""
+    cli(obj=ScriptInfo(create_app=_make_app, set_debug_flag=False))
+
+
+# -- database -----------------------------------------------------------------
+@cli.group()
+def db() -> None:
+    """Create and migrate the database."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True, help="Migrate to this revision.")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to the latest schema and register the installed partnerships."""
+    from cspr import partnerships
+
+    database = get_db()
+    migrate.upgrade(database.engine, revision)
+    with database.session_scope() as session:
+        rows = partnerships.sync(session, get_registry())
+    click.echo(f"Database at {migrate.current(database.engine)}; "
+               f"{len(rows)} partnership(s) registered.")
+
+
+@db.command("check")
+@with_appcontext
+def db_check() -> None:
+    """Fail if the models and the migrated database differ."""
+    diffs = migrate.differences(get_db().engine)
+    if diffs:
+        for diff in diffs:
+            click.echo(f"  {diff}", err=True)
+        raise click.ClickException("the models and the migrations differ; write a migration")
+    click.echo("The database matches the models.")
+
+
+# -- plugins ------------------------------------------------------------------
+@cli.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+@with_appcontext
+def plugins(ctx: click.Context, as_json: bool) -> None:
+    """List the installed partnership plugins: name, version, partnership, hooks, status."""
+    if ctx.invoked_subcommand is not None:
+        return
+    infos = get_registry().infos
+    if as_json:
+        click.echo(json.dumps([asdict(i) for i in infos], indent=2))
+        return
+    if not infos:
+        click.echo("No partnership plugin is installed.")
+        return
+    for info in infos:
+        version = info.version or "-"
+        click.echo(f"{info.name} {version}  partnership={info.partnership or '-'}  "
+                   f"status={info.status}  dist={info.distribution or '-'}")
+        if info.hooks:
+            click.echo(f"    hooks: {', '.join(info.hooks)}")
+        if info.error:
+            click.echo(f"    error: {info.error}")
+
+
+@plugins.command("check")
+@with_appcontext
+def plugins_check() -> None:
+    """Check the installed plugins; exit 1 and say why if any is broken."""
+    registry = get_registry()
+    for policy in registry:
+        click.echo(f"ok      {policy.plugin_name} ({policy.slug})")
+    for error in registry.errors:
+        click.echo(f"broken  {error.plugin}: {error.reason}")
+    if registry.errors:
+        raise SystemExit(1)
+
+
+# -- demo data and users ------------------------------------------------------
+@cli.command()
+@with_appcontext
+def demo() -> None:
+    """Load each partnership's demo data (its published reviews and briefings)."""
+    from cspr import demo as demo_module
+
+    database = get_db()
+    _require_schema(database)
+    with database.session_scope() as session:
+        counts = demo_module.load(session, get_registry())
+    for count in counts:
+        click.echo(f"{count.slug}: {count.reviews} review(s), {count.briefings} briefing(s) added")
+
+
+@cli.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True, help="The person's e-mail address (their sign-in).")
+@click.option("--name", required=True, help="The person's name.")
+@click.option("--partnership", "memberships", multiple=True, metavar="SLUG:ROLE",
+              help="A membership, e.g. doncaster:admin (roles: admin, partner, reviewer, viewer).")
+@click.option("--operator", is_flag=True, help="A platform operator (manages, reads no cases).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 12 characters.")
+@with_appcontext
+def users_create(email: str, name: str, memberships: tuple[str, ...], operator: bool,
+                 password: str) -> None:
+    """Create an account with its memberships."""
+    from cspr import partnerships
+    from cspr.models import Role
+    from cspr.users import UserError, create_user
+
+    database = get_db()
+    _require_schema(database)
+    with database.session_scope() as session:
+        pairs = []
+        for item in memberships:
+            slug, _, role = item.partition(":")
+            row = partnerships.get(session, slug)
+            if row is None:
+                raise click.BadParameter(f"no partnership '{slug}'", param_hint="--partnership")
+            try:
+                pairs.append((row, Role(role or "viewer")))
+            except ValueError:
+                raise click.BadParameter(
+                    f"unknown role '{role}': use admin, partner, reviewer or viewer",
+                    param_hint="--partnership",
+                ) from None
+        if not pairs and not operator:
+            raise click.UsageError("give at least one --partnership SLUG:ROLE, or --operator")
+        try:
+            user = create_user(session, email, name, password, memberships=pairs,
+                               is_operator=operator)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Created {user.email}" + "".join(f", {r.slug}:{role}" for r, role in pairs))
+
+
+def _require_schema(database) -> None:  # noqa: ANN001
+    if migrate.current(database.engine) is None:
+        raise click.ClickException("the database has no schema yet: run 'cspr db upgrade' first")
+
+
+# -- workers ------------------------------------------------------------------
+_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
+
+
+@cli.command(context_settings=_PASSTHROUGH)
+@click.pass_context
+@with_appcontext
+def worker(ctx: click.Context) -> None:
+    """Run a Celery worker (extra arguments go to Celery, e.g. --concurrency 4)."""
+    from cspr.tasks.celery import QUEUES
+
+    celery = current_app.extensions["celery"]
+    celery.worker_main(["worker", "--loglevel=INFO", "-Q", ",".join(QUEUES), *ctx.args])
+
+
+@cli.command(context_settings=_PASSTHROUGH)
+@click.pass_context
+@with_appcontext
+def beat(ctx: click.Context) -> None:
+    """Run Celery beat, the clock that sends the periodic jobs (run exactly one)."""
+    celery = current_app.extensions["celery"]
+    celery.start(["beat", "--loglevel=INFO", *ctx.args])
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo/--no-demo", "with_demo", default=True, show_default=True,
+              help="Load the partnerships' demo data.")
+@with_appcontext
+def up(host: str, port: int, with_demo: bool) -> None:
+    """Run everything on this machine: migrate, load demo data, web, worker and beat."""
+    from waitress import serve
+
+    from cspr import demo as demo_module
+    from cspr import partnerships
+
+    database = get_db()
+    migrate.upgrade(database.engine)
+    with database.session_scope() as session:
+        partnerships.sync(session, get_registry())
+        if with_demo:
+            demo_module.load(session, get_registry())
+    env = dict(os.environ)
+    env.setdefault("CSPR_DATABASE_URL", current_app.config["DATABASE_URL"])
+    env.setdefault("CSPR_BROKER_URL", current_app.config["BROKER_URL"])
+    children = [
+        subprocess.Popen([sys.executable, "-m", "cspr", "worker", "--concurrency", "1"], env=env),
+        subprocess.Popen([sys.executable, "-m", "cspr", "beat"], env=env),
+    ]
+
+    def _stop(*_args) -> None:  # noqa: ANN002
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    url = f"http://{host}:{port}/"
+    click.echo(f"CSPR platform running at {url} (worker pid {children[0].pid}, "
+               f"beat pid {children[1].pid}). Press Ctrl+C to stop.")
+    try:
+        serve(current_app._get_current_object(), host=host, port=port, threads=8,
+              _quiet=True)
+    finally:
+        _stop()

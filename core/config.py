@@ -1,0 +1,80 @@
+"""Layered configuration: defaults, then a file named by CSPR_CONFIG, then CSPR_* variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+PREFIX = "CSPR_"
+
+DEFAULTS: dict[str, Any] = {
+    # The embedded default: SQLite and kombu's SQLAlchemy transport, no server needed.
+    # Both are filled in from the instance folder when left empty.
+    "DATABASE_URL": "",
+    "BROKER_URL": "",
+    "RESULT_BACKEND": "",
+    "SECRET_KEY": "dev-only-not-secret",
+    "ENV": "development",
+    # Where the embedded default keeps its SQLite files (default: ./instance beside the code).
+    "INSTANCE_PATH": "",
+    # Which installed partnership plugins load (entry point names). Empty allow = all.
+    "PLUGINS_ALLOW": [],
+    "PLUGINS_DENY": [],
+    # Strict: a broken plugin stops start-up. Otherwise it is quarantined and reported.
+    "PLUGINS_STRICT": False,
+    # Seconds between runs of the clock's jobs (beat).
+    "SWEEP_INTERVAL": 300,
+    "HEARTBEAT_INTERVAL": 60,
+    "BASE_URL": "http://127.0.0.1:5000",
+}
+
+
+def _parse(raw: str, default: Any) -> Any:
+    """Turn an environment string into the type of its default."""
+    if isinstance(default, bool):
+        low = raw.strip().lower()
+        if low in {"1", "true", "yes", "on"}:
+            return True
+        if low in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"expected true or false, got {raw!r}")
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, list):
+        raw = raw.strip()
+        if raw.startswith("["):
+            return list(json.loads(raw))
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed."""
+
+
+def load(overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> dict:
+    """Return the settings: defaults, the CSPR_CONFIG file, CSPR_* variables, then overrides."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    path = environ.get(PREFIX + "CONFIG")
+    if path:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"CSPR_CONFIG names {path}, which is not a file")
+        try:
+            data = tomllib.loads(file.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        settings.update({key.upper(): value for key, value in data.items()})
+    for key, value in environ.items():
+        if key.startswith(PREFIX) and key != PREFIX + "CONFIG":
+            name = key[len(PREFIX):]
+            try:
+                settings[name] = _parse(value, DEFAULTS.get(name, ""))
+            except ValueError as exc:
+                raise ConfigError(f"{key}: {exc}") from exc
+    settings.update(overrides or {})
+    return settings

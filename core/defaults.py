@@ -1,0 +1,148 @@
+"""The statutory defaults for England: the built-in plugin every partnership starts from.
+
+Registered before any partnership plugin and marked ``trylast``, so a
+partnership's own answer to a ``firstresult`` hook wins and its items come
+first in a list hook. The statutory deadline table lives here; plugins may
+tighten it through ``cspr_deadline_rules`` but the core refuses any relaxation.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from cspr.hookspecs import hookimpl
+
+#: The clock set by law and statutory guidance (see DOMAIN.md for each source).
+STATUTORY_RULES: dict[str, dict[str, Any]] = {
+    "notify_panel": {
+        "label": "Notify the Child Safeguarding Practice Review Panel",
+        "anchor": "aware", "period": 5, "unit": "working_days", "direction": "within",
+        "statutory": True, "source": "Children Act 2004 s16C; Working Together 2023",
+    },
+    "notify_ofsted_sos": {
+        "label": "Notify the Secretary of State and Ofsted (death of a looked-after child)",
+        "anchor": "aware", "period": 5, "unit": "working_days", "direction": "within",
+        "statutory": True, "source": "Working Together 2023",
+    },
+    "rapid_review": {
+        "label": "Complete the rapid review and send it to the Panel",
+        "anchor": "notification", "period": 15, "unit": "working_days", "direction": "within",
+        "statutory": True, "source": "Working Together 2023; Panel guidance",
+    },
+    "publication": {
+        "label": "Publish the local child safeguarding practice review",
+        "anchor": "decision", "period": 6, "unit": "months", "direction": "within",
+        "statutory": True, "source": "Working Together 2018 and 2023",
+    },
+    "report_to_panel": {
+        "label": "Send the final report to the Panel and the Secretary of State",
+        "anchor": "planned_publication", "period": 7, "unit": "working_days",
+        "direction": "before", "statutory": True, "source": "Working Together 2018",
+    },
+    "public_period": {
+        "label": "Keep the report publicly available",
+        "anchor": "published", "period": 12, "unit": "months", "direction": "at_least",
+        "statutory": True, "source": "Working Together 2018 and 2023",
+    },
+}
+
+#: Anchors a plugin may move a statutory rule to, because they come no later.
+STRICTER_ANCHORS: dict[str, set[str]] = {"rapid_review": {"aware"}}
+
+DEFAULT_REMINDERS: list[dict[str, Any]] = [
+    {"key": "upcoming", "offset": -3, "recipients": ["admin"]},
+    {"key": "due", "offset": 0, "recipients": ["admin", "partner"]},
+    {"key": "overdue", "offset": 1, "recipients": ["admin", "partner"]},
+    {"key": "escalated", "offset": 5, "recipients": ["admin", "partner", "chair"]},
+]
+
+SEVEN_MINUTE_BRIEFING: dict[str, Any] = {
+    "key": "seven-minute",
+    "name": "7 minute briefing",
+    "description": "Seven short points a team can read and discuss in seven minutes.",
+    "sections": [
+        {"key": "background", "title": "Background", "prompt": "The case in brief."},
+        {"key": "why-it-matters", "title": "Why it matters", "prompt": ""},
+        {"key": "information-1", "title": "Key information (1)", "prompt": ""},
+        {"key": "information-2", "title": "Key information (2)", "prompt": ""},
+        {"key": "information-3", "title": "Key information (3)", "prompt": ""},
+        {"key": "things-to-note", "title": "Things to note", "prompt": ""},
+        {"key": "what-to-do", "title": "What to do", "prompt": "Including questions to reflect on."},
+    ],
+}
+
+NATIONAL_THEMES = [
+    "Adolescents and exploitation",
+    "Child sexual abuse",
+    "Children with disabilities",
+    "Domestic abuse",
+    "Education and missing education",
+    "Fathers and men in the household",
+    "Information sharing",
+    "Multi-agency working",
+    "Neglect",
+    "Non-accidental injury",
+    "Online harm",
+    "Parental mental health",
+    "Parental substance misuse",
+    "Professional curiosity",
+    "Race, culture and identity",
+    "Safer sleeping",
+    "Suicide and self-harm",
+    "Voice of the child",
+]
+
+
+@hookimpl(trylast=True)
+def cspr_briefing_formats() -> list[dict[str, Any]]:
+    """Offer the seven-minute briefing to every partnership."""
+    return [copy.deepcopy(SEVEN_MINUTE_BRIEFING)]
+
+
+@hookimpl(trylast=True)
+def cspr_archive_rule() -> dict[str, Any]:
+    """Twelve months on the public page, then the NSPCC repository."""
+    return {"public_months": 12, "then": "nspcc", "request_contact": None}
+
+
+@hookimpl(trylast=True)
+def cspr_closure_days(year: int) -> list[Any]:
+    """No closure days beyond the bank holidays."""
+    return []
+
+
+@hookimpl(trylast=True)
+def cspr_deadline_rules(statutory: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The statutory table as it is."""
+    return statutory
+
+
+@hookimpl(trylast=True)
+def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]]:
+    """A few working days before, on the day, overdue, then escalated to the chair."""
+    return copy.deepcopy(DEFAULT_REMINDERS)
+
+
+@hookimpl(trylast=True)
+def cspr_review_kinds() -> list[str]:
+    """The kinds of review every partnership holds."""
+    return ["local_cspr", "local_learning", "thematic"]
+
+
+@hookimpl(trylast=True)
+def cspr_themes() -> list[str]:
+    """The national learning themes."""
+    return list(NATIONAL_THEMES)
+
+
+@hookimpl(trylast=True)
+def cspr_public_page_blocks() -> list[dict[str, Any]]:
+    """No extra blocks."""
+    return []
+
+
+@hookimpl(trylast=True)
+def cspr_demo_content() -> dict[str, Any]:
+    """No demo data."""
+    return {"reviews": [], "briefings": []}

@@ -1,0 +1,181 @@
+"""The whole plugin API: every ``cspr_*`` hook a partnership plugin may implement.
+
+Each docstring here is the hook's reference (docs/plugins.md repeats it with
+examples, and a test keeps the two in step). A partnership plugin is a module
+with ``@hookimpl`` functions, registered through the ``cspr.partnerships``
+entry-point group. The core calls each partnership's hooks through a view that
+holds only that partnership's plugin and the built-in statutory defaults
+(:mod:`cspr.defaults`), so a plugin never needs to ask "is this call for me?".
+
+Shapes, decided once:
+
+* ``firstresult`` hooks want one answer. The partnership's plugin answers
+  first; returning ``None`` means "use the default".
+* list hooks return a list; the core concatenates the partnership's answer and
+  the defaults', rejects duplicate keys, and validates every item.
+
+Everything a hook returns is checked against a schema in :mod:`cspr.schemas.policy`
+when the plugin loads; a wrong value stops that plugin with its name and the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("cspr")
+hookimpl = pluggy.HookimplMarker("cspr")
+
+#: Hooks every partnership plugin must implement itself (not left to the defaults).
+REQUIRED_HOOKS = ("cspr_partnership", "cspr_partners")
+
+
+@hookspec(firstresult=True)
+def cspr_partnership() -> dict[str, Any]:
+    """Say who the partnership is.
+
+    Required. Returns a dict:
+
+    - ``slug``: lower-case letters, digits and hyphens; its URLs live under ``/<slug>/``;
+    - ``name``: the full name, e.g. "Doncaster Safeguarding Children Partnership";
+    - ``short_name``: e.g. "DSCP";
+    - ``areas``: the local authority areas it covers (one or more);
+    - ``contact``: ``{"email": ..., "phone": ..., "url": ...}`` (email required);
+    - ``chair``: optional ``{"name": ..., "title": ...}``, the independent chair;
+    - ``scrutineer``: optional ``{"name": ..., "title": ...}``, the independent scrutineer;
+    - ``formerly``: optional list of earlier names.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def cspr_partners() -> dict[str, Any]:
+    """List the safeguarding partners and the relevant agencies.
+
+    Required. Returns ``{"safeguarding_partners": [...], "relevant_agencies": [...]}``.
+    Each agency is ``{"key": ..., "name": ..., "type": ...}``; ``key`` is how
+    actions name their owner. The safeguarding partners must include one each of
+    type ``local_authority``, ``health`` (the ICB) and ``police`` (Children Act
+    2004 s16E); relevant agencies use type ``relevant_agency``.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def cspr_briefing_formats() -> list[dict[str, Any]]:
+    """Add learning briefing formats.
+
+    A list hook: every format returned is offered. Each format is
+    ``{"key", "name", "description", "sections": [{"key", "title", "prompt"}]}``.
+    The defaults offer the seven-minute briefing. The first format a
+    partnership's plugin returns is its preferred one.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def cspr_archive_rule() -> dict[str, Any] | None:
+    """Say what happens to a published report when its time on the public page ends.
+
+    Returns ``{"public_months": int, "then": "nspcc" | "on_request" | "keep",
+    "request_contact": str | None}``. ``public_months`` may not be under 12,
+    the statutory minimum; "on_request" needs a ``request_contact``. Default:
+    12 months, then the NSPCC National Case Review Repository.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def cspr_closure_days(year: int) -> list[Any]:
+    """Add the partnership's own closure days in ``year`` to the working-day calendar.
+
+    A list hook: return ``datetime.date`` objects (or ISO strings) that fall in
+    ``year``. Bank holidays for England and Wales are already excluded by the
+    core. Closure days can only make a working-day deadline later in the
+    calendar, never shorter in working days.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def cspr_deadline_rules(statutory: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]] | None:
+    """Adjust the deadline rules: make a statutory one stricter, or add local targets.
+
+    Receives a copy of the statutory rules, keyed by kind (``notify_panel``,
+    ``notify_ofsted_sos``, ``rapid_review``, ``publication``, ``report_to_panel``,
+    ``public_period``), each ``{"label", "anchor", "period", "unit", "direction",
+    "statutory"}``. Returns the full table to use. A rule may be made stricter (a
+    shorter period, or for ``rapid_review`` the earlier anchor ``aware``); new
+    kinds with ``"statutory": False`` are local targets. Relaxing or removing a
+    statutory rule is refused when the plugin loads.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]] | None:
+    """Say when reminders go out for a deadline of ``kind`` and to whom.
+
+    Returns a list of stages ``{"key", "offset", "recipients"}``: ``offset`` is
+    in working days from the due date (negative before, 0 on the day, positive
+    while overdue); ``recipients`` are roles (``admin``, ``partner``,
+    ``reviewer``, ``viewer``) or ``chair`` or e-mail addresses. Return None for
+    the default: 3 working days before, on the day, 1 day overdue, and 5 days
+    overdue escalating to the chair.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def cspr_review_kinds() -> list[str] | None:
+    """List the kinds of review the partnership offers (keys of :class:`cspr.models.ReviewKind`).
+
+    Default: local CSPR, local learning review and thematic review (national
+    reviews are recorded when the Panel holds one). Add ``scr`` to keep legacy
+    serious case reviews, ``joint_dhr`` or ``joint_sar`` for joint reviews.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def cspr_themes() -> list[str]:
+    """Add learning themes to the controlled vocabulary used to tag reviews.
+
+    A list hook: the defaults give the national themes; a plugin adds local ones.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def cspr_public_page_blocks() -> list[dict[str, Any]]:
+    """Add content blocks to the partnership's public reviews page.
+
+    A list hook. Each block is ``{"key", "title", "body", "position"}`` where
+    ``position`` is ``"top"`` or ``"bottom"`` and ``body`` is plain text
+    (paragraphs separated by blank lines; no HTML). Optional ``"since"`` and
+    ``"until"`` ISO dates limit when it shows (e.g. the chair's statement on a
+    new publication).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def cspr_demo_content() -> dict[str, Any] | None:
+    """Give demo data: the reviews and briefings the partnership has published.
+
+    Returns ``{"reviews": [...], "briefings": [...]}``; see docs/plugins.md for
+    the fields. ``cspr demo`` loads it. Facts only, in the plugin's own words.
+
+    .. versionadded:: 0.1
+    """

@@ -1,0 +1,38 @@
+"""Structured logs: one JSON object per line, with any ``extra`` fields kept."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as JSON: time, level, logger, message and extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render one record."""
+        data = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        data.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, default=str)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send the ``cspr`` loggers to stderr as JSON lines (once)."""
+    logger = logging.getLogger("cspr")
+    if any(getattr(h, "_cspr", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler._cspr = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(level)

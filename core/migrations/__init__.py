@@ -1,0 +1,1 @@
+"""Alembic migrations: the schema's history. The test database is built from these."""

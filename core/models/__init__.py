@@ -1,0 +1,37 @@
+"""SQLAlchemy 2.0 typed models, one module per aggregate."""
+
+from cspr.models.audit import AuditEvent
+from cspr.models.base import Base, TenantOwned
+from cspr.models.clock import JobRun
+from cspr.models.deadline import Deadline, DeadlineState, Reminder
+from cspr.models.incident import (
+    AgeBand,
+    Harm,
+    Incident,
+    Notification,
+    PanelResponse,
+    RapidReview,
+    RapidReviewDecision,
+)
+from cspr.models.outbox import OutboxMessage, OutboxStatus
+from cspr.models.partnership import Partnership
+from cspr.models.review import (
+    Action,
+    ArchiveOutcome,
+    Briefing,
+    Document,
+    PublicationForm,
+    Rag,
+    Recommendation,
+    Review,
+    ReviewKind,
+)
+from cspr.models.user import Membership, Role, User
+
+__all__ = [
+    "Action", "AgeBand", "ArchiveOutcome", "AuditEvent", "Base", "Briefing", "Deadline",
+    "DeadlineState", "Document", "Harm", "Incident", "JobRun", "Membership", "Notification",
+    "OutboxMessage", "OutboxStatus", "PanelResponse", "Partnership", "PublicationForm", "Rag",
+    "RapidReview", "RapidReviewDecision", "Recommendation", "Reminder", "Review", "ReviewKind",
+    "Role", "TenantOwned", "User",
+]

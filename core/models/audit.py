@@ -1,0 +1,31 @@
+"""The audit log: append-only events, hash-chained per partnership."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cspr.models.base import Base, TenantOwned, utcnow
+
+
+class AuditEvent(TenantOwned, Base):
+    """Who did what, when (UTC), to what, from where; ``hash`` chains it to the one before."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("partnership_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int]  # position in the partnership's chain, from 1
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))  # "user:12", "system:sweep", "cli"
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(64))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

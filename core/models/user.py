@@ -1,0 +1,52 @@
+"""People: accounts and their memberships of partnerships, with a role in each."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cspr.models.base import Base, TenantOwned, str_enum, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a member may do in a partnership."""
+
+    ADMIN = "admin"  # partnership admin / business manager: everything, manages users
+    PARTNER = "partner"  # safeguarding partner representative: reads, signs off decisions
+    REVIEWER = "reviewer"  # independent reviewer: only the reviews assigned to them
+    VIEWER = "viewer"  # reads
+
+
+class User(Base):
+    """A person who signs in. Not owned by one partnership: memberships say where they work."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Platform operator: manages partnerships and plugins, never reads case content.
+    is_operator: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Membership(TenantOwned, Base):
+    """A user's place in one partnership, with one role."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "partnership_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,375 @@
+"""Plugin discovery, validation and the per-partnership policy view.
+
+Partnership plugins are found through the ``cspr.partnerships`` entry-point
+group (the bundled four register exactly as an outside plugin would). Each app
+builds its own plugin manager. Every plugin is loaded, checked
+(``check_pending``, required hooks, every answer through a schema, no statutory
+rule relaxed) and given a :class:`Policy`: a view of the hooks that holds only
+that plugin and the statutory defaults. A plugin that fails is reported with its
+name and the reason and does not load; the others are unaffected.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from types import ModuleType
+from typing import Any
+
+import pluggy
+from marshmallow import Schema, ValidationError
+
+from cspr import defaults, hookspecs
+from cspr.calendar import WorkingCalendar
+from cspr.schemas import policy as schemas
+
+log = logging.getLogger(__name__)
+
+GROUP = "cspr.partnerships"
+DEFAULTS_NAME = "cspr.defaults"
+
+
+class PluginError(Exception):
+    """A plugin is broken: the message names it and says why."""
+
+    def __init__(self, plugin: str, reason: str) -> None:
+        super().__init__(f"plugin '{plugin}': {reason}")
+        self.plugin = plugin
+        self.reason = reason
+
+
+class PluginsFailed(Exception):
+    """Start-up refused in strict mode because plugins are broken."""
+
+    def __init__(self, errors: list[PluginError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
+@dataclass
+class PluginInfo:
+    """What ``cspr plugins`` shows of one installed plugin."""
+
+    name: str
+    module: str
+    distribution: str | None
+    version: str | None
+    status: str  # loaded, broken, denied
+    partnership: str | None = None
+    hooks: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def _load(schema: type[Schema], value: Any, what: str, many: bool = False) -> Any:
+    if value is None:
+        raise ValidationError(f"{what} returned nothing")
+    try:
+        return schema(many=many).load(value)
+    except ValidationError as exc:
+        raise ValidationError(f"{what} returned an invalid value: {exc.messages}") from exc
+
+
+def check_deadline_rules(rules: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Validate a rules table and refuse any relaxation of a statutory rule."""
+    if not isinstance(rules, dict):
+        raise ValidationError("cspr_deadline_rules must return a dict keyed by kind")
+    checked = {}
+    for kind, rule in rules.items():
+        checked[kind] = _load(schemas.DeadlineRuleSchema, rule, f"deadline rule '{kind}'")
+    for kind, law in defaults.STATUTORY_RULES.items():
+        rule = checked.get(kind)
+        if rule is None:
+            raise ValidationError(f"the statutory rule '{kind}' cannot be removed")
+        if not rule["statutory"]:
+            raise ValidationError(f"the rule '{kind}' is statutory and must stay so")
+        if rule["unit"] != law["unit"] or rule["direction"] != law["direction"]:
+            raise ValidationError(
+                f"'{kind}' must stay {law['direction']} {law['period']} {law['unit']}"
+            )
+        if rule["anchor"] != law["anchor"] and rule["anchor"] not in defaults.STRICTER_ANCHORS.get(
+            kind, set()
+        ):
+            raise ValidationError(
+                f"'{kind}' counts from '{law['anchor']}' by law; counting from "
+                f"'{rule['anchor']}' would relax it"
+            )
+        shorter_is_stricter = law["direction"] == "within"
+        relaxed = (
+            rule["period"] > law["period"] if shorter_is_stricter else rule["period"] < law["period"]
+        )
+        if relaxed:
+            bound = "at most" if shorter_is_stricter else "at least"
+            raise ValidationError(
+                f"'{kind}' would relax a statutory deadline: the period must be {bound} "
+                f"{law['period']} {law['unit'].replace('_', ' ')}, not {rule['period']}"
+            )
+    return checked
+
+
+class Policy:
+    """One partnership's local policy: its plugin's answers over the statutory defaults.
+
+    Static answers are computed and validated once, when the plugin loads. The
+    few hooks that take arguments are called on demand; a failure there raises a
+    :class:`PluginError` naming the plugin and never reaches another partnership.
+    """
+
+    def __init__(self, name: str, hook: Callable[[str], Any], version: str | None) -> None:
+        self.plugin_name = name
+        self.version = version
+        self._hook = hook
+        self.identity = _load(schemas.IdentitySchema, self._call("cspr_partnership"), "cspr_partnership")
+        self.slug: str = self.identity["slug"]
+        self.partners = _load(schemas.PartnersSchema, self._call("cspr_partners"), "cspr_partners")
+        self.briefing_formats = self._keyed(
+            schemas.BriefingFormatSchema, self._flat("cspr_briefing_formats"), "briefing format"
+        )
+        self.archive_rule = _load(
+            schemas.ArchiveRuleSchema, self._call("cspr_archive_rule"), "cspr_archive_rule"
+        )
+        self.deadline_rules = check_deadline_rules(
+            self._call("cspr_deadline_rules", statutory=copy.deepcopy(defaults.STATUTORY_RULES))
+        )
+        if self.archive_rule["public_months"] < self.deadline_rules["public_period"]["period"]:
+            raise ValidationError("the archive rule is shorter than the rule for the public period")
+        kinds = self._call("cspr_review_kinds")
+        unknown = [k for k in kinds or [] if k not in schemas.REVIEW_KINDS]
+        if not kinds or unknown:
+            raise ValidationError(
+                f"cspr_review_kinds: unknown kinds {unknown}; use {schemas.REVIEW_KINDS}"
+            )
+        self.review_kinds: list[str] = list(dict.fromkeys(kinds))
+        themes = self._flat("cspr_themes")
+        if not all(isinstance(t, str) and t.strip() for t in themes):
+            raise ValidationError("cspr_themes must return non-empty strings")
+        self.themes: list[str] = sorted(dict.fromkeys(t.strip() for t in themes), key=str.lower)
+        self.public_blocks = self._keyed(
+            schemas.ContentBlockSchema, self._flat("cspr_public_page_blocks"), "content block"
+        )
+        self.reminder_schedules = {kind: self.reminder_schedule(kind) for kind in self.deadline_rules}
+        this_year = dt.date.today().year
+        for year in (this_year - 1, this_year, this_year + 1):
+            self.closure_days(year)
+        self.calendar = WorkingCalendar(self.closure_days)
+
+    # -- calling hooks -------------------------------------------------------
+    def _call(self, name: str, **kwargs: Any) -> Any:
+        try:
+            return self._hook(name)(**kwargs)
+        except (ValidationError, PluginError):
+            raise
+        except Exception as exc:  # a plugin's own bug: name it, contain it
+            raise PluginError(self.plugin_name, f"{name} raised {type(exc).__name__}: {exc}") from exc
+
+    def _flat(self, name: str, **kwargs: Any) -> list[Any]:
+        results = self._call(name, **kwargs)
+        items: list[Any] = []
+        for result in results:
+            if not isinstance(result, list):
+                raise ValidationError(f"{name} must return a list, not {type(result).__name__}")
+            items.extend(result)
+        return items
+
+    @staticmethod
+    def _keyed(schema: type[Schema], items: list[Any], what: str) -> list[dict[str, Any]]:
+        loaded = [_load(schema, item, what) for item in items]
+        keys = [item["key"] for item in loaded]
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValidationError(f"{what} keys used twice: {', '.join(dupes)}")
+        return loaded
+
+    # -- answers that take arguments ----------------------------------------
+    def closure_days(self, year: int) -> frozenset[dt.date]:
+        """The partnership's closure days in ``year`` (validated)."""
+        try:
+            days = {schemas.parse_date(d) for d in self._flat("cspr_closure_days", year=year)}
+        except ValidationError as exc:
+            raise PluginError(self.plugin_name, f"cspr_closure_days({year}): {exc.messages}") from exc
+        wrong = sorted(d for d in days if d.year != year)
+        if wrong:
+            raise PluginError(
+                self.plugin_name, f"cspr_closure_days({year}) returned days of another year: {wrong}"
+            )
+        return frozenset(days)
+
+    def reminder_schedule(self, kind: str) -> list[dict[str, Any]]:
+        """The reminder stages for a deadline kind."""
+        stages = _load(
+            schemas.ReminderStageSchema, self._call("cspr_reminder_schedule", kind=kind),
+            f"cspr_reminder_schedule({kind!r})", many=True,
+        )
+        keys = [s["key"] for s in stages]
+        if len(keys) != len(set(keys)):
+            raise ValidationError(f"cspr_reminder_schedule({kind!r}): stage keys must be unique")
+        return stages
+
+    def demo_content(self) -> dict[str, Any]:
+        """The plugin's demo data, validated."""
+        content = _load(schemas.DemoContentSchema, self._call("cspr_demo_content"), "cspr_demo_content")
+        for briefing in content["briefings"]:
+            fmt = self.briefing_format(briefing["format"])
+            if fmt is None:
+                raise ValidationError(f"demo briefing uses unknown format {briefing['format']!r}")
+            keys = {s["key"] for s in fmt["sections"]}
+            unknown = sorted(k for k in briefing["sections"] if k not in keys)
+            if unknown:
+                raise ValidationError(
+                    f"demo briefing {briefing['title']!r} has unknown sections {unknown} "
+                    f"for the format {fmt['key']!r}"
+                )
+        for review in content["reviews"]:
+            if review["kind"] not in self.review_kinds:
+                raise ValidationError(
+                    f"demo review {review['title']!r}: kind {review['kind']!r} is not one of "
+                    f"this partnership's review kinds {self.review_kinds}"
+                )
+            unknown = [t for t in review["themes"] if t not in self.themes]
+            if unknown:
+                raise ValidationError(f"demo review {review['title']!r} has unknown themes {unknown}")
+        return content
+
+    # -- conveniences --------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The partnership's full name."""
+        return self.identity["name"]
+
+    @property
+    def agencies(self) -> list[dict[str, Any]]:
+        """The safeguarding partners, then the relevant agencies."""
+        return self.partners["safeguarding_partners"] + self.partners["relevant_agencies"]
+
+    def agency(self, key: str) -> dict[str, Any] | None:
+        """One agency by key."""
+        return next((a for a in self.agencies if a["key"] == key), None)
+
+    def briefing_format(self, key: str) -> dict[str, Any] | None:
+        """One briefing format by key."""
+        return next((f for f in self.briefing_formats if f["key"] == key), None)
+
+
+class PluginRegistry:
+    """The plugins of one app: the manager, each partnership's policy, and what failed."""
+
+    def __init__(
+        self,
+        allow: Iterable[str] = (),
+        deny: Iterable[str] = (),
+        extra: Iterable[tuple[str, ModuleType | object]] = (),
+    ) -> None:
+        self.allow = set(allow)
+        self.deny = set(deny)
+        self.pm = pluggy.PluginManager("cspr")
+        self.pm.add_hookspecs(hookspecs)
+        self.pm.register(defaults, name=DEFAULTS_NAME)
+        self.policies: dict[str, Policy] = {}
+        self.infos: list[PluginInfo] = []
+        self.errors: list[PluginError] = []
+        self._extra = list(extra)
+
+    # -- discovery -----------------------------------------------------------
+    def load(self) -> PluginRegistry:
+        """Find, register and check every installed partnership plugin."""
+        candidates: list[tuple[str, Callable[[], object], str, str | None, str | None]] = []
+        for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+            dist = ep.dist.name if ep.dist else None
+            version = ep.dist.version if ep.dist else None
+            candidates.append((ep.name, _loader(ep), ep.value, dist, version))
+        for name, obj in self._extra:  # plugins handed in directly (tests, the author's kit)
+            candidates.append((name, (lambda o=obj: o), getattr(obj, "__name__", name), None, None))
+        seen: set[str] = set()
+        for name, load, module, dist, version in candidates:
+            info = PluginInfo(name=name, module=module, distribution=dist, version=version,
+                              status="loaded")
+            self.infos.append(info)
+            if name in seen:
+                self._fail(info, f"another installed plugin is already called '{name}'")
+                continue
+            seen.add(name)
+            if (self.allow and name not in self.allow) or name in self.deny:
+                info.status = "denied"
+                continue
+            self._register(info, load)
+        return self
+
+    def _fail(self, info: PluginInfo, reason: str) -> None:
+        info.status = "broken"
+        info.error = reason
+        error = PluginError(info.name, reason)
+        self.errors.append(error)
+        log.error("%s", error, extra={"plugin": info.name})
+
+    def _register(self, info: PluginInfo, load: Callable[[], object]) -> None:
+        try:
+            plugin = load()
+        except Exception as exc:
+            self._fail(info, f"cannot be imported: {type(exc).__name__}: {exc}")
+            return
+        try:
+            self.pm.register(plugin, name=info.name)
+        except ValueError as exc:
+            self._fail(info, f"cannot be registered: {exc}")
+            return
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            self.pm.unregister(plugin)
+            self._fail(info, f"implements a hook that does not exist: {exc}")
+            return
+        info.hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
+        missing = [h for h in hookspecs.REQUIRED_HOOKS if h not in info.hooks]
+        if missing:
+            self.pm.unregister(plugin)
+            self._fail(info, f"does not implement the required hook(s) {', '.join(missing)}")
+            return
+        try:
+            policy = Policy(info.name, self._view(plugin), info.version)
+        except ValidationError as exc:
+            self.pm.unregister(plugin)
+            self._fail(info, _message(exc))
+            return
+        except PluginError as exc:
+            self.pm.unregister(plugin)
+            self._fail(info, exc.reason)
+            return
+        if policy.slug in self.policies:
+            self.pm.unregister(plugin)
+            other = self.policies[policy.slug].plugin_name
+            self._fail(info, f"claims the slug '{policy.slug}', already taken by plugin '{other}'")
+            return
+        info.partnership = policy.slug
+        self.policies[policy.slug] = policy
+
+    def _view(self, plugin: object) -> Callable[[str], Any]:
+        """A hook lookup that sees only ``plugin`` and the defaults."""
+        def hook(name: str) -> Any:
+            others = [
+                p for p in self.pm.get_plugins()
+                if p is not plugin and self.pm.get_name(p) != DEFAULTS_NAME
+            ]
+            return self.pm.subset_hook_caller(name, remove_plugins=others)
+        return hook
+
+    # -- lookup --------------------------------------------------------------
+    def policy(self, slug: str) -> Policy:
+        """The policy of a loaded partnership; KeyError if there is none."""
+        return self.policies[slug]
+
+    def __iter__(self):  # noqa: ANN204
+        return iter(self.policies.values())
+
+
+def _loader(ep: EntryPoint) -> Callable[[], object]:
+    return ep.load
+
+
+def _message(exc: ValidationError) -> str:
+    messages = exc.messages
+    if isinstance(messages, list) and len(messages) == 1:
+        return str(messages[0])
+    return str(messages)

@@ -1,0 +1,1 @@
+"""Marshmallow schemas: the API's contract and the validation of every input, plugins' included."""

@@ -1,0 +1,1 @@
+"""Work by the clock: the Celery app and its tasks."""

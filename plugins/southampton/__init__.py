@@ -1,0 +1,241 @@
+"""Local policy of the Southampton Children and Adults Safeguarding Partnership (SCASP)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cspr import hookimpl
+
+#: The partnership team's published address, for requests and for archived reports.
+TEAM_EMAIL = "safeguarding.partnershipsteam@southampton.gov.uk"
+
+CHILDREN_LOOKED_AFTER = "Children looked after"
+
+
+@hookimpl
+def cspr_partnership() -> dict[str, Any]:
+    """Name the partnership, its area and its team."""
+    # The Southampton Safeguarding Children Partnership (SSCP) became the Southampton
+    # Children and Adults Safeguarding Partnership (SCASP) in December 2024. Its review
+    # pages still say SSCP, but the platform shows the current name, so SCASP is the name
+    # and SSCP goes in "formerly"; a page block explains the change to readers who know
+    # the reviews by the old name.
+    return {
+        "slug": "southampton",
+        "name": "Southampton Children and Adults Safeguarding Partnership",
+        "short_name": "SCASP",
+        "areas": ["Southampton"],
+        "contact": {"email": TEAM_EMAIL},
+        "formerly": ["Southampton Safeguarding Children Partnership"],
+    }
+
+
+@hookimpl
+def cspr_partners() -> dict[str, Any]:
+    """List Southampton's three safeguarding partners and its main relevant agencies."""
+    return {
+        "safeguarding_partners": [
+            {"key": "southampton-council", "name": "Southampton City Council",
+             "type": "local_authority"},
+            {"key": "hiow-icb", "name": "NHS Hampshire and Isle of Wight Integrated Care Board",
+             "type": "health"},
+            {"key": "hiow-police", "name": "Hampshire and Isle of Wight Constabulary",
+             "type": "police"},
+        ],
+        "relevant_agencies": [
+            {"key": "uhs", "type": "relevant_agency",
+             "name": "University Hospital Southampton NHS Foundation Trust"},
+            {"key": "hiow-healthcare", "type": "relevant_agency",
+             "name": "Hampshire and Isle of Wight Healthcare NHS Foundation Trust"},
+            {"key": "probation", "name": "Probation Service (South Central)",
+             "type": "relevant_agency"},
+            {"key": "schools", "name": "Southampton schools and academies",
+             "type": "relevant_agency"},
+            {"key": "early-years", "name": "Early years settings in Southampton",
+             "type": "relevant_agency"},
+            {"key": "hiow-fire", "name": "Hampshire and Isle of Wight Fire and Rescue Service",
+             "type": "relevant_agency"},
+        ],
+    }
+
+
+@hookimpl
+def cspr_briefing_formats() -> list[dict[str, Any]]:
+    """Offer the partnership's 6-step briefing (its preferred format)."""
+    return [{
+        "key": "six-step",
+        "name": "6-step briefing",
+        "description": "Published with every review: its key learning for professionals in "
+                       "six short steps.",
+        # The partnership does not publish the step names; these six are ours.
+        "sections": [
+            {"key": "case-in-brief", "title": "The case in brief",
+             "prompt": "Who the review is about and what happened, without identifying "
+                       "anyone."},
+            {"key": "what-we-found", "title": "What we found",
+             "prompt": "The review's main findings about practice."},
+            {"key": "why-it-matters", "title": "Why it matters",
+             "prompt": "Why the findings matter for children in Southampton."},
+            {"key": "what-good-looks-like", "title": "What good looks like",
+             "prompt": "The practice the partnership expects to see."},
+            {"key": "what-to-do-now", "title": "What to do now",
+             "prompt": "The changes each practitioner and manager should make."},
+            {"key": "reflect-and-find-out-more", "title": "Reflect and find out more",
+             "prompt": "Questions for supervision or team meetings, and further reading."},
+        ],
+    }]
+
+
+@hookimpl
+def cspr_archive_rule() -> dict[str, Any]:
+    """One year on the page from publication, then available on request from the team."""
+    return {"public_months": 12, "then": "on_request", "request_contact": TEAM_EMAIL}
+
+
+@hookimpl
+def cspr_review_kinds() -> list[str]:
+    """Local CSPRs, learning and thematic reviews, and serious case reviews (a 2021 one)."""
+    return ["local_cspr", "local_learning", "thematic", "scr"]
+
+
+@hookimpl
+def cspr_themes() -> list[str]:
+    """Add children looked after, the subject of the 2023 thematic review."""
+    return [CHILDREN_LOOKED_AFTER]
+
+
+@hookimpl
+def cspr_public_page_blocks() -> list[dict[str, Any]]:
+    """Explain the change of name and how to obtain archived reviews."""
+    return [
+        {
+            "key": "new-name",
+            "title": "Our name",
+            "body": (
+                "In December 2024 the Southampton Safeguarding Children Partnership (SSCP) "
+                "became the Southampton Children and Adults Safeguarding Partnership "
+                "(SCASP), covering both children and adults. Reviews published before then "
+                "carry the old name."
+            ),
+            "position": "top",
+            "since": "2024-12-01",
+        },
+        {
+            "key": "archived-reviews",
+            "title": "Archived reviews",
+            "body": (
+                "Each review stays on this page for one year from the date it is published. "
+                "Older reviews can be requested from the partnership team at "
+                f"{TEAM_EMAIL}."
+            ),
+            "position": "bottom",
+        },
+    ]
+
+
+@hookimpl
+def cspr_demo_content() -> dict[str, Any]:
+    """Give the reviews the partnership lists for 2021 to 2023 as demo data."""
+    # The page groups reviews by year only: every day and month below is illustrative.
+    # It does not say what the single-child reviews found, so they claim no theme.
+    return {
+        "reviews": [
+            {
+                "kind": "local_cspr", "title": "Willow", "pseudonym": "Willow",
+                "published_on": "2023-11-16",
+                "summary": "A local child safeguarding practice review, published with a "
+                           "6-step briefing for professionals.",
+            },
+            {
+                "kind": "local_cspr", "title": "Uma", "pseudonym": "Uma",
+                "published_on": "2023-07-20",
+                "summary": "A local child safeguarding practice review, published with a "
+                           "6-step briefing for professionals.",
+            },
+            {
+                "kind": "local_cspr", "title": "Stephen", "pseudonym": "Stephen",
+                "published_on": "2023-03-23",
+                "summary": "A local child safeguarding practice review, published with a "
+                           "6-step briefing for professionals.",
+            },
+            {
+                "kind": "thematic",
+                "title": "Child Sexual Abuse & Children Looked After",
+                "published_on": "2023-09-28",
+                "publication_note": "Published as a professionals briefing.",
+                "summary": (
+                    "A thematic review of several cases in which children in care, or young "
+                    "people who had been in care, were sexually abused."
+                ),
+                "themes": ["Child sexual abuse", CHILDREN_LOOKED_AFTER],
+            },
+            {
+                "kind": "local_cspr", "title": "TED", "pseudonym": "TED",
+                "published_on": "2022-06-30",
+                "summary": "A local child safeguarding practice review, published with a "
+                           "6-step briefing for professionals.",
+            },
+            {
+                # Titled a thematic SCR: it was held as a serious case review under the
+                # arrangements before 2019 and looks across cases, so it is recorded as a
+                # legacy SCR and tagged with its theme.
+                "kind": "scr",
+                "title": "Non-Accidental Injury - Thematic SCR",
+                "published_on": "2021-05-27",
+                "summary": (
+                    "A thematic serious case review looking across several cases of "
+                    "non-accidental injury to children."
+                ),
+                "themes": ["Non-accidental injury"],
+                "legacy": True,
+            },
+        ],
+        "briefings": [
+            {
+                "format": "six-step",
+                "title": "Child Sexual Abuse & Children Looked After: professionals briefing",
+                "review": "Child Sexual Abuse & Children Looked After",
+                "published_on": "2023-09-28",
+                "sections": {
+                    "case-in-brief": (
+                        "A thematic review that looked across cases of sexual abuse of "
+                        "children in care and care-experienced young people, rather than at "
+                        "one child's story."
+                    ),
+                    "why-it-matters": (
+                        "Many children come into care having already been harmed, and "
+                        "children in care are more exposed to sexual abuse and exploitation "
+                        "than their peers. The council and its partners are their corporate "
+                        "parents: noticing and acting on signs of abuse falls to every "
+                        "agency around the child."
+                    ),
+                    "reflect-and-find-out-more": (
+                        "The full briefing stays on the partnership's page for a year after "
+                        f"publication; after that, ask the partnership team at {TEAM_EMAIL}."
+                    ),
+                },
+            },
+            {
+                "format": "six-step",
+                "title": "Non-Accidental Injury: 6-step briefing",
+                "review": "Non-Accidental Injury - Thematic SCR",
+                "published_on": "2021-05-27",
+                "sections": {
+                    "case-in-brief": (
+                        "A thematic serious case review that looked at non-accidental "
+                        "injuries to children across several cases."
+                    ),
+                    "why-it-matters": (
+                        "Babies and children who cannot yet move about on their own are the "
+                        "most vulnerable to serious injury, and a bruise or mark on a child "
+                        "who is not yet mobile is rarely accidental."
+                    ),
+                    "what-to-do-now": (
+                        "Follow the local procedure for bruising and injuries in children "
+                        "who are not independently mobile, and share any concern with "
+                        "children's social care without delay."
+                    ),
+                },
+            },
+        ],
+    }

@@ -1,0 +1,134 @@
+"""Shared fixtures: a real PostgreSQL database built by the migrations, SQLite, apps, plugins."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from cspr import migrate
+from cspr.models import Base
+from cspr.plugins import PluginRegistry
+
+PG_ADMIN_URL = os.environ.get(
+    "CSPR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("CSPR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _create_pg_database() -> str:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"cspr_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(url: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = make_url(url).database
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A new PostgreSQL database, migrated to head by Alembic, dropped at the end."""
+    url = _create_pg_database()
+    engine = create_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+    _drop_pg_database(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file migrated to head (the embedded default)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'cspr.sqlite3'}"
+    from cspr.db import make_engine
+
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each database the platform supports, in turn."""
+    return request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    from cspr.db import make_engine
+
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    conn = engine.connect()
+    outer = conn.begin()
+    sess = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield sess
+    finally:
+        sess.close()
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def registry() -> PluginRegistry:
+    """The installed plugins, loaded and checked."""
+    reg = PluginRegistry().load()
+    assert not reg.errors, [str(e) for e in reg.errors]
+    return reg
+
+
+def truncate_all(url: str) -> None:
+    """Empty every table (for tests whose app commits)."""
+    eng = create_engine(url)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with eng.begin() as conn:
+        if eng.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+    eng.dispose()
+
+
+@pytest.fixture
+def app(pg_url: str, tmp_path):  # noqa: ANN201
+    """The app on the PostgreSQL test database with Redis as broker; tables emptied after."""
+    from cspr import create_app
+
+    application = create_app({
+        "DATABASE_URL": pg_url,
+        "BROKER_URL": REDIS_URL,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "TESTING": True,
+    })
+    try:
+        yield application
+    finally:
+        application.extensions["cspr.db"].engine.dispose()
+        truncate_all(pg_url)
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()

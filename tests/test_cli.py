@@ -1,0 +1,108 @@
+"""The ``cspr`` command as ops and admins use it: database, plugins, demo data, users."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from cspr.models import Membership, Partnership, Review, User
+from cspr.tenancy import across_partnerships
+from tests.conftest import truncate_all
+from tests.helpers import cspr, embedded_env
+
+pytestmark = pytest.mark.slow
+
+
+def test_plugins_lists_the_four_partnerships_with_version_and_hooks(tmp_path):
+    result = cspr("plugins", env=embedded_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    for slug in ("doncaster", "plymouth", "southampton", "york"):
+        assert f"partnership={slug}" in result.stdout
+    assert "hooks: " in result.stdout and "cspr_partnership" in result.stdout
+    listed = json.loads(cspr("plugins", "--json", env=embedded_env(tmp_path)).stdout)
+    assert {p["name"]: p["status"] for p in listed} == {
+        "doncaster": "loaded", "plymouth": "loaded", "southampton": "loaded", "york": "loaded"}
+    assert all(p["version"] for p in listed)
+
+
+def test_plugins_check_passes_when_all_load(tmp_path):
+    ok = cspr("plugins", "check", env=embedded_env(tmp_path))
+    assert ok.returncode == 0 and ok.stdout.count("ok ") == 4
+
+
+def test_db_upgrade_demo_and_users_on_postgresql(pg_url, tmp_path):
+    env = embedded_env(tmp_path, CSPR_DATABASE_URL=pg_url)
+    try:
+        up = cspr("db", "upgrade", env=env)
+        assert up.returncode == 0, up.stderr
+        assert "4 partnership(s) registered" in up.stdout
+        first = cspr("demo", env=env)
+        assert first.returncode == 0, first.stderr
+        assert "southampton: 6 review(s)" in first.stdout
+        again = cspr("demo", env=env)
+        assert "0 review(s), 0 briefing(s) added" in again.stdout  # idempotent
+
+        made = cspr("users", "create", "--email", "Lead@Doncaster.example.org", "--name", "Lead",
+                    "--partnership", "doncaster:admin", "--partnership", "york:viewer",
+                    "--password", "a long enough passphrase", env=env)
+        assert made.returncode == 0, made.stderr
+        engine = create_engine(pg_url)
+        with Session(engine) as session:
+            user = session.scalar(select(User).where(User.email == "lead@doncaster.example.org"))
+            assert user.password_hash.startswith("$argon2id$")
+            with across_partnerships(session, "test"):
+                roles = session.execute(
+                    select(Partnership.slug, Membership.role).join(Membership.partnership)
+                    .where(Membership.user_id == user.id).order_by(Partnership.slug)).all()
+                assert [(s, r.value) for s, r in roles] == [("doncaster", "admin"),
+                                                            ("york", "viewer")]
+                assert session.scalar(select(func.count()).select_from(Review)) > 10
+        engine.dispose()
+    finally:
+        truncate_all(pg_url)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--email", "not-an-address", "--name", "X", "--partnership", "york:admin"],
+     "is not an e-mail address"),
+    (["--email", "a@b.example", "--name", "X", "--partnership", "atlantis:admin"],
+     "no partnership 'atlantis'"),
+    (["--email", "a@b.example", "--name", "X", "--partnership", "york:king"], "unknown role 'king'"),
+    (["--email", "a@b.example", "--name", "X"], "give at least one --partnership"),
+])
+def test_users_create_refuses_bad_input_with_a_reason(tmp_path, args, message):
+    env = embedded_env(tmp_path)
+    assert cspr("db", "upgrade", env=env).returncode == 0
+    result = cspr("users", "create", *args, "--password", "a long enough passphrase", env=env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_short_password_is_refused(tmp_path):
+    env = embedded_env(tmp_path)
+    assert cspr("db", "upgrade", env=env).returncode == 0
+    result = cspr("users", "create", "--email", "a@b.example", "--name", "A",
+                  "--partnership", "york:admin", "--password", "short", env=env)
+    assert result.returncode == 1 and "at least 12 characters" in result.stderr
+
+
+def test_demo_before_the_database_exists_says_what_to_do(tmp_path):
+    result = cspr("demo", env=embedded_env(tmp_path))
+    assert result.returncode == 1
+    assert "run 'cspr db upgrade' first" in result.stderr
+
+
+def test_a_bad_setting_is_a_clear_error(tmp_path):
+    result = cspr("plugins", env=embedded_env(tmp_path, CSPR_PLUGINS_STRICT="maybe"))
+    assert result.returncode == 1
+    assert "CSPR_PLUGINS_STRICT: expected true or false" in result.stderr
+
+
+def test_db_check_passes_on_a_migrated_database(tmp_path):
+    env = embedded_env(tmp_path)
+    cspr("db", "upgrade", env=env)
+    result = cspr("db", "check", env=env)
+    assert result.returncode == 0 and "matches the models" in result.stdout

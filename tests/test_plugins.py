@@ -1,0 +1,268 @@
+"""Loading plugins: discovery, the per-partnership view, defaults, and broken plugins refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+
+import pytest
+from marshmallow import ValidationError
+
+from cspr import create_app
+from cspr.plugins import PluginRegistry, PluginsFailed
+from tests.plugin_kit import Minimal, plugin_with
+
+BUNDLED = {"doncaster", "plymouth", "southampton", "york"}
+
+
+def load(*extra, **kw) -> PluginRegistry:
+    return PluginRegistry(extra=[(getattr(p, "slug", "x"), p) for p in extra], **kw).load()
+
+
+def error_of(reg: PluginRegistry, name: str) -> str:
+    (error,) = [e for e in reg.errors if e.plugin == name]
+    return error.reason
+
+
+def test_the_four_bundled_partnerships_load_through_entry_points(registry):
+    assert set(registry.policies) == BUNDLED
+    infos = {i.name: i for i in registry.infos}
+    assert infos["york"].distribution == "cspr-platform"
+    assert infos["doncaster"].status == "loaded"
+    assert "cspr_partnership" in infos["plymouth"].hooks
+
+
+def test_each_partnership_sees_only_its_own_answers(registry):
+    formats = {slug: {f["name"] for f in registry.policy(slug).briefing_formats} for slug in BUNDLED}
+    assert "Learning on a Page" in formats["plymouth"]
+    assert "Learning on a Page" not in formats["doncaster"]
+    assert "Learning on a Page" not in formats["southampton"]
+    # the defaults' format is offered to everyone, after the partnership's own
+    for slug in BUNDLED:
+        assert registry.policy(slug).briefing_formats[-1]["key"] == "seven-minute"
+
+
+def test_a_plugin_that_leaves_a_hook_gets_the_statutory_default():
+    reg = load(Minimal())
+    policy = reg.policy("riverside")
+    assert policy.archive_rule == {"public_months": 12, "then": "nspcc", "request_contact": None}
+    assert policy.deadline_rules["notify_panel"]["period"] == 5
+    assert [s["key"] for s in policy.reminder_schedule("rapid_review")] == [
+        "upcoming", "due", "overdue", "escalated"]
+    assert policy.review_kinds == ["local_cspr", "local_learning", "thematic"]
+
+
+def test_a_stricter_local_rule_is_accepted():
+    def cspr_deadline_rules(statutory):
+        statutory["notify_panel"]["period"] = 3
+        statutory["rapid_review"]["anchor"] = "aware"
+        statutory["panel_draft"] = {
+            "label": "Draft rapid review to partners", "anchor": "notification", "period": 10,
+            "unit": "working_days", "direction": "within", "statutory": False,
+        }
+        return statutory
+
+    reg = load(plugin_with(cspr_deadline_rules=cspr_deadline_rules))
+    rules = reg.policy("riverside").deadline_rules
+    assert rules["notify_panel"]["period"] == 3
+    assert rules["rapid_review"]["anchor"] == "aware"
+    assert rules["panel_draft"]["statutory"] is False
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda r: r["notify_panel"].update(period=10), "'notify_panel' would relax a statutory deadline"),
+    (lambda r: r["rapid_review"].update(anchor="decision"), "counts from 'notification' by law"),
+    (lambda r: r["report_to_panel"].update(period=5), "must be at least 7 working days"),
+    (lambda r: r["public_period"].update(period=6), "must be at least 12 months"),
+    (lambda r: r.pop("publication"), "'publication' cannot be removed"),
+    (lambda r: r["publication"].update(unit="working_days"), "must stay within 6 months"),
+    (lambda r: r["notify_panel"].update(statutory=False), "is statutory and must stay so"),
+])
+def test_relaxing_a_statutory_deadline_is_refused_at_load(change, message):
+    def cspr_deadline_rules(statutory):
+        change(statutory)
+        return statutory
+
+    reg = load(plugin_with(cspr_deadline_rules=cspr_deadline_rules))
+    assert "riverside" not in reg.policies
+    assert message in error_of(reg, "riverside")
+    assert set(reg.policies) == BUNDLED  # the others are unaffected
+
+
+@pytest.mark.parametrize("hooks, message", [
+    ({"cspr_archive_rule": lambda: {"public_months": 6, "then": "nspcc"}},
+     "at least 12 months"),
+    ({"cspr_archive_rule": lambda: {"public_months": 12, "then": "on_request"}},
+     "'on_request' needs a request_contact"),
+    ({"cspr_review_kinds": lambda: ["local_cspr", "inquest"]}, "unknown kinds ['inquest']"),
+    ({"cspr_briefing_formats": lambda: {"key": "x"}}, "must return a list"),
+    ({"cspr_closure_days": lambda year: ["31/12/2026"]}, "not an ISO date"),
+    ({"cspr_closure_days": lambda year: [dt.date(1999, 1, 4)]}, "days of another year"),
+    ({"cspr_reminder_schedule": lambda kind: [{"key": "x", "offset": 0,
+                                               "recipients": ["everyone"]}]},
+     "unknown recipients"),
+    ({"cspr_public_page_blocks": lambda: [{"key": "a", "title": "A", "body": "<b>hi</b>"}]},
+     "no HTML"),
+    ({"cspr_archive_rule": lambda: 1 / 0}, "cspr_archive_rule raised ZeroDivisionError"),
+])
+def test_a_wrong_answer_stops_that_plugin_with_its_name_and_reason(hooks, message):
+    reg = load(plugin_with(**hooks))
+    assert message in error_of(reg, "riverside")
+    assert set(reg.policies) == BUNDLED
+
+
+def test_partners_must_include_the_three_statutory_partners():
+    reg = load(plugin_with(cspr_partners=lambda: {"safeguarding_partners": [
+        {"key": "council", "name": "Riverside Council", "type": "local_authority"}]}))
+    assert "must include health, police" in error_of(reg, "riverside")
+
+
+def test_a_misspelt_hook_is_caught_by_check_pending():
+    reg = load(plugin_with(cspr_archve_rule=lambda: None))
+    assert "does not exist" in error_of(reg, "riverside")
+    assert "cspr_archve_rule" in error_of(reg, "riverside")
+
+
+def test_a_plugin_without_the_required_hooks_is_refused():
+    class Empty:
+        slug = "empty"
+
+    reg = load(Empty())
+    assert "required hook(s) cspr_partnership, cspr_partners" in error_of(reg, "empty")
+
+
+def test_two_plugins_cannot_claim_one_slug():
+    twin = Minimal(slug="york", name="Another York")
+    reg = PluginRegistry(extra=[("twin", twin)]).load()
+    assert "already taken by plugin 'york'" in error_of(reg, "twin")
+    assert reg.policy("york").name != "Another York"
+
+
+def test_allow_and_deny_lists_choose_what_loads():
+    assert set(load(allow=["york", "plymouth"]).policies) == {"york", "plymouth"}
+    reg = load(deny=["doncaster"])
+    assert set(reg.policies) == BUNDLED - {"doncaster"}
+    assert {i.name: i.status for i in reg.infos}["doncaster"] == "denied"
+
+
+def test_strict_mode_refuses_to_start_and_names_the_plugin(tmp_path):
+    bad = plugin_with(cspr_archive_rule=lambda: {"public_months": 3, "then": "keep"})
+    with pytest.raises(PluginsFailed, match="plugin 'riverside'"):
+        create_app({"PLUGINS_STRICT": True, "EXTRA_PLUGINS": [("riverside", bad)],
+                    "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_a_broken_plugin_is_logged_and_the_app_still_serves_the_others(tmp_path, caplog):
+    bad = plugin_with(cspr_archive_rule=lambda: {"public_months": 3, "then": "keep"})
+    with caplog.at_level(logging.ERROR, logger="cspr.plugins"):
+        app = create_app({"EXTRA_PLUGINS": [("riverside", bad)], "INSTANCE_PATH": str(tmp_path)})
+    assert "plugin 'riverside'" in caplog.text
+    registry = app.extensions["cspr.plugins"]
+    assert set(registry.policies) == BUNDLED
+
+
+# -- one test per hook: each hook's answer reaches the policy --------------------------
+
+def test_hook_cspr_partnership(registry):
+    doncaster = registry.policy("doncaster").identity
+    assert doncaster["short_name"] == "DSCP"
+    assert doncaster["chair"]["name"] == "Dot Evans"
+    assert registry.policy("southampton").identity["contact"]["email"] == (
+        "safeguarding.partnershipsteam@southampton.gov.uk")
+
+
+def test_hook_cspr_partners(registry):
+    def names(slug):
+        return {a["name"] for a in registry.policy(slug).partners["safeguarding_partners"]}
+
+    assert {"NHS South Yorkshire Integrated Care Board", "South Yorkshire Police"} <= names("doncaster")
+    assert "Devon and Cornwall Police" in names("plymouth")
+    assert "Hampshire and Isle of Wight Constabulary" in names("southampton")
+    assert "North Yorkshire Police" in names("york")
+
+
+def test_hook_cspr_briefing_formats(registry):
+    plymouth = registry.policy("plymouth").briefing_formats[0]
+    assert plymouth["name"] == "Learning on a Page"
+    assert [s["title"] for s in plymouth["sections"]][:3] == [
+        "The child's lived experience", "Key learning", "Learning into practice"]
+    assert len(registry.policy("southampton").briefing_formats[0]["sections"]) == 6
+
+
+def test_hook_cspr_archive_rule(registry):
+    assert registry.policy("doncaster").archive_rule["then"] == "nspcc"
+    southampton = registry.policy("southampton").archive_rule
+    assert southampton["then"] == "on_request"
+    assert "southampton.gov.uk" in southampton["request_contact"]
+    assert registry.policy("york").archive_rule["then"] == "keep"
+
+
+def test_hook_cspr_closure_days():
+    reg = load(plugin_with(cspr_closure_days=lambda year: [dt.date(year, 12, 29), f"{year}-12-30"]))
+    policy = reg.policy("riverside")
+    assert policy.closure_days(2031) == {dt.date(2031, 12, 29), dt.date(2031, 12, 30)}
+    # a closure day is not a working day: 5 working days from Christmas Eve 2031 (a Wednesday)
+    # skips 25-26 (bank holidays), 27-28 (weekend), 29-30 (closure): 31 Dec, 1 Jan is a
+    # bank holiday, then 2, 5, 6, 7 Jan 2032.
+    assert policy.calendar.add(dt.date(2031, 12, 24), 5) == dt.date(2032, 1, 7)
+
+
+def test_hook_cspr_deadline_rules(registry):
+    for policy in registry:
+        rules = policy.deadline_rules
+        assert rules["notify_panel"]["period"] <= 5
+        assert rules["rapid_review"]["period"] <= 15
+
+
+def test_hook_cspr_reminder_schedule():
+    def cspr_reminder_schedule(kind):
+        if kind == "notify_panel":
+            return [{"key": "day-before", "offset": -1, "recipients": ["admin", "lead@x.example"]}]
+        return None
+
+    policy = load(plugin_with(cspr_reminder_schedule=cspr_reminder_schedule)).policy("riverside")
+    assert [s["key"] for s in policy.reminder_schedule("notify_panel")] == ["day-before"]
+    assert policy.reminder_schedule("publication")[0]["key"] == "upcoming"  # the default
+
+
+def test_hook_cspr_review_kinds(registry):
+    assert "scr" in registry.policy("plymouth").review_kinds
+    assert "local_cspr" in registry.policy("southampton").review_kinds
+
+
+def test_hook_cspr_themes():
+    policy = load(plugin_with(cspr_themes=lambda: ["County lines", "Neglect"])).policy("riverside")
+    assert "County lines" in policy.themes
+    assert policy.themes.count("Neglect") == 1  # merged with the national theme
+
+
+def test_hook_cspr_public_page_blocks(registry):
+    blocks = registry.policy("doncaster").public_blocks
+    assert any("Cameron" in b["title"] + b["body"] for b in blocks)
+
+
+def test_hook_cspr_demo_content(registry):
+    titles = {r["title"] for r in registry.policy("southampton").demo_content()["reviews"]}
+    assert {"Willow", "Uma", "Stephen", "TED"} <= titles
+    york = {r["title"]: r for r in registry.policy("york").demo_content()["reviews"]}
+    assert york["Child B"]["publication_form"] == "summary"
+    assert york["Baby A"]["publication_form"] == "redacted"
+
+
+def test_demo_content_must_fit_the_partnerships_own_vocabulary():
+    def demo(kind="local_cspr", themes=("Neglect",), sections=None):
+        return lambda: {
+            "reviews": [{"kind": kind, "title": "Child R", "published_on": "2026-01-05",
+                         "themes": list(themes)}],
+            "briefings": [{"format": "seven-minute", "title": "Briefing B",
+                           "sections": sections or {"background": "text"}}],
+        }
+
+    assert load(plugin_with(cspr_demo_content=demo())).policy("riverside").demo_content()
+    for bad, message in [(demo(kind="scr"), "kind 'scr' is not one of this partnership's"),
+                         (demo(themes=["Alchemy"]), "unknown themes ['Alchemy']"),
+                         (demo(sections={"intro": "x"}), "unknown sections ['intro']")]:
+        policy = load(plugin_with(cspr_demo_content=bad)).policy("riverside")
+        with pytest.raises(ValidationError, match=re.escape(message)):
+            policy.demo_content()

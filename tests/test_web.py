@@ -1,0 +1,81 @@
+"""The public pages and the ops endpoints, served from PostgreSQL with Redis as the broker."""
+
+from __future__ import annotations
+
+import pytest
+
+from cspr import create_app, demo, partnerships
+from cspr.db import get_db
+
+
+@pytest.fixture
+def loaded(app):
+    with app.app_context():
+        with get_db().session_scope() as session:
+            demo.load(session, app.extensions["cspr.plugins"])
+    return app
+
+
+def test_home_lists_every_partnership(loaded, client):
+    html = client.get("/").get_data(as_text=True)
+    for name in ("Doncaster", "Plymouth", "Southampton", "York"):
+        assert name in html
+
+
+def test_a_partnership_page_shows_its_reviews_partners_and_archive_rule(loaded, client):
+    html = client.get("/southampton/").get_data(as_text=True)
+    assert "Willow" in html and "Hampshire and Isle of Wight Constabulary" in html
+    assert "available on request" in html
+    assert "Child Cameron" not in html  # Doncaster's review stays on Doncaster's page
+    doncaster = client.get("/doncaster/").get_data(as_text=True)
+    assert "Child Cameron" in doncaster and "Willow" not in doncaster
+
+
+def test_an_unknown_partnership_is_a_govuk_404(loaded, client):
+    response = client.get("/atlantis/")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_a_disabled_partnership_has_no_public_page(loaded, client):
+    with loaded.app_context():
+        with get_db().session_scope() as session:
+            partnerships.get(session, "york").enabled = False
+    assert client.get("/york/").status_code == 404
+    assert "York" not in client.get("/").get_data(as_text=True)
+
+
+def test_healthz_reports_database_and_broker(loaded, client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["checks"]["database"]["ok"] and body["checks"]["broker"]["ok"]
+    assert body["checks"]["plugins"]["loaded"] == ["doncaster", "plymouth", "southampton", "york"]
+
+
+def test_healthz_is_503_when_the_broker_is_down(pg_url, tmp_path):
+    app = create_app({"DATABASE_URL": pg_url, "BROKER_URL": "redis://127.0.0.1:1/0",
+                      "INSTANCE_PATH": str(tmp_path)})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["broker"]["ok"] is False
+
+
+def test_healthz_is_503_when_the_database_is_down(tmp_path):
+    app = create_app({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none",
+                      "BROKER_URL": "redis://127.0.0.1:6379/15", "INSTANCE_PATH": str(tmp_path)})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["database"]["ok"] is False
+
+
+def test_plugins_json_lists_installed_plugins(loaded, client):
+    plugins = client.get("/-/plugins.json").get_json()
+    assert {p["partnership"] for p in plugins} == {"doncaster", "plymouth", "southampton", "york"}
+
+
+def test_govuk_assets_are_served(loaded, client):
+    css = client.get("/assets/govuk-frontend.min.css")
+    assert css.status_code == 200 and b"govuk" in css.data
+    assert client.get("/assets/images/favicon.ico").status_code == 200
+    assert client.get("/assets/../../pyproject.toml").status_code == 404
