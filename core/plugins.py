@@ -248,6 +248,16 @@ class Policy:
         """One agency by key."""
         return next((a for a in self.agencies if a["key"] == key), None)
 
+    def blocks(self, position: str, on: dt.date | None = None) -> list[dict[str, Any]]:
+        """The public page's content blocks at ``position`` that show on a day (today)."""
+        day = on or dt.date.today()
+        return [
+            b for b in self.public_blocks
+            if b["position"] == position
+            and (b["since"] is None or b["since"] <= day)
+            and (b["until"] is None or day <= b["until"])
+        ]
+
     def briefing_format(self, key: str) -> dict[str, Any] | None:
         """One briefing format by key."""
         return next((f for f in self.briefing_formats if f["key"] == key), None)

@@ -242,6 +242,19 @@ def test_hook_cspr_public_page_blocks(registry):
     assert any("Cameron" in b["title"] + b["body"] for b in blocks)
 
 
+def test_dated_blocks_show_only_in_their_window():
+    blocks = lambda: [  # noqa: E731
+        {"key": "statement", "title": "Chair's statement", "body": "On publication.",
+         "since": "2026-01-10", "until": "2026-07-10"},
+        {"key": "always", "title": "About", "body": "Always here.", "position": "bottom"},
+    ]
+    policy = load(plugin_with(cspr_public_page_blocks=blocks)).policy("riverside")
+    assert [b["key"] for b in policy.blocks("top", on=dt.date(2026, 3, 1))] == ["statement"]
+    assert policy.blocks("top", on=dt.date(2026, 7, 11)) == []
+    assert policy.blocks("top", on=dt.date(2026, 1, 9)) == []
+    assert [b["key"] for b in policy.blocks("bottom", on=dt.date(2030, 1, 1))] == ["always"]
+
+
 def test_hook_cspr_demo_content(registry):
     titles = {r["title"] for r in registry.policy("southampton").demo_content()["reviews"]}
     assert {"Willow", "Uma", "Stephen", "TED"} <= titles
