@@ -18,32 +18,38 @@ STATUTORY_RULES: dict[str, dict[str, Any]] = {
     "notify_panel": {
         "label": "Notify the Child Safeguarding Practice Review Panel",
         "anchor": "aware", "period": 5, "unit": "working_days", "direction": "within",
-        "statutory": True, "source": "Children Act 2004 s16C; Working Together 2023",
+        "statutory": True, "met_by": "notification",
+        "source": "Children Act 2004 s16C; Working Together 2023",
     },
     "notify_ofsted_sos": {
         "label": "Notify the Secretary of State and Ofsted (death of a looked-after child)",
         "anchor": "aware", "period": 5, "unit": "working_days", "direction": "within",
-        "statutory": True, "source": "Working Together 2023",
+        "statutory": True, "met_by": "ofsted_sos_notified",
+        "source": "Working Together 2023",
     },
     "rapid_review": {
         "label": "Complete the rapid review and send it to the Panel",
         "anchor": "notification", "period": 15, "unit": "working_days", "direction": "within",
-        "statutory": True, "source": "Working Together 2023; Panel guidance",
+        "statutory": True, "met_by": "rapid_review_sent",
+        "source": "Working Together 2023; Panel guidance",
     },
     "publication": {
         "label": "Publish the local child safeguarding practice review",
         "anchor": "decision", "period": 6, "unit": "months", "direction": "within",
-        "statutory": True, "source": "Working Together 2018 and 2023",
+        "statutory": True, "met_by": "published",
+        "source": "Working Together 2018 and 2023",
     },
     "report_to_panel": {
         "label": "Send the final report to the Panel and the Secretary of State",
         "anchor": "planned_publication", "period": 7, "unit": "working_days",
-        "direction": "before", "statutory": True, "source": "Working Together 2018",
+        "direction": "before", "statutory": True, "met_by": "report_sent",
+        "source": "Working Together 2018",
     },
     "public_period": {
         "label": "Keep the report publicly available",
         "anchor": "published", "period": 12, "unit": "months", "direction": "at_least",
-        "statutory": True, "source": "Working Together 2018 and 2023",
+        "statutory": True, "met_by": "archived",
+        "source": "Working Together 2018 and 2023",
     },
 }
 

@@ -86,6 +86,8 @@ def check_deadline_rules(rules: dict[str, dict[str, Any]]) -> dict[str, dict[str
             raise ValidationError(f"the statutory rule '{kind}' cannot be removed")
         if not rule["statutory"]:
             raise ValidationError(f"the rule '{kind}' is statutory and must stay so")
+        if rule["met_by"] != law["met_by"]:
+            raise ValidationError(f"'{kind}' is met by '{law['met_by']}' by law")
         if rule["unit"] != law["unit"] or rule["direction"] != law["direction"]:
             raise ValidationError(
                 f"'{kind}' must stay {law['direction']} {law['period']} {law['unit']}"

@@ -60,6 +60,7 @@ def test_a_stricter_local_rule_is_accepted():
         statutory["panel_draft"] = {
             "label": "Draft rapid review to partners", "anchor": "notification", "period": 10,
             "unit": "working_days", "direction": "within", "statutory": False,
+            "met_by": "rapid_review_sent",
         }
         return statutory
 
@@ -78,6 +79,9 @@ def test_a_stricter_local_rule_is_accepted():
     (lambda r: r.pop("publication"), "'publication' cannot be removed"),
     (lambda r: r["publication"].update(unit="working_days"), "must stay within 6 months"),
     (lambda r: r["notify_panel"].update(statutory=False), "is statutory and must stay so"),
+    (lambda r: r["notify_panel"].update(met_by="published"), "is met by 'notification' by law"),
+    (lambda r: r.update(local={"label": "Local", "anchor": "aware", "period": 3, "unit": "working_days",
+                               "direction": "within", "statutory": False}), "needs met_by"),
 ])
 def test_relaxing_a_statutory_deadline_is_refused_at_load(change, message):
     def cspr_deadline_rules(statutory):

@@ -20,16 +20,18 @@ from cspr.models.review import (
     ArchiveOutcome,
     Briefing,
     Document,
+    Draft,
     PublicationForm,
     Rag,
     Recommendation,
     Review,
     ReviewKind,
 )
+from cspr.models.token import ApiToken
 from cspr.models.user import Membership, Role, User
 
 __all__ = [
-    "Action", "AgeBand", "ArchiveOutcome", "AuditEvent", "Base", "Briefing", "Deadline",
+    "Action", "AgeBand", "ApiToken", "Draft", "ArchiveOutcome", "AuditEvent", "Base", "Briefing", "Deadline",
     "DeadlineState", "Document", "Harm", "Incident", "JobRun", "Membership", "Notification",
     "OutboxMessage", "OutboxStatus", "PanelResponse", "Partnership", "PublicationForm", "Rag",
     "RapidReview", "RapidReviewDecision", "Recommendation", "Reminder", "Review", "ReviewKind",

@@ -30,6 +30,7 @@ class Deadline(TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("partnership_id", "subject", "kind"),
         Index("ix_deadlines_state_due_on", "state", "due_on"),
+        Index("ix_deadlines_partnership_state_due_on", "partnership_id", "state", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +48,8 @@ class Deadline(TenantOwned, Base):
     )
     due_on: Mapped[date]
     statutory: Mapped[bool] = mapped_column(default=True)
+    # "within" / "before": due by due_on. "at_least": not before due_on (e.g. the public period).
+    direction: Mapped[str] = mapped_column(String(16), default="within")
     state: Mapped[DeadlineState] = mapped_column(str_enum(DeadlineState), default="open")
     met_on: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -54,12 +57,9 @@ class Deadline(TenantOwned, Base):
     reminders: Mapped[list[Reminder]] = relationship(back_populates="deadline")
 
     @property
-    def days_late(self) -> int | None:
-        """Calendar days after the due date it was met (or is still open), else None."""
-        if self.state == DeadlineState.MET and self.met_on:
-            late = (self.met_on - self.due_on).days
-            return late if late > 0 else None
-        return None
+    def subject_type(self) -> str:
+        """"incident", "review" or "action"."""
+        return self.subject.split(":", 1)[0]
 
 
 class Reminder(TenantOwned, Base):

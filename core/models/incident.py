@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cspr.models.base import Base, TenantOwned, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from cspr.models.review import Review
 
 
 class Harm(enum.StrEnum):
@@ -59,6 +63,7 @@ class Incident(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(32))  # the platform's, e.g. DSCP-2026-003
+    stage: Mapped[str] = mapped_column(String(32), default="recorded")
     pseudonym: Mapped[str] = mapped_column(String(100))  # "Child Cameron", "Young Person A"
     la_case_reference: Mapped[str] = mapped_column(String(64))
     la_area: Mapped[str] = mapped_column(String(100))
@@ -71,6 +76,7 @@ class Incident(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     notification: Mapped[Notification | None] = relationship(back_populates="incident")
+    reviews: Mapped[list[Review]] = relationship(back_populates="incident", viewonly=True)
     rapid_review: Mapped[RapidReview | None] = relationship(back_populates="incident")
 
 

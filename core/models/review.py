@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cspr.models.base import Base, TenantOwned, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from cspr.models.incident import Incident
 
 
 class ReviewKind(enum.StrEnum):
@@ -69,6 +72,8 @@ class Review(TenantOwned, Base):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewer_name: Mapped[str | None] = mapped_column(String(200))
     final_report_agreed_on: Mapped[date | None]
+    # The safeguarding partners (agency keys) who agreed the final report.
+    final_report_agreed_by: Mapped[list[str]] = mapped_column(JSON, default=list)
     sent_to_panel_on: Mapped[date | None]  # final report to the Panel and Secretary of State
     planned_publication_on: Mapped[date | None]
     published_on: Mapped[date | None]
@@ -80,11 +85,25 @@ class Review(TenantOwned, Base):
     archive_outcome: Mapped[ArchiveOutcome | None] = mapped_column(str_enum(ArchiveOutcome))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    incident = relationship("Incident")
+    incident: Mapped[Incident | None] = relationship(back_populates="reviews")
     documents: Mapped[list[Document]] = relationship(back_populates="review")
+    drafts: Mapped[list[Draft]] = relationship(order_by="Draft.version")
     recommendations: Mapped[list[Recommendation]] = relationship(
         back_populates="review", order_by="Recommendation.number"
     )
+
+
+class Draft(TenantOwned, Base):
+    """A draft of the review's report received from the reviewer (reg 14: partners may ask)."""
+
+    __tablename__ = "review_drafts"
+    __table_args__ = (UniqueConstraint("review_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    received_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Document(TenantOwned, Base):
@@ -153,6 +172,7 @@ class Action(TenantOwned, Base):
     due_on: Mapped[date]
     rag: Mapped[Rag] = mapped_column(str_enum(Rag), default=Rag.AMBER)
     evidence: Mapped[str | None] = mapped_column(Text)
+    completed_on: Mapped[date | None]
     assured_on: Mapped[date | None]
     assured_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -12,7 +12,14 @@ SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="use lower-case lette
 KEY = validate.Regexp(r"^[a-z0-9_][a-z0-9_-]*$", error="use lower-case letters, digits, _ and -")
 AGENCY_TYPES = ("local_authority", "health", "police", "relevant_agency")
 ROLES = ("admin", "partner", "reviewer", "viewer", "chair")
-ANCHORS = ("incident", "aware", "notification", "decision", "planned_publication", "published")
+#: Events of a case that meet a deadline (and can anchor a local target).
+EVENTS = (
+    "notification", "ofsted_sos_notified", "rapid_review_sent", "panel_response", "decision",
+    "terms_of_reference", "reviewer_commissioned", "first_draft", "final_report_agreed",
+    "report_sent", "published", "archived",
+)
+#: Dates a deadline can count from.
+ANCHORS = ("incident", "aware", "planned_publication", *EVENTS)
 UNITS = ("working_days", "months")
 DIRECTIONS = ("within", "before", "at_least")
 
@@ -129,7 +136,13 @@ class DeadlineRuleSchema(Schema):
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
     direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
     statutory = fields.Boolean(required=True)
+    met_by = fields.String(load_default=None, validate=validate.OneOf(EVENTS))
     source = fields.String(load_default="")
+
+    @validates_schema
+    def _local_targets_say_what_meets_them(self, data: dict, **_kwargs) -> None:
+        if not data["statutory"] and not data.get("met_by"):
+            raise ValidationError(f"a local target needs met_by, one of {', '.join(EVENTS)}", "met_by")
 
 
 class ReminderStageSchema(Schema):

@@ -1,0 +1,164 @@
+"""Deadline rules applied to a case: materialised rows, recomputed when a fact changes.
+
+Each rule of the partnership's table (the statutory ones, made stricter or not, and
+its local targets) becomes at most one row per case: due once its anchor date is
+known, met once its ``met_by`` event has happened, cancelled when it stops
+applying. Every change of a due date is an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from cspr.calendar import WorkingCalendar, add_months
+from cspr.models import Action, Deadline, DeadlineState, Harm, Incident, Rag, Review, ReviewKind
+from cspr.workflow.context import Context
+from cspr.workflow.facts import INCIDENT_FACTS, case_facts, linked
+
+#: Kinds of review the statutory publication rules apply to (local CSPRs, joint ones included).
+PUBLISHED_BY_LAW = frozenset({ReviewKind.LOCAL_CSPR, ReviewKind.JOINT_DHR, ReviewKind.JOINT_SAR})
+ACTION_DUE = "action_due"
+
+
+def due_date(rule: dict[str, Any], anchor: dt.date, calendar: WorkingCalendar) -> dt.date:
+    """The date a rule gives for an anchor date."""
+    sign = -1 if rule["direction"] == "before" else 1
+    if rule["unit"] == "working_days":
+        return calendar.add(anchor, sign * rule["period"])
+    return add_months(anchor, sign * rule["period"])
+
+
+def _applies(kind: str, incident: Incident | None, review: Review | None) -> bool:
+    if kind == "notify_ofsted_sos":
+        return bool(incident and incident.looked_after and incident.harm == Harm.DEATH)
+    if kind == "rapid_review":
+        # a care leaver's death is notified, but no rapid review follows unless the
+        # criteria for a child are met (they are not: a care leaver is an adult)
+        return bool(incident and not incident.care_leaver)
+    if kind in ("publication", "report_to_panel"):
+        return bool(review and review.kind in PUBLISHED_BY_LAW and not review.legacy)
+    if kind == "public_period":
+        return bool(review and not review.legacy)
+    return True
+
+
+def sync_case(ctx: Context, incident: Incident | None = None, review: Review | None = None,
+              reason: str | None = None) -> list[Deadline]:
+    """Create, recompute, meet or cancel the case's deadlines from its current facts."""
+    incident, review = linked(incident, review)
+    facts = case_facts(incident, review)
+    subjects = {}
+    if incident is not None:
+        subjects["incident"] = f"incident:{incident.id}"
+    if review is not None:
+        subjects["review"] = f"review:{review.id}"
+    existing = {
+        (d.subject, d.kind): d
+        for d in ctx.session.scalars(select(Deadline).where(Deadline.subject.in_(subjects.values())))
+    }
+    touched = []
+    for kind, rule in ctx.policy.deadline_rules.items():
+        side = "incident" if rule["anchor"] in INCIDENT_FACTS else "review"
+        if side not in subjects:
+            continue
+        row = existing.get((subjects[side], kind))
+        anchor = facts.get(rule["anchor"])
+        if anchor is None or not _applies(kind, incident, review):
+            if row is not None and row.state != DeadlineState.CANCELLED:
+                row.state = DeadlineState.CANCELLED
+                ctx.audit("deadline.cancelled", row, kind=kind, reason=reason)
+            continue
+        due = due_date(rule, anchor, ctx.calendar)
+        if row is None:
+            row = Deadline(
+                kind=kind, label=rule["label"], subject=subjects[side], due_on=due,
+                statutory=rule["statutory"], direction=rule["direction"],
+                incident_id=incident.id if side == "incident" else None,
+                review_id=review.id if side == "review" else None,
+            )
+            ctx.session.add(row)
+            ctx.session.flush()
+            ctx.audit("deadline.set", row, kind=kind, due_on=due)
+        elif row.due_on != due:
+            ctx.audit("deadline.recomputed", row, kind=kind, was=row.due_on, now=due, reason=reason)
+            row.due_on = due
+        _meet(ctx, row, facts.get(rule["met_by"]))
+        touched.append(row)
+    ctx.session.flush()
+    return touched
+
+
+def _meet(ctx: Context, row: Deadline, met_on: dt.date | None) -> None:
+    if met_on is not None:
+        if row.state != DeadlineState.MET or row.met_on != met_on:
+            row.state, row.met_on = DeadlineState.MET, met_on
+            ctx.audit("deadline.met", row, kind=row.kind, met_on=met_on, due_on=row.due_on)
+    elif row.state != DeadlineState.OPEN:
+        row.state, row.met_on = DeadlineState.OPEN, None
+
+
+def sync_action(ctx: Context, action: Action) -> Deadline:
+    """The deadline of an action: due on its due date, met when it is complete."""
+    subject = f"action:{action.id}"
+    row = ctx.session.scalar(
+        select(Deadline).where(Deadline.subject == subject, Deadline.kind == ACTION_DUE)
+    )
+    label = f"Action: {action.description[:150]}"
+    if row is None:
+        row = Deadline(kind=ACTION_DUE, label=label, subject=subject, due_on=action.due_on,
+                       statutory=False, direction="within", action_id=action.id)
+        ctx.session.add(row)
+        ctx.session.flush()
+        ctx.audit("deadline.set", row, kind=ACTION_DUE, due_on=action.due_on)
+    elif row.due_on != action.due_on:
+        ctx.audit("deadline.recomputed", row, kind=ACTION_DUE, was=row.due_on, now=action.due_on)
+        row.due_on = action.due_on
+    row.label = label
+    _meet(ctx, row, action.completed_on if action.rag == Rag.COMPLETE else None)
+    ctx.session.flush()
+    return row
+
+
+# -- reading deadlines ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a deadline stands on a day: a status word and working days late, if any."""
+
+    status: str  # met, met_late, overdue, due_today, open, not_before, cancelled
+    working_days_late: int | None
+    working_days_left: int | None
+
+
+def standing(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> Standing:
+    """The status of a deadline on ``today`` by the partnership's calendar."""
+    if deadline.state == DeadlineState.CANCELLED:
+        return Standing("cancelled", None, None)
+    if deadline.direction == "at_least":
+        done = deadline.state == DeadlineState.MET
+        return Standing("met" if done else "not_before", None, None)
+    if deadline.state == DeadlineState.MET:
+        late = calendar.between(deadline.due_on, deadline.met_on) if deadline.met_on > deadline.due_on else 0
+        return Standing("met_late" if late else "met", late or None, None)
+    if today > deadline.due_on:
+        return Standing("overdue", calendar.between(deadline.due_on, today), None)
+    if today == deadline.due_on:
+        return Standing("due_today", None, 0)
+    return Standing("open", None, calendar.between(today, deadline.due_on))
+
+
+def due_or_overdue(until: dt.date) -> Select:
+    """Open deadlines due on or before ``until`` (overdue ones included), soonest first.
+
+    Served by the (partnership, state, due_on) index: it costs what is due, not what exists.
+    """
+    return (
+        select(Deadline)
+        .where(Deadline.state == DeadlineState.OPEN, Deadline.due_on <= until,
+               Deadline.direction != "at_least")
+        .order_by(Deadline.due_on, Deadline.id)
+    )

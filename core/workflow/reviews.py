@@ -1,0 +1,347 @@
+"""Steps 5 to 9 for a review: terms, reviewer, drafts, final report, Panel, publication, archive.
+
+Reviews also start without an incident (thematic and local learning reviews), and legacy
+serious case reviews are entered for the record, already published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from cspr.calendar import add_months
+from cspr.models import (
+    ArchiveOutcome,
+    Draft,
+    Membership,
+    PublicationForm,
+    Review,
+    ReviewKind,
+    Role,
+)
+from cspr.workflow import deadlines
+from cspr.workflow.checks import Checker
+from cspr.workflow.context import Context
+from cspr.workflow.errors import InputError, NotFound, StepError
+
+ORDER = ("decided", "terms_agreed", "reviewer_commissioned", "drafting", "final_agreed",
+         "sent_to_panel", "published", "archived")
+STARTABLE = (ReviewKind.LOCAL_CSPR, ReviewKind.LOCAL_LEARNING, ReviewKind.THEMATIC,
+             ReviewKind.JOINT_DHR, ReviewKind.JOINT_SAR)
+
+
+def get(ctx: Context, review_id: int) -> Review:
+    """A review of this partnership, or NotFound."""
+    review = ctx.session.get(Review, review_id)
+    if review is None:
+        raise NotFound(f"no review {review_id}")
+    return review
+
+
+def stage_of(review: Review) -> str:
+    """The furthest step the review has reached."""
+    if review.archived_on:
+        return "archived"
+    if review.published_on:
+        return "published"
+    if review.sent_to_panel_on:
+        return "sent_to_panel"
+    if review.final_report_agreed_on:
+        return "final_agreed"
+    if review.drafts:
+        return "drafting"
+    if review.reviewer_commissioned_on:
+        return "reviewer_commissioned"
+    if review.terms_of_reference_on:
+        return "terms_agreed"
+    return "decided"
+
+
+def _after(ctx: Context, review: Review, step: str, reason: str | None = None) -> Review:
+    review.stage = stage_of(review)
+    ctx.session.flush()
+    deadlines.sync_case(ctx, review=review, reason=reason)
+    return review
+
+
+def _open(review: Review) -> None:
+    if review.legacy:
+        raise StepError("A legacy review is kept for the record; its steps cannot change.")
+    if review.published_on:
+        raise StepError("The review is published; its earlier steps cannot change now.")
+
+
+def _kind(ctx: Context, kind: ReviewKind, allowed: tuple[ReviewKind, ...]) -> ReviewKind:
+    kind = ReviewKind(kind)
+    if kind not in allowed:
+        raise InputError({"kind": f"use one of {', '.join(k.value for k in allowed)}"})
+    if kind.value not in ctx.policy.review_kinds:
+        raise InputError({"kind": f"this partnership does not hold {kind.value} reviews "
+                                  f"(it holds {', '.join(ctx.policy.review_kinds)})"})
+    return kind
+
+
+def start(ctx: Context, *, kind: ReviewKind, title: str, decided_on: dt.date,
+          pseudonym: str | None = None) -> Review:
+    """Start a review that no incident led to: thematic, local learning, or a local CSPR."""
+    kind = _kind(ctx, kind, STARTABLE)
+    c = Checker(ctx)
+    c.require("title", (title or "").strip())
+    c.not_future("decided_on", decided_on)
+    c.done()
+    review = Review(kind=kind, title=title.strip(), pseudonym=(pseudonym or "").strip() or None,
+                    stage="decided", decided_on=decided_on, themes=[])
+    ctx.session.add(review)
+    ctx.session.flush()
+    ctx.audit("review.started", review, kind=kind, decided_on=decided_on)
+    return _after(ctx, review, "start")
+
+
+def record_legacy(ctx: Context, *, kind: ReviewKind, title: str, published_on: dt.date,
+                  pseudonym: str | None = None,
+                  publication_form: PublicationForm = PublicationForm.FULL,
+                  publication_note: str | None = None, summary: str | None = None,
+                  themes: list[str] = ()) -> Review:
+    """Enter a review published before the platform, for the record (no clocks)."""
+    kind = _kind(ctx, kind, tuple(ReviewKind))
+    c = Checker(ctx)
+    c.require("title", (title or "").strip())
+    c.not_future("published_on", published_on)
+    _check_publication(c, ctx, PublicationForm(publication_form), publication_note, themes)
+    c.done()
+    review = Review(kind=kind, title=title.strip(), pseudonym=pseudonym, legacy=True,
+                    stage="published", published_on=published_on,
+                    publication_form=PublicationForm(publication_form),
+                    publication_note=publication_note, summary=summary, themes=list(themes))
+    ctx.session.add(review)
+    ctx.session.flush()
+    ctx.audit("review.legacy_recorded", review, kind=kind, published_on=published_on)
+    return review
+
+
+def agree_terms(ctx: Context, review: Review, *, agreed_on: dt.date) -> Review:
+    """The terms of reference are agreed."""
+    _open(review)
+    c = Checker(ctx)
+    c.not_future("agreed_on", agreed_on)
+    c.not_before("agreed_on", agreed_on, review.decided_on, "the decision to hold the review")
+    c.done()
+    review.terms_of_reference_on = agreed_on
+    ctx.audit("review.terms_agreed", review, agreed_on=agreed_on)
+    return _after(ctx, review, "terms")
+
+
+def commission_reviewer(ctx: Context, review: Review, *, commissioned_on: dt.date,
+                        reviewer_name: str, reviewer_user_id: int | None = None) -> Review:
+    """The independent reviewer is commissioned (and, if they have an account, assigned)."""
+    _open(review)
+    c = Checker(ctx)
+    c.require("reviewer_name", (reviewer_name or "").strip())
+    c.not_future("commissioned_on", commissioned_on)
+    c.not_before("commissioned_on", commissioned_on, review.decided_on,
+                 "the decision to hold the review")
+    if reviewer_user_id is not None:
+        member = ctx.session.scalar(select(Membership).where(Membership.user_id == reviewer_user_id))
+        c.check("reviewer_user_id", member is not None and member.role == Role.REVIEWER,
+                "must be a member of this partnership with the reviewer role")
+    c.done()
+    review.reviewer_commissioned_on = commissioned_on
+    review.reviewer_name = reviewer_name.strip()
+    review.reviewer_id = reviewer_user_id
+    ctx.audit("review.reviewer_commissioned", review, commissioned_on=commissioned_on,
+              reviewer_user_id=reviewer_user_id)
+    return _after(ctx, review, "reviewer")
+
+
+def receive_draft(ctx: Context, review: Review, *, received_on: dt.date,
+                  note: str | None = None) -> Draft:
+    """A draft report arrives from the reviewer."""
+    _open(review)
+    if review.reviewer_commissioned_on is None:
+        raise StepError("Commission the reviewer first.")
+    if review.final_report_agreed_on is not None:
+        raise StepError("The final report is already agreed.")
+    c = Checker(ctx)
+    c.not_future("received_on", received_on)
+    c.not_before("received_on", received_on, review.reviewer_commissioned_on,
+                 "the reviewer's commissioning")
+    if review.drafts:
+        c.not_before("received_on", received_on, review.drafts[-1].received_on, "the last draft")
+    c.done()
+    draft = Draft(review_id=review.id, version=len(review.drafts) + 1, received_on=received_on,
+                  note=(note or "").strip() or None)
+    ctx.session.add(draft)
+    review.drafts.append(draft)
+    ctx.session.flush()
+    ctx.audit("review.draft_received", review, version=draft.version, received_on=received_on)
+    _after(ctx, review, "draft")
+    return draft
+
+
+def agree_final_report(ctx: Context, review: Review, *, agreed_on: dt.date,
+                       agreed_by: list[str]) -> Review:
+    """The three safeguarding partners agree the final report."""
+    _open(review)
+    missing = [step for step, done in (("agree the terms of reference", review.terms_of_reference_on),
+                                       ("commission the reviewer", review.reviewer_commissioned_on))
+               if not done]
+    if missing:
+        raise StepError(f"First {' and '.join(missing)}.")
+    partners = {a["key"]: a for a in ctx.policy.partners["safeguarding_partners"]}
+    c = Checker(ctx)
+    c.not_future("agreed_on", agreed_on)
+    c.not_before("agreed_on", agreed_on, review.reviewer_commissioned_on, "the reviewer's commissioning")
+    if review.drafts:
+        c.not_before("agreed_on", agreed_on, review.drafts[-1].received_on, "the last draft")
+    unknown = [k for k in agreed_by if k not in partners]
+    c.check("agreed_by", not unknown, f"not safeguarding partners here: {', '.join(unknown)}")
+    absent = [p["name"] for k, p in partners.items()
+              if p["type"] in ("local_authority", "health", "police") and k not in agreed_by]
+    c.check("agreed_by", not absent, f"all three partners must agree; missing {', '.join(absent)}")
+    c.done()
+    review.final_report_agreed_on = agreed_on
+    review.final_report_agreed_by = sorted(set(agreed_by))
+    ctx.audit("review.final_agreed", review, agreed_on=agreed_on, agreed_by=sorted(set(agreed_by)))
+    return _after(ctx, review, "final")
+
+
+def plan_publication(ctx: Context, review: Review, *, planned_on: dt.date,
+                     reason: str | None = None) -> Review:
+    """Set (or move) the planned publication date; the report-to-Panel date follows from it."""
+    _open(review)
+    c = Checker(ctx)
+    c.not_before("planned_on", planned_on, review.decided_on, "the decision to hold the review")
+    if review.sent_to_panel_on is not None:
+        earliest = ctx.calendar.add(review.sent_to_panel_on, _gap(ctx))
+        c.check("planned_on", planned_on >= earliest,
+                f"the report went to the Panel on {review.sent_to_panel_on:%-d %B %Y}; "
+                f"publish on or after {earliest:%-d %B %Y}")
+    c.done()
+    was = review.planned_publication_on
+    review.planned_publication_on = planned_on
+    ctx.audit("review.publication_planned", review, planned_on=planned_on, was=was, reason=reason)
+    return _after(ctx, review, "plan", reason)
+
+
+def _gap(ctx: Context) -> int:
+    return ctx.policy.deadline_rules["report_to_panel"]["period"]
+
+
+def send_report(ctx: Context, review: Review, *, sent_on: dt.date) -> Review:
+    """The final report goes to the Panel and the Secretary of State."""
+    _open(review)
+    if review.final_report_agreed_on is None:
+        raise StepError("The partners must agree the final report first.")
+    if review.planned_publication_on is None:
+        raise StepError("Plan the publication date first: the report must go at least "
+                        f"{_gap(ctx)} working days before it.")
+    c = Checker(ctx)
+    c.not_future("sent_on", sent_on)
+    c.not_before("sent_on", sent_on, review.final_report_agreed_on, "the final report's agreement")
+    c.done()
+    review.sent_to_panel_on = sent_on
+    ctx.audit("review.report_sent", review, sent_on=sent_on)
+    return _after(ctx, review, "sent")
+
+
+def _check_publication(c: Checker, ctx: Context, form: PublicationForm, note: str | None,
+                       themes: list[str] | tuple[str, ...]) -> None:
+    if form != PublicationForm.FULL:
+        c.require("publication_note", (note or "").strip(),
+                  "say why only a summary or a redacted version is published")
+    unknown = [t for t in themes if t not in ctx.policy.themes]
+    c.check("themes", not unknown, f"not in the themes vocabulary: {', '.join(unknown)}")
+
+
+def publish(ctx: Context, review: Review, *, published_on: dt.date,
+            publication_form: PublicationForm = PublicationForm.FULL,
+            publication_note: str | None = None, summary: str | None = None,
+            themes: list[str] = ()) -> Review:
+    """Publish the review: its public period starts."""
+    _open(review)
+    publication_form = PublicationForm(publication_form)
+    if review.final_report_agreed_on is None:
+        raise StepError("The partners must agree the final report first.")
+    by_law = review.kind in deadlines.PUBLISHED_BY_LAW
+    if by_law and review.sent_to_panel_on is None:
+        raise StepError("Send the final report to the Panel and the Secretary of State first.")
+    c = Checker(ctx)
+    c.not_future("published_on", published_on)
+    if by_law:
+        earliest = ctx.calendar.add(review.sent_to_panel_on, _gap(ctx))
+        c.check("published_on", published_on >= earliest,
+                f"the report went to the Panel and the Secretary of State on "
+                f"{review.sent_to_panel_on:%-d %B %Y}: publish on or after {earliest:%-d %B %Y} "
+                f"({_gap(ctx)} working days later)")
+    c.not_before("published_on", published_on, review.final_report_agreed_on,
+                 "the final report's agreement")
+    _check_publication(c, ctx, publication_form, publication_note, themes)
+    c.done()
+    review.published_on = published_on
+    review.publication_form = publication_form
+    review.publication_note = (publication_note or "").strip() or None
+    review.summary = (summary or "").strip() or review.summary
+    review.themes = list(dict.fromkeys(themes))
+    ctx.audit("review.published", review, published_on=published_on, form=publication_form)
+    return _after(ctx, review, "published")
+
+
+def archive(ctx: Context, review: Review, *, archived_on: dt.date,
+            outcome: ArchiveOutcome | None = None) -> Review:
+    """Take a published review off the public page, as the partnership's archive rule says."""
+    if review.published_on is None:
+        raise StepError("Only a published review can be archived.")
+    if review.archived_on is not None:
+        raise StepError("The review is already archived.")
+    rule = ctx.policy.archive_rule
+    outcome = ArchiveOutcome(outcome or {"keep": "kept"}.get(rule["then"], rule["then"]))
+    earliest = add_months(review.published_on, rule["public_months"])
+    c = Checker(ctx)
+    c.not_future("archived_on", archived_on)
+    if outcome != ArchiveOutcome.KEPT:
+        c.check("archived_on", archived_on >= earliest,
+                f"published on {review.published_on:%-d %B %Y}, it must stay public until "
+                f"{earliest:%-d %B %Y} ({rule['public_months']} months)")
+    c.done()
+    review.archived_on = archived_on
+    review.archive_outcome = outcome
+    ctx.audit("review.archived", review, archived_on=archived_on, outcome=outcome)
+    return _after(ctx, review, "archived")
+
+
+def correct_decision_date(ctx: Context, review: Review, *, decided_on: dt.date, reason: str) -> Review:
+    """Correct the date of the decision to hold the review; the 6-month clock follows."""
+    _open(review)
+    if not reason or not reason.strip():
+        raise InputError({"reason": "say why the record is being corrected"})
+    c = Checker(ctx)
+    c.not_future("decided_on", decided_on)
+    for name, value in (("terms of reference", review.terms_of_reference_on),
+                        ("reviewer's commissioning", review.reviewer_commissioned_on)):
+        if value is not None:
+            c.check("decided_on", decided_on <= value, f"must be on or before the {name}")
+    c.done()
+    was, review.decided_on = review.decided_on, decided_on
+    ctx.audit("review.corrected", review, field="decided_on", was=was, now=decided_on, reason=reason)
+    return _after(ctx, review, "correct", reason.strip())
+
+
+def reviews_for(ctx: Context):  # noqa: ANN201
+    """The reviews this context may see: all of them, or a reviewer's own."""
+    query = select(Review)
+    if ctx.role == Role.REVIEWER:
+        query = query.where(Review.reviewer_id == ctx.user_id)
+    return query
+
+
+def visible(ctx: Context, review: Review) -> Review:
+    """The review if this context may see it, else NotFound."""
+    if ctx.role == Role.REVIEWER and review.reviewer_id != ctx.user_id:
+        raise NotFound(f"no review {review.id}")
+    return review
+
+
+__all__ = ["ORDER", "agree_final_report", "agree_terms", "archive", "commission_reviewer",
+           "correct_decision_date", "get", "plan_publication", "publish", "receive_draft",
+           "record_legacy", "reviews_for", "send_report", "stage_of", "start", "visible"]
