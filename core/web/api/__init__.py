@@ -1,0 +1,94 @@
+"""The JSON API under ``/api/v1/<slug>``: token authentication, JSON errors, the OpenAPI document.
+
+A token belongs to one person in one partnership; a request for another
+partnership's URL, or for a record of another partnership, answers 404.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, jsonify, request
+from flask_smorest import Api
+from flask_smorest import Blueprint as SmorestBlueprint
+from werkzeug.exceptions import HTTPException
+
+from cspr.db import get_session
+from cspr.workflow.errors import InputError, NotFound, StepError, WorkflowError
+
+PREFIX = "/api/v1"
+
+
+def init_api(app: Flask) -> Api:
+    """Register the API blueprints and its OpenAPI document at /api/v1/openapi.json."""
+    app.config.setdefault("API_TITLE", "CSPR platform API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": "Run Child Safeguarding Practice Reviews: incidents, the statutory "
+                                "clock, reviews, action plans. Send `Authorization: Bearer <token>`; "
+                                "a token is issued with `cspr tokens create`."},
+        "security": [{"bearerAuth": []}],
+    })
+    api = Api(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    from cspr.web.api import actions, cases, deadlines, exports, reviews
+
+    for module in (cases, reviews, actions, deadlines, exports):
+        api.register_blueprint(module.blp)
+    app.extensions["cspr.api"] = api
+    return api
+
+
+def is_api_request() -> bool:
+    """True for a request under /api/."""
+    return request.path.startswith(PREFIX + "/") or request.path == PREFIX
+
+
+def error_response(exc: Exception):  # noqa: ANN201
+    """A JSON error body for the API (the session is rolled back: nothing half-written)."""
+    get_session().rollback()
+    if isinstance(exc, InputError):
+        return jsonify(code=422, status="Unprocessable Entity",
+                       message="Some values are not right.", errors={"json": exc.errors}), 422
+    if isinstance(exc, StepError):
+        return jsonify(code=409, status="Conflict", message=str(exc)), 409
+    if isinstance(exc, NotFound):
+        return jsonify(code=404, status="Not Found", message=str(exc)), 404
+    if isinstance(exc, HTTPException):
+        body = {"code": exc.code, "status": exc.name,
+                "message": getattr(exc, "data", {}).get("message") or exc.description}
+        errors = getattr(exc, "data", {}).get("messages")
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+        response.status_code = exc.code or 500
+        if exc.code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="cspr"'
+        return response
+    return jsonify(code=500, status="Internal Server Error",
+                   message="Something went wrong; nothing was saved."), 500
+
+
+def workflow_error_handler(exc: WorkflowError):  # noqa: ANN201
+    """Workflow refusals raised anywhere in the API."""
+    return error_response(exc)
+
+
+def scoped_blueprint(name: str, description: str) -> SmorestBlueprint:
+    """A blueprint under /api/v1/<slug> whose views run in the token's partnership."""
+    from cspr.web.api.auth import authenticate
+
+    blp = SmorestBlueprint(name, __name__, url_prefix=PREFIX + "/<slug>", description=description)
+
+    @blp.url_value_preprocessor
+    def _pop_slug(_endpoint, values) -> None:  # noqa: ANN001
+        g.api_slug = (values or {}).pop("slug", None)
+
+    @blp.url_defaults
+    def _add_slug(_endpoint, values) -> None:  # noqa: ANN001
+        if "slug" not in values and getattr(g, "api_slug", None):
+            values["slug"] = g.api_slug
+
+    blp.before_request(authenticate)
+    return blp

@@ -1,0 +1,65 @@
+"""API authentication and roles: a bearer token gives one partnership, one person, one role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import g, request
+from flask_smorest import abort
+
+from cspr import partnerships, tokens
+from cspr.app import get_registry
+from cspr.db import get_session
+from cspr.models import Role
+from cspr.tenancy import set_partnership
+from cspr.workflow.context import Context
+
+READERS = tuple(Role)
+ADMINS = (Role.ADMIN,)
+SIGNERS = (Role.ADMIN, Role.PARTNER)  # sign-offs: decisions, the final report, assurance
+
+
+def authenticate() -> None:
+    """Resolve the bearer token into a context for its partnership; 401 or 404 otherwise."""
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        abort(401, message="Send an API token: 'Authorization: Bearer <token>'.")
+    session = get_session()
+    grant = tokens.authenticate(session, header[7:].strip())
+    if grant is None:
+        abort(401, message="The token is not valid, has been revoked, or its owner is no longer a member.")
+    session.commit()  # records when the token was last used
+    registry = get_registry()
+    slug = g.get("api_slug")
+    row = partnerships.get(session, slug) if slug else None
+    if row is None or row.id != grant.partnership_id or not row.enabled or slug not in registry.policies:
+        abort(404, message=f"There is no partnership '{slug}' for this token.")
+    set_partnership(session, row.id)
+    g.ctx = Context(session, row, registry.policy(slug), actor=f"user:{grant.user_id}",
+                    user_id=grant.user_id, role=grant.role, remote_addr=request.remote_addr)
+
+
+def ctx() -> Context:
+    """The request's context."""
+    return g.ctx
+
+
+def requires(*roles: Role) -> Callable:
+    """Only these roles may call the view (403 with the reason otherwise)."""
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            role = g.ctx.role
+            if role not in roles:
+                allowed = " or ".join(r.value for r in roles)
+                abort(403, message=f"This needs the {allowed} role; your role here is {role.value}.")
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
+
+
+def commit() -> None:
+    """Commit the request's work (views call this once, after the service succeeded)."""
+    get_session().commit()

@@ -1,0 +1,143 @@
+"""Reviews and their steps, from the decision to hold one to archival."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.views import MethodView
+from marshmallow import Schema
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from cspr.models import Recommendation, Review, Role
+from cspr.schemas import api as s
+from cspr.web.api import scoped_blueprint
+from cspr.web.api.auth import ADMINS, READERS, SIGNERS, commit, ctx, requires
+from cspr.web.api.present import attach_deadlines
+from cspr.workflow import reviews
+from cspr.workflow.errors import NotFound
+
+blp = scoped_blueprint("reviews", "Reviews: local CSPRs, thematic and learning reviews, legacy SCRs.")
+
+LOAD = (selectinload(Review.drafts),
+        selectinload(Review.recommendations).selectinload(Recommendation.actions))
+
+
+def load(review_id: int) -> Review:
+    """A review this token may see, with what the API shows of it."""
+    review = ctx().session.scalar(
+        reviews.reviews_for(ctx()).where(Review.id == review_id).options(*LOAD))
+    if review is None:
+        raise NotFound(f"no review {review_id}")
+    return review
+
+
+def _out(review_id: int) -> Review:
+    review = load(review_id)
+    attach_deadlines(ctx(), [review], "review")
+    return review
+
+
+@blp.route("/reviews")
+class ReviewList(MethodView):
+    """The partnership's reviews (a reviewer sees only their own)."""
+
+    @requires(*READERS)
+    @blp.arguments(s.ReviewQuery, location="query")
+    @blp.response(200, s.ReviewOut(many=True))
+    @blp.paginate()
+    def get(self, query: dict, pagination_parameters) -> list[Review]:  # noqa: ANN001
+        """List reviews, newest first."""
+        base = reviews.reviews_for(ctx())
+        if "stage" in query:
+            base = base.where(Review.stage == query["stage"])
+        if "kind" in query:
+            base = base.where(Review.kind == query["kind"])
+        session = ctx().session
+        pagination_parameters.item_count = session.scalar(
+            select(func.count()).select_from(base.subquery()))
+        rows = session.scalars(
+            base.order_by(Review.id.desc()).offset(pagination_parameters.first_item)
+            .limit(pagination_parameters.page_size).options(*LOAD)
+        ).all()
+        attach_deadlines(ctx(), rows, "review")
+        return rows
+
+    @requires(*ADMINS)
+    @blp.arguments(s.ReviewIn)
+    @blp.response(201, s.ReviewOut)
+    def post(self, data: dict) -> Review:
+        """Start a review no incident led to (thematic, local learning, local CSPR)."""
+        review = reviews.start(ctx(), **data)
+        commit()
+        return _out(review.id)
+
+
+@blp.route("/reviews/legacy")
+class LegacyReviews(MethodView):
+    """Reviews published before the platform."""
+
+    @requires(*ADMINS)
+    @blp.arguments(s.LegacyReviewIn)
+    @blp.response(201, s.ReviewOut)
+    def post(self, data: dict) -> Review:
+        """Enter a published review for the record (e.g. a serious case review)."""
+        review = reviews.record_legacy(ctx(), **data)
+        commit()
+        return _out(review.id)
+
+
+@blp.route("/reviews/<int:review_id>")
+class ReviewDetail(MethodView):
+    """One review."""
+
+    @requires(*READERS)
+    @blp.response(200, s.ReviewOut)
+    def get(self, review_id: int) -> Review:
+        """A review with its drafts, recommendations, actions and deadlines."""
+        return _out(review_id)
+
+    @requires(*ADMINS)
+    @blp.arguments(s.DecisionDateCorrection)
+    @blp.response(200, s.ReviewOut)
+    def patch(self, data: dict, review_id: int) -> Review:
+        """Correct the date of the decision to hold the review, with a reason."""
+        reviews.correct_decision_date(ctx(), load(review_id), **data)
+        commit()
+        return _out(review_id)
+
+
+def _step(path: str, schema: type[Schema], service: Callable, roles: tuple[Role, ...],
+          summary: str, own_review: bool = False) -> None:
+    """A POST endpoint that runs one review step."""
+
+    @requires(*roles)
+    @blp.arguments(schema)
+    @blp.response(200, s.ReviewOut)
+    def view(data: dict, review_id: int) -> Review:
+        review = load(review_id)
+        service(ctx(), review, **data)
+        commit()
+        return _out(review_id)
+
+    view.__doc__ = summary
+    view.__name__ = f"review_{path.replace('-', '_')}"
+    blp.route(f"/reviews/<int:review_id>/{path}", methods=["POST"], endpoint=view.__name__)(view)
+
+
+_step("terms-of-reference", s.TermsIn, reviews.agree_terms, ADMINS,
+      "The terms of reference are agreed.")
+_step("reviewer", s.ReviewerIn, reviews.commission_reviewer, ADMINS,
+      "The independent reviewer is commissioned.")
+_step("drafts", s.DraftIn, reviews.receive_draft, ADMINS + (Role.REVIEWER,),
+      "A draft report is received (the assigned reviewer may record it).")
+_step("final-report", s.FinalReportIn, reviews.agree_final_report, SIGNERS,
+      "The three safeguarding partners agree the final report.")
+_step("planned-publication", s.PlanIn, reviews.plan_publication, ADMINS,
+      "Set or move the planned publication date.")
+_step("report-sent", s.ReportSentIn, reviews.send_report, ADMINS,
+      "The final report went to the Panel and the Secretary of State.")
+_step("publication", s.PublicationIn, reviews.publish, ADMINS,
+      "Publish the review (at least 7 working days after the report went to the Panel).")
+_step("archive", s.ArchiveIn, reviews.archive, ADMINS,
+      "Take the review off the public page after its public period.")

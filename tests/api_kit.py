@@ -1,0 +1,58 @@
+"""Set-up for API tests: members of each partnership with a token, and a small client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask.testing import FlaskClient
+
+from cspr import partnerships, tokens
+from cspr.db import get_db
+from cspr.models import Role
+from cspr.users import create_user
+
+
+@dataclass
+class Member:
+    """A member of one partnership with an API token."""
+
+    slug: str
+    role: Role
+    user_id: int
+    token: str
+    token_id: int
+
+
+def make_member(app, slug: str, role: Role, email: str | None = None) -> Member:  # noqa: ANN001
+    with app.app_context():
+        with get_db().session_scope() as session:
+            registry = app.extensions["cspr.plugins"]
+            partnerships.sync(session, registry)
+            row = partnerships.get(session, slug)
+            user = create_user(session, email or f"{role.value}@{slug}.example.org", f"{role.value} {slug}",
+                               "a long enough passphrase", memberships=[(row, role)])
+            token, clear = tokens.issue(session, user, row, "tests")
+            return Member(slug, role, user.id, clear, token.id)
+
+
+class Api:
+    """Calls /api/v1/<slug>/... as one member."""
+
+    def __init__(self, client: FlaskClient, member: Member) -> None:
+        self.client = client
+        self.member = member
+
+    def url(self, path: str, slug: str | None = None) -> str:
+        return f"/api/v1/{slug or self.member.slug}{path}"
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.member.token}"}
+
+    def get(self, path: str, slug: str | None = None, **kw):  # noqa: ANN003, ANN201
+        return self.client.get(self.url(path, slug), headers=self._headers(), **kw)
+
+    def post(self, path: str, json=None, slug: str | None = None, **kw):  # noqa: ANN001, ANN003, ANN201
+        return self.client.post(self.url(path, slug), json=json, headers=self._headers(), **kw)
+
+    def patch(self, path: str, json=None, slug: str | None = None):  # noqa: ANN001, ANN201
+        return self.client.patch(self.url(path, slug), json=json, headers=self._headers())
