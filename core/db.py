@@ -55,6 +55,21 @@ class Database:
             session.close()
 
 
+@contextmanager
+def statement_counter(engine: Engine) -> Iterator[list[str]]:
+    """Collect the SQL statements the engine runs inside the block (for N+1 checks)."""
+    seen: list[str] = []
+
+    def _count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001, ANN002
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
+
+
 def get_db(app: Flask | None = None) -> Database:
     """The Database of the app (the current one by default)."""
     return (app or current_app).extensions["cspr.db"]

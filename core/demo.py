@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -11,6 +13,8 @@ from cspr import audit, partnerships
 from cspr.models import Briefing, PublicationForm, Recommendation, Review, ReviewKind
 from cspr.plugins import PluginRegistry
 from cspr.tenancy import acting_for
+from cspr.workflow import incidents, notifications, rapid_reviews, reviews
+from cspr.workflow.context import Context
 
 
 @dataclass
@@ -66,3 +70,44 @@ def load(session: Session, registry: PluginRegistry) -> list[DemoCount]:
                              detail={"reviews": count.reviews, "briefings": count.briefings})
         counts.append(count)
     return counts
+
+
+def seed_cases(ctx: Context, count: int, seed: int = 1, finished: bool = False) -> int:
+    """Add ``count`` fictional cases at mixed stages, through the lifecycle services.
+
+    For load tests and benchmarks: every deadline and audit event is real. Pseudonyms
+    are "Synthetic case N", never a name. ``finished`` cases had every step on time and
+    a no-review decision, so none of their deadlines is still due.
+    """
+    rng = random.Random(seed)
+    areas = ctx.policy.identity["areas"]
+    partners = [a["key"] for a in ctx.policy.partners["safeguarding_partners"]]
+    for i in range(count):
+        aware = ctx.today - dt.timedelta(days=rng.randint(60 if finished else 1, 700))
+        incident = incidents.record(
+            ctx, pseudonym=f"Synthetic case {i + 1}", la_case_reference=f"SYN-{seed}-{i + 1}",
+            la_area=areas[i % len(areas)], age_band=rng.choice(["under_1", "1_4", "5_9", "10_15"]),
+            harm=rng.choice(["death", "serious_harm"]), incident_on=aware - dt.timedelta(days=1),
+            aware_on=aware, looked_after=rng.random() < 0.2)
+        step = 2 if finished else i % 4
+        if step == 0 or aware > ctx.today - dt.timedelta(days=40):
+            continue
+        sent = ctx.calendar.add(aware, rng.randint(1, 5) if finished else rng.randint(2, 7))
+        lac_death = incident.looked_after and incident.harm == "death"
+        notifications.record(ctx, incident, sent_on=sent,
+                             ofsted_sos_notified_on=sent if finished and lac_death else None)
+        if step == 1:
+            continue
+        decided = ctx.calendar.add(sent, rng.randint(8, 14 if finished else 18))
+        rapid_reviews.decide(ctx, incident, decision="no_review" if finished else "local_cspr",
+                             sent_to_panel_on=decided)
+        if step == 3 and decided + dt.timedelta(days=30) < ctx.today:
+            review = incident.reviews[0]
+            reviews.agree_terms(ctx, review, agreed_on=decided + dt.timedelta(days=14))
+            reviews.commission_reviewer(ctx, review, commissioned_on=decided + dt.timedelta(days=20),
+                                        reviewer_name="Independent reviewer")
+            if decided + dt.timedelta(days=120) < ctx.today:
+                reviews.agree_final_report(ctx, review, agreed_on=decided + dt.timedelta(days=110),
+                                           agreed_by=partners)
+    ctx.session.flush()
+    return count

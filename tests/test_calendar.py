@@ -93,3 +93,50 @@ def test_monotonic_in_the_start_and_the_count(d1, d2, n, m):
 @given(dates, steps)
 def test_n_working_days_span_at_least_n_calendar_days(start, n):
     assert (ENGLAND.add(start, n) - start).days >= n
+
+
+# -- against an independent calendar ----------------------------------------------------------
+# England and Wales bank holidays as GOV.UK published them (not the `holidays` package), with
+# numpy's business-day arithmetic (not ours): the two must agree on every date.
+
+GOVUK_BANK_HOLIDAYS = [
+    "2022-01-03", "2022-04-15", "2022-04-18", "2022-05-02", "2022-06-02", "2022-06-03",
+    "2022-08-29", "2022-09-19", "2022-12-26", "2022-12-27",
+    "2023-01-02", "2023-04-07", "2023-04-10", "2023-05-01", "2023-05-08", "2023-05-29",
+    "2023-08-28", "2023-12-25", "2023-12-26",
+    "2024-01-01", "2024-03-29", "2024-04-01", "2024-05-06", "2024-05-27", "2024-08-26",
+    "2024-12-25", "2024-12-26",
+    "2025-01-01", "2025-04-18", "2025-04-21", "2025-05-05", "2025-05-26", "2025-08-25",
+    "2025-12-25", "2025-12-26",
+    "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25", "2026-08-31",
+    "2026-12-25", "2026-12-28",
+    "2027-01-01", "2027-03-26", "2027-03-29", "2027-05-03", "2027-05-31", "2027-08-30",
+    "2027-12-27", "2027-12-28",
+]
+
+
+def test_the_bank_holidays_match_govuk():
+    ours = sorted(d for year in range(2022, 2028) for d in bank_holidays(year) if d.weekday() < 5)
+    assert [d.isoformat() for d in ours] == GOVUK_BANK_HOLIDAYS
+
+
+@given(st.dates(min_value=D(2022, 1, 1), max_value=D(2027, 9, 30)),
+       st.integers(min_value=1, max_value=60))
+def test_deadlines_agree_with_numpy_business_days(start, n):
+    import numpy as np
+
+    expected = np.busday_offset(np.datetime64(start), n, roll="backward",
+                                holidays=GOVUK_BANK_HOLIDAYS)
+    assert ENGLAND.add(start, n) == expected.astype(object)
+
+
+def test_deadlines_agree_with_numpy_on_every_day_of_five_years():
+    import numpy as np
+
+    day = D(2022, 1, 1)
+    while day < D(2027, 10, 1):
+        for n in (5, 15):
+            expected = np.busday_offset(np.datetime64(day), n, roll="backward",
+                                        holidays=GOVUK_BANK_HOLIDAYS)
+            assert ENGLAND.add(day, n) == expected.astype(object), (day, n)
+        day += dt.timedelta(days=1)

@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cspr.models.base import Base, TenantOwned, str_enum, utcnow
@@ -59,7 +59,10 @@ class Incident(TenantOwned, Base):
     """A serious child safeguarding incident the local authority has become aware of."""
 
     __tablename__ = "incidents"
-    __table_args__ = (UniqueConstraint("partnership_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "reference"),
+        Index("ix_incidents_partnership_aware_on", "partnership_id", "aware_on", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(32))  # the platform's, e.g. DSCP-2026-003

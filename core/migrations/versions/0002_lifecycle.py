@@ -69,6 +69,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_deadlines_partnership_state_due_on", "deadlines", ["partnership_id", "state", "due_on"]
     )
+    op.create_index(
+        "ix_incidents_partnership_aware_on", "incidents", ["partnership_id", "aware_on", "id"]
+    )
     op.add_column("actions", sa.Column("completed_on", sa.Date(), nullable=True))
     op.add_column(
         "deadlines", sa.Column("direction", sa.String(length=16), nullable=False, server_default="within")
@@ -83,6 +86,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_deadlines_partnership_state_due_on", table_name="deadlines")
+    op.drop_index("ix_incidents_partnership_aware_on", table_name="incidents")
     for table, column in (
         ("reviews", "final_report_agreed_by"),
         ("incidents", "stage"),
