@@ -121,17 +121,36 @@ def plugins_check() -> None:
 
 # -- demo data and users ------------------------------------------------------
 @cli.command()
+@click.option("--cases/--no-cases", default=True, show_default=True,
+              help="Add fictional live cases so the dashboards have deadlines.")
+@click.option("--accounts/--no-accounts", default=True, show_default=True,
+              help="Create (or reset) the demo accounts and print their password.")
 @with_appcontext
-def demo() -> None:
-    """Load each partnership's demo data (its published reviews and briefings)."""
-    from cspr import demo as demo_module
-
+def demo(cases: bool, accounts: bool) -> None:
+    """Load demo data: published reviews and briefings, live cases, demo accounts."""
     database = get_db()
     _require_schema(database)
+    _load_demo(database, cases, accounts)
+
+
+def _load_demo(database, cases: bool, accounts: bool) -> None:  # noqa: ANN001
+    import secrets
+
+    from cspr import demo as demo_module
+
+    if current_app.config["ENV"] == "production" and accounts:
+        raise click.ClickException("demo accounts are not created in production")
+    password = os.environ.get("CSPR_DEMO_PASSWORD") or secrets.token_urlsafe(9)
     with database.session_scope() as session:
         counts = demo_module.load(session, get_registry())
+        added = demo_module.load_cases(session, get_registry()) if cases else 0
+        emails = demo_module.load_accounts(session, get_registry(), password) if accounts else []
     for count in counts:
         click.echo(f"{count.slug}: {count.reviews} review(s), {count.briefings} briefing(s) added")
+    if added:
+        click.echo(f"{added} fictional live case(s) added")
+    if emails:
+        click.echo(f"Demo accounts ({', '.join(emails)}), password: {password}")
 
 
 @cli.group()
@@ -274,15 +293,14 @@ def up(host: str, port: int, with_demo: bool) -> None:
     """Run everything on this machine: migrate, load demo data, web, worker and beat."""
     from waitress import serve
 
-    from cspr import demo as demo_module
     from cspr import partnerships
 
     database = get_db()
     migrate.upgrade(database.engine)
     with database.session_scope() as session:
         partnerships.sync(session, get_registry())
-        if with_demo:
-            demo_module.load(session, get_registry())
+    if with_demo:
+        _load_demo(database, cases=True, accounts=True)
     env = dict(os.environ)
     env.setdefault("CSPR_DATABASE_URL", current_app.config["DATABASE_URL"])
     env.setdefault("CSPR_BROKER_URL", current_app.config["BROKER_URL"])

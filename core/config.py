@@ -29,6 +29,15 @@ DEFAULTS: dict[str, Any] = {
     "SWEEP_INTERVAL": 300,
     "HEARTBEAT_INTERVAL": 60,
     "BASE_URL": "http://127.0.0.1:5000",
+    # Outgoing e-mail. No MAIL_SERVER: messages are logged instead (development only).
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_FROM": "no-reply@cspr.invalid",
+    # Cookies: secure (HTTPS only) unless turned off for local development.
+    "SESSION_COOKIE_SECURE": False,
 }
 
 

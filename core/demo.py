@@ -72,11 +72,12 @@ def load(session: Session, registry: PluginRegistry) -> list[DemoCount]:
     return counts
 
 
-def seed_cases(ctx: Context, count: int, seed: int = 1, finished: bool = False) -> int:
+def seed_cases(ctx: Context, count: int, seed: int = 1, finished: bool = False,
+               prefix: str = "Synthetic case") -> int:
     """Add ``count`` fictional cases at mixed stages, through the lifecycle services.
 
     For load tests and benchmarks: every deadline and audit event is real. Pseudonyms
-    are "Synthetic case N", never a name. ``finished`` cases had every step on time and
+    are "<prefix> N", never a name. ``finished`` cases had every step on time and
     a no-review decision, so none of their deadlines is still due.
     """
     rng = random.Random(seed)
@@ -85,7 +86,7 @@ def seed_cases(ctx: Context, count: int, seed: int = 1, finished: bool = False) 
     for i in range(count):
         aware = ctx.today - dt.timedelta(days=rng.randint(60 if finished else 1, 700))
         incident = incidents.record(
-            ctx, pseudonym=f"Synthetic case {i + 1}", la_case_reference=f"SYN-{seed}-{i + 1}",
+            ctx, pseudonym=f"{prefix} {i + 1}", la_case_reference=f"SYN-{seed}-{i + 1}",
             la_area=areas[i % len(areas)], age_band=rng.choice(["under_1", "1_4", "5_9", "10_15"]),
             harm=rng.choice(["death", "serious_harm"]), incident_on=aware - dt.timedelta(days=1),
             aware_on=aware, looked_after=rng.random() < 0.2)
@@ -111,3 +112,57 @@ def seed_cases(ctx: Context, count: int, seed: int = 1, finished: bool = False) 
                                            agreed_by=partners)
     ctx.session.flush()
     return count
+
+
+DEMO_ACCOUNTS = [
+    ("admin@demo.example.org", "Demo Admin", "admin", None),
+    ("partner@demo.example.org", "Demo Partner", "partner", "doncaster"),
+    ("reviewer@demo.example.org", "Demo Reviewer", "reviewer", "doncaster"),
+    ("viewer@demo.example.org", "Demo Viewer", "viewer", "doncaster"),
+]
+
+
+def load_cases(session: Session, registry: PluginRegistry, per_partnership: int = 6) -> int:
+    """Fictional live cases ("Demo child N") in each partnership that has none yet."""
+    from cspr.models import Incident
+
+    added = 0
+    for row in partnerships.sync(session, registry):
+        if row.slug not in registry.policies:
+            continue
+        with acting_for(session, row.id):
+            if session.scalar(select(Incident.id).limit(1)) is not None:
+                continue
+            ctx = Context(session, row, registry.policy(row.slug), actor="cli")
+            added += seed_cases(ctx, per_partnership, seed=row.id, prefix="Demo child")
+    return added
+
+
+def load_accounts(session: Session, registry: PluginRegistry, password: str) -> list[str]:
+    """Demo accounts (admin everywhere; partner, reviewer and viewer in Doncaster), all with ``password``."""
+    from cspr.models import Membership, Role, User
+    from cspr.users import create_user, hash_password
+
+    rows = {p.slug: p for p in partnerships.sync(session, registry) if p.slug in registry.policies}
+    made = []
+    for email, name, role, slug in DEMO_ACCOUNTS:
+        targets = [rows[slug]] if slug in rows else ([] if slug else list(rows.values()))
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = create_user(session, email, name, password,
+                               memberships=[(p, Role(role)) for p in targets])
+        else:
+            user.password_hash = hash_password(password)
+            for p in targets:
+                with acting_for(session, p.id):
+                    if session.scalar(select(Membership).where(Membership.user_id == user.id)) is None:
+                        session.add(Membership(user_id=user.id, role=Role(role)))
+        made.append(email)
+    operator = session.scalar(select(User).where(User.email == "operator@demo.example.org"))
+    if operator is None:
+        create_user(session, "operator@demo.example.org", "Demo Operator", password, is_operator=True)
+    else:
+        operator.password_hash = hash_password(password)
+    made.append("operator@demo.example.org")
+    session.flush()
+    return made

@@ -38,12 +38,18 @@ def current_partnership_id(session: Session) -> int | None:
 def set_partnership(session: Session, partnership_id: int | None) -> None:
     """Put the session in one partnership's context (None: no partnership, sees nothing)."""
     previous = session.info.get(KEY)
-    if previous != partnership_id and (session.new or session.dirty or session.deleted):
-        raise TenancyError("flush or roll back before switching partnership")
     if previous != partnership_id:
-        # Objects loaded for another partnership must not be served from the identity map.
-        session.expunge_all()
+        # Pending writes belong to the context they were made in; rows loaded for another
+        # partnership must not be served from the identity map.
+        session.flush()
+        _forget_tenant_rows(session)
     session.info[KEY] = partnership_id
+
+
+def _forget_tenant_rows(session: Session) -> None:
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, TenantOwned):
+            session.expunge(obj)
 
 
 @contextmanager
@@ -54,7 +60,6 @@ def acting_for(session: Session, partnership_id: int) -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.flush()
         set_partnership(session, previous)
 
 
@@ -71,7 +76,7 @@ def across_partnerships(session: Session, reason: str) -> Iterator[Session]:
         yield session
     finally:
         session.flush()
-        session.expunge_all()
+        _forget_tenant_rows(session)
         session.info[KEY] = previous
 
 

@@ -37,6 +37,26 @@ class User(Base):
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 
+    # Flask-Login's user interface
+    @property
+    def is_authenticated(self) -> bool:
+        """A loaded user is signed in."""
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        """Disabled accounts cannot sign in."""
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Never anonymous."""
+        return False
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session."""
+        return str(self.id)
+
 
 class Membership(TenantOwned, Base):
     """A user's place in one partnership, with one role."""

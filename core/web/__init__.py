@@ -14,13 +14,24 @@ log = logging.getLogger(__name__)
 
 def init_web(app: Flask) -> None:
     """Register the blueprints and the error pages (HTML, or JSON under /api/)."""
-    from cspr.web import assets, feeds, ops, public
-    from cspr.web.api import error_response, init_api, is_api_request
+    from flask_wtf.csrf import CSRFProtect
 
+    from cspr.web import assets, feeds, ops, public, staff
+    from cspr.web.api import error_response, init_api, is_api_request
+    from cspr.web.staff import auth, operator
+    from cspr.web.staff.helpers import init_helpers
+
+    csrf = CSRFProtect(app)
+    auth.init_login(app)
+    init_helpers(app)
     app.register_blueprint(assets.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(feeds.bp)
-    init_api(app)
+    for blueprint in init_api(app).blueprints:  # bearer tokens, no cookies: no CSRF
+        csrf.exempt(blueprint)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(operator.bp)
+    app.register_blueprint(staff.bp)
     app.register_blueprint(public.bp)
 
     @app.context_processor

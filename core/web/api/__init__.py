@@ -34,8 +34,9 @@ def init_api(app: Flask) -> Api:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     from cspr.web.api import actions, cases, deadlines, exports, reviews
 
-    for module in (cases, reviews, actions, deadlines, exports):
-        api.register_blueprint(module.blp)
+    api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, exports)]
+    for blueprint in api.blueprints:
+        api.register_blueprint(blueprint)
     app.extensions["cspr.api"] = api
     return api
 

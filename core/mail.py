@@ -1,0 +1,47 @@
+"""Sending e-mail by SMTP (password resets now; reminders go through the outbox relay)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+
+class MailError(Exception):
+    """The message could not be handed to the mail server."""
+
+
+def build(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> EmailMessage:
+    """A plain-text message from the platform's address."""
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    return message
+
+
+def send(message: EmailMessage) -> None:
+    """Hand a message to the configured SMTP server (or log it when none is set, in development)."""
+    config = current_app.config
+    if not config["MAIL_SERVER"]:
+        if config["ENV"] == "production":
+            raise MailError("no mail server is configured (CSPR_MAIL_SERVER)")
+        log.info("mail not sent (no CSPR_MAIL_SERVER): to %s: %s\n%s", message["To"],
+                 message["Subject"], message.get_content())
+        return
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=30) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise MailError(f"the mail server refused or could not be reached: {exc}") from exc

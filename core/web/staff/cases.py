@@ -1,0 +1,102 @@
+"""Case pages: record an incident, see its steps and deadlines, take each step."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from cspr.models import Deadline, Harm, Incident, Role
+from cspr.web.api.present import deadline_dict
+from cspr.web.staff import apply_errors, bp, ctx, roles
+from cspr.web.staff import forms as f
+from cspr.web.staff.steps import Step, form_data, handle
+from cspr.workflow import incidents, notifications, rapid_reviews
+from cspr.workflow.errors import InputError
+
+ADMINS = (Role.ADMIN,)
+SIGNERS = (Role.ADMIN, Role.PARTNER)
+READERS = (Role.ADMIN, Role.PARTNER, Role.VIEWER)
+
+
+def _areas(form: f.IncidentForm, _record: object = None) -> None:
+    form.la_area.choices = [("", "Select an area")] + [(a, a) for a in ctx().policy.identity["areas"]]
+
+
+STEPS = {
+    "notification": Step(
+        "Record the notification to the Panel", f.NotificationForm,
+        lambda c, inc, d: notifications.record(c, inc, **d), ADMINS,
+        "The notification is recorded. The rapid review's 15 working days have started."),
+    "meeting": Step(
+        "Record the rapid review meeting", f.MeetingForm,
+        lambda c, inc, d: rapid_reviews.record_meeting(c, inc, **d), ADMINS,
+        "The rapid review meeting is recorded."),
+    "decision": Step(
+        "Record the partners' decision", f.DecisionForm,
+        lambda c, inc, d: rapid_reviews.decide(c, inc, **d), SIGNERS,
+        "The decision is recorded and the rapid review is marked as sent to the Panel."),
+    "panel-response": Step(
+        "Record the Panel's response", f.PanelResponseForm,
+        lambda c, inc, d: rapid_reviews.record_panel_response(c, inc, **d), SIGNERS,
+        "The Panel's response is recorded."),
+    "correct": Step(
+        "Correct the date the local authority became aware", f.CorrectionForm,
+        lambda c, inc, d: incidents.correct(c, inc, {"aware_on": d["aware_on"]}, d["reason"]), ADMINS,
+        "The correction is saved and the deadlines that depend on it were recomputed."),
+}
+
+
+def load(incident_id: int) -> Incident:
+    """An incident of this partnership with what its page shows, or 404."""
+    incident = ctx().session.scalar(
+        select(Incident).where(Incident.id == incident_id).options(
+            selectinload(Incident.notification), selectinload(Incident.rapid_review),
+            selectinload(Incident.reviews)))
+    if incident is None:
+        abort(404)
+    return incident
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@roles(*ADMINS)
+def new_incident():  # noqa: ANN201
+    """Record a serious incident."""
+    form = f.IncidentForm()
+    _areas(form)
+    if form.validate_on_submit():
+        try:
+            incident = incidents.record(ctx(), **form_data(form))
+        except InputError as error:
+            ctx().session.rollback()
+            apply_errors(form, error)
+        else:
+            ctx().session.commit()
+            flash(f"Incident {incident.reference} is recorded. Notify the Panel within 5 working days.",
+                  "success")
+            return redirect(url_for("staff.incident", incident_id=incident.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("staff/incident_new.html", form=form), status
+
+
+@bp.route("/incidents/<int:incident_id>")
+@roles(*READERS)
+def incident(incident_id: int):  # noqa: ANN201
+    """A case as a task list of its statutory steps, each with its deadline."""
+    c = ctx()
+    inc = load(incident_id)
+    rows = c.session.scalars(select(Deadline).where(Deadline.subject == f"incident:{inc.id}")).all()
+    due = {d.kind: deadline_dict(c, d) for d in rows}
+    lac_death = inc.looked_after and inc.harm == Harm.DEATH
+    return render_template("staff/incident.html", incident=inc, due=due, lac_death=lac_death,
+                           steps=STEPS)
+
+
+@bp.route("/incidents/<int:incident_id>/<step>", methods=["GET", "POST"])
+def incident_step(incident_id: int, step: str):  # noqa: ANN201
+    """One step of a case."""
+    if step not in STEPS:
+        abort(404)
+    inc = load(incident_id)
+    return handle(STEPS[step], inc, url_for("staff.incident", incident_id=inc.id),
+                  f"{inc.pseudonym} ({inc.reference})")

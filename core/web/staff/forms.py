@@ -1,0 +1,356 @@
+"""The staff app's forms, rendered with GOV.UK Frontend macros (govuk-frontend-wtf)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from cspr.models import AgeBand, Harm, PanelResponse, PublicationForm, Rag, RapidReviewDecision, Role
+
+DATE_FORMAT = "%d %m %Y"
+
+
+def _the(label: str) -> str:
+    """'Date of the incident' -> 'the date of the incident' (GOV.UK error messages)."""
+    text = label[0].lower() + label[1:]
+    return text if text.startswith(("the ", "a ", "an ")) else f"the {text}"
+
+
+class GovDateField(DateField):
+    """A GOV.UK date input (day, month, year) with messages in the GOV.UK style."""
+
+    def __init__(self, label: str, required: bool = True, **kwargs) -> None:  # noqa: ANN003
+        validators = [InputRequired(message=f"Enter {_the(label)}")] if required else [Optional()]
+        super().__init__(label, validators=validators, format=DATE_FORMAT, widget=GovDateInput(),
+                         **kwargs)
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Accept day, month and year; say clearly what is wrong."""
+        if not valuelist or not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        if len(valuelist) == 3 and not all(v.strip() for v in valuelist):
+            missing = [n for n, v in zip(("day", "month", "year"), valuelist, strict=True) if not v.strip()]
+            self.data = None
+            raise ValueError(f"{self.label.text} must include a {' and '.join(missing)}")
+        try:
+            day, month, year = (int(v) for v in valuelist)
+            self.data = dt.date(year, month, day)
+        except (ValueError, TypeError):
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, for example 27 3 2026") from None
+        if year < 1900:
+            raise ValueError(f"{self.label.text} must have a four-digit year")
+
+
+def choices(enum_cls: type, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """(value, label) pairs for an enum."""
+    return [(member.value, labels.get(member.value, member.value)) for member in enum_cls]
+
+
+def _text(label: str, required: bool = True, max_length: int = 200, **kw) -> StringField:  # noqa: ANN003
+    validators = [InputRequired(message=f"Enter {_the(label)}")] if required else [Optional()]
+    return StringField(label, validators=[*validators, Length(max=max_length)], widget=GovTextInput(), **kw)
+
+
+def _area(label: str, required: bool = False, **kw) -> TextAreaField:  # noqa: ANN003
+    validators = [InputRequired(message=f"Enter {_the(label)}")] if required else [Optional()]
+    return TextAreaField(label, validators=[*validators, Length(max=10_000)], widget=GovTextArea(), **kw)
+
+
+def _submit(label: str = "Save and continue") -> SubmitField:
+    return SubmitField(label, widget=GovSubmitInput())
+
+
+class SignInForm(FlaskForm):
+    """Sign in."""
+
+    email = EmailField("Email address", validators=[InputRequired(message="Enter your email address")],
+                       widget=GovTextInput())
+    password = PasswordField("Password", validators=[InputRequired(message="Enter your password")],
+                             widget=GovPasswordInput())
+    submit = _submit("Sign in")
+
+
+class ResetRequestForm(FlaskForm):
+    """Ask for a password reset link."""
+
+    email = EmailField("Email address", validators=[
+        InputRequired(message="Enter your email address"),
+        Email(message="Enter an email address in the correct format, like name@example.org")],
+        widget=GovTextInput())
+    submit = _submit("Send the link")
+
+
+class NewPasswordForm(FlaskForm):
+    """Choose a new password."""
+
+    password = PasswordField("New password", validators=[
+        InputRequired(message="Enter a new password"),
+        Length(min=12, message="Your password must be at least 12 characters long")],
+        widget=GovPasswordInput(), description="At least 12 characters. A few words make a good one.")
+    confirm = PasswordField("Confirm the new password", validators=[
+        InputRequired(message="Confirm your new password")], widget=GovPasswordInput())
+    submit = _submit("Save the password")
+
+    def validate_confirm(self, field: PasswordField) -> None:
+        """The two passwords match."""
+        if field.data != self.password.data:
+            raise ValidationError("The passwords do not match")
+
+
+AGE_LABELS = {"under_1": "Under 1", "1_4": "1 to 4", "5_9": "5 to 9", "10_15": "10 to 15",
+              "16_17": "16 or 17", "18_24": "18 to 24 (care leaver)"}
+HARM_LABELS = {"death": "The child died", "serious_harm": "The child was seriously harmed"}
+DECISION_LABELS = {
+    "local_cspr": "Hold a local child safeguarding practice review",
+    "recommend_national": "Recommend a national review to the Panel",
+    "no_review": "No review: the learning is addressed in other ways",
+    "local_learning": "Hold another local learning review",
+}
+RESPONSE_LABELS = {"national_review": "The Panel will hold a national review",
+                   "agrees": "The Panel agrees with the local decision",
+                   "disagrees": "The Panel takes a different view"}
+FORM_LABELS = {"full": "The full report", "summary": "A summary with the lessons",
+               "redacted": "A redacted report or executive summary"}
+RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green", "complete": "Complete"}
+ROLE_LABELS = {"admin": "Partnership admin", "partner": "Safeguarding partner representative",
+               "reviewer": "Independent reviewer", "viewer": "Viewer"}
+
+
+class IncidentForm(FlaskForm):
+    """Record a serious incident. There is no field for the child's name, on purpose."""
+
+    pseudonym = _text("Pseudonym", max_length=100,
+                      description='How the child is known in the review, like "Child K". Never a real name.')
+    la_case_reference = _text("Local authority case reference", max_length=64)
+    la_area = SelectField("Local authority area", widget=GovSelect(),
+                          validators=[InputRequired(message="Select the local authority area")])
+    age_band = RadioField("Age band", choices=choices(AgeBand, AGE_LABELS), widget=GovRadioInput(),
+                          validators=[InputRequired(message="Select the age band")])
+    harm = RadioField("What happened", choices=choices(Harm, HARM_LABELS), widget=GovRadioInput(),
+                      validators=[InputRequired(message="Select what happened")])
+    looked_after = BooleanField("The child was looked after", widget=GovCheckboxInput())
+    care_leaver = BooleanField("A care leaver (18 to 24)", widget=GovCheckboxInput())
+    incident_on = GovDateField("Date of the incident")
+    aware_on = GovDateField("Date the local authority became aware",
+                            description="The 5 working days to notify the Panel count from here.")
+    submit = _submit("Record the incident")
+
+
+class CorrectionForm(FlaskForm):
+    """Correct the awareness date, with a reason."""
+
+    aware_on = GovDateField("Corrected date the local authority became aware")
+    reason = _area("Reason for the correction", required=True)
+    submit = _submit("Save the correction")
+
+
+class NotificationForm(FlaskForm):
+    """The notification to the Panel."""
+
+    sent_on = GovDateField("Date the Panel was notified")
+    panel_reference = _text("Panel reference", required=False, max_length=64)
+    ofsted_sos_notified_on = GovDateField(
+        "Date Ofsted and the Secretary of State were told", required=False,
+        description="Only for the death of a looked-after child.")
+    partners_told_on = GovDateField("Date the safeguarding partners were told", required=False)
+    submit = _submit()
+
+
+class MeetingForm(FlaskForm):
+    """The rapid review's start and meeting."""
+
+    started_on = GovDateField("Date the rapid review started", required=False)
+    meeting_on = GovDateField("Date of the rapid review meeting", required=False)
+    submit = _submit()
+
+
+class DecisionForm(FlaskForm):
+    """The partners' decision."""
+
+    decision = RadioField("The partners' decision", choices=choices(RapidReviewDecision, DECISION_LABELS),
+                          widget=GovRadioInput(), validators=[InputRequired(message="Select the decision")])
+    sent_to_panel_on = GovDateField("Date the rapid review went to the Panel")
+    rationale = _area("Why the partners decided this")
+    review_title = _text("Title of the review", required=False,
+                         description="If a review starts. Leave blank to use the pseudonym.")
+    submit = _submit()
+
+
+class PanelResponseForm(FlaskForm):
+    """The Panel's response."""
+
+    response = RadioField("The Panel's response", choices=choices(PanelResponse, RESPONSE_LABELS),
+                          widget=GovRadioInput(), validators=[InputRequired(message="Select the response")])
+    received_on = GovDateField("Date the response arrived")
+    notes = _area("Notes")
+    submit = _submit()
+
+
+class ReviewForm(FlaskForm):
+    """Start a review that no incident led to."""
+
+    kind = RadioField("Kind of review", widget=GovRadioInput(),
+                      validators=[InputRequired(message="Select the kind of review")])
+    title = _text("Title")
+    pseudonym = _text("Pseudonym", required=False, max_length=100)
+    decided_on = GovDateField("Date of the decision to hold it")
+    submit = _submit("Start the review")
+
+
+class TermsForm(FlaskForm):
+    """Terms of reference agreed."""
+
+    agreed_on = GovDateField("Date the terms of reference were agreed")
+    submit = _submit()
+
+
+class ReviewerForm(FlaskForm):
+    """Commission the reviewer."""
+
+    reviewer_name = _text("Reviewer's name")
+    reviewer_user_id = SelectField("Reviewer's account", widget=GovSelect(), validators=[Optional()],
+                                   description="Give them access to this review only.")
+    commissioned_on = GovDateField("Date the reviewer was commissioned")
+    submit = _submit()
+
+
+class DraftForm(FlaskForm):
+    """A draft received."""
+
+    received_on = GovDateField("Date the draft arrived")
+    note = _area("Note")
+    submit = _submit()
+
+
+class FinalReportForm(FlaskForm):
+    """The partners agree the final report."""
+
+    agreed_by = SelectMultipleField("Partners who agreed the final report", widget=GovCheckboxesInput(),
+                                    validators=[InputRequired(message="Select the partners who agreed")])
+    agreed_on = GovDateField("Date the final report was agreed")
+    submit = _submit()
+
+
+class PlanForm(FlaskForm):
+    """Planned publication date."""
+
+    planned_on = GovDateField("Planned publication date",
+                              description="The final report must reach the Panel 7 working days before.")
+    reason = _text("Reason for a change", required=False, max_length=500)
+    submit = _submit()
+
+
+class ReportSentForm(FlaskForm):
+    """Report to the Panel and SoS."""
+
+    sent_on = GovDateField("Date the final report went to the Panel and the Secretary of State")
+    submit = _submit()
+
+
+class PublicationForm_(FlaskForm):
+    """Publish."""
+
+    published_on = GovDateField("Publication date")
+    publication_form = RadioField("What is published", choices=choices(PublicationForm, FORM_LABELS),
+                                  default="full", widget=GovRadioInput(),
+                                  validators=[InputRequired(message="Select what is published")])
+    publication_note = _area("Why only a summary or a redacted version")
+    summary = _area("Summary for the public page")
+    themes = SelectMultipleField("Learning themes", widget=GovCheckboxesInput(), validators=[Optional()])
+    submit = _submit("Publish")
+
+
+class ArchiveForm(FlaskForm):
+    """Archive."""
+
+    archived_on = GovDateField("Date it left the public page")
+    submit = _submit("Archive")
+
+
+class RecommendationForm(FlaskForm):
+    """A recommendation."""
+
+    text = _area("Recommendation", required=True)
+    response = _area("The partners' response")
+    submit = _submit("Add the recommendation")
+
+
+class ActionForm(FlaskForm):
+    """An action."""
+
+    description = _area("Action", required=True)
+    owner_agency = SelectField("Owner", widget=GovSelect(),
+                               validators=[InputRequired(message="Select the agency that owns it")])
+    due_on = GovDateField("Due date")
+    submit = _submit("Add the action")
+
+
+class ActionUpdateForm(FlaskForm):
+    """Progress on an action."""
+
+    rag = RadioField("Status", choices=choices(Rag, RAG_LABELS), widget=GovRadioInput(),
+                     validators=[InputRequired(message="Select the status")])
+    evidence = _area("Evidence")
+    completed_on = GovDateField("Date completed", required=False)
+    submit = _submit()
+
+
+class AssuranceForm(FlaskForm):
+    """Assurance sign-off."""
+
+    assured_on = GovDateField("Date of the sign-off")
+    submit = _submit("Sign off")
+
+
+class MemberForm(FlaskForm):
+    """Add a member."""
+
+    email = EmailField("Email address", validators=[
+        InputRequired(message="Enter their email address"),
+        Email(message="Enter an email address in the correct format, like name@example.org")],
+        widget=GovTextInput())
+    name = _text("Full name")
+    role = RadioField("Role", choices=choices(Role, ROLE_LABELS), widget=GovRadioInput(),
+                      validators=[InputRequired(message="Select a role")])
+    submit = _submit("Add the member")
+
+
+class RoleForm(FlaskForm):
+    """Change a member's role."""
+
+    role = RadioField("Role", choices=choices(Role, ROLE_LABELS), widget=GovRadioInput(),
+                      validators=[InputRequired(message="Select a role")])
+    submit = _submit("Change the role")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only carries the CSRF token."""
+
+    submit = _submit("Confirm")

@@ -1,0 +1,61 @@
+"""Template helpers for the staff app: GOV.UK error summaries, dates, deadline tags."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask
+
+from cspr.web.staff.forms import GovDateField
+
+STATUS_TAGS = {
+    "met": ("Met", "govuk-tag--green"),
+    "met_late": ("Met late", "govuk-tag--orange"),
+    "overdue": ("Overdue", "govuk-tag--red"),
+    "due_today": ("Due today", "govuk-tag--yellow"),
+    "open": ("Due", "govuk-tag--blue"),
+    "not_before": ("Public until", "govuk-tag--grey"),
+    "cancelled": ("Not needed", "govuk-tag--grey"),
+}
+
+
+def form_errors(form: Any) -> dict[str, Any]:
+    """Params for govukErrorSummary: every error, linked to its field (a date to its day box)."""
+    items = [{"text": message, "href": "#main-content"} for message in getattr(form, "form_errors", [])]
+    for field in form:
+        for message in field.errors[:1]:
+            anchor = f"{field.id}-day" if isinstance(field, GovDateField) else field.id
+            if field.type in ("RadioField", "SelectMultipleField"):
+                anchor = f"{field.id}"
+            items.append({"text": message, "href": f"#{anchor}"})
+    return {"titleText": "There is a problem", "errorList": items}
+
+
+def long_date(value: dt.date | None) -> str:
+    """27 March 2026."""
+    return f"{value:%-d %B %Y}" if value else ""
+
+
+def status_tag(deadline: dict[str, Any]) -> dict[str, Any]:
+    """Params for govukTag describing where a deadline stands."""
+    text, classes = STATUS_TAGS[deadline["status"]]
+    late, left = deadline["working_days_late"], deadline["working_days_left"]
+    if deadline["status"] == "overdue":
+        text = f"Overdue by {_days(late)}"
+    elif deadline["status"] == "met_late":
+        text = f"Met {_days(late)} late"
+    elif deadline["status"] == "open" and left is not None:
+        text = f"Due in {_days(left)}"
+    return {"text": text, "classes": classes}
+
+
+def _days(n: int) -> str:
+    return f"{n} working day{'s' * (n != 1)}"
+
+
+def init_helpers(app: Flask) -> None:
+    """Register the helpers with Jinja."""
+    app.add_template_global(form_errors)
+    app.add_template_global(status_tag)
+    app.add_template_filter(long_date)

@@ -1,0 +1,212 @@
+"""Review pages: start one, see its steps, take each step, and its action plan."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from cspr.models import Deadline, Membership, Rag, Recommendation, Review, Role, User
+from cspr.web.api.present import deadline_dict
+from cspr.web.staff import apply_errors, bp, ctx, roles
+from cspr.web.staff import forms as f
+from cspr.web.staff.steps import Step, form_data, handle
+from cspr.workflow import actions, reviews
+from cspr.workflow.errors import InputError, StepError
+
+ADMINS = (Role.ADMIN,)
+SIGNERS = (Role.ADMIN, Role.PARTNER)
+READERS = tuple(Role)
+KIND_LABELS = {"local_cspr": "Local child safeguarding practice review", "national": "National review",
+               "local_learning": "Local learning review", "thematic": "Thematic review",
+               "scr": "Serious case review", "joint_dhr": "Joint review with a domestic homicide review",
+               "joint_sar": "Joint review with a safeguarding adults review"}
+
+
+def _reviewers(form: f.ReviewerForm, _review: Review) -> None:
+    rows = ctx().session.execute(select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+                                 .where(Membership.role == Role.REVIEWER).order_by(User.name)).all()
+    form.reviewer_user_id.choices = [("", "No account")] + [(str(i), n) for i, n in rows]
+
+
+def _partners(form: f.FinalReportForm, _review: Review) -> None:
+    form.agreed_by.choices = [(a["key"], a["name"]) for a in ctx().policy.partners["safeguarding_partners"]]
+
+
+def _themes(form: f.PublicationForm_, _review: Review) -> None:
+    form.themes.choices = [(t, t) for t in ctx().policy.themes]
+
+
+def _commission(c, review, d):  # noqa: ANN001, ANN202
+    user_id = int(d["reviewer_user_id"]) if d.get("reviewer_user_id") else None
+    return reviews.commission_reviewer(c, review, commissioned_on=d["commissioned_on"],
+                                       reviewer_name=d["reviewer_name"], reviewer_user_id=user_id)
+
+
+STEPS = {
+    "terms": Step("Record the terms of reference", f.TermsForm,
+                  lambda c, r, d: reviews.agree_terms(c, r, **d), ADMINS,
+                  "The terms of reference are recorded."),
+    "reviewer": Step("Commission the independent reviewer", f.ReviewerForm, _commission, ADMINS,
+                     "The reviewer is commissioned.", prepare=_reviewers),
+    "draft": Step("Record a draft report", f.DraftForm, lambda c, r, d: reviews.receive_draft(c, r, **d),
+                  ADMINS + (Role.REVIEWER,), "The draft is recorded."),
+    "final-report": Step("Record the partners' agreement of the final report", f.FinalReportForm,
+                         lambda c, r, d: reviews.agree_final_report(c, r, **d), SIGNERS,
+                         "The final report is agreed.", prepare=_partners),
+    "plan": Step("Plan the publication date", f.PlanForm,
+                 lambda c, r, d: reviews.plan_publication(c, r, **d), ADMINS,
+                 "The publication date is planned. The report must reach the Panel 7 working days before."),
+    "report-sent": Step("Record that the final report went to the Panel and the Secretary of State",
+                        f.ReportSentForm, lambda c, r, d: reviews.send_report(c, r, **d), ADMINS,
+                        "The report is recorded as sent."),
+    "publish": Step("Publish the review", f.PublicationForm_, lambda c, r, d: reviews.publish(c, r, **d),
+                    ADMINS, "The review is published. It must stay public for at least 12 months.",
+                    prepare=_themes),
+    "archive": Step("Archive the review", f.ArchiveForm, lambda c, r, d: reviews.archive(c, r, **d),
+                    ADMINS, "The review is archived."),
+}
+
+
+def load(review_id: int) -> Review:
+    """A review this member may see, or 404."""
+    review = ctx().session.scalar(
+        reviews.reviews_for(ctx()).where(Review.id == review_id).options(
+            selectinload(Review.drafts),
+            selectinload(Review.recommendations).selectinload(Recommendation.actions)))
+    if review is None:
+        abort(404)
+    return review
+
+
+@bp.route("/reviews")
+@roles(Role.ADMIN, Role.PARTNER, Role.VIEWER)
+def review_list():  # noqa: ANN201
+    """Every review of the partnership."""
+    rows = ctx().session.scalars(select(Review).order_by(Review.id.desc())).all()
+    return render_template("staff/reviews.html", reviews=rows, kinds=KIND_LABELS)
+
+
+@bp.route("/reviews/new", methods=["GET", "POST"])
+@roles(*ADMINS)
+def new_review():  # noqa: ANN201
+    """Start a review that no incident led to."""
+    form = f.ReviewForm()
+    form.kind.choices = [(k, KIND_LABELS[k]) for k in ctx().policy.review_kinds if k != "scr"]
+    if form.validate_on_submit():
+        try:
+            review = reviews.start(ctx(), **form_data(form))
+        except InputError as error:
+            ctx().session.rollback()
+            apply_errors(form, error)
+        else:
+            ctx().session.commit()
+            flash(f"The review “{review.title}” has started.", "success")
+            return redirect(url_for("staff.review", review_id=review.id))
+    return render_template("staff/review_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reviews/<int:review_id>")
+@roles(*READERS)
+def review(review_id: int):  # noqa: ANN201
+    """A review as a task list of its steps, with its deadlines."""
+    c = ctx()
+    rev = load(review_id)
+    rows = c.session.scalars(select(Deadline).where(Deadline.subject == f"review:{rev.id}")).all()
+    due = {d.kind: deadline_dict(c, d) for d in rows}
+    return render_template("staff/review.html", review=rev, due=due, kinds=KIND_LABELS, steps=STEPS)
+
+
+@bp.route("/reviews/<int:review_id>/<step>", methods=["GET", "POST"])
+def review_step(review_id: int, step: str):  # noqa: ANN201
+    """One step of a review."""
+    if step not in STEPS:
+        abort(404)
+    rev = load(review_id)
+    return handle(STEPS[step], rev, url_for("staff.review", review_id=rev.id), rev.title)
+
+
+# -- the action plan ---------------------------------------------------------------
+
+@bp.route("/reviews/<int:review_id>/plan", methods=["GET", "POST"])
+@roles(Role.ADMIN, Role.PARTNER, Role.VIEWER)
+def plan(review_id: int):  # noqa: ANN201
+    """Recommendations, the partners' responses and the actions with their status."""
+    c = ctx()
+    rev = load(review_id)
+    form = f.RecommendationForm()
+    if request.method == "POST":
+        if c.role != Role.ADMIN:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                actions.add_recommendation(c, rev, **form_data(form))
+            except InputError as error:
+                c.session.rollback()
+                apply_errors(form, error)
+            except StepError as error:
+                c.session.rollback()
+                flash(str(error), "error")
+                return redirect(url_for("staff.plan", review_id=rev.id))
+            else:
+                c.session.commit()
+                flash("The recommendation is added.", "success")
+                return redirect(url_for("staff.plan", review_id=rev.id))
+    due = {d.action_id: deadline_dict(c, d) for d in c.session.scalars(
+        select(Deadline).where(Deadline.action_id.in_(
+            [a.id for r in rev.recommendations for a in r.actions])))} if rev.recommendations else {}
+    agencies = {a["key"]: a["name"] for a in c.policy.agencies}
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("staff/plan.html", review=rev, form=form, due=due, agencies=agencies,
+                           rag_labels=f.RAG_LABELS), status
+
+
+def _recommendation(recommendation_id: int) -> Recommendation:
+    rec = ctx().session.get(Recommendation, recommendation_id)
+    if rec is None:
+        abort(404)
+    load(rec.review_id)
+    return rec
+
+
+@bp.route("/recommendations/<int:recommendation_id>/actions/new", methods=["GET", "POST"])
+@roles(*ADMINS)
+def new_action(recommendation_id: int):  # noqa: ANN201
+    """Add an action to a recommendation."""
+    rec = _recommendation(recommendation_id)
+    step = Step("Add an action", f.ActionForm, lambda c, r, d: actions.add_action(c, r, **d), ADMINS,
+                "The action is added; its due date is on the dashboard.",
+                prepare=lambda form, _r: setattr(form.owner_agency, "choices", [("", "Select the owner")] + [
+                    (a["key"], a["name"]) for a in ctx().policy.agencies]))
+    return handle(step, rec, url_for("staff.plan", review_id=rec.review_id),
+                  f"Recommendation {rec.number}")
+
+
+@bp.route("/actions/<int:action_id>/update", methods=["GET", "POST"])
+@roles(*ADMINS)
+def update_action(action_id: int):  # noqa: ANN201
+    """Move an action on."""
+    action = ctx().session.get(actions.Action, action_id) or abort(404)
+    rec = _recommendation(action.recommendation_id)
+
+    def prepare(form: f.ActionUpdateForm, a: actions.Action) -> None:
+        if not form.is_submitted():
+            form.rag.data = a.rag.value
+            form.evidence.data = a.evidence
+
+    step = Step("Update the action", f.ActionUpdateForm,
+                lambda c, a, d: actions.update_action(c, a, rag=Rag(d["rag"]), evidence=d["evidence"],
+                                                      completed_on=d["completed_on"]),
+                ADMINS, "The action is updated.", prepare=prepare)
+    return handle(step, action, url_for("staff.plan", review_id=rec.review_id), action.description[:80])
+
+
+@bp.route("/actions/<int:action_id>/assure", methods=["GET", "POST"])
+@roles(*SIGNERS)
+def assure_action(action_id: int):  # noqa: ANN201
+    """A partner signs off a complete action."""
+    action = ctx().session.get(actions.Action, action_id) or abort(404)
+    rec = _recommendation(action.recommendation_id)
+    step = Step("Sign off the action", f.AssuranceForm, lambda c, a, d: actions.assure(c, a, **d), SIGNERS,
+                "The action is signed off.")
+    return handle(step, action, url_for("staff.plan", review_id=rec.review_id), action.description[:80])

@@ -1,0 +1,63 @@
+"""One handler for every lifecycle step's form: show it, run the service, map its errors back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+
+from cspr.models import Role
+from cspr.web.staff import apply_errors, ctx
+from cspr.workflow.errors import InputError, StepError
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of a case or review as a page with one form."""
+
+    title: str
+    form: type[FlaskForm]
+    run: Callable[..., Any]  # run(ctx, record, data)
+    roles: tuple[Role, ...]
+    done: str  # the confirmation shown after it
+    prepare: Callable[[FlaskForm, Any], None] | None = None
+    hint: str = ""
+
+
+def form_data(form: FlaskForm) -> dict[str, Any]:
+    """The form's values without the button and the CSRF token."""
+    return {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+
+
+def handle(step: Step, record: Any, back: str, caption: str) -> Any:
+    """GET shows the form; a valid POST runs the step and returns to the record's page."""
+    c = ctx()
+    if c.role not in step.roles:
+        abort(403)
+    form = step.form()
+    if step.prepare:
+        step.prepare(form, record)
+    if form.validate_on_submit():
+        try:
+            step.run(c, record, form_data(form))
+        except InputError as error:
+            c.session.rollback()
+            apply_errors(form, error)
+        except StepError as error:
+            c.session.rollback()
+            flash(str(error), "error")
+            return redirect(back)
+        else:
+            c.session.commit()
+            flash(step.done, "success")
+            return redirect(back)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("staff/step.html", form=form, step=step, back=back, caption=caption), status
+
+
+def back_to(endpoint: str, **values: Any) -> str:
+    """A URL in the staff app."""
+    return url_for(endpoint, **values)
