@@ -111,9 +111,27 @@ def truncate_all(url: str) -> None:
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def smtp_server():  # noqa: ANN201
+    """A real SMTP server (aiosmtpd) for the whole run."""
+    from tests.mailbox import start_smtp
+
+    controller, box, port = start_smtp()
+    yield box, port
+    controller.stop()
+
+
 @pytest.fixture
-def app(pg_url: str, tmp_path):  # noqa: ANN201
-    """The app on the PostgreSQL test database with Redis as broker; tables emptied after."""
+def mailbox(smtp_server):  # noqa: ANN001, ANN201
+    """The SMTP server's inbox, emptied for this test."""
+    box, _ = smtp_server
+    box.messages.clear()
+    return box
+
+
+@pytest.fixture
+def app(pg_url: str, tmp_path, smtp_server):  # noqa: ANN001, ANN201
+    """The app on the PostgreSQL test database, Redis as broker, a real SMTP server; emptied after."""
     from cspr import create_app
 
     application = create_app({
@@ -121,6 +139,9 @@ def app(pg_url: str, tmp_path):  # noqa: ANN201
         "BROKER_URL": REDIS_URL,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "TESTING": True,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp_server[1],
+        "SERVER_NAME": "cspr.test",
     })
     try:
         yield application

@@ -51,6 +51,11 @@ class GovDateField(DateField):
 
     def process_formdata(self, valuelist: list[str]) -> None:
         """Accept day, month and year; say clearly what is wrong."""
+        if len(valuelist) != 3:  # a hand-made request: keep the widget's three boxes
+            self.raw_data = (list(valuelist) + ["", "", ""])[:3]
+            if any(v.strip() for v in valuelist):
+                self.data = None
+                raise ValueError(f"{self.label.text} must be a real date, for example 27 3 2026")
         if not valuelist or not any(v.strip() for v in valuelist):
             self.data = None
             return

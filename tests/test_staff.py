@@ -1,0 +1,260 @@
+"""The staff app through the test client: sign-in, forms and their errors, roles, isolation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from cspr import partnerships
+from cspr.db import get_db, statement_counter
+from cspr.models import Role
+from cspr.tenancy import acting_for
+from cspr.workflow import incidents, reviews
+from cspr.workflow.context import Context
+from tests.web_kit import PASSWORD, Browser, csrf_of, date, signed_in
+
+INCIDENT = {"pseudonym": "Child K", "la_case_reference": "LA-77", "la_area": "Doncaster",
+            "age_band": "1_4", "harm": "serious_harm", "incident_on": date("2026-03-02"),
+            "aware_on": date("2026-03-03")}
+
+
+def service_ctx(app, session, slug):  # noqa: ANN001, ANN201
+    row = partnerships.get(session, slug)
+    return row, Context(session, row, app.extensions["cspr.plugins"].policy(slug), actor="test")
+
+
+def add_incident(app, slug="doncaster", aware="2026-03-03", pseudonym="Child K"):  # noqa: ANN001, ANN201
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, slug)
+        with acting_for(session, row.id):
+            _, ctx = service_ctx(app, session, slug)
+            area = ctx.policy.identity["areas"][0]
+            aware_on = dt.date.fromisoformat(aware)
+            inc = incidents.record(ctx, pseudonym=pseudonym, la_case_reference="LA-1", la_area=area,
+                                   age_band="1_4", harm="serious_harm",
+                                   incident_on=aware_on, aware_on=aware_on)
+            return inc.id
+
+
+@pytest.fixture
+def admin(app, client):  # noqa: ANN001, ANN201
+    return signed_in(app, client, "doncaster", Role.ADMIN)
+
+
+def test_sign_in_with_a_wrong_password_says_so(app, client):
+    signed_in(app, client, "doncaster", Role.ADMIN).sign_out()
+    response = Browser(client).sign_in("admin@doncaster.example.org", "not the password")
+    assert response.status_code == 400
+    assert "Enter a correct email address and password" in response.get_data(as_text=True)
+    assert client.get("/app/doncaster/").status_code == 302
+
+
+def test_one_membership_goes_straight_to_its_dashboard(admin):
+    response = admin.get("/app/")
+    assert response.status_code == 302 and response.location.endswith("/app/doncaster/")
+    page = admin.get("/app/doncaster/").get_data(as_text=True)
+    assert "Dashboard" in page and "Doncaster Safeguarding Children Partnership" in page
+
+
+def test_signed_out_pages_redirect_to_sign_in_and_back(client):
+    response = client.get("/app/doncaster/cases")
+    assert response.status_code == 302
+    assert "/sign-in?next=/app/doncaster/cases" in response.location
+
+
+def test_sign_out_is_a_post_with_csrf(admin):
+    assert admin.client.post("/sign-out").status_code == 400  # no CSRF token
+    assert admin.get("/app/doncaster/").status_code == 200
+    admin.sign_out()
+    assert admin.get("/app/doncaster/").status_code == 302
+
+
+def test_forms_refuse_a_post_without_its_csrf_token(admin):
+    response = admin.client.post("/app/doncaster/incidents/new", data={**INCIDENT, "pseudonym": "Child X"})
+    assert response.status_code == 400
+    assert "Child X" not in admin.get("/app/doncaster/cases").get_data(as_text=True)
+
+
+def test_recording_an_incident_shows_errors_in_the_govuk_style(admin):
+    response = admin.submit("/app/doncaster/incidents/new", {"pseudonym": "", "aware_on": ["31", "2", "2026"]})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html and "<title>Error:" in html
+    assert 'href="#pseudonym"' in html and "Enter the pseudonym" in html
+    assert "must be a real date" in html and 'href="#aware_on-day"' in html
+    response = admin.submit("/app/doncaster/incidents/new", {**INCIDENT, "aware_on": date("2026-03-01")})
+    assert response.status_code == 400
+    assert "must be on or after the incident" in response.get_data(as_text=True)
+
+
+def test_an_incident_runs_to_the_rapid_review_decision_through_forms(admin):
+    response = admin.submit("/app/doncaster/incidents/new", INCIDENT, follow=True)
+    html = response.get_data(as_text=True)
+    assert "Incident DSCP-2026-001 is recorded" in html
+    case_url = re.search(r'/app/doncaster/incidents/(\d+)/correct', html)
+    iid = case_url.group(1)
+    assert "Due by 10 March 2026" in html
+    html = admin.submit(f"/app/doncaster/incidents/{iid}/notification",
+                        {"sent_on": date("2026-03-09")}, follow=True).get_data(as_text=True)
+    assert "The notification is recorded" in html and "Notified on 9 March 2026" in html
+    assert "Due by 30 March 2026" in html
+    html = admin.submit(f"/app/doncaster/incidents/{iid}/decision", {
+        "decision": "local_cspr", "sent_to_panel_on": date("2026-03-27"), "rationale": "reg 11"},
+        follow=True).get_data(as_text=True)
+    assert "Sent on 27 March 2026: local cspr" in html
+    assert "Review: Child K" in html
+
+
+def test_a_step_out_of_order_is_explained(admin, app):
+    iid = add_incident(app)
+    response = admin.submit(f"/app/doncaster/incidents/{iid}/decision", {
+        "decision": "no_review", "sent_to_panel_on": date("2026-03-20")}, follow=True)
+    assert "Record the Panel notification first." in response.get_data(as_text=True)
+
+
+def test_an_overdue_deadline_is_on_the_dashboard_in_red(admin, app):
+    add_incident(app, aware="2026-03-03", pseudonym="Child Late")
+    html = admin.get("/app/doncaster/").get_data(as_text=True)
+    overdue = html.split('id="overdue"', 1)[1].split("</table>", 1)[0]
+    assert "Child Late" in overdue and "govuk-tag--red" in overdue and "Overdue by" in overdue
+
+
+def test_another_partnerships_pages_and_records_are_404(admin, app):
+    york_incident = add_incident(app, slug="york", pseudonym="Child York")
+    assert admin.get("/app/york/").status_code == 404
+    assert admin.get(f"/app/york/incidents/{york_incident}").status_code == 404
+    assert admin.get(f"/app/doncaster/incidents/{york_incident}").status_code == 404
+    assert admin.get(f"/app/doncaster/incidents/{york_incident}/notification").status_code == 404
+    assert "Child York" not in admin.get("/app/doncaster/cases").get_data(as_text=True)
+
+
+def test_roles_decide_what_a_member_may_do(app, client):
+    viewer = signed_in(app, client, "doncaster", Role.VIEWER)
+    iid = add_incident(app)
+    assert viewer.get(f"/app/doncaster/incidents/{iid}").status_code == 200
+    assert viewer.get("/app/doncaster/incidents/new").status_code == 403
+    assert viewer.get(f"/app/doncaster/incidents/{iid}/notification").status_code == 403
+    assert viewer.get("/app/doncaster/members").status_code == 403
+    assert "Record an incident" not in viewer.get("/app/doncaster/").get_data(as_text=True)
+
+
+def test_a_reviewer_sees_only_their_review(app, client):
+    reviewer = signed_in(app, client, "doncaster", Role.REVIEWER)
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "doncaster")
+        with acting_for(session, row.id):
+            _, ctx = service_ctx(app, session, "doncaster")
+            mine = reviews.start(ctx, kind="thematic", title="Assigned review", decided_on=dt.date(2026, 1, 5))
+            other = reviews.start(ctx, kind="thematic", title="Other review", decided_on=dt.date(2026, 1, 5))
+            reviews.commission_reviewer(ctx, mine, commissioned_on=dt.date(2026, 1, 6), reviewer_name="R",
+                                        reviewer_user_id=reviewer.member.user_id)
+            mine_id, other_id = mine.id, other.id
+    home = reviewer.get("/app/doncaster/").get_data(as_text=True)
+    assert "Assigned review" in home and "Other review" not in home
+    assert reviewer.get(f"/app/doncaster/reviews/{mine_id}").status_code == 200
+    assert reviewer.get(f"/app/doncaster/reviews/{other_id}").status_code == 404
+    assert reviewer.get("/app/doncaster/cases").status_code == 403
+    response = reviewer.submit(f"/app/doncaster/reviews/{mine_id}/draft", {"received_on": date("2026-02-01")})
+    assert response.status_code == 302
+    assert reviewer.get(f"/app/doncaster/reviews/{other_id}/draft").status_code == 404
+    assert reviewer.get(f"/app/doncaster/reviews/{mine_id}/terms").status_code == 403
+
+
+def test_password_reset_by_email(app, client, mailbox):
+    signed_in(app, client, "doncaster", Role.ADMIN).sign_out()
+    browser = Browser(client)
+    response = browser.submit("/reset-password", {"email": "admin@doncaster.example.org"})
+    assert "Check your email" in response.get_data(as_text=True)
+    (message,) = mailbox.wait_for(1)
+    assert message["To"] == "admin@doncaster.example.org"
+    link = re.search(r"http://cspr.test(/reset-password/\S+)", message.get_payload(decode=True).decode()).group(1)
+    response = browser.submit(link, {"password": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    assert response.status_code == 302
+    assert browser.sign_in("admin@doncaster.example.org", PASSWORD).status_code == 400
+    assert browser.sign_in("admin@doncaster.example.org", "a brand new passphrase").status_code == 302
+    assert "already been used" in client.get(link).get_data(as_text=True)
+
+
+def test_unknown_addresses_get_the_same_answer_and_no_email(client, mailbox):
+    response = Browser(client).submit("/reset-password", {"email": "nobody@example.org"})
+    assert "Check your email" in response.get_data(as_text=True)
+    assert mailbox.wait_for(1, timeout=0.5) == []
+
+
+def test_admins_add_members_who_are_emailed_and_keep_one_admin(admin, mailbox):
+    response = admin.submit("/app/doncaster/members/new", {
+        "email": "New.Person@example.org", "name": "New Person", "role": "partner"}, follow=True)
+    assert "new.person@example.org is now a member" in response.get_data(as_text=True)
+    (message,) = mailbox.wait_for(1)
+    assert "Set your password" in message.get_payload(decode=True).decode()
+    html = admin.get("/app/doncaster/members").get_data(as_text=True)
+    own = re.search(r'/app/doncaster/members/(\d+)"[^>]*>Change role<span class="govuk-visually-hidden"> of admin',
+                    html).group(1)
+    response = admin.submit(f"/app/doncaster/members/{own}", {"role": "viewer"})
+    assert response.status_code == 400
+    assert "at least one admin" in response.get_data(as_text=True)
+
+
+def test_operators_manage_partnerships_but_read_no_cases(app, client):
+    from cspr.users import create_user
+
+    with app.app_context(), get_db().session_scope() as session:
+        partnerships.sync(session, app.extensions["cspr.plugins"])
+        create_user(session, "ops@example.org", "Ops", PASSWORD, is_operator=True)
+    iid = add_incident(app)
+    ops = Browser(client)
+    assert ops.sign_in("ops@example.org").status_code == 302
+    assert ops.get("/app/doncaster/").status_code == 404
+    assert ops.get(f"/app/doncaster/incidents/{iid}").status_code == 404
+    page = ops.get("/operator/")
+    assert page.status_code == 200
+    token = csrf_of(page.get_data(as_text=True))
+    assert ops.client.post("/operator/partnerships/york/toggle", data={"csrf_token": token}).status_code == 302
+    assert client.get("/york/").status_code == 404  # disabled: its public page is gone
+
+
+def test_members_cannot_reach_the_operator_pages(admin):
+    assert admin.get("/operator/").status_code == 403
+
+
+def test_tracker_filters_and_exports(admin, app):
+    add_incident(app, pseudonym="Child Filter")
+    html = admin.get("/app/doncaster/cases?overdue=1").get_data(as_text=True)
+    assert "Child Filter" in html
+    response = admin.get("/app/doncaster/cases.csv")
+    assert response.status_code == 200 and "Child Filter" in response.get_data(as_text=True)
+    assert admin.get("/app/doncaster/cases.xlsx").data[:2] == b"PK"
+    assert b"BEGIN:VCALENDAR" in admin.get("/app/doncaster/deadlines.ics").data
+
+
+@pytest.mark.parametrize("page", ["/app/doncaster/", "/app/doncaster/incidents/{iid}",
+                                  "/app/doncaster/reviews/{rid}"])
+def test_pages_issue_the_same_sql_for_few_or_many_records(admin, app, page):
+    from cspr import demo
+
+    def seed(count, seed_no):
+        with app.app_context(), get_db().session_scope() as session:
+            row = partnerships.get(session, "doncaster")
+            with acting_for(session, row.id):
+                _, ctx = service_ctx(app, session, "doncaster")
+                demo.seed_cases(ctx, count, seed=seed_no)
+
+    seed(8, 1)
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "doncaster")
+        with acting_for(session, row.id):
+            from sqlalchemy import select
+
+            from cspr.models import Incident, Review
+            iid = session.scalar(select(Incident.id).join(Review, Review.incident_id == Incident.id).limit(1))
+            rid = session.scalar(select(Review.id).where(Review.incident_id == iid))
+    url = page.format(iid=iid, rid=rid)
+    engine = app.extensions["cspr.db"].engine
+    with statement_counter(engine) as small:
+        assert admin.get(url).status_code == 200
+    seed(60, 2)
+    with statement_counter(engine) as large:
+        assert admin.get(url).status_code == 200
+    assert len(large) == len(small), (len(small), len(large))
