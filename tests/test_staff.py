@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+from markupsafe import escape
 
 from cspr import partnerships
 from cspr.db import get_db, statement_counter
@@ -258,3 +259,17 @@ def test_pages_issue_the_same_sql_for_few_or_many_records(admin, app, page):
     with statement_counter(engine) as large:
         assert admin.get(url).status_code == 200
     assert len(large) == len(small), (len(small), len(large))
+
+
+def test_every_review_step_link_opens_its_own_form(admin, app):
+    from cspr.web.staff.reviews import STEPS
+
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "doncaster")
+        with acting_for(session, row.id):
+            _, ctx = service_ctx(app, session, "doncaster")
+            rid = reviews.start(ctx, kind="local_cspr", title="Steps", decided_on=dt.date(2026, 1, 5)).id
+    for key, step in STEPS.items():
+        page = admin.get(f"/app/doncaster/reviews/{rid}/{key}")
+        assert page.status_code == 200, key
+        assert f"<h1 class=\"govuk-heading-l\">{escape(step.title)}</h1>" in page.get_data(as_text=True), key

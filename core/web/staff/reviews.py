@@ -54,7 +54,7 @@ STEPS = {
     "final-report": Step("Record the partners' agreement of the final report", f.FinalReportForm,
                          lambda c, r, d: reviews.agree_final_report(c, r, **d), SIGNERS,
                          "The final report is agreed.", prepare=_partners),
-    "plan": Step("Plan the publication date", f.PlanForm,
+    "publication-date": Step("Plan the publication date", f.PlanForm,
                  lambda c, r, d: reviews.plan_publication(c, r, **d), ADMINS,
                  "The publication date is planned. The report must reach the Panel 7 working days before."),
     "report-sent": Step("Record that the final report went to the Panel and the Secretary of State",

@@ -1,0 +1,185 @@
+"""A person's journeys in Chromium, and an accessibility check of every page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from cspr import partnerships
+from cspr.db import get_db
+from cspr.models import Incident, Role
+from cspr.tenancy import acting_for
+from cspr.workflow import actions, incidents, notifications, rapid_reviews, reviews
+from cspr.workflow.context import Context
+from tests.api_kit import make_member
+from tests.browser.conftest import axe_violations
+from tests.web_kit import PASSWORD
+
+pytestmark = pytest.mark.slow
+
+
+def sign_in(page, live, email):  # noqa: ANN001
+    page.goto(f"{live}/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+
+
+def fill_date(page, name, value: str):  # noqa: ANN001
+    year, month, day = value.split("-")
+    page.fill(f"#{name}-day", str(int(day)))
+    page.fill(f"#{name}-month", str(int(month)))
+    page.fill(f"#{name}-year", year)
+
+
+def with_ctx(app, slug, work):  # noqa: ANN001, ANN201
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, slug)
+        with acting_for(session, row.id):
+            ctx = Context(session, row, app.extensions["cspr.plugins"].policy(slug), actor="test")
+            return work(ctx)
+
+
+def old_incident(ctx, pseudonym="Child Late"):  # noqa: ANN001, ANN201
+    area = ctx.policy.identity["areas"][0]
+    day = dt.date(2026, 3, 3)
+    return incidents.record(ctx, pseudonym=pseudonym, la_case_reference="LA-1", la_area=area, age_band="1_4",
+                            harm="serious_harm", incident_on=day, aware_on=day).id
+
+
+def test_recording_an_incident_through_to_the_rapid_review_decision(app, live, page):
+    make_member(app, "doncaster", Role.ADMIN)
+    sign_in(page, live, "admin@doncaster.example.org")
+    page.get_by_role("button", name="Record an incident").click()
+    page.get_by_role("button", name="Record the incident").click()
+    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    assert page.title().startswith("Error:")
+    page.get_by_role("link", name="Enter the pseudonym").click()
+    assert page.evaluate("document.activeElement.id") == "pseudonym"
+    page.fill("#pseudonym", "Child M")
+    page.fill("#la_case_reference", "LA-2026-1")
+    page.select_option("#la_area", "Doncaster")
+    page.get_by_label("1 to 4").check()
+    page.get_by_label("The child was seriously harmed").check()
+    fill_date(page, "incident_on", "2026-03-02")
+    fill_date(page, "aware_on", "2026-03-03")
+    page.get_by_role("button", name="Record the incident").click()
+    assert "Incident DSCP-2026-001 is recorded" in page.inner_text(".govuk-notification-banner")
+    page.get_by_role("link", name="Notify the Child Safeguarding Practice Review Panel").click()
+    fill_date(page, "sent_on", "2026-03-09")
+    page.get_by_role("button", name="Save and continue").click()
+    assert page.get_by_text("Notified on 9 March 2026").is_visible()
+    page.get_by_role("link", name="Send the rapid review and the partners' decision to the Panel").click()
+    page.get_by_label("Hold a local child safeguarding practice review").check()
+    fill_date(page, "sent_to_panel_on", "2026-03-27")
+    page.fill("#rationale", "Two agencies did not share information")
+    page.get_by_role("button", name="Save and continue").click()
+    assert page.get_by_text("The decision is recorded").is_visible()
+    assert page.get_by_role("link", name="Review: Child M").is_visible()
+
+
+def test_an_overdue_deadline_appears_on_the_dashboard(app, live, page):
+    make_member(app, "doncaster", Role.ADMIN)
+    with_ctx(app, "doncaster", old_incident)
+    sign_in(page, live, "admin@doncaster.example.org")
+    row = page.locator("#overdue tr", has_text="Child Late")
+    assert row.is_visible()
+    tag = row.locator(".govuk-tag--red")
+    assert tag.inner_text().startswith("Overdue by")
+
+
+def test_a_reviewer_does_not_see_another_review(app, live, page):
+    reviewer = make_member(app, "doncaster", Role.REVIEWER)
+
+    def setup(ctx):  # noqa: ANN001, ANN202
+        mine = reviews.start(ctx, kind="thematic", title="Assigned review", decided_on=dt.date(2026, 1, 5))
+        other = reviews.start(ctx, kind="thematic", title="Someone else's review", decided_on=dt.date(2026, 1, 5))
+        reviews.commission_reviewer(ctx, mine, commissioned_on=dt.date(2026, 1, 6), reviewer_name="R",
+                                    reviewer_user_id=reviewer.user_id)
+        return other.id
+
+    other_id = with_ctx(app, "doncaster", setup)
+    sign_in(page, live, "reviewer@doncaster.example.org")
+    assert page.get_by_role("link", name="Assigned review").is_visible()
+    assert page.get_by_text("Someone else's review").count() == 0
+    response = page.goto(f"{live}/app/doncaster/reviews/{other_id}")
+    assert response.status == 404
+    assert page.get_by_role("heading", name="Page not found").is_visible()
+
+
+def test_a_user_of_one_partnership_gets_404_for_anothers_case(app, live, page):
+    make_member(app, "doncaster", Role.ADMIN)
+    york_id = with_ctx(app, "york", lambda ctx: old_incident(ctx, "Child York"))
+    sign_in(page, live, "admin@doncaster.example.org")
+    for url in (f"/app/york/incidents/{york_id}", f"/app/doncaster/incidents/{york_id}", "/app/york/"):
+        response = page.goto(live + url)
+        assert response.status == 404, url
+        assert page.get_by_role("heading", name="Page not found").is_visible()
+        assert "Child York" not in page.content()
+
+
+def full_case(ctx):  # noqa: ANN001, ANN201
+    """A case with a published review, a recommendation and an action, for the page tour."""
+    iid = old_incident(ctx, "Child Tour")
+    inc = ctx.session.get(Incident, iid)
+    notifications.record(ctx, inc, sent_on=dt.date(2026, 3, 5))
+    rapid_reviews.decide(ctx, inc, decision="local_cspr", sent_to_panel_on=dt.date(2026, 3, 20))
+    review = ctx.session.scalars(select(reviews.Review).where(reviews.Review.incident_id == iid)).one()
+    reviews.agree_terms(ctx, review, agreed_on=dt.date(2026, 4, 1))
+    reviews.commission_reviewer(ctx, review, commissioned_on=dt.date(2026, 4, 2), reviewer_name="R")
+    partners = [a["key"] for a in ctx.policy.partners["safeguarding_partners"]]
+    reviews.agree_final_report(ctx, review, agreed_on=dt.date(2026, 6, 1), agreed_by=partners)
+    rec = actions.add_recommendation(ctx, review, text="Share information sooner")
+    actions.add_action(ctx, rec, description="Joint training", owner_agency=partners[0],
+                       due_on=dt.date(2026, 12, 1))
+    return iid, review.id, rec.id, rec.actions[0].id if rec.actions else None
+
+
+def test_the_accessibility_check_finds_a_real_violation(page):
+    page.set_content("<html lang='en'><head><title>t</title></head><body><main><img src='x.png'>"
+                     "<input type='text'></main></body></html>")
+    found = {v["id"] for v in axe_violations(page)}
+    assert {"image-alt", "label"} <= found
+
+
+def test_every_page_has_no_serious_accessibility_violations(app, live, page):
+    make_member(app, "doncaster", Role.ADMIN)
+    from cspr import demo
+
+    with app.app_context(), get_db().session_scope() as session:
+        demo.load(session, app.extensions["cspr.plugins"])
+    iid, rid, rec_id, _ = with_ctx(app, "doncaster", full_case)
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "doncaster")
+        with acting_for(session, row.id):
+            action_id = session.scalar(select(actions.Action.id))
+    public = ["/", "/doncaster/", "/plymouth/", "/southampton/", "/york/", "/sign-in", "/reset-password",
+              "/no-such-page"]
+    staff = ["/app/doncaster/", "/app/doncaster/cases", "/app/doncaster/incidents/new",
+             f"/app/doncaster/incidents/{iid}", f"/app/doncaster/incidents/{iid}/correct",
+             f"/app/doncaster/incidents/{iid}/panel-response", "/app/doncaster/reviews",
+             "/app/doncaster/reviews/new", f"/app/doncaster/reviews/{rid}", f"/app/doncaster/reviews/{rid}/plan",
+             f"/app/doncaster/reviews/{rid}/publish", f"/app/doncaster/reviews/{rid}/publication-date", f"/app/doncaster/reviews/{rid}/plan",
+             f"/app/doncaster/reviews/{rid}/final-report", f"/app/doncaster/reviews/{rid}/reviewer",
+             f"/app/doncaster/recommendations/{rec_id}/actions/new", f"/app/doncaster/actions/{action_id}/update",
+             "/app/doncaster/members", "/app/doncaster/members/new", "/app/doncaster/cases?overdue=1",
+             "/app/doncaster/reviews/999999"]
+    staff = list(dict.fromkeys(staff))
+    problems = {}
+    for url in public:
+        page.goto(live + url)
+        problems[url] = axe_violations(page)
+    page.goto(f"{live}/sign-in")
+    page.get_by_role("button", name="Sign in").click()  # the page with its errors
+    problems["/sign-in (errors)"] = axe_violations(page)
+    sign_in(page, live, "admin@doncaster.example.org")
+    for url in staff:
+        page.goto(live + url)
+        problems[url] = axe_violations(page)
+    page.goto(f"{live}/app/doncaster/incidents/new")
+    page.get_by_role("button", name="Record the incident").click()
+    problems["/app/doncaster/incidents/new (errors)"] = axe_violations(page)
+    assert {url: found for url, found in problems.items() if found} == {}
+    assert len(problems) == len(public) + len(staff) + 2
