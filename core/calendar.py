@@ -62,11 +62,16 @@ class WorkingCalendar:
         """Working days after ``start`` up to and including ``end`` (negative if end is before)."""
         if end < start:
             return -self.between(end, start)
-        count, current = 0, start
-        while current < end:
+        weeks, extra = divmod((end - start).days, 7)
+        count = weeks * 5  # every whole week has five weekdays
+        current = start + dt.timedelta(days=weeks * 7)
+        for _ in range(extra):
             current += dt.timedelta(days=1)
-            count += self.is_working_day(current)
-        return count
+            count += current.weekday() < 5
+        closed: set[dt.date] = set()
+        for year in range(start.year, end.year + 1):
+            closed |= bank_holidays(year) | self.closures(year)
+        return count - sum(1 for day in closed if start < day <= end and day.weekday() < 5)
 
 
 ENGLAND = WorkingCalendar()

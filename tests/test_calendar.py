@@ -140,3 +140,12 @@ def test_deadlines_agree_with_numpy_on_every_day_of_five_years():
                                         holidays=GOVUK_BANK_HOLIDAYS)
             assert ENGLAND.add(day, n) == expected.astype(object), (day, n)
         day += dt.timedelta(days=1)
+
+
+@given(dates, dates)
+def test_counting_agrees_with_walking_day_by_day(a, b):
+    cal = WorkingCalendar(lambda year: {D(year, 7, 15), D(year, 12, 24)})
+    lo, hi = sorted((a, b))
+    walked = sum(cal.is_working_day(lo + dt.timedelta(days=i)) for i in range(1, (hi - lo).days + 1))
+    assert cal.between(lo, hi) == walked
+    assert cal.between(hi, lo) == -walked
