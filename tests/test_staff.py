@@ -14,6 +14,7 @@ from cspr.models import Role
 from cspr.tenancy import acting_for
 from cspr.workflow import incidents, reviews
 from cspr.workflow.context import Context
+from tests.api_kit import make_member
 from tests.web_kit import PASSWORD, Browser, csrf_of, date, signed_in
 
 INCIDENT = {"pseudonym": "Child K", "la_case_reference": "LA-77", "la_area": "Doncaster",
@@ -273,3 +274,34 @@ def test_every_review_step_link_opens_its_own_form(admin, app):
         page = admin.get(f"/app/doncaster/reviews/{rid}/{key}")
         assert page.status_code == 200, key
         assert f"<h1 class=\"govuk-heading-l\">{escape(step.title)}</h1>" in page.get_data(as_text=True), key
+
+
+def test_an_overdue_step_is_announced_on_the_case_page(admin, app):
+    iid = add_incident(app, aware="2026-03-03", pseudonym="Child Banner")
+    html = admin.get(f"/app/doncaster/incidents/{iid}").get_data(as_text=True)
+    assert "govuk-notification-banner" in html
+    assert "Notify the Child Safeguarding Practice Review Panel: due 10 March 2026, overdue by" in html
+
+
+def test_a_member_of_two_partnerships_switches_between_them(app, client):
+    from cspr.users import create_user
+
+    with app.app_context(), get_db().session_scope() as session:
+        partnerships.sync(session, app.extensions["cspr.plugins"])
+        create_user(session, "both@example.org", "Both", PASSWORD, memberships=[
+            (partnerships.get(session, "york"), Role.VIEWER), (partnerships.get(session, "plymouth"), Role.ADMIN)])
+    browser = Browser(client)
+    browser.sign_in("both@example.org")
+    choose = browser.get("/app/").get_data(as_text=True)
+    assert "City of York Safeguarding Children Partnership" in choose and "Plymouth" in choose
+    assert "Record an incident" in browser.get("/app/plymouth/").get_data(as_text=True)
+    assert "Record an incident" not in browser.get("/app/york/").get_data(as_text=True)
+    assert browser.get("/app/york/incidents/new").status_code == 403
+    assert browser.get("/app/doncaster/").status_code == 404
+
+
+def test_session_cookies_are_http_only_and_same_site(app, client):
+    make_member(app, "doncaster", Role.ADMIN)
+    response = Browser(client).sign_in("admin@doncaster.example.org")
+    header = response.headers["Set-Cookie"]
+    assert header.startswith("session=") and "HttpOnly" in header and "SameSite=Lax" in header
