@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FROM": "no-reply@cspr.invalid",
     # Cookies: secure (HTTPS only) unless turned off for local development.
     "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
 }
 
 

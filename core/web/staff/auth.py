@@ -29,8 +29,6 @@ def init_login(app: Flask) -> None:
     """Session cookies and Flask-Login."""
     if app.config["ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True  # HTTPS only, whatever the setting says
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     login_manager.init_app(app)
 
