@@ -45,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         raise PluginsFailed(registry.errors)
     app.extensions["cspr.plugins"] = registry
 
+    from cspr.tasks import after_commit  # noqa: F401 - sends tasks after commits
     from cspr.tasks.celery import init_celery
 
     init_celery(app)

@@ -28,6 +28,15 @@ DEFAULTS: dict[str, Any] = {
     # Seconds between runs of the clock's jobs (beat).
     "SWEEP_INTERVAL": 300,
     "HEARTBEAT_INTERVAL": 60,
+    "OUTBOX_INTERVAL": 30,
+    "OUTBOX_BATCH": 50,
+    "OUTBOX_LEASE": 300,  # seconds a relay holds a message it is sending
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "OUTBOX_BACKOFF": 60,  # seconds before the first retry; doubles each time
+    "OUTBOX_BACKOFF_MAX": 3600,
+    "DAILY_INTERVAL": 3600,  # how often the daily jobs check whether today's run is done
+    # Beat's scheduler: "auto" uses RedBeat (one beat, locked in Redis) on a Redis broker.
+    "BEAT_SCHEDULER": "auto",
     "BASE_URL": "http://127.0.0.1:5000",
     # Outgoing e-mail. No MAIL_SERVER: messages are logged instead (development only).
     "MAIL_SERVER": "",

@@ -104,6 +104,7 @@ def truncate_all(url: str) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with eng.begin() as conn:
         if eng.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL lock_timeout = '20s'"))  # a leaked session fails, not hangs
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             for table in tables:
@@ -126,6 +127,7 @@ def mailbox(smtp_server):  # noqa: ANN001, ANN201
     """The SMTP server's inbox, emptied for this test."""
     box, _ = smtp_server
     box.messages.clear()
+    box.refuse, box.reject, box.delay = 0, False, 0.0
     return box
 
 

@@ -15,10 +15,26 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.refuse = 0  # refuse this many messages (451), then accept
+        self.reject = False  # reject every message for good (550)
+        self.delay = 0.0  # seconds to take over each message
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+        if self.delay:
+            import asyncio
+
+            await asyncio.sleep(self.delay)
+        if self.reject:
+            return "550 Mailbox unavailable"
+        if self.refuse > 0:
+            self.refuse -= 1
+            return "451 Try again later"
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
+
+    def keys(self) -> list[str]:
+        """The idempotency key of every message received, in order."""
+        return [m["X-CSPR-Idempotency-Key"] for m in self.messages]
 
     def wait_for(self, count: int = 1, timeout: float = 10) -> list[Message]:
         """Wait until ``count`` messages arrived."""

@@ -2,7 +2,7 @@
 
 from cspr.models.audit import AuditEvent
 from cspr.models.base import Base, TenantOwned
-from cspr.models.clock import JobRun
+from cspr.models.clock import DailyRun, JobRun
 from cspr.models.deadline import Deadline, DeadlineState, Reminder
 from cspr.models.incident import (
     AgeBand,
@@ -31,7 +31,8 @@ from cspr.models.token import ApiToken
 from cspr.models.user import Membership, Role, User
 
 __all__ = [
-    "Action", "AgeBand", "ApiToken", "Draft", "ArchiveOutcome", "AuditEvent", "Base", "Briefing", "Deadline",
+    "Action", "AgeBand", "ApiToken", "DailyRun", "Draft", "ArchiveOutcome", "AuditEvent", "Base",
+    "Briefing", "Deadline",
     "DeadlineState", "Document", "Harm", "Incident", "JobRun", "Membership", "Notification",
     "OutboxMessage", "OutboxStatus", "PanelResponse", "Partnership", "PublicationForm", "Rag",
     "RapidReview", "RapidReviewDecision", "Recommendation", "Reminder", "Review", "ReviewKind",

@@ -71,6 +71,8 @@ class Reminder(TenantOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id", ondelete="CASCADE"))
     stage: Mapped[str] = mapped_column(String(64))
+    # Passed while no sweep ran (a worker was down) and a later stage came: kept, not sent.
+    superseded: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     deadline: Mapped[Deadline] = relationship(back_populates="reminders")

@@ -29,6 +29,7 @@ class PersonSchema(Schema):
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     title = fields.String(load_default=None, validate=validate.Length(max=200))
+    email = fields.Email(load_default=None, metadata={"description": "Where escalations reach them."})
 
 
 class ContactSchema(Schema):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery, Task
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready
 from flask import Flask
 
 QUEUES = ("clock", "outbox", "archive")
@@ -17,36 +17,58 @@ def init_celery(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
+    broker = app.config["BROKER_URL"]
     celery = Celery(app.name, task_cls=FlaskTask)
-    celery.conf.update(
-        broker_url=app.config["BROKER_URL"],
-        result_backend=app.config["RESULT_BACKEND"] or None,
-        task_ignore_result=not app.config["RESULT_BACKEND"],
-        timezone="UTC",
-        enable_utc=True,
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_time_limit=300,
-        task_soft_time_limit=240,
-        task_default_queue="clock",
-        task_routes={"cspr.tasks.clock.*": {"queue": "clock"}},
-        broker_connection_retry_on_startup=True,
-        beat_schedule={
-            "heartbeat": {
-                "task": "cspr.tasks.clock.heartbeat",
-                "schedule": float(app.config["HEARTBEAT_INTERVAL"]),
-            },
+    conf = {
+        "broker_url": broker,
+        "result_backend": app.config["RESULT_BACKEND"] or None,
+        "task_ignore_result": not app.config["RESULT_BACKEND"],
+        "timezone": "UTC",
+        "enable_utc": True,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": 300,
+        "task_soft_time_limit": 240,
+        "task_default_queue": "clock",
+        "task_routes": {
+            "cspr.tasks.outbox.*": {"queue": "outbox"},
+            "cspr.tasks.archive.*": {"queue": "archive"},
+            "cspr.tasks.clock.*": {"queue": "clock"},
         },
-        beat_schedule_filename=f"{app.instance_path}/celerybeat-schedule",
-    )
+        "broker_connection_retry_on_startup": True,
+        "beat_schedule": {
+            "heartbeat": {"task": "cspr.tasks.clock.heartbeat",
+                          "schedule": float(app.config["HEARTBEAT_INTERVAL"])},
+            "sweep": {"task": "cspr.tasks.clock.sweep",
+                      "schedule": float(app.config["SWEEP_INTERVAL"])},
+            "outbox": {"task": "cspr.tasks.outbox.relay",
+                       "schedule": float(app.config["OUTBOX_INTERVAL"])},
+            "daily": {"task": "cspr.tasks.clock.daily",
+                      "schedule": float(app.config["DAILY_INTERVAL"])},
+        },
+        "beat_schedule_filename": f"{app.instance_path}/celerybeat-schedule",
+    }
+    if broker.startswith(("redis://", "rediss://")):
+        # Redis redelivers an unacknowledged task after this long: longer than any task runs.
+        conf["broker_transport_options"] = {"visibility_timeout": 3600}
+    scheduler = app.config["BEAT_SCHEDULER"]
+    if scheduler == "auto":
+        scheduler = "redbeat.RedBeatScheduler" if broker.startswith(("redis://", "rediss://")) else ""
+    if scheduler:
+        conf["beat_scheduler"] = scheduler
+        conf["redbeat_redis_url"] = broker
+        conf["redbeat_key_prefix"] = app.config.get("REDBEAT_KEY_PREFIX", "cspr:redbeat")
+        conf["redbeat_lock_timeout"] = max(60, 5 * int(app.config["HEARTBEAT_INTERVAL"]))
+    celery.conf.update(conf)
     celery.flask_app = app  # type: ignore[attr-defined]
     celery.set_default()
     app.extensions["celery"] = celery
 
-    from cspr.tasks import clock  # noqa: F401 - registers the tasks
+    from cspr.tasks import clock, outbox
 
     clock.register(celery)
+    outbox.register(celery)
     return celery
 
 
@@ -58,3 +80,11 @@ def _dispose_engine_after_fork(**_kwargs) -> None:  # noqa: ANN003
     flask_app = getattr(current_celery, "flask_app", None)
     if flask_app is not None:
         flask_app.extensions["cspr.db"].engine.dispose(close=False)
+
+
+@worker_ready.connect
+def _catch_up(sender, **_kwargs) -> None:  # noqa: ANN001, ANN003
+    """A worker that was down catches up at once: a sweep, the outbox, today's daily jobs."""
+    app = sender.app
+    for name in ("cspr.tasks.clock.sweep", "cspr.tasks.outbox.relay", "cspr.tasks.clock.daily"):
+        app.send_task(name)

@@ -1,14 +1,24 @@
-"""The clock's jobs. For now: the heartbeat that tells ops the worker and beat are alive."""
+"""The clock's jobs: the heartbeat, the deadline sweep and the daily jobs (once per day in England)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import datetime as dt
+from dataclasses import asdict
 
 from celery import Celery
+from flask import current_app
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from cspr import reminders
+from cspr.app import get_registry
 from cspr.db import get_session
-from cspr.models import JobRun
+from cspr.models import DailyRun, JobRun
+from cspr.tasks.after_commit import send_after_commit
+from cspr.workflow.context import LONDON, london_today
+
+RETRY = {"autoretry_for": (OperationalError, ConnectionError), "retry_backoff": True,
+         "retry_backoff_max": 300, "max_retries": 10, "acks_late": True}
 
 
 def touch(session: Session, name: str, **detail: object) -> JobRun:
@@ -17,18 +27,69 @@ def touch(session: Session, name: str, **detail: object) -> JobRun:
     if run is None:
         run = JobRun(name=name, runs=0, detail={})
         session.add(run)
-    run.last_run_at = datetime.now(UTC)
+    run.last_run_at = dt.datetime.now(dt.UTC)
     run.runs = (run.runs or 0) + 1
     run.detail = dict(detail)
     return run
 
 
+def run_sweep(session: Session, today: dt.date | None = None) -> reminders.SweepResult:
+    """One sweep, committed with its reminders, outbox messages and heartbeat; relay after commit."""
+    result = reminders.sweep(session, get_registry(), today or london_today(),
+                             current_app.config["BASE_URL"])
+    touch(session, "sweep", **asdict(result))
+    if result.messages:
+        send_after_commit(session, "cspr.tasks.outbox.relay")
+    session.commit()
+    return result
+
+
+def claim_day(session: Session, name: str, now: dt.datetime | None = None) -> DailyRun | None:
+    """Claim today's run (England's date) of a daily job; None if it has run already."""
+    day = (now or dt.datetime.now(dt.UTC)).astimezone(LONDON).date()
+    run = DailyRun(name=name, day=day, detail={})
+    try:
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except IntegrityError:
+        return None
+    return run
+
+
+#: The daily jobs: name -> function(session, day) -> detail dict. Archival joins in its issue.
+DAILY_JOBS: dict[str, object] = {}
+
+
+def run_daily(session: Session, now: dt.datetime | None = None) -> list[str]:
+    """Run each daily job not yet run today in England; return the names run."""
+    done = []
+    for name, job in DAILY_JOBS.items():
+        run = claim_day(session, name, now)
+        if run is None:
+            continue
+        run.detail = job(session, run.day) or {}  # type: ignore[operator]
+        run.finished_at = dt.datetime.now(dt.UTC)
+        session.commit()
+        done.append(name)
+    session.commit()
+    return done
+
+
 def register(celery: Celery) -> None:
     """Register the clock's tasks on a Celery app."""
 
-    @celery.task(name="cspr.tasks.clock.heartbeat", acks_late=True)
+    @celery.task(name="cspr.tasks.clock.heartbeat", **RETRY)
     def heartbeat() -> str:
         session = get_session()
         touch(session, "heartbeat")
         session.commit()
         return "ok"
+
+    @celery.task(name="cspr.tasks.clock.sweep", reject_on_worker_lost=True, **RETRY)
+    def sweep() -> dict:
+        return asdict(run_sweep(get_session()))
+
+    @celery.task(name="cspr.tasks.clock.daily", reject_on_worker_lost=True, **RETRY)
+    def daily() -> list[str]:
+        return run_daily(get_session())

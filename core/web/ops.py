@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from cspr import outbox
 from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import JobRun
@@ -33,30 +34,52 @@ def _broker() -> dict:
     return {"ok": True}
 
 
-def _clock() -> dict:
+def _last_run(name: str, interval_setting: str) -> dict:
+    """When a periodic job last ran; stale after five intervals (None: never ran yet)."""
     try:
-        run = get_session().get(JobRun, "heartbeat")
+        run = get_session().get(JobRun, name)
     except Exception:  # the database check reports this
-        return {"ok": False, "last_heartbeat": None}
+        return {"ok": False, "last_run": None}
     if run is None:
-        return {"ok": True, "last_heartbeat": None}
+        return {"ok": True, "last_run": None}
     last = run.last_run_at if run.last_run_at.tzinfo else run.last_run_at.replace(tzinfo=UTC)
     age = (datetime.now(UTC) - last).total_seconds()
-    stale = age > 5 * float(current_app.config["HEARTBEAT_INTERVAL"])
-    return {"ok": not stale, "last_heartbeat": last.isoformat(), "age_seconds": round(age)}
+    stale = age > 5 * float(current_app.config[interval_setting])
+    return {"ok": not stale, "last_run": last.isoformat(), "age_seconds": round(age),
+            "detail": run.detail}
+
+
+def _clock() -> dict:
+    beat = _last_run("heartbeat", "HEARTBEAT_INTERVAL")
+    return {"ok": beat["ok"], "last_heartbeat": beat["last_run"],
+            "age_seconds": beat.get("age_seconds")}
+
+
+def _outbox() -> dict:
+    try:
+        found = outbox.backlog(get_session())
+    except Exception as exc:  # the database check reports this
+        return {"ok": False, "error": type(exc).__name__}
+    limit = int(current_app.config.get("OUTBOX_STALE_SECONDS", 3600))
+    return {"ok": found["oldest_pending_seconds"] <= limit, **found}
 
 
 @bp.route("/healthz")
 def healthz():  # noqa: ANN201
-    """200 when the database and broker answer; 503 and what failed otherwise."""
-    checks = {"database": _database(), "broker": _broker(), "clock": _clock()}
+    """200 when the database and broker answer and the clock keeps time; 503 and what failed otherwise.
+
+    Unhealthy: the database or broker does not answer, the heartbeat or the sweep has not
+    run for five of its intervals, or a message has waited in the outbox over an hour.
+    """
+    checks = {"database": _database(), "broker": _broker(), "clock": _clock(),
+              "sweep": _last_run("sweep", "SWEEP_INTERVAL"), "outbox": _outbox()}
     registry = get_registry()
     checks["plugins"] = {
         "ok": not registry.errors,
         "loaded": sorted(registry.policies),
         "broken": [str(e) for e in registry.errors],
     }
-    healthy = checks["database"]["ok"] and checks["broker"]["ok"]
+    healthy = all(checks[k]["ok"] for k in ("database", "broker", "clock", "sweep", "outbox"))
     return jsonify(status="ok" if healthy else "unhealthy", checks=checks), 200 if healthy else 503
 
 

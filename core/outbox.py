@@ -1,0 +1,211 @@
+"""The outbox relay: delivers pending messages, once each as far as the database can tell.
+
+A relay claims a batch (a lease, committed), then sends each message and marks it
+sent in its own commit, so a crash loses at most the one message between the
+server's "250 OK" and our commit; the message carries its idempotency key in its
+Message-ID so a receiver can drop that duplicate. Failures are retried with
+exponential backoff; a message that keeps failing is marked failed for a person
+to act on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from cspr.models import OutboxMessage, OutboxStatus
+from cspr.tenancy import across_partnerships
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RelayResult:
+    """What one relay run did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class DeliveryError(Exception):
+    """The channel refused or could not be reached; ``permanent`` if retrying cannot help."""
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def message_id(key: str) -> str:
+    """A stable Message-ID from the idempotency key."""
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@cspr.outbox>"
+
+
+class SmtpChannel:
+    """Delivers e-mail through one SMTP connection per relay run."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpChannel:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            c = self.config
+            if not c["MAIL_SERVER"]:
+                raise DeliveryError("no mail server is configured (CSPR_MAIL_SERVER)")
+            smtp = smtplib.SMTP(c["MAIL_SERVER"], int(c["MAIL_PORT"]), timeout=30)
+            if c["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if c["MAIL_USERNAME"]:
+                smtp.login(c["MAIL_USERNAME"], c["MAIL_PASSWORD"])
+            self._smtp = smtp
+        return self._smtp
+
+    def send(self, message: OutboxMessage) -> None:
+        """Send one message or raise DeliveryError."""
+        mail = EmailMessage()
+        mail["From"] = self.config["MAIL_FROM"]
+        mail["To"] = message.recipient
+        mail["Subject"] = message.subject
+        mail["Message-ID"] = message_id(message.idempotency_key)
+        mail["X-CSPR-Idempotency-Key"] = message.idempotency_key
+        mail.set_content(message.body)
+        try:
+            self._connection().send_message(mail)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise DeliveryError(f"recipient refused: {exc.recipients}", permanent=True) from exc
+        except smtplib.SMTPResponseException as exc:
+            self._drop()
+            raise DeliveryError(f"{exc.smtp_code} {exc.smtp_error!r}",
+                                permanent=500 <= exc.smtp_code < 600) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop()
+            raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _drop(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.close()
+            except OSError:
+                pass
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def relay(session: Session, channel_for: Callable[[str], Any], config: dict[str, Any],
+          now: dt.datetime | None = None) -> RelayResult:
+    """Claim a batch of due messages, send each, and record the outcome one by one."""
+    now = now or _now()
+    result = RelayResult()
+    with across_partnerships(session, "outbox relay"):
+        due = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PENDING,
+                   OutboxMessage.next_attempt_at <= now,
+                   or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(int(config["OUTBOX_BATCH"]))
+            .with_for_update(skip_locked=True)
+        )
+        batch = session.scalars(due).all()
+        lease = now + dt.timedelta(seconds=int(config["OUTBOX_LEASE"]))
+        for message in batch:
+            message.claimed_until = lease
+        ids = [m.id for m in batch]
+        session.commit()  # the claim: other relays now pass these by
+    result.claimed = len(ids)
+    channels: dict[str, Any] = {}
+    try:
+        for message_id_ in ids:
+            with across_partnerships(session, "outbox relay"):
+                message = session.get(OutboxMessage, message_id_)
+                if message is None or message.status != OutboxStatus.PENDING:
+                    continue
+                channel = channels.get(message.channel)
+                if channel is None:
+                    channel = channels[message.channel] = channel_for(message.channel).__enter__()
+                try:
+                    channel.send(message)
+                except DeliveryError as exc:
+                    _failed(message, exc, config, result)
+                else:
+                    message.status = OutboxStatus.SENT
+                    message.sent_at = _now()
+                    message.attempts += 1
+                    message.claimed_until = None
+                    result.sent += 1
+                session.commit()
+    finally:
+        for channel in channels.values():
+            channel.__exit__(None, None, None)
+    if result.sent or result.failed or result.retrying:
+        log.info("outbox relay", extra={"sent": result.sent, "retrying": result.retrying,
+                                        "failed": result.failed})
+    return result
+
+
+def _failed(message: OutboxMessage, exc: DeliveryError, config: dict[str, Any],
+            result: RelayResult) -> None:
+    message.attempts += 1
+    message.last_error = str(exc)[:2000]
+    message.claimed_until = None
+    if exc.permanent or message.attempts >= int(config["OUTBOX_MAX_ATTEMPTS"]):
+        message.status = OutboxStatus.FAILED
+        result.failed += 1
+        log.error("outbox message failed for good", extra={"outbox_id": message.id, "error": str(exc)})
+    else:
+        delay = min(int(config["OUTBOX_BACKOFF"]) * 2 ** (message.attempts - 1),
+                    int(config["OUTBOX_BACKOFF_MAX"]))
+        message.next_attempt_at = _now() + dt.timedelta(seconds=delay)
+        result.retrying += 1
+    result.errors.append(str(exc))
+
+
+def backlog(session: Session) -> dict[str, Any]:
+    """Pending and failed counts, and the age of the oldest pending message (for /healthz)."""
+    with across_partnerships(session, "outbox health"):
+        pending, oldest = session.execute(
+            select(func.count(), func.min(OutboxMessage.created_at))
+            .where(OutboxMessage.status == OutboxStatus.PENDING)).one()
+        failed = session.scalar(select(func.count()).select_from(OutboxMessage)
+                                .where(OutboxMessage.status == OutboxStatus.FAILED))
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    age = (_now() - oldest).total_seconds() if oldest else 0
+    return {"pending": pending, "failed": failed, "oldest_pending_seconds": round(age)}
+
+
+def retry(session: Session, message_ids: list[int]) -> int:
+    """Put failed messages back in the queue (a person decided to try again)."""
+    count = 0
+    for message in session.scalars(select(OutboxMessage).where(and_(
+            OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.FAILED))):
+        message.status = OutboxStatus.PENDING
+        message.next_attempt_at = _now()
+        message.claimed_until = None
+        count += 1
+    return count

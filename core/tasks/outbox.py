@@ -1,0 +1,39 @@
+"""The outbox relay task: delivers pending messages; more batches follow while there are any."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from celery import Celery
+from flask import current_app
+
+from cspr import outbox
+from cspr.db import get_session
+from cspr.tasks.clock import RETRY, touch
+
+
+def channel_for(name: str) -> object:
+    """The delivery channel for a message (SMTP; others come from plugins)."""
+    if name == "email":
+        return outbox.SmtpChannel(current_app.config)
+    raise outbox.DeliveryError(f"no channel '{name}' is installed", permanent=True)
+
+
+def run_relay() -> outbox.RelayResult:
+    """One relay run, with its heartbeat."""
+    session = get_session()
+    result = outbox.relay(session, channel_for, current_app.config)
+    touch(session, "outbox", **{k: v for k, v in asdict(result).items() if k != "errors"})
+    session.commit()
+    return result
+
+
+def register(celery: Celery) -> None:
+    """Register the outbox task on a Celery app."""
+
+    @celery.task(name="cspr.tasks.outbox.relay", bind=True, reject_on_worker_lost=True, **RETRY)
+    def relay(self) -> dict:  # noqa: ANN001
+        result = run_relay()
+        if result.claimed >= int(current_app.config["OUTBOX_BATCH"]):
+            self.app.send_task("cspr.tasks.outbox.relay")  # more waiting: keep going
+        return {k: v for k, v in asdict(result).items() if k != "errors"}
