@@ -17,13 +17,17 @@ class Mailbox:
         self.messages: list[Message] = []
         self.refuse = 0  # refuse this many messages (451), then accept
         self.reject = False  # reject every message for good (550)
-        self.delay = 0.0  # seconds to take over each message
+        self.delay = 0.0  # seconds to take over each recipient (before the message is accepted)
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: ANN001, N802
         if self.delay:
             import asyncio
 
             await asyncio.sleep(self.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
         if self.reject:
             return "550 Mailbox unavailable"
         if self.refuse > 0:
