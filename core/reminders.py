@@ -52,9 +52,9 @@ class SweepResult:
 
 
 def _schedule(policy: Policy, kind: str) -> list[dict]:
-    if kind in policy.reminder_schedules:
-        return policy.reminder_schedules[kind]
-    return policy.reminder_schedule(kind)
+    if kind not in policy.reminder_schedules:  # e.g. action_due: asked once, then kept
+        policy.reminder_schedules[kind] = policy.reminder_schedule(kind)
+    return policy.reminder_schedules[kind]
 
 
 def sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: str) -> SweepResult:

@@ -196,3 +196,27 @@ def test_daily_jobs_run_once_per_day_in_england_when_the_clocks_change(app, day)
 
     with app.app_context(), get_db().sessionmaker() as session:
         assert session.scalar(select(func.count()).select_from(DailyRun).where(DailyRun.day == target)) == 1
+
+
+def test_an_admin_sees_failed_messages_and_tries_again(app, case, mailbox, client):
+    from tests.web_kit import Browser, csrf_of
+
+    sweep(app, DUE)
+    mailbox.reject = True
+    relay(app)
+    browser = Browser(client)
+    browser.sign_in("admin@doncaster.example.org")
+    page = browser.get("/app/doncaster/messages").get_data(as_text=True)
+    assert "partner@doncaster.example.org" in page and "550" in page
+    york = Browser(app.test_client())
+    york.sign_in("admin@york.example.org")
+    assert "doncaster.example.org" not in york.get("/app/york/messages").get_data(as_text=True)
+    import re
+
+    first = re.search(r"/app/doncaster/messages/(\d+)/retry", page).group(1)
+    assert york.client.post(f"/app/york/messages/{first}/retry",
+                            data={"csrf_token": csrf_of(york.get("/sign-in").get_data(as_text=True))}).status_code == 404
+    browser.client.post(f"/app/doncaster/messages/{first}/retry", data={"csrf_token": csrf_of(page)})
+    mailbox.reject = False
+    assert relay(app).sent == 1
+    assert len(mailbox.wait_for(1)) == 1

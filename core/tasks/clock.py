@@ -86,6 +86,11 @@ def register(celery: Celery) -> None:
         session.commit()
         return "ok"
 
+    @celery.task(name="cspr.tasks.clock.ping")
+    def ping() -> str:
+        """Does nothing: for ops to check a worker answers, and the benchmarks' baseline."""
+        return "pong"
+
     @celery.task(name="cspr.tasks.clock.sweep", reject_on_worker_lost=True, **RETRY)
     def sweep() -> dict:
         return asdict(run_sweep(get_session()))

@@ -1,0 +1,179 @@
+"""Benchmark: the deadline sweep and reminder delivery, each against a baseline in the same run.
+
+1. 100 000 deadlines, a few hundred of them due: the sweep (steady state, and the first
+   run that writes the reminders) against the bare SQL query that finds the same rows.
+2. 2 000 reminder e-mails through a real worker to a real SMTP server (aiosmtpd), against
+   2 000 no-op tasks through the same worker.
+
+Needs PostgreSQL and Redis (CSPR_BENCH_PG_URL, CSPR_BENCH_REDIS_URL).
+
+    python bench/clock.py [--deadlines 100000] [--due 300] [--messages 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import insert, select, text  # noqa: E402
+
+from bench.common import per_call, scratch_database  # noqa: E402
+from cspr import create_app, partnerships  # noqa: E402
+from cspr.db import get_db  # noqa: E402
+from cspr.models import Deadline, DeadlineState, Incident, Role  # noqa: E402
+from cspr.tasks import clock  # noqa: E402
+from cspr.users import create_user  # noqa: E402
+from cspr.workflow.context import london_today  # noqa: E402
+
+REDIS = os.environ.get("CSPR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+def seed(engine, partnership_id: int, total: int, due: int, today: dt.date) -> None:  # noqa: ANN001
+    """Incidents and deadlines by bulk insert: ``due`` open and due today, the rest met or far off."""
+    incidents = max(1, total // 100)
+    with engine.begin() as conn:
+        conn.execute(insert(Incident), [
+            {"partnership_id": partnership_id, "reference": f"B-{i}", "stage": "recorded",
+             "pseudonym": f"Bench case {i}", "la_case_reference": f"B{i}", "la_area": "Doncaster",
+             "age_band": "1_4", "harm": "serious_harm", "looked_after": False, "care_leaver": False,
+             "incident_on": today, "aware_on": today, "created_at": dt.datetime.now(dt.UTC)}
+            for i in range(incidents)])
+        first = conn.execute(select(Incident.id).order_by(Incident.id).limit(1)).scalar()
+        rows = []
+        for n in range(total):
+            is_due = n < due
+            rows.append({
+                "partnership_id": partnership_id, "kind": f"bench_{n % 100}", "label": "Bench deadline",
+                "subject": f"incident:{first + n // 100}", "incident_id": first + n // 100,
+                "due_on": today if is_due else today + dt.timedelta(days=200 + n % 300),
+                "statutory": False, "direction": "within",
+                "state": "open" if is_due or n % 2 else "met",
+                "updated_at": dt.datetime.now(dt.UTC)})
+            if len(rows) == 10_000:
+                conn.execute(insert(Deadline), rows)
+                rows = []
+        if rows:
+            conn.execute(insert(Deadline), rows)
+        conn.execute(text("ANALYZE"))
+
+
+def sweep_part(args, url: str, tmp: str) -> None:  # noqa: ANN001
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tmp, "BROKER_URL": "memory://",
+                      "LOG_LEVEL": "WARNING"})
+    registry = app.extensions["cspr.plugins"]
+    today = london_today()
+    with app.app_context(), get_db().session_scope() as session:
+        partnerships.sync(session, registry)
+        row = partnerships.get(session, "doncaster")
+        create_user(session, "bench@example.org", "Bench", "a long enough passphrase",
+                    memberships=[(row, Role.ADMIN)])
+        pid = row.id
+    engine = app.extensions["cspr.db"].engine
+    seed(engine, pid, args.deadlines, args.due, today)
+    horizon = today + dt.timedelta(days=2 * 3 + 21)
+    bare = (select(Deadline.id, Deadline.kind, Deadline.due_on, Deadline.partnership_id)
+            .where(Deadline.state == DeadlineState.OPEN, Deadline.due_on <= horizon,
+                   Deadline.direction != "at_least"))
+
+    def bare_query() -> int:
+        with engine.connect() as conn:
+            return len(conn.execute(bare).all())
+
+    found = bare_query()
+    with app.app_context(), get_db().sessionmaker() as session:
+        start = time.perf_counter()
+        first = clock.run_sweep(session, today)
+        first_time = time.perf_counter() - start
+
+    def steady() -> None:
+        with app.app_context(), get_db().sessionmaker() as session:
+            clock.run_sweep(session, today)
+
+    bare_time = per_call(bare_query, 20)
+    steady_time = per_call(steady, 5, rounds=3)
+    print(f"deadlines={args.deadlines} due={found} reminders written by the first sweep="
+          f"{first.reminders} (messages {first.messages})")
+    print(f"bare SQL finding the due rows: {bare_time * 1000:8.2f} ms")
+    print(f"sweep, steady state:           {steady_time * 1000:8.2f} ms  "
+          f"ratio {steady_time / bare_time:.1f}x the bare query")
+    print(f"sweep, first run (writes):     {first_time * 1000:8.2f} ms  "
+          f"ratio {first_time / bare_time:.1f}x the bare query")
+
+
+def worker_part(args, url: str, tmp: str) -> None:  # noqa: ANN001
+    from celery import Celery
+
+    from tests.mailbox import start_smtp
+
+    controller, box, port = start_smtp()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPR_")}
+    env.update(CSPR_DATABASE_URL=url, CSPR_BROKER_URL=REDIS, CSPR_RESULT_BACKEND=REDIS,
+               CSPR_MAIL_SERVER="127.0.0.1", CSPR_MAIL_PORT=str(port), CSPR_INSTANCE_PATH=tmp,
+               CSPR_LOG_LEVEL="WARNING", CSPR_OUTBOX_BATCH="100", CSPR_SWEEP_INTERVAL="100000",
+               CSPR_OUTBOX_INTERVAL="100000", CSPR_HEARTBEAT_INTERVAL="100000")
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tmp, "BROKER_URL": REDIS,
+                      "LOG_LEVEL": "WARNING"})
+    with app.app_context(), get_db().session_scope() as session:
+        from sqlalchemy import delete
+
+        session.execute(delete(Deadline))  # part 1's deadlines are not part 2's work
+    with app.extensions["cspr.db"].engine.connect() as conn:
+        pid = conn.execute(text("SELECT id FROM partnerships WHERE slug='doncaster'")).scalar()
+    client = Celery(broker=REDIS, backend=REDIS)
+    subprocess.run(["redis-cli", "-u", REDIS, "flushdb"], capture_output=True)
+    worker = subprocess.Popen([sys.executable, "-m", "cspr", "worker", "--concurrency", "2"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        time.sleep(6)  # the worker is up (and its catch-up tasks have run)
+        start = time.perf_counter()
+        results = [client.send_task("cspr.tasks.clock.ping", queue="clock") for _ in range(args.messages)]
+        for r in results:
+            r.get(timeout=300)
+        noop_time = time.perf_counter() - start
+        # the messages: written straight into the outbox as a sweep would, then relayed
+        with app.extensions["cspr.db"].engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO outbox (partnership_id, idempotency_key, channel, recipient, subject, body, "
+                "status, attempts, next_attempt_at, created_at) SELECT :pid, 'bench-' || g, 'email', "
+                "'bench' || g || '@example.org', 'Bench reminder ' || g, 'A reminder.', 'pending', 0, "
+                "now(), now() FROM generate_series(1, :n) g"), {"pid": pid, "n": args.messages})
+        box.messages.clear()
+        start = time.perf_counter()
+        client.send_task("cspr.tasks.outbox.relay", queue="outbox")
+        while len(box.messages) < args.messages and time.perf_counter() - start < 600:
+            time.sleep(0.05)
+        relay_time = time.perf_counter() - start
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(60)
+        controller.stop()
+    print(f"{args.messages} no-op tasks through the worker:        {noop_time:7.2f} s "
+          f"({args.messages / noop_time:6.0f}/s)")
+    print(f"{args.messages} reminders through the worker to SMTP:  {relay_time:7.2f} s "
+          f"({len(box.messages) / relay_time:6.0f}/s), received {len(box.messages)}")
+    print(f"ratio reminders / no-op tasks: {relay_time / noop_time:.2f}x")
+
+
+def main() -> None:
+    """Run both parts."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--deadlines", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=300)
+    parser.add_argument("--messages", type=int, default=2000)
+    args = parser.parse_args()
+    with scratch_database() as url, tempfile.TemporaryDirectory() as tmp:
+        sweep_part(args, url, tmp)
+        worker_part(args, url, tmp)
+
+
+if __name__ == "__main__":
+    main()
