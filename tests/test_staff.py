@@ -305,3 +305,29 @@ def test_session_cookies_are_http_only_and_same_site(app, client):
     response = Browser(client).sign_in("admin@doncaster.example.org")
     header = response.headers["Set-Cookie"]
     assert header.startswith("session=") and "HttpOnly" in header and "SameSite=Lax" in header
+
+
+def test_legacy_reviews_responses_and_corrections_through_forms(admin, app):
+    response = admin.submit("/app/doncaster/reviews/legacy", {
+        "kind": "scr", "title": "Child Q", "published_on": date("2017-05-04"), "publication_form": "summary",
+        "publication_note": "Criminal proceedings"}, follow=True)
+    assert "“Child Q” is added to the record." in response.get_data(as_text=True)
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "doncaster")
+        with acting_for(session, row.id):
+            from sqlalchemy import select
+
+            from cspr.models import Review
+            from cspr.workflow import actions
+
+            _, ctx = service_ctx(app, session, "doncaster")
+            legacy = session.scalar(select(Review).where(Review.title == "Child Q"))
+            rec_id = actions.add_recommendation(ctx, legacy, text="Learn from it").id
+            started = reviews.start(ctx, kind="thematic", title="Neglect", decided_on=dt.date(2026, 2, 2))
+            rid = started.id
+    html = admin.submit(f"/app/doncaster/recommendations/{rec_id}/response",
+                        {"response": "Accepted in full"}, follow=True).get_data(as_text=True)
+    assert "The partners&#39; response: Accepted in full" in html or "The partners' response: Accepted in full" in html
+    html = admin.submit(f"/app/doncaster/reviews/{rid}/correct",
+                        {"decided_on": date("2026-02-03"), "reason": "minutes say the 3rd"}, follow=True).get_data(as_text=True)
+    assert "Decided on 3 February 2026" in html

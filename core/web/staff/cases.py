@@ -40,6 +40,10 @@ STEPS = {
         "Record the Panel's response", f.PanelResponseForm,
         lambda c, inc, d: rapid_reviews.record_panel_response(c, inc, **d), SIGNERS,
         "The Panel's response is recorded."),
+    "correct-notification": Step(
+        "Correct the date the Panel was notified", f.NotificationCorrectionForm,
+        lambda c, inc, d: notifications.correct(c, inc, {"sent_on": d["sent_on"]}, d["reason"]), ADMINS,
+        "The correction is saved and the rapid review's deadline was recomputed."),
     "correct": Step(
         "Correct the date the local authority became aware", f.CorrectionForm,
         lambda c, inc, d: incidents.correct(c, inc, {"aware_on": d["aware_on"]}, d["reason"]), ADMINS,

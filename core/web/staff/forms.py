@@ -229,6 +229,45 @@ class ReviewForm(FlaskForm):
     submit = _submit("Start the review")
 
 
+class LegacyReviewForm(FlaskForm):
+    """A review published before the platform, for the record."""
+
+    kind = RadioField("Kind of review", widget=GovRadioInput(),
+                      validators=[InputRequired(message="Select the kind of review")])
+    title = _text("Title")
+    pseudonym = _text("Pseudonym", required=False, max_length=100)
+    published_on = GovDateField("Publication date")
+    publication_form = RadioField("What was published", choices=choices(PublicationForm, FORM_LABELS),
+                                  default="full", widget=GovRadioInput(),
+                                  validators=[InputRequired(message="Select what was published")])
+    publication_note = _area("Why only a summary or a redacted version")
+    summary = _area("Summary")
+    submit = _submit("Add the review")
+
+
+class DecisionDateForm(FlaskForm):
+    """Correct the date of the decision to hold the review."""
+
+    decided_on = GovDateField("Corrected date of the decision to hold the review")
+    reason = _area("Reason for the correction", required=True)
+    submit = _submit("Save the correction")
+
+
+class ResponseForm(FlaskForm):
+    """The partners' response to a recommendation."""
+
+    response = _area("The partners' response", required=True)
+    submit = _submit("Save the response")
+
+
+class NotificationCorrectionForm(FlaskForm):
+    """Correct the date the Panel was notified."""
+
+    sent_on = GovDateField("Corrected date the Panel was notified")
+    reason = _area("Reason for the correction", required=True)
+    submit = _submit("Save the correction")
+
+
 class TermsForm(FlaskForm):
     """Terms of reference agreed."""
 

@@ -65,6 +65,9 @@ STEPS = {
                     prepare=_themes),
     "archive": Step("Archive the review", f.ArchiveForm, lambda c, r, d: reviews.archive(c, r, **d),
                     ADMINS, "The review is archived."),
+    "correct": Step("Correct the date of the decision to hold the review", f.DecisionDateForm,
+                    lambda c, r, d: reviews.correct_decision_date(c, r, **d), ADMINS,
+                    "The correction is saved and the deadlines that depend on it were recomputed."),
 }
 
 
@@ -104,6 +107,25 @@ def new_review():  # noqa: ANN201
             flash(f"The review “{review.title}” has started.", "success")
             return redirect(url_for("staff.review", review_id=review.id))
     return render_template("staff/review_new.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/reviews/legacy", methods=["GET", "POST"])
+@roles(*ADMINS)
+def legacy_review():  # noqa: ANN201
+    """Enter a review published before the platform, for the record."""
+    form = f.LegacyReviewForm()
+    form.kind.choices = [(k, KIND_LABELS[k]) for k in ctx().policy.review_kinds]
+    if form.validate_on_submit():
+        try:
+            review = reviews.record_legacy(ctx(), **form_data(form))
+        except InputError as error:
+            ctx().session.rollback()
+            apply_errors(form, error)
+        else:
+            ctx().session.commit()
+            flash(f"“{review.title}” is added to the record.", "success")
+            return redirect(url_for("staff.review", review_id=review.id))
+    return render_template("staff/review_new.html", form=form, legacy=True), 400 if form.errors else 200
 
 
 @bp.route("/reviews/<int:review_id>")
@@ -178,6 +200,17 @@ def new_action(recommendation_id: int):  # noqa: ANN201
                 "The action is added; its due date is on the dashboard.",
                 prepare=lambda form, _r: setattr(form.owner_agency, "choices", [("", "Select the owner")] + [
                     (a["key"], a["name"]) for a in ctx().policy.agencies]))
+    return handle(step, rec, url_for("staff.plan", review_id=rec.review_id),
+                  f"Recommendation {rec.number}")
+
+
+@bp.route("/recommendations/<int:recommendation_id>/response", methods=["GET", "POST"])
+@roles(*SIGNERS)
+def respond(recommendation_id: int):  # noqa: ANN201
+    """Record the partners' response to a recommendation."""
+    rec = _recommendation(recommendation_id)
+    step = Step("Record the partners' response", f.ResponseForm,
+                lambda c, r, d: actions.respond(c, r, **d), SIGNERS, "The response is recorded.")
     return handle(step, rec, url_for("staff.plan", review_id=rec.review_id),
                   f"Recommendation {rec.number}")
 
