@@ -31,8 +31,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'cspr.sqlite3'}"
     if not app.config["BROKER_URL"]:
         app.config["BROKER_URL"] = f"sqla+sqlite:///{instance / 'broker.sqlite3'}"
-    if not app.config["RESULT_BACKEND"]:
-        app.config["RESULT_BACKEND"] = f"db+sqlite:///{instance / 'results.sqlite3'}"
+    for setting, folder in (("ARCHIVE_DIR", "archive"), ("DOCUMENTS_DIR", "documents")):
+        if not app.config[setting]:
+            app.config[setting] = str(instance / folder)
 
     Database(app.config["DATABASE_URL"]).init_app(app)
 

@@ -34,7 +34,10 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_MAX_ATTEMPTS": 8,
     "OUTBOX_BACKOFF": 60,  # seconds before the first retry; doubles each time
     "OUTBOX_BACKOFF_MAX": 3600,
-    "DAILY_INTERVAL": 3600,  # how often the daily jobs check whether today's run is done
+    "DAILY_INTERVAL": 3600,
+    # Where deposit packages are written (default: <instance>/archive) and documents are kept.
+    "ARCHIVE_DIR": "",
+    "DOCUMENTS_DIR": "",  # how often the daily jobs check whether today's run is done
     # Beat's scheduler: "auto" uses RedBeat (one beat, locked in Redis) on a Redis broker.
     "BEAT_SCHEDULER": "auto",
     "BASE_URL": "http://127.0.0.1:5000",

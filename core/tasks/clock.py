@@ -57,8 +57,19 @@ def claim_day(session: Session, name: str, now: dt.datetime | None = None) -> Da
     return run
 
 
-#: The daily jobs: name -> function(session, day) -> detail dict. Archival joins in its issue.
-DAILY_JOBS: dict[str, object] = {}
+def _archival(session: Session, day: dt.date) -> dict:
+    from pathlib import Path
+
+    from cspr import archive
+
+    config = current_app.config
+    result = archive.run(session, get_registry(), day, Path(config["ARCHIVE_DIR"]),
+                         Path(config["DOCUMENTS_DIR"]))
+    return asdict(result)
+
+
+#: The daily jobs: name -> function(session, day in England) -> detail dict.
+DAILY_JOBS: dict[str, object] = {"archive": _archival}
 
 
 def run_daily(session: Session, now: dt.datetime | None = None) -> list[str]:

@@ -1,0 +1,124 @@
+"""Archival by each partnership's rule: deposit packages, kept reports, verification, the daily job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from cspr import archive, demo, partnerships
+from cspr.db import get_db
+from cspr.models import ArchiveDeposit, AuditEvent, Review
+from cspr.tasks import clock
+from cspr.tenancy import across_partnerships, acting_for
+from tests.helpers import cspr
+
+TODAY = dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def loaded(app):  # noqa: ANN001, ANN201
+    with app.app_context(), get_db().session_scope() as session:
+        demo.load(session, app.extensions["cspr.plugins"])
+    return app
+
+
+def run(app, today=TODAY):  # noqa: ANN001, ANN201
+    with app.app_context(), get_db().sessionmaker() as session:
+        return archive.run(session, app.extensions["cspr.plugins"], today,
+                           Path(app.config["ARCHIVE_DIR"]), Path(app.config["DOCUMENTS_DIR"]))
+
+
+def reviews_of(app, slug):  # noqa: ANN001, ANN201
+    with app.app_context(), get_db().sessionmaker() as session:
+        row = partnerships.get(session, slug)
+        with acting_for(session, row.id):
+            return {r.title: (r.archived_on, r.archive_outcome) for r in session.scalars(select(Review))}
+
+
+def test_each_partnership_archives_by_its_own_rule(loaded):
+    result = run(loaded)
+    assert result.problems == []
+    doncaster = reviews_of(loaded, "doncaster")
+    assert doncaster["Child Cameron"][1].value == "nspcc"
+    southampton = reviews_of(loaded, "southampton")
+    assert {outcome.value for _, outcome in southampton.values()} == {"on_request"}
+    york = reviews_of(loaded, "york")
+    assert all(archived_on is None for archived_on, _ in york.values())  # York keeps them listed
+    assert result.kept == len(york)
+
+
+def test_nothing_leaves_the_page_before_its_twelve_months(loaded):
+    run(loaded, today=dt.date(2024, 1, 30))  # Child Cameron was published on 31 January 2023
+    assert reviews_of(loaded, "doncaster")["Child Cameron"] == (None, None)
+    run(loaded, today=dt.date(2024, 1, 31))
+    assert reviews_of(loaded, "doncaster")["Child Cameron"][0] == dt.date(2024, 1, 31)
+
+
+def test_the_deposit_package_carries_the_catalogue_record_and_a_manifest(loaded):
+    run(loaded)
+    with loaded.app_context(), get_db().sessionmaker() as session:
+        row = partnerships.get(session, "doncaster")
+        with acting_for(session, row.id):
+            deposit = session.scalars(select(ArchiveDeposit)).one()
+            events = session.scalars(select(AuditEvent.action)).all()
+    data = (Path(loaded.config["ARCHIVE_DIR"]) / deposit.path).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        record = json.loads(package.read("metadata.json"))
+        manifest = package.read("manifest-sha256.txt").decode()
+    assert record["title"] == "Child Cameron" and record["year"] == 2023
+    assert record["partnership"]["short_name"] == "DSCP" and record["kind"] == "local_cspr"
+    assert record["published_on"] == "2023-01-31" and record["archived_on"] == "2026-11-23"
+    assert "metadata.json" in manifest
+    assert "review.archived" in events and "archive.deposited" in events
+
+
+def test_archival_runs_once_and_a_second_run_changes_nothing(loaded):
+    first = run(loaded)
+    second = run(loaded)
+    assert first.archived and second.archived == []
+    with loaded.app_context(), get_db().sessionmaker() as session:
+        with across_partnerships(session, "test"):
+            assert len(session.scalars(select(ArchiveDeposit)).all()) == len(first.archived)
+
+
+def test_verify_finds_a_changed_or_missing_package(loaded, tmp_path):
+    run(loaded)
+    with loaded.app_context(), get_db().sessionmaker() as session:
+        count, problems = archive.verify(session, Path(loaded.config["ARCHIVE_DIR"]))
+        assert count > 0 and problems == []
+        with across_partnerships(session, "test"):
+            deposits = session.scalars(select(ArchiveDeposit).order_by(ArchiveDeposit.id)).all()
+        first, second = (Path(loaded.config["ARCHIVE_DIR"]) / d.path for d in deposits[:2])
+        first.write_bytes(first.read_bytes() + b"tampered")
+        second.unlink()
+        _, problems = archive.verify(session, Path(loaded.config["ARCHIVE_DIR"]))
+    assert any("checksum does not match" in p for p in problems)
+    assert any("missing" in p for p in problems)
+
+
+def test_the_daily_job_archives(loaded):
+    with loaded.app_context(), get_db().sessionmaker() as session:
+        assert clock.run_daily(session, now=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)) == ["archive"]
+        assert clock.run_daily(session, now=dt.datetime(2026, 11, 23, 18, tzinfo=dt.UTC)) == []
+    assert reviews_of(loaded, "doncaster")["Child Cameron"][1].value == "nspcc"
+
+
+def test_archive_commands(tmp_path):
+    env = {"CSPR_INSTANCE_PATH": str(tmp_path / "instance")}
+    assert cspr("db", "upgrade", env=env).returncode == 0
+    assert cspr("demo", "--no-cases", "--no-accounts", env=env).returncode == 0
+    ran = cspr("archive", "run", "--date", "2026-11-23", env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert "review(s) archived" in ran.stdout
+    ok = cspr("archive", "verify", env=env)
+    assert ok.returncode == 0 and "verified" in ok.stdout
+    package = next((tmp_path / "instance" / "archive").rglob("*.zip"))
+    package.write_bytes(b"not a zip any more")
+    bad = cspr("archive", "verify", env=env)
+    assert bad.returncode == 1 and "does not match" in bad.stderr
