@@ -122,3 +122,30 @@ def test_archive_commands(tmp_path):
     package.write_bytes(b"not a zip any more")
     bad = cspr("archive", "verify", env=env)
     assert bad.returncode == 1 and "does not match" in bad.stderr
+
+
+def test_an_archived_report_can_be_requested_from_the_public_page(loaded, client, mailbox):
+    from cspr import outbox as outbox_service
+    from cspr.tasks.outbox import channel_for
+    from tests.web_kit import Browser
+
+    run(loaded)
+    page = client.get("/southampton/").get_data(as_text=True)
+    assert "Reports available on request" in page and "Willow (2023)" in page
+    assert client.get("/doncaster/request-a-report").status_code == 404  # Doncaster sends to the NSPCC
+    browser = Browser(client)
+    form = browser.get("/southampton/request-a-report").get_data(as_text=True)
+    import re
+
+    willow = re.search(r'<option value="(\d+)">Willow \(2023\)', form).group(1)
+    refused = browser.submit("/southampton/request-a-report", {"review": willow, "name": "", "email": "x"})
+    assert refused.status_code == 400 and "Enter your name" in refused.get_data(as_text=True)
+    sent = browser.submit("/southampton/request-a-report", {
+        "review": willow, "name": "A Practitioner", "email": "practitioner@example.org",
+        "reason": "Team learning session"})
+    assert "Request sent" in sent.get_data(as_text=True)
+    with loaded.app_context(), get_db().sessionmaker() as session:
+        outbox_service.relay(session, channel_for, loaded.config)
+    (message,) = mailbox.wait_for(1)
+    assert message["To"] == "safeguarding.partnershipsteam@southampton.gov.uk"
+    assert "practitioner@example.org" in message.get_payload(decode=True).decode()

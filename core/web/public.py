@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from itertools import groupby
 
 from flask import Blueprint, abort, render_template
@@ -10,8 +11,10 @@ from sqlalchemy import select
 from cspr import partnerships
 from cspr.app import get_registry
 from cspr.db import get_session
-from cspr.models import Briefing, Review
+from cspr.models import ArchiveOutcome, Briefing, OutboxMessage, Review
+from cspr.tasks.after_commit import send_after_commit
 from cspr.tenancy import acting_for
+from cspr.web.staff.forms import ReportRequestForm
 
 bp = Blueprint("public", __name__)
 
@@ -23,15 +26,27 @@ def home():  # noqa: ANN201
     return render_template("home.html", partnerships=rows)
 
 
-@bp.route("/<slug>/")
-def partnership(slug: str):  # noqa: ANN201
-    """One partnership: who it is, its partners and its published reviews."""
+def _public(slug: str):  # noqa: ANN202
     session = get_session()
     row = partnerships.get(session, slug)
     registry = get_registry()
     if row is None or not row.enabled or slug not in registry.policies:
         abort(404)
-    policy = registry.policy(slug)
+    return session, row, registry.policy(slug)
+
+
+def _on_request(session, row) -> list[Review]:  # noqa: ANN001
+    with acting_for(session, row.id):
+        return list(session.scalars(
+            select(Review).where(Review.archive_outcome == ArchiveOutcome.ON_REQUEST)
+            .order_by(Review.published_on.desc())))
+
+
+@bp.route("/<slug>/")
+def partnership(slug: str):  # noqa: ANN201
+    """One partnership: who it is, its partners and its published reviews."""
+    session, row, policy = _public(slug)
+    on_request = _on_request(session, row)
     with acting_for(session, row.id):
         reviews = list(session.scalars(
             select(Review).where(Review.published_on.is_not(None), Review.archived_on.is_(None))
@@ -41,5 +56,40 @@ def partnership(slug: str):  # noqa: ANN201
     by_year = [(year, list(items)) for year, items in groupby(reviews, lambda r: r.published_on.year)]
     return render_template(
         "partnership.html", partnership=row, policy=policy, reviews_by_year=by_year,
-        briefings=briefings,
+        briefings=briefings, on_request=on_request,
     )
+
+
+@bp.route("/<slug>/request-a-report", methods=["GET", "POST"])
+def request_report(slug: str):  # noqa: ANN201
+    """Ask the partnership's team for a report no longer on the page."""
+    session, row, policy = _public(slug)
+    if policy.archive_rule["then"] != "on_request":
+        abort(404)
+    archived = _on_request(session, row)
+    form = ReportRequestForm()
+    form.review.choices = [("", "Select a report")] + [
+        (str(r.id), f"{r.title} ({r.published_on.year})") for r in archived]
+    if form.validate_on_submit():
+        chosen = next((r for r in archived if str(r.id) == form.review.data), None)
+        if chosen is None:
+            form.review.errors = ["Select a report from the list"]
+        else:
+            with acting_for(session, row.id):
+                session.add(OutboxMessage(
+                    idempotency_key=f"report-request-{uuid.uuid4()}", channel="email",
+                    recipient=policy.archive_rule["request_contact"],
+                    subject=f"Request for an archived review: {chosen.title}",
+                    body=(f"{form.name.data} ({form.email.data}) asks for the report of "
+                          f"“{chosen.title}”, published {chosen.published_on:%-d %B %Y}.\n\n"
+                          f"{form.reason.data or 'No further details.'}\n\n"
+                          "Sent from the partnership's public reviews page."),
+                ))
+                session.flush()
+            send_after_commit(session, "cspr.tasks.outbox.relay")
+            session.commit()
+            return render_template("request_sent.html", policy=policy, partnership=row,
+                                   review=chosen)
+    status = 400 if form.errors else 200
+    return render_template("request_report.html", form=form, policy=policy, partnership=row,
+                           archived=archived), status

@@ -38,7 +38,7 @@ DATE_FORMAT = "%d %m %Y"
 def _the(label: str) -> str:
     """'Date of the incident' -> 'the date of the incident' (GOV.UK error messages)."""
     text = label[0].lower() + label[1:]
-    return text if text.startswith(("the ", "a ", "an ")) else f"the {text}"
+    return text if text.startswith(("the ", "a ", "an ", "your ")) else f"the {text}"
 
 
 class GovDateField(DateField):
@@ -371,6 +371,20 @@ class AssuranceForm(FlaskForm):
 
     assured_on = GovDateField("Date of the sign-off")
     submit = _submit("Sign off")
+
+
+class ReportRequestForm(FlaskForm):
+    """A member of the public asks for an archived report."""
+
+    review = SelectField("Which report", widget=GovSelect(),
+                         validators=[InputRequired(message="Select the report you would like")])
+    name = _text("Your name")
+    email = EmailField("Your email address", validators=[
+        InputRequired(message="Enter your email address"),
+        Email(message="Enter an email address in the correct format, like name@example.org")],
+        widget=GovTextInput(), description="The partnership's team replies to this address.")
+    reason = _area("Anything the team should know (optional)")
+    submit = _submit("Send the request")
 
 
 class MemberForm(FlaskForm):
