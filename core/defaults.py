@@ -152,3 +152,9 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
 def cspr_demo_content() -> dict[str, Any]:
     """No demo data."""
     return {"reviews": [], "briefings": []}
+
+
+@hookimpl(trylast=True)
+def cspr_notification_channel() -> dict[str, Any]:
+    """E-mail through the platform's SMTP server."""
+    return {"channel": "email"}

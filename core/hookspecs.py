@@ -179,3 +179,17 @@ def cspr_demo_content() -> dict[str, Any] | None:
 
     .. versionadded:: 0.1
     """
+
+
+@hookspec(firstresult=True)
+def cspr_notification_channel() -> dict[str, Any] | None:
+    """Say how the partnership's reminders are delivered.
+
+    Returns ``{"channel": "email"}`` (the default: SMTP through the platform's mail
+    server) or ``{"channel": "notify", "template_id": "<GOV.UK Notify template id>"}``
+    to send through GOV.UK Notify. The Notify template must use the placeholders
+    ``((subject))`` and ``((body))``. Its API key is a deployment secret, not plugin
+    code: ops set ``CSPR_NOTIFY_API_KEY_<SLUG>`` (the slug in capitals, ``-`` as ``_``).
+
+    .. versionadded:: 0.1
+    """

@@ -112,11 +112,47 @@ class SmtpChannel:
                 pass
 
 
+class NotifyChannel:
+    """Delivers e-mail through GOV.UK Notify with the partnership's template and key."""
+
+    def __init__(self, api_key: str, template_id: str, base_url: str | None = None) -> None:
+        from notifications_python_client.notifications import NotificationsAPIClient
+
+        if not api_key:
+            raise DeliveryError("no GOV.UK Notify API key is configured for this partnership")
+        kwargs = {"base_url": base_url} if base_url else {}
+        self.client = NotificationsAPIClient(api_key, **kwargs)
+        self.template_id = template_id
+
+    def __enter__(self) -> NotifyChannel:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def send(self, message: OutboxMessage) -> None:
+        """Send one message or raise DeliveryError (4xx but 429: for good; else: retry)."""
+        from notifications_python_client.errors import HTTPError
+        from requests import RequestException
+
+        try:
+            self.client.send_email_notification(
+                email_address=message.recipient, template_id=self.template_id,
+                personalisation={"subject": message.subject, "body": message.body},
+                reference=message.idempotency_key)
+        except HTTPError as exc:
+            status = exc.status_code
+            raise DeliveryError(f"GOV.UK Notify {status}: {exc.message}",
+                                permanent=400 <= status < 500 and status != 429) from exc
+        except RequestException as exc:
+            raise DeliveryError(f"GOV.UK Notify unreachable: {exc}") from exc
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def relay(session: Session, channel_for: Callable[[str], Any], config: dict[str, Any],
+def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict[str, Any],
           now: dt.datetime | None = None) -> RelayResult:
     """Claim a batch of due messages, send each, and record the outcome one by one."""
     now = now or _now()
@@ -138,17 +174,18 @@ def relay(session: Session, channel_for: Callable[[str], Any], config: dict[str,
         ids = [m.id for m in batch]
         session.commit()  # the claim: other relays now pass these by
     result.claimed = len(ids)
-    channels: dict[str, Any] = {}
+    channels: dict[tuple[str, int], Any] = {}
     try:
         for message_id_ in ids:
             with across_partnerships(session, "outbox relay"):
                 message = session.get(OutboxMessage, message_id_)
                 if message is None or message.status != OutboxStatus.PENDING:
                     continue
-                channel = channels.get(message.channel)
-                if channel is None:
-                    channel = channels[message.channel] = channel_for(message.channel).__enter__()
+                key = (message.channel, message.partnership_id)
                 try:
+                    channel = channels.get(key)
+                    if channel is None:
+                        channel = channels[key] = channel_for(*key).__enter__()
                     channel.send(message)
                 except DeliveryError as exc:
                     _failed(message, exc, config, result)

@@ -153,6 +153,8 @@ class Policy:
             schemas.ContentBlockSchema, self._flat("cspr_public_page_blocks"), "content block"
         )
         self.reminder_schedules = {kind: self.reminder_schedule(kind) for kind in self.deadline_rules}
+        self.channel = _load(schemas.ChannelSchema, self._call("cspr_notification_channel"),
+                             "cspr_notification_channel")
         this_year = dt.date.today().year
         for year in (this_year - 1, this_year, this_year + 1):
             self.closure_days(year)

@@ -210,7 +210,7 @@ def _message(reminder: Reminder, deadline: Deadline, address: str, policy: Polic
         "Safeguarding Practice Reviews platform.\n"
     )
     return OutboxMessage(
-        partnership_id=deadline.partnership_id, reminder_id=reminder.id, channel="email",
+        partnership_id=deadline.partnership_id, reminder_id=reminder.id, channel=policy.channel["channel"],
         idempotency_key=f"reminder-{reminder.id}-{address}", recipient=address,
         subject=f"{headline}: {deadline.label} – {subject_info['name']}", body=body,
     )

@@ -195,7 +195,8 @@ def test_daily_jobs_run_once_per_day_in_england_when_the_clocks_change(app, day)
     from cspr.models import DailyRun
 
     with app.app_context(), get_db().sessionmaker() as session:
-        assert session.scalar(select(func.count()).select_from(DailyRun).where(DailyRun.day == target)) == 1
+        assert session.scalar(select(func.count()).select_from(DailyRun).where(
+            DailyRun.day == target, DailyRun.name == "test-job")) == 1
 
 
 def test_an_admin_sees_failed_messages_and_tries_again(app, case, mailbox, client):
@@ -220,3 +221,78 @@ def test_an_admin_sees_failed_messages_and_tries_again(app, case, mailbox, clien
     mailbox.reject = False
     assert relay(app).sent == 1
     assert len(mailbox.wait_for(1)) == 1
+
+
+NOTIFY_TEMPLATE = "4f1c0c6e-8c1e-4b8e-9d4e-2f6a3b1c9e77"
+NOTIFY_KEY = "cspr_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0"
+
+
+@pytest.fixture
+def notify_app(pg_url, tmp_path, smtp_server):  # noqa: ANN001, ANN201
+    from cspr import create_app
+    from tests.conftest import truncate_all
+    from tests.notify_stub import NotifyStub
+    from tests.plugin_kit import plugin_with
+
+    stub = NotifyStub()
+    plugin = plugin_with(cspr_notification_channel=lambda: {"channel": "notify",
+                                                            "template_id": NOTIFY_TEMPLATE})
+    application = create_app({
+        "DATABASE_URL": pg_url, "BROKER_URL": REDIS_URL, "INSTANCE_PATH": str(tmp_path / "i"),
+        "EXTRA_PLUGINS": [("riverside", plugin)], "NOTIFY_BASE_URL": stub.url,
+        "NOTIFY_API_KEY_RIVERSIDE": NOTIFY_KEY, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server[1],
+    })
+    try:
+        yield application, stub
+    finally:
+        stub.stop()
+        application.extensions["cspr.db"].engine.dispose()
+        truncate_all(pg_url)
+
+
+def test_hook_cspr_notification_channel(notify_app, mailbox):
+    app, stub = notify_app
+    assert app.extensions["cspr.plugins"].policy("riverside").channel["channel"] == "notify"
+    assert app.extensions["cspr.plugins"].policy("doncaster").channel == {"channel": "email",
+                                                                          "template_id": None}
+    make_member(app, "riverside", Role.ADMIN)
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "riverside")
+        with acting_for(session, row.id):
+            ctx = Context(session, row, app.extensions["cspr.plugins"].policy("riverside"), actor="test")
+            incidents.record(ctx, pseudonym="Child N", la_case_reference="LA-N", la_area="Riverside",
+                             age_band="1_4", harm="serious_harm", incident_on=AWARE, aware_on=AWARE)
+    sweep(app, DUE)
+    assert relay(app).sent == 1
+    (call,) = stub.received
+    assert call["path"] == "/v2/notifications/email" and call["auth"].startswith("Bearer ")
+    assert call["body"]["template_id"] == NOTIFY_TEMPLATE
+    assert call["body"]["email_address"] == "admin@riverside.example.org"
+    assert call["body"]["reference"].startswith("reminder-")
+    assert "Child N" in call["body"]["personalisation"]["subject"]
+    assert mailbox.wait_for(1, timeout=0.5) == []  # not by SMTP
+
+
+def test_notify_refusing_a_message_for_good_marks_it_failed(notify_app):
+    app, stub = notify_app
+    make_member(app, "riverside", Role.ADMIN)
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "riverside")
+        with acting_for(session, row.id):
+            ctx = Context(session, row, app.extensions["cspr.plugins"].policy("riverside"), actor="test")
+            incidents.record(ctx, pseudonym="Child N", la_case_reference="LA-N", la_area="Riverside",
+                             age_band="1_4", harm="serious_harm", incident_on=AWARE, aware_on=AWARE)
+    sweep(app, DUE)
+    stub.fail_with = 400
+    assert relay(app).failed == 1
+    stub.fail_with = 500
+    assert {r[3] for r in outbox_rows(app)} == {OutboxStatus.FAILED}
+
+
+def test_a_notify_plugin_without_a_template_is_refused():
+    from cspr.plugins import PluginRegistry
+    from tests.plugin_kit import plugin_with
+
+    reg = PluginRegistry(extra=[("riverside", plugin_with(
+        cspr_notification_channel=lambda: {"channel": "notify"}))]).load()
+    assert "needs the template_id" in reg.errors[0].reason

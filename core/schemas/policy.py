@@ -166,6 +166,19 @@ class ReminderStageSchema(Schema):
             )
 
 
+class ChannelSchema(Schema):
+    """What ``cspr_notification_channel`` returns."""
+
+    channel = fields.String(required=True, validate=validate.OneOf(("email", "notify")))
+    template_id = fields.UUID(load_default=None)
+
+    @validates_schema
+    def _template_for_notify(self, data: dict, **_kwargs) -> None:
+        if data["channel"] == "notify" and not data.get("template_id"):
+            raise ValidationError("GOV.UK Notify needs the template_id of the reminder template",
+                                  "template_id")
+
+
 class ContentBlockSchema(Schema):
     """A content block of the public page."""
 

@@ -8,14 +8,25 @@ from celery import Celery
 from flask import current_app
 
 from cspr import outbox
+from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.tasks.clock import RETRY, touch
 
 
-def channel_for(name: str) -> object:
-    """The delivery channel for a message (SMTP; others come from plugins)."""
+def channel_for(name: str, partnership_id: int) -> object:
+    """The delivery channel for a partnership's messages: SMTP, or GOV.UK Notify by its plugin."""
     if name == "email":
         return outbox.SmtpChannel(current_app.config)
+    if name == "notify":
+        from cspr.models import Partnership
+
+        slug = get_session().get(Partnership, partnership_id).slug
+        policy = get_registry().policies.get(slug)
+        if policy is None or policy.channel["channel"] != "notify":
+            raise outbox.DeliveryError(f"{slug} no longer sends through GOV.UK Notify")
+        key = current_app.config.get(f"NOTIFY_API_KEY_{slug.upper().replace('-', '_')}", "")
+        return outbox.NotifyChannel(key, str(policy.channel["template_id"]),
+                                    current_app.config.get("NOTIFY_BASE_URL") or None)
     raise outbox.DeliveryError(f"no channel '{name}' is installed", permanent=True)
 
 
