@@ -193,3 +193,16 @@ def cspr_notification_channel() -> dict[str, Any] | None:
 
     .. versionadded:: 0.1
     """
+
+
+@hookspec
+def cspr_register_tasks(celery: Any) -> None:
+    """Register the plugin's own Celery tasks on the platform's Celery app.
+
+    Called once when the app (and so every worker) is built, for every loaded plugin;
+    not a per-partnership policy hook. Name tasks after the plugin
+    (``"<plugin>.<task>"``); they run in the app's context like the core's tasks. Add
+    them to the schedule with ``celery.conf.beat_schedule[...]`` if they run by the clock.
+
+    .. versionadded:: 0.1
+    """

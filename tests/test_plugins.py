@@ -283,3 +283,22 @@ def test_demo_content_must_fit_the_partnerships_own_vocabulary():
         policy = load(plugin_with(cspr_demo_content=bad)).policy("riverside")
         with pytest.raises(ValidationError, match=re.escape(message)):
             policy.demo_content()
+
+
+def test_hook_cspr_register_tasks(tmp_path):
+    from flask import current_app
+
+    ran = []
+
+    def cspr_register_tasks(celery):
+        @celery.task(name="riverside.count", shared=False)
+        def count():
+            ran.append(current_app.name)  # runs in the app's context
+            return "counted"
+
+    app = create_app({"EXTRA_PLUGINS": [("riverside", plugin_with(cspr_register_tasks=cspr_register_tasks))],
+                      "INSTANCE_PATH": str(tmp_path)})
+    celery = app.extensions["celery"]
+    assert "riverside.count" in celery.tasks
+    assert celery.tasks["riverside.count"].apply().get() == "counted"
+    assert ran == ["cspr"]

@@ -79,3 +79,27 @@ def test_govuk_assets_are_served(loaded, client):
     assert css.status_code == 200 and b"govuk" in css.data
     assert client.get("/assets/images/favicon.ico").status_code == 200
     assert client.get("/assets/../../pyproject.toml").status_code == 404
+
+
+def test_healthz_is_503_when_the_sweep_has_stopped_or_the_outbox_is_stuck(loaded, client):
+    import datetime as dt
+
+    from cspr.models import JobRun, OutboxMessage
+    from cspr.tenancy import acting_for
+
+    with loaded.app_context(), get_db().session_scope() as session:
+        now = dt.datetime.now(dt.UTC)
+        session.add(JobRun(name="heartbeat", last_run_at=now, runs=1, detail={}))
+        session.add(JobRun(name="sweep", last_run_at=now - dt.timedelta(hours=2), runs=1, detail={}))
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.get_json()["checks"]["sweep"]["ok"] is False
+    with loaded.app_context(), get_db().session_scope() as session:
+        session.get(JobRun, "sweep").last_run_at = dt.datetime.now(dt.UTC)
+        row = partnerships.get(session, "york")
+        with acting_for(session, row.id):
+            session.add(OutboxMessage(idempotency_key="stuck", recipient="a@b.example", subject="s", body="b",
+                                      created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)))
+    body = client.get("/healthz").get_json()
+    assert body["checks"]["sweep"]["ok"] is True
+    assert body["checks"]["outbox"]["ok"] is False and body["checks"]["outbox"]["pending"] == 1
+    assert client.get("/healthz").status_code == 503

@@ -90,22 +90,22 @@ def run_daily(session: Session, now: dt.datetime | None = None) -> list[str]:
 def register(celery: Celery) -> None:
     """Register the clock's tasks on a Celery app."""
 
-    @celery.task(name="cspr.tasks.clock.heartbeat", **RETRY)
+    @celery.task(name="cspr.tasks.clock.heartbeat", shared=False, **RETRY)
     def heartbeat() -> str:
         session = get_session()
         touch(session, "heartbeat")
         session.commit()
         return "ok"
 
-    @celery.task(name="cspr.tasks.clock.ping")
+    @celery.task(name="cspr.tasks.clock.ping", shared=False)
     def ping() -> str:
         """Does nothing: for ops to check a worker answers, and the benchmarks' baseline."""
         return "pong"
 
-    @celery.task(name="cspr.tasks.clock.sweep", reject_on_worker_lost=True, **RETRY)
+    @celery.task(name="cspr.tasks.clock.sweep", shared=False, reject_on_worker_lost=True, **RETRY)
     def sweep() -> dict:
         return asdict(run_sweep(get_session()))
 
-    @celery.task(name="cspr.tasks.clock.daily", reject_on_worker_lost=True, **RETRY)
+    @celery.task(name="cspr.tasks.clock.daily", shared=False, reject_on_worker_lost=True, **RETRY)
     def daily() -> list[str]:
         return run_daily(get_session())

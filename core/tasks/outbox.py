@@ -42,7 +42,8 @@ def run_relay() -> outbox.RelayResult:
 def register(celery: Celery) -> None:
     """Register the outbox task on a Celery app."""
 
-    @celery.task(name="cspr.tasks.outbox.relay", bind=True, reject_on_worker_lost=True, **RETRY)
+    @celery.task(name="cspr.tasks.outbox.relay", bind=True, shared=False, reject_on_worker_lost=True,
+                 **RETRY)
     def relay(self) -> dict:  # noqa: ANN001
         result = run_relay()
         if result.claimed >= int(current_app.config["OUTBOX_BATCH"]):
