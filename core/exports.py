@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from icalendar import Calendar, Event
@@ -130,6 +131,29 @@ def tracker_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Download:
+    """A file to hand to the person who asked for it."""
+
+    body: bytes | str
+    mimetype: str
+    filename: str
+
+
+def tracker_download(ctx: Context, fmt: str) -> Download:
+    """The tracker as CSV or XLSX; the export is audited and committed first."""
+    ctx.audit("tracker.exported", format=fmt)
+    ctx.session.commit()
+    rows = tracker_rows(ctx)
+    name = f"{ctx.policy.slug}-tracker-{ctx.today.isoformat()}.{fmt}"
+    if fmt == "csv":
+        return Download(tracker_csv(rows), "text/csv", name)
+    return Download(tracker_xlsx(rows, ctx.policy.name), XLSX, name)
 
 
 def deadlines_ics(ctx: Context) -> bytes:

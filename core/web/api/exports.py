@@ -14,8 +14,10 @@ blp = scoped_blueprint("exports", "The case tracker and the deadlines calendar."
 TRACKER_READERS = (Role.ADMIN, Role.PARTNER, Role.VIEWER)
 
 
-def _filename(ext: str) -> str:
-    return f"{ctx().policy.slug}-tracker-{ctx().today.isoformat()}.{ext}"
+def _file(fmt: str) -> Response:
+    download = exports.tracker_download(ctx(), fmt)
+    return Response(download.body, mimetype=download.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{download.filename}"'})
 
 
 @blp.route("/tracker.csv")
@@ -23,24 +25,15 @@ def _filename(ext: str) -> str:
 @blp.response(200, content_type="text/csv")
 def tracker_csv() -> Response:
     """The case tracker: stage, dates and working days late, one row per case."""
-    ctx().audit("tracker.exported", format="csv")
-    ctx().session.commit()
-    body = exports.tracker_csv(exports.tracker_rows(ctx()))
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{_filename("csv")}"'})
+    return _file("csv")
 
 
 @blp.route("/tracker.xlsx")
 @requires(*TRACKER_READERS)
-@blp.response(200, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+@blp.response(200, content_type=exports.XLSX)
 def tracker_xlsx() -> Response:
     """The case tracker as an Excel workbook."""
-    ctx().audit("tracker.exported", format="xlsx")
-    ctx().session.commit()
-    body = exports.tracker_xlsx(exports.tracker_rows(ctx()), ctx().policy.name)
-    return Response(
-        body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{_filename("xlsx")}"'})
+    return _file("xlsx")
 
 
 @blp.route("/deadlines.ics")

@@ -8,11 +8,10 @@ from sqlalchemy.orm import selectinload
 
 from cspr.models import Deadline, Harm, Incident, Role
 from cspr.web.api.present import deadline_dict
-from cspr.web.staff import apply_errors, bp, ctx, roles
+from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
-from cspr.web.staff.steps import Step, form_data, handle
+from cspr.web.staff.steps import Step, handle, status_of, submit
 from cspr.workflow import incidents, notifications, rapid_reviews
-from cspr.workflow.errors import InputError
 
 ADMINS = (Role.ADMIN,)
 SIGNERS = (Role.ADMIN, Role.PARTNER)
@@ -68,19 +67,12 @@ def new_incident():  # noqa: ANN201
     """Record a serious incident."""
     form = f.IncidentForm()
     _areas(form)
-    if form.validate_on_submit():
-        try:
-            incident = incidents.record(ctx(), **form_data(form))
-        except InputError as error:
-            ctx().session.rollback()
-            apply_errors(form, error)
-        else:
-            ctx().session.commit()
-            flash(f"Incident {incident.reference} is recorded. Notify the Panel within 5 working days.",
-                  "success")
-            return redirect(url_for("staff.incident", incident_id=incident.id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("staff/incident_new.html", form=form), status
+    incident = submit(form, lambda data: incidents.record(ctx(), **data))
+    if incident:
+        flash(f"Incident {incident.reference} is recorded. Notify the Panel within 5 working days.",
+              "success")
+        return redirect(url_for("staff.incident", incident_id=incident.id))
+    return render_template("staff/incident_new.html", form=form), status_of(form)
 
 
 @bp.route("/incidents/<int:incident_id>")

@@ -84,29 +84,13 @@ def tracker():  # noqa: ANN201
                            kinds=kinds, stage=stage, kind=kind, overdue_only=overdue_only, ids=ids)
 
 
-@bp.route("/cases.csv")
+@bp.route("/cases.<any(csv, xlsx):fmt>")
 @roles(*CASE_ROLES)
-def tracker_csv() -> Response:
-    """The tracker as CSV."""
-    c = ctx()
-    c.audit("tracker.exported", format="csv")
-    c.session.commit()
-    name = f"{c.policy.slug}-tracker-{c.today.isoformat()}.csv"
-    return Response(exports.tracker_csv(exports.tracker_rows(c)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-@bp.route("/cases.xlsx")
-@roles(*CASE_ROLES)
-def tracker_xlsx() -> Response:
-    """The tracker as an Excel workbook."""
-    c = ctx()
-    c.audit("tracker.exported", format="xlsx")
-    c.session.commit()
-    name = f"{c.policy.slug}-tracker-{c.today.isoformat()}.xlsx"
-    return Response(exports.tracker_xlsx(exports.tracker_rows(c), c.policy.name),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+def tracker_file(fmt: str) -> Response:
+    """The tracker as CSV or an Excel workbook."""
+    download = exports.tracker_download(ctx(), fmt)
+    return Response(download.body, mimetype=download.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{download.filename}"'})
 
 
 @bp.route("/deadlines.ics")

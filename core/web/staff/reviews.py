@@ -8,11 +8,11 @@ from sqlalchemy.orm import selectinload
 
 from cspr.models import Deadline, Membership, Rag, Recommendation, Review, Role, User
 from cspr.web.api.present import deadline_dict
-from cspr.web.staff import apply_errors, bp, ctx, roles
+from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
-from cspr.web.staff.steps import Step, form_data, handle
+from cspr.web.staff.steps import Step, handle, status_of, submit
 from cspr.workflow import actions, reviews
-from cspr.workflow.errors import InputError, StepError
+from cspr.workflow.errors import StepError
 
 ADMINS = (Role.ADMIN,)
 SIGNERS = (Role.ADMIN, Role.PARTNER)
@@ -96,17 +96,11 @@ def new_review():  # noqa: ANN201
     """Start a review that no incident led to."""
     form = f.ReviewForm()
     form.kind.choices = [(k, KIND_LABELS[k]) for k in ctx().policy.review_kinds if k != "scr"]
-    if form.validate_on_submit():
-        try:
-            review = reviews.start(ctx(), **form_data(form))
-        except InputError as error:
-            ctx().session.rollback()
-            apply_errors(form, error)
-        else:
-            ctx().session.commit()
-            flash(f"The review “{review.title}” has started.", "success")
-            return redirect(url_for("staff.review", review_id=review.id))
-    return render_template("staff/review_new.html", form=form), 400 if form.errors else 200
+    review = submit(form, lambda data: reviews.start(ctx(), **data))
+    if review:
+        flash(f"The review “{review.title}” has started.", "success")
+        return redirect(url_for("staff.review", review_id=review.id))
+    return render_template("staff/review_new.html", form=form), status_of(form)
 
 
 @bp.route("/reviews/legacy", methods=["GET", "POST"])
@@ -115,17 +109,11 @@ def legacy_review():  # noqa: ANN201
     """Enter a review published before the platform, for the record."""
     form = f.LegacyReviewForm()
     form.kind.choices = [(k, KIND_LABELS[k]) for k in ctx().policy.review_kinds]
-    if form.validate_on_submit():
-        try:
-            review = reviews.record_legacy(ctx(), **form_data(form))
-        except InputError as error:
-            ctx().session.rollback()
-            apply_errors(form, error)
-        else:
-            ctx().session.commit()
-            flash(f"“{review.title}” is added to the record.", "success")
-            return redirect(url_for("staff.review", review_id=review.id))
-    return render_template("staff/review_new.html", form=form, legacy=True), 400 if form.errors else 200
+    review = submit(form, lambda data: reviews.record_legacy(ctx(), **data))
+    if review:
+        flash(f"“{review.title}” is added to the record.", "success")
+        return redirect(url_for("staff.review", review_id=review.id))
+    return render_template("staff/review_new.html", form=form, legacy=True), status_of(form)
 
 
 @bp.route("/reviews/<int:review_id>")
@@ -160,27 +148,19 @@ def plan(review_id: int):  # noqa: ANN201
     if request.method == "POST":
         if c.role != Role.ADMIN:
             abort(403)
-        if form.validate_on_submit():
-            try:
-                actions.add_recommendation(c, rev, **form_data(form))
-            except InputError as error:
-                c.session.rollback()
-                apply_errors(form, error)
-            except StepError as error:
-                c.session.rollback()
-                flash(str(error), "error")
-                return redirect(url_for("staff.plan", review_id=rev.id))
-            else:
-                c.session.commit()
-                flash("The recommendation is added.", "success")
-                return redirect(url_for("staff.plan", review_id=rev.id))
+        try:
+            added = submit(form, lambda data: actions.add_recommendation(c, rev, **data))
+        except StepError:
+            return redirect(url_for("staff.plan", review_id=rev.id))
+        if added:
+            flash("The recommendation is added.", "success")
+            return redirect(url_for("staff.plan", review_id=rev.id))
     due = {d.action_id: deadline_dict(c, d) for d in c.session.scalars(
         select(Deadline).where(Deadline.action_id.in_(
             [a.id for r in rev.recommendations for a in r.actions])))} if rev.recommendations else {}
     agencies = {a["key"]: a["name"] for a in c.policy.agencies}
-    status = 400 if form.errors or form.form_errors else 200
     return render_template("staff/plan.html", review=rev, form=form, due=due, agencies=agencies,
-                           rag_labels=f.RAG_LABELS), status
+                           rag_labels=f.RAG_LABELS), status_of(form)
 
 
 def _recommendation(recommendation_id: int) -> Recommendation:

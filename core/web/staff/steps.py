@@ -32,6 +32,33 @@ def form_data(form: FlaskForm) -> dict[str, Any]:
     return {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
 
 
+def submit(form: FlaskForm, run: Callable[[dict[str, Any]], Any]) -> Any:
+    """Run a valid form's service: commit and return its result, or put its errors on the form.
+
+    A step out of order is flashed and re-raised for the caller to redirect.
+    """
+    c = ctx()
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = run(form_data(form))
+    except InputError as error:
+        c.session.rollback()
+        apply_errors(form, error)
+        return None
+    except StepError as error:
+        c.session.rollback()
+        flash(str(error), "error")
+        raise
+    c.session.commit()
+    return result
+
+
+def status_of(form: FlaskForm) -> int:
+    """400 when the form has errors, else 200."""
+    return 400 if form.errors or form.form_errors else 200
+
+
 def handle(step: Step, record: Any, back: str, caption: str) -> Any:
     """GET shows the form; a valid POST runs the step and returns to the record's page."""
     c = ctx()
@@ -40,22 +67,15 @@ def handle(step: Step, record: Any, back: str, caption: str) -> Any:
     form = step.form()
     if step.prepare:
         step.prepare(form, record)
-    if form.validate_on_submit():
-        try:
-            step.run(c, record, form_data(form))
-        except InputError as error:
-            c.session.rollback()
-            apply_errors(form, error)
-        except StepError as error:
-            c.session.rollback()
-            flash(str(error), "error")
-            return redirect(back)
-        else:
-            c.session.commit()
-            flash(step.done, "success")
-            return redirect(back)
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("staff/step.html", form=form, step=step, back=back, caption=caption), status
+    try:
+        done = submit(form, lambda data: step.run(c, record, data) or True)
+    except StepError:
+        return redirect(back)
+    if done:
+        flash(step.done, "success")
+        return redirect(back)
+    return render_template("staff/step.html", form=form, step=step, back=back, caption=caption), \
+        status_of(form)
 
 
 def back_to(endpoint: str, **values: Any) -> str:
