@@ -250,11 +250,7 @@ def notify_app(pg_url, tmp_path, smtp_server):  # noqa: ANN001, ANN201
         truncate_all(pg_url)
 
 
-def test_hook_cspr_notification_channel(notify_app, mailbox):
-    app, stub = notify_app
-    assert app.extensions["cspr.plugins"].policy("riverside").channel["channel"] == "notify"
-    assert app.extensions["cspr.plugins"].policy("doncaster").channel == {"channel": "email",
-                                                                          "template_id": None}
+def riverside_case(app):  # noqa: ANN001
     make_member(app, "riverside", Role.ADMIN)
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, "riverside")
@@ -262,6 +258,14 @@ def test_hook_cspr_notification_channel(notify_app, mailbox):
             ctx = Context(session, row, app.extensions["cspr.plugins"].policy("riverside"), actor="test")
             incidents.record(ctx, pseudonym="Child N", la_case_reference="LA-N", la_area="Riverside",
                              age_band="1_4", harm="serious_harm", incident_on=AWARE, aware_on=AWARE)
+
+
+def test_hook_cspr_notification_channel(notify_app, mailbox):
+    app, stub = notify_app
+    assert app.extensions["cspr.plugins"].policy("riverside").channel["channel"] == "notify"
+    assert app.extensions["cspr.plugins"].policy("doncaster").channel == {"channel": "email",
+                                                                          "template_id": None}
+    riverside_case(app)
     sweep(app, DUE)
     assert relay(app).sent == 1
     (call,) = stub.received
@@ -275,13 +279,7 @@ def test_hook_cspr_notification_channel(notify_app, mailbox):
 
 def test_notify_refusing_a_message_for_good_marks_it_failed(notify_app):
     app, stub = notify_app
-    make_member(app, "riverside", Role.ADMIN)
-    with app.app_context(), get_db().session_scope() as session:
-        row = partnerships.get(session, "riverside")
-        with acting_for(session, row.id):
-            ctx = Context(session, row, app.extensions["cspr.plugins"].policy("riverside"), actor="test")
-            incidents.record(ctx, pseudonym="Child N", la_case_reference="LA-N", la_area="Riverside",
-                             age_band="1_4", harm="serious_harm", incident_on=AWARE, aware_on=AWARE)
+    riverside_case(app)
     sweep(app, DUE)
     stub.fail_with = 400
     assert relay(app).failed == 1

@@ -74,9 +74,13 @@ def test_plugins_json_lists_installed_plugins(loaded, client):
     assert {p["partnership"] for p in plugins} == {"doncaster", "plymouth", "southampton", "york"}
 
 
-def test_govuk_assets_are_served(loaded, client):
-    css = client.get("/assets/govuk-frontend.min.css")
-    assert css.status_code == 200 and b"govuk" in css.data
+def test_govuk_assets_are_served_and_the_govuk_font_is_not_used(loaded, client):
+    page = client.get("/").get_data(as_text=True)
+    assert "/static/build/cspr.css" in page
+    css = client.get("/static/build/cspr.css")
+    assert css.status_code == 200 and b".govuk-template" in css.data
+    assert b"GDS Transport" not in css.data and b"arial" in css.data  # GDS Transport is for GOV.UK only
+    assert client.get("/assets/govuk-frontend.min.js").status_code == 200
     assert client.get("/assets/images/favicon.ico").status_code == 200
     assert client.get("/assets/../../pyproject.toml").status_code == 404
 
