@@ -284,6 +284,8 @@ class PluginRegistry:
         self.policies: dict[str, Policy] = {}
         self.infos: list[PluginInfo] = []
         self.errors: list[PluginError] = []
+        #: Failures of loaded plugins while serving (plugin name -> last message), for ops.
+        self.runtime_errors: dict[str, str] = {}
         self._extra = list(extra)
 
     # -- discovery -----------------------------------------------------------

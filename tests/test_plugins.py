@@ -302,3 +302,37 @@ def test_hook_cspr_register_tasks(tmp_path):
     assert "riverside.count" in celery.tasks
     assert celery.tasks["riverside.count"].apply().get() == "counted"
     assert ran == ["cspr"]
+
+
+def test_a_plugin_failing_at_runtime_fails_only_its_own_partnership(pg_url, tmp_path):
+    from cspr import migrate, partnerships
+    from cspr.db import get_db
+    from cspr.models import Role
+    from tests.api_kit import Api, make_member
+    from tests.conftest import truncate_all
+
+    def cspr_closure_days(year):
+        if year < 2020:
+            raise RuntimeError("closure days before 2020 are not known")
+        return []
+
+    app = create_app({"DATABASE_URL": pg_url, "INSTANCE_PATH": str(tmp_path),
+                      "EXTRA_PLUGINS": [("riverside", plugin_with(cspr_closure_days=cspr_closure_days))]})
+    try:
+        with app.app_context(), get_db().session_scope() as session:
+            migrate.upgrade(get_db().engine)
+            partnerships.sync(session, app.extensions["cspr.plugins"])
+        client = app.test_client()
+        riverside = Api(client, make_member(app, "riverside", Role.ADMIN))
+        york = Api(client, make_member(app, "york", Role.ADMIN))
+        body = {"pseudonym": "Child O", "la_case_reference": "L", "age_band": "1_4", "harm": "serious_harm",
+                "incident_on": "2019-03-01", "aware_on": "2019-03-01"}
+        failed = riverside.post("/incidents", {**body, "la_area": "Riverside"})
+        assert failed.status_code == 503 and "local settings have a problem" in failed.get_json()["message"]
+        assert york.post("/incidents", {**body, "la_area": "York"}).status_code == 201
+        health = client.get("/healthz").get_json()["checks"]["plugins"]
+        assert "closure days before 2020" in health["failing_at_runtime"]["riverside"]
+        assert client.get("/york/").status_code == 200
+    finally:
+        app.extensions["cspr.db"].engine.dispose()
+        truncate_all(pg_url)

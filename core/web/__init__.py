@@ -7,6 +7,7 @@ import logging
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from cspr.plugins import PluginError
 from cspr.workflow.errors import WorkflowError
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,21 @@ def init_web(app: Flask) -> None:
         if is_api_request():
             return error_response(exc)
         return render_template("error.html", error=exc), exc.code
+
+    @app.errorhandler(PluginError)
+    def _plugin_error(exc: PluginError):  # noqa: ANN202
+        """A partnership's plugin failed while serving: only that partnership's page fails."""
+        from cspr.app import get_registry
+
+        get_registry().runtime_errors[exc.plugin] = exc.reason
+        log.error("plugin failed while serving: %s", exc, extra={"plugin": exc.plugin})
+        if is_api_request():
+            from flask import jsonify
+
+            return jsonify(code=503, status="Service Unavailable",
+                           message="This partnership's local settings have a problem; "
+                                   "the platform team has been told."), 503
+        return render_template("plugin_error.html"), 503
 
     @app.errorhandler(WorkflowError)
     def _workflow_error(exc: WorkflowError):  # noqa: ANN202

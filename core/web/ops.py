@@ -75,9 +75,10 @@ def healthz():  # noqa: ANN201
               "sweep": _last_run("sweep", "SWEEP_INTERVAL"), "outbox": _outbox()}
     registry = get_registry()
     checks["plugins"] = {
-        "ok": not registry.errors,
+        "ok": not registry.errors and not registry.runtime_errors,
         "loaded": sorted(registry.policies),
         "broken": [str(e) for e in registry.errors],
+        "failing_at_runtime": dict(registry.runtime_errors),
     }
     healthy = all(checks[k]["ok"] for k in ("database", "broker", "clock", "sweep", "outbox"))
     return jsonify(status="ok" if healthy else "unhealthy", checks=checks), 200 if healthy else 503
