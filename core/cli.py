@@ -106,6 +106,28 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"    error: {info.error}")
 
 
+@cli.group()
+def plugin() -> None:
+    """Make a new partnership plugin."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option("--directory", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Where to create cspr-NAME/ (outside the platform's repository).")
+def plugin_new(name: str, directory: str) -> None:
+    """Scaffold cspr-NAME/: pyproject with the entry point, every hook, a passing test suite."""
+    from pathlib import Path
+
+    from cspr.scaffold import ScaffoldError, new_plugin
+
+    try:
+        target = new_plugin(name, Path(directory))
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {target}. Next: pip install -e {target} && (cd {target} && pytest)")
+
+
 @plugins.command("check")
 @with_appcontext
 def plugins_check() -> None:

@@ -1,0 +1,185 @@
+"""``cspr plugin new``: a ready-to-install partnership plugin package, outside this repository."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from string import Template
+
+NAME = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
+
+PYPROJECT = Template('''[build-system]
+requires = ["setuptools>=75"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "cspr-$slug"
+version = "0.1.0"
+description = "Local policy of the $title Safeguarding Children Partnership for the CSPR platform."
+requires-python = ">=3.11"
+dependencies = ["cspr-platform"]
+
+[project.entry-points."cspr.partnerships"]
+$slug = "$module"
+
+[tool.setuptools]
+packages = ["$module"]
+
+[tool.pytest.ini_options]
+cspr_plugin = "$slug"
+testpaths = ["tests"]
+''')
+
+MODULE = Template('''"""Local policy of the $title Safeguarding Children Partnership, a CSPR platform plugin.
+
+Every hook the platform offers is below. The two required ones are filled in with
+placeholders: replace them with your partnership's facts. The others are commented
+out; the statutory defaults for England apply until you implement one. Reference:
+docs/plugins.md in the platform's repository.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cspr import hookimpl
+
+
+@hookimpl
+def cspr_partnership() -> dict[str, Any]:
+    """Who the partnership is (required)."""
+    return {
+        "slug": "$slug",  # your pages live under /$slug/
+        "name": "$title Safeguarding Children Partnership",
+        "short_name": "$short",
+        "areas": ["$title"],  # every local authority area the partnership covers
+        "contact": {"email": "safeguarding.partnership@$slug.example.org"},  # TODO: the real team address
+        # "chair": {"name": "...", "title": "Independent Chair", "email": "..."},
+        # "scrutineer": {"name": "...", "title": "Independent Scrutineer"},
+    }
+
+
+@hookimpl
+def cspr_partners() -> dict[str, Any]:
+    """The three safeguarding partners, and the relevant agencies (required)."""
+    return {
+        "safeguarding_partners": [
+            {"key": "council", "name": "$title Council", "type": "local_authority"},
+            {"key": "icb", "name": "NHS $title Integrated Care Board", "type": "health"},
+            {"key": "police", "name": "$title Police", "type": "police"},
+        ],
+        "relevant_agencies": [
+            {"key": "schools", "name": "$title schools", "type": "relevant_agency"},
+        ],
+    }
+
+
+# The briefing format(s) your learning briefings use; the 7 minute briefing is offered anyway.
+# @hookimpl
+# def cspr_briefing_formats() -> list[dict[str, Any]]:
+#     return [{"key": "learning-on-a-page", "name": "Learning on a Page", "sections": [
+#         {"key": "lived-experience", "title": "The child's lived experience"},
+#         {"key": "key-learning", "title": "Key learning"},
+#         {"key": "into-practice", "title": "Learning into practice"}]}]
+
+# What happens after the public period: "nspcc" (the default), "on_request" or "keep".
+# @hookimpl
+# def cspr_archive_rule() -> dict[str, Any]:
+#     return {"public_months": 12, "then": "on_request", "request_contact": "team@example.org"}
+
+# Your own closure days: the working-day clocks skip them.
+# @hookimpl
+# def cspr_closure_days(year: int) -> list[Any]:
+#     return []
+
+# Stricter local rules and local targets (never a relaxed statutory deadline).
+# @hookimpl
+# def cspr_deadline_rules(statutory: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+#     statutory["rapid_review"]["anchor"] = "aware"
+#     return statutory
+
+# When reminders go out and to whom.
+# @hookimpl
+# def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]] | None:
+#     return None
+
+# The kinds of review you hold (add "scr" to keep legacy serious case reviews).
+# @hookimpl
+# def cspr_review_kinds() -> list[str]:
+#     return ["local_cspr", "local_learning", "thematic", "scr"]
+
+# Local learning themes, added to the national ones.
+# @hookimpl
+# def cspr_themes() -> list[str]:
+#     return []
+
+# Blocks of text on your public reviews page.
+# @hookimpl
+# def cspr_public_page_blocks() -> list[dict[str, Any]]:
+#     return []
+
+# GOV.UK Notify instead of e-mail by SMTP (ops set CSPR_NOTIFY_API_KEY_$SLUG_ENV).
+# @hookimpl
+# def cspr_notification_channel() -> dict[str, Any]:
+#     return {"channel": "notify", "template_id": "..."}
+
+# Your own Celery tasks.
+# @hookimpl
+# def cspr_register_tasks(celery: Any) -> None:
+#     pass
+
+# Published reviews to show in a demo (facts only, pseudonyms only).
+# @hookimpl
+# def cspr_demo_content() -> dict[str, Any]:
+#     return {"reviews": [], "briefings": []}
+''')
+
+TESTS = Template('''"""The platform's conformance test run against this plugin; cspr-platform ships it."""
+
+from cspr.testing import ConformanceTests
+
+
+class TestConformance(ConformanceTests):
+    """Identity, partners, briefings, archive rule, closure days, deadlines, public page, demo data."""
+
+
+def test_the_plugin_is_installed(cspr_policy):
+    assert cspr_policy.slug == "$slug"
+''')
+
+README = Template('''# cspr-$slug
+
+The $title Safeguarding Children Partnership's local policy for the CSPR platform.
+
+    pip install -e .        # into the platform's environment
+    pytest                  # the platform's conformance test, against this plugin
+    cspr plugins            # $slug should be listed as loaded
+''')
+
+
+class ScaffoldError(ValueError):
+    """The plugin cannot be made: the message says why."""
+
+
+def new_plugin(name: str, directory: Path) -> Path:
+    """Write ``cspr-<name>/`` under ``directory``; return its path."""
+    if not NAME.match(name):
+        raise ScaffoldError("use 2 to 41 lower-case letters, digits and hyphens, starting with a letter")
+    target = directory / f"cspr-{name}"
+    if target.exists():
+        raise ScaffoldError(f"{target} exists already")
+    words = name.replace("-", " ").split()
+    values = {
+        "slug": name, "module": f"cspr_{name.replace('-', '_')}",
+        "title": " ".join(w.capitalize() for w in words),
+        "short": ("".join(w[0] for w in words) + "SCP").upper()[:8],
+        "SLUG_ENV": name.upper().replace("-", "_"),
+    }
+    package = target / values["module"]
+    (target / "tests").mkdir(parents=True)
+    package.mkdir()
+    (target / "pyproject.toml").write_text(PYPROJECT.substitute(values))
+    (package / "__init__.py").write_text(MODULE.substitute(values))
+    (target / "tests" / "test_conformance.py").write_text(TESTS.substitute(values))
+    (target / "README.md").write_text(README.substitute(values))
+    return target

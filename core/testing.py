@@ -1,0 +1,147 @@
+"""The plugin author's kit: pytest fixtures and a conformance test for a partnership plugin.
+
+Loaded by pytest through the ``pytest11`` entry point of the platform's distribution,
+so a plugin's own test suite only needs::
+
+    # pyproject.toml:  [tool.pytest.ini_options]  cspr_plugin = "riverside"
+    from cspr.testing import ConformanceTests
+
+    class TestConformance(ConformanceTests):
+        pass
+
+The fixtures build an app with just the author's plugin and the statutory defaults on a
+throwaway SQLite database, migrated by the platform's own migrations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from cspr.plugins import PluginRegistry, Policy
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--cspr-plugin NAME`` or ``cspr_plugin = NAME`` in the ini file: the plugin under test."""
+    parser.addoption("--cspr-plugin", default=None, help="entry-point name of the plugin under test")
+    parser.addini("cspr_plugin", "entry-point name of the partnership plugin under test", default="")
+
+
+@pytest.fixture(scope="session")
+def cspr_plugin(request: pytest.FixtureRequest) -> str:
+    """The entry-point name of the plugin under test."""
+    name = request.config.getoption("--cspr-plugin") or request.config.getini("cspr_plugin")
+    if not name:
+        pytest.fail("say which plugin to test: cspr_plugin = \"<name>\" under [tool.pytest.ini_options], "
+                    "or --cspr-plugin <name>")
+    return name
+
+
+@pytest.fixture(scope="session")
+def cspr_registry(cspr_plugin: str) -> PluginRegistry:
+    """The plugin under test, alone with the statutory defaults."""
+    return PluginRegistry(allow=[cspr_plugin]).load()
+
+
+@pytest.fixture(scope="session")
+def cspr_policy(cspr_registry: PluginRegistry, cspr_plugin: str) -> Policy:
+    """The loaded plugin's policy; fails with every reason the plugin was refused."""
+    problems = [f"{e.plugin}: {e.reason}" for e in cspr_registry.errors]
+    if problems:
+        pytest.fail("the plugin does not load:\n  " + "\n  ".join(problems))
+    found = [p for p in cspr_registry if p.plugin_name == cspr_plugin]
+    if not found:
+        pytest.fail(f"no installed plugin is called {cspr_plugin!r}: is the package installed, and is "
+                    "its entry point in the 'cspr.partnerships' group?")
+    return found[0]
+
+
+@pytest.fixture(scope="session")
+def cspr_app(cspr_plugin: str, cspr_policy: Policy,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The platform with only this plugin, on a throwaway SQLite database with its demo data."""
+    from cspr import create_app, demo, migrate, partnerships
+    from cspr.db import get_db
+
+    folder = tmp_path_factory.mktemp("cspr")
+    app = create_app({"INSTANCE_PATH": str(folder), "PLUGINS_ALLOW": [cspr_plugin],
+                      "BROKER_URL": "memory://", "TESTING": True})
+    with app.app_context():
+        migrate.upgrade(get_db().engine)
+        with get_db().session_scope() as session:
+            partnerships.sync(session, app.extensions["cspr.plugins"])
+            demo.load(session, app.extensions["cspr.plugins"])
+    yield app
+    app.extensions["cspr.db"].engine.dispose()
+
+
+@pytest.fixture
+def cspr_client(cspr_app: Any) -> Any:
+    """A test client of that app."""
+    return cspr_app.test_client()
+
+
+class ConformanceTests:
+    """What every partnership plugin must get right. Subclass it in the plugin's tests."""
+
+    def test_it_loads_without_errors(self, cspr_policy: Policy) -> None:
+        assert cspr_policy.slug
+
+    def test_identity_is_complete_and_unique(self, cspr_policy: Policy) -> None:
+        identity = cspr_policy.identity
+        for key in ("slug", "name", "short_name", "areas", "contact"):
+            assert identity[key], f"cspr_partnership: {key} is empty"
+        everyone = PluginRegistry().load()
+        clashes = [e.reason for e in everyone.errors if e.plugin == cspr_policy.plugin_name]
+        assert not clashes, f"among the installed plugins: {clashes}"
+
+    def test_the_three_safeguarding_partners_are_listed(self, cspr_policy: Policy) -> None:
+        types = {a["type"] for a in cspr_policy.partners["safeguarding_partners"]}
+        assert {"local_authority", "health", "police"} <= types
+
+    def test_briefing_formats_render(self, cspr_policy: Policy, cspr_app: Any) -> None:
+        from cspr.briefings import render_html
+
+        with cspr_app.test_request_context():
+            for fmt in cspr_policy.briefing_formats:
+                sections = {s["key"]: f"Text of {s['title']}" for s in fmt["sections"]}
+                html = render_html(fmt, "A test briefing", sections, cspr_policy.name)
+                for section in fmt["sections"]:
+                    assert section["title"] in html.replace("&#39;", "'"), (fmt["key"], section["key"])
+
+    def test_the_archive_rule_keeps_reports_public_for_twelve_months(self, cspr_policy: Policy) -> None:
+        assert cspr_policy.archive_rule["public_months"] >= 12
+
+    def test_closure_days_are_valid_for_the_years_ahead(self, cspr_policy: Policy) -> None:
+        this_year = dt.date.today().year
+        for year in range(this_year - 2, this_year + 6):
+            days = cspr_policy.closure_days(year)
+            assert all(d.year == year for d in days)
+
+    def test_no_statutory_deadline_is_relaxed(self, cspr_policy: Policy) -> None:
+        from cspr.defaults import STATUTORY_RULES
+
+        for kind, law in STATUTORY_RULES.items():
+            rule = cspr_policy.deadline_rules[kind]
+            if law["direction"] == "within":
+                assert rule["period"] <= law["period"], kind
+            else:
+                assert rule["period"] >= law["period"], kind
+
+    def test_every_deadline_has_a_reminder_schedule(self, cspr_policy: Policy) -> None:
+        for kind in [*cspr_policy.deadline_rules, "action_due"]:
+            assert cspr_policy.reminder_schedule(kind), kind
+
+    def test_the_public_page_renders(self, cspr_policy: Policy, cspr_client: Any) -> None:
+        response = cspr_client.get(f"/{cspr_policy.slug}/")
+        assert response.status_code == 200
+        assert cspr_policy.name in response.get_data(as_text=True)
+
+    def test_demo_content_loads(self, cspr_policy: Policy, cspr_client: Any) -> None:
+        content = cspr_policy.demo_content()
+        page = cspr_client.get(f"/{cspr_policy.slug}/").get_data(as_text=True)
+        for review in content["reviews"]:
+            assert review["title"] in page.replace("&amp;", "&").replace("&#39;", "'")

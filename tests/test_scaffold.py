@@ -1,0 +1,82 @@
+"""A new area in an afternoon: the scaffold, pip-installed, passes the kit, and breaks helpfully."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cspr import create_app, migrate, partnerships
+from cspr.db import get_db
+from tests.helpers import cspr, embedded_env
+
+pytestmark = pytest.mark.slow
+
+
+def scaffold(tmp_path: Path, name: str = "tower-hamlets") -> tuple[Path, Path]:
+    made = cspr("plugin", "new", name, "--directory", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    source = tmp_path / f"cspr-{name}"
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--target", str(site), str(source)], check=True, capture_output=True, timeout=300)
+    return source, site
+
+
+def run_its_tests(source: Path, site: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPR_")}
+    env["PYTHONPATH"] = str(site)
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=source, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_scaffold_installs_passes_the_kit_and_serves_its_page(tmp_path, monkeypatch):
+    source, site = scaffold(tmp_path)
+    assert (source / "cspr_tower_hamlets" / "__init__.py").read_text().count("def cspr_") >= 2
+    passed = run_its_tests(source, site)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "11 passed" in passed.stdout
+    listed = cspr("plugins", env=embedded_env(tmp_path, PYTHONPATH=str(site)))
+    assert "tower-hamlets 0.1.0  partnership=tower-hamlets  status=loaded" in listed.stdout
+
+    monkeypatch.syspath_prepend(str(site))
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    with app.app_context():
+        migrate.upgrade(get_db().engine)
+        with get_db().session_scope() as session:
+            partnerships.sync(session, app.extensions["cspr.plugins"])
+    page = app.test_client().get("/tower-hamlets/")
+    assert page.status_code == 200 and "Tower Hamlets Safeguarding Children Partnership" in page.get_data(as_text=True)
+
+
+def test_breaking_a_rule_fails_the_kit_with_the_reason(tmp_path):
+    source, _ = scaffold(tmp_path, "riverside")
+    module = source / "cspr_riverside" / "__init__.py"
+    module.write_text(module.read_text().replace(
+        '# @hookimpl\n# def cspr_archive_rule() -> dict[str, Any]:\n'
+        '#     return {"public_months": 12, "then": "on_request", "request_contact": "team@example.org"}',
+        '@hookimpl\ndef cspr_archive_rule() -> dict[str, Any]:\n'
+        '    return {"public_months": 6, "then": "nspcc"}'))
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--upgrade", "--target", str(site), str(source)], check=True, capture_output=True, timeout=300)
+    failed = run_its_tests(source, site)
+    assert failed.returncode == 1
+    assert "the plugin does not load" in failed.stdout
+    assert "riverside: cspr_archive_rule returned an invalid value" in failed.stdout
+    assert "a report must stay public for at least 12 months (statutory minimum)" in failed.stdout
+
+
+@pytest.mark.parametrize("name, message", [("Tower Hamlets", "lower-case letters"), ("x", "lower-case letters")])
+def test_a_bad_name_is_refused(tmp_path, name, message):
+    result = cspr("plugin", "new", name, "--directory", str(tmp_path))
+    assert result.returncode == 1 and message in result.stderr
+
+
+def test_an_existing_folder_is_not_overwritten(tmp_path):
+    (tmp_path / "cspr-riverside").mkdir()
+    result = cspr("plugin", "new", "riverside", "--directory", str(tmp_path))
+    assert result.returncode == 1 and "exists already" in result.stderr
