@@ -1,10 +1,21 @@
-"""Learning briefings: a partnership's format filled with its sections, rendered for reading."""
+"""Learning briefings: a partnership's format filled with its sections, as HTML, PDF and Word."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import render_template
+
+PRINT_CSS = """
+@page { size: A4; margin: 18mm 16mm; @bottom-right { content: counter(page) " of " counter(pages); } }
+body { font-family: Arial, sans-serif; font-size: 11pt; line-height: 1.4; color: #0b0c0c; }
+.govuk-caption-m { color: #505a5f; font-size: 12pt; display: block; }
+h2 { font-size: 22pt; margin: 4pt 0 12pt; }
+h3 { font-size: 14pt; margin: 14pt 0 4pt; border-top: 2pt solid #1d70b8; padding-top: 6pt; }
+section { break-inside: avoid; }
+.govuk-hint { color: #505a5f; }
+"""
 
 
 class BriefingError(ValueError):
@@ -24,3 +35,39 @@ def render_html(fmt: dict[str, Any], title: str, sections: dict[str, str], partn
     check_sections(fmt, sections)
     return render_template("briefing.html", fmt=fmt, title=title, sections=sections,
                            partnership=partnership)
+
+
+def render_pdf(fmt: dict[str, Any], title: str, sections: dict[str, str], partnership: str) -> bytes:
+    """The briefing as a tagged A4 PDF (WeasyPrint), laid out as the HTML."""
+    from weasyprint import CSS, HTML
+
+    body = render_html(fmt, title, sections, partnership)
+    page = f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{_escape(title)}</title>" \
+           f"</head><body>{body}</body></html>"
+    return HTML(string=page).write_pdf(stylesheets=[CSS(string=PRINT_CSS)], pdf_variant="pdf/ua-1")
+
+
+def render_docx(fmt: dict[str, Any], title: str, sections: dict[str, str], partnership: str) -> bytes:
+    """The briefing as a Word document: real headings, one per section, in the format's order."""
+    from docx import Document
+
+    check_sections(fmt, sections)
+    document = Document()
+    document.core_properties.title = title
+    document.core_properties.subject = f"{partnership}: {fmt['name']}"
+    document.add_paragraph(f"{partnership}: {fmt['name']}")
+    document.add_heading(title, level=1)
+    for number, section in enumerate(fmt["sections"], start=1):
+        document.add_heading(f"{number}. {section['title']}", level=2)
+        text = sections.get(section["key"], "")
+        for para in text.split("\n\n") if text else ["Not written yet."]:
+            document.add_paragraph(para)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))

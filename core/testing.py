@@ -102,15 +102,24 @@ class ConformanceTests:
         types = {a["type"] for a in cspr_policy.partners["safeguarding_partners"]}
         assert {"local_authority", "health", "police"} <= types
 
-    def test_briefing_formats_render(self, cspr_policy: Policy, cspr_app: Any) -> None:
-        from cspr.briefings import render_html
+    def test_briefing_formats_render_in_html_pdf_and_word(self, cspr_policy: Policy, cspr_app: Any) -> None:
+        import io
+
+        from docx import Document
+        from pypdf import PdfReader
+
+        from cspr.briefings import render_docx, render_html, render_pdf
 
         with cspr_app.test_request_context():
             for fmt in cspr_policy.briefing_formats:
                 sections = {s["key"]: f"Text of {s['title']}" for s in fmt["sections"]}
-                html = render_html(fmt, "A test briefing", sections, cspr_policy.name)
+                args = (fmt, "A test briefing", sections, cspr_policy.name)
+                html = render_html(*args).replace("&#39;", "'")
+                pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(*args))).pages)
+                word = "\n".join(p.text for p in Document(io.BytesIO(render_docx(*args))).paragraphs)
                 for section in fmt["sections"]:
-                    assert section["title"] in html.replace("&#39;", "'"), (fmt["key"], section["key"])
+                    for name, text in (("HTML", html), ("PDF", " ".join(pdf.split())), ("Word", word)):
+                        assert section["title"] in text, (fmt["key"], section["key"], name)
 
     def test_the_archive_rule_keeps_reports_public_for_twelve_months(self, cspr_policy: Policy) -> None:
         assert cspr_policy.archive_rule["public_months"] >= 12
