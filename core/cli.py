@@ -107,6 +107,44 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.group()
+def partnership() -> None:
+    """Enable or disable a partnership on this deployment."""
+
+
+def _set_enabled(slug: str, enabled: bool) -> None:
+    from cspr import audit, partnerships
+    from cspr.tenancy import acting_for
+
+    database = get_db()
+    _require_schema(database)
+    with database.session_scope() as session:
+        row = partnerships.get(session, slug)
+        if row is None:
+            raise click.ClickException(f"no partnership '{slug}'")
+        row.enabled = enabled
+        with acting_for(session, row.id):
+            audit.record(session, "partnership.enabled" if enabled else "partnership.disabled", actor="cli")
+    state = "enabled" if enabled else "disabled: its data is kept; its pages and reminders are stopped"
+    click.echo(f"{slug} is {state}.")
+
+
+@partnership.command("disable")
+@click.argument("slug")
+@with_appcontext
+def partnership_disable(slug: str) -> None:
+    """Stop a partnership's pages and reminders without uninstalling its plugin; data is kept."""
+    _set_enabled(slug, False)
+
+
+@partnership.command("enable")
+@click.argument("slug")
+@with_appcontext
+def partnership_enable(slug: str) -> None:
+    """Serve a disabled partnership again."""
+    _set_enabled(slug, True)
+
+
+@cli.group()
 def plugin() -> None:
     """Make a new partnership plugin."""
 

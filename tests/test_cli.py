@@ -106,3 +106,17 @@ def test_db_check_passes_on_a_migrated_database(tmp_path):
     cspr("db", "upgrade", env=env)
     result = cspr("db", "check", env=env)
     assert result.returncode == 0 and "matches the models" in result.stdout
+
+
+def test_disabling_a_partnership_keeps_its_data_and_stops_its_page(tmp_path):
+    env = embedded_env(tmp_path)
+    assert cspr("db", "upgrade", env=env).returncode == 0
+    off = cspr("partnership", "disable", "york", env=env)
+    assert off.returncode == 0 and "data is kept" in off.stdout
+    assert cspr("partnership", "disable", "atlantis", env=env).returncode == 1
+    from cspr import create_app
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    assert app.test_client().get("/york/").status_code == 404
+    assert cspr("partnership", "enable", "york", env=env).returncode == 0
+    assert app.test_client().get("/york/").status_code == 200

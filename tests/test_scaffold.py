@@ -51,6 +51,33 @@ def test_the_scaffold_installs_passes_the_kit_and_serves_its_page(tmp_path, monk
     page = app.test_client().get("/tower-hamlets/")
     assert page.status_code == 200 and "Tower Hamlets Safeguarding Children Partnership" in page.get_data(as_text=True)
 
+    # a deadline in the new area produces a reminder, in its outbox
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from cspr.models import OutboxMessage, Role
+    from cspr.tasks import clock
+    from cspr.tenancy import acting_for
+    from cspr.users import create_user
+    from cspr.workflow import incidents
+    from cspr.workflow.context import Context
+
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "tower-hamlets")
+        create_user(session, "lead@towerhamlets.example.org", "Lead", "a long enough passphrase",
+                    memberships=[(row, Role.ADMIN)])
+        with acting_for(session, row.id):
+            ctx = Context(session, row, app.extensions["cspr.plugins"].policy("tower-hamlets"), actor="test")
+            day = dt.date(2026, 3, 3)
+            incidents.record(ctx, pseudonym="Child T", la_case_reference="T1", la_area="Tower Hamlets",
+                             age_band="1_4", harm="serious_harm", incident_on=day, aware_on=day)
+    with app.app_context(), get_db().sessionmaker() as session:
+        assert clock.run_sweep(session, dt.date(2026, 3, 10)).messages == 1
+        with acting_for(session, row.id):
+            message = session.scalars(select(OutboxMessage)).one()
+    assert message.recipient == "lead@towerhamlets.example.org" and "Child T" in message.subject
+
 
 def test_breaking_a_rule_fails_the_kit_with_the_reason(tmp_path):
     source, _ = scaffold(tmp_path, "riverside")
