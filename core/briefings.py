@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from flask import render_template
+from markupsafe import Markup
 
 PRINT_CSS = """
 @page { size: A4; margin: 18mm 16mm; @bottom-right { content: counter(page) " of " counter(pages); } }
@@ -33,8 +34,8 @@ def check_sections(fmt: dict[str, Any], sections: dict[str, str]) -> None:
 def render_html(fmt: dict[str, Any], title: str, sections: dict[str, str], partnership: str) -> str:
     """The briefing as an accessible HTML fragment, laid out in the format's order."""
     check_sections(fmt, sections)
-    return render_template("briefing.html", fmt=fmt, title=title, sections=sections,
-                           partnership=partnership)
+    return Markup(render_template("briefing.html", fmt=fmt, title=title, sections=sections,
+                                  partnership=partnership))
 
 
 def render_pdf(fmt: dict[str, Any], title: str, sections: dict[str, str], partnership: str) -> bytes:

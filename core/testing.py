@@ -114,7 +114,7 @@ class ConformanceTests:
             for fmt in cspr_policy.briefing_formats:
                 sections = {s["key"]: f"Text of {s['title']}" for s in fmt["sections"]}
                 args = (fmt, "A test briefing", sections, cspr_policy.name)
-                html = render_html(*args).replace("&#39;", "'")
+                html = str(render_html(*args)).replace("&#39;", "'")
                 pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(*args))).pages)
                 word = "\n".join(p.text for p in Document(io.BytesIO(render_docx(*args))).paragraphs)
                 for section in fmt["sections"]:

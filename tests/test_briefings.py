@@ -23,7 +23,7 @@ def test_each_partnerships_format_renders_in_its_order(app, registry, slug):
     fmt = policy.briefing_formats[0]
     sections = {s["key"]: f"What {s['title'].lower()} says.\n\nA second paragraph." for s in fmt["sections"]}
     with app.test_request_context():
-        html = render_html(fmt, "Learning from Child Z", sections, policy.name).replace("&#39;", "'")
+        html = str(render_html(fmt, "Learning from Child Z", sections, policy.name)).replace("&#39;", "'")
         pdf_bytes = render_pdf(fmt, "Learning from Child Z", sections, policy.name)
         docx_bytes = render_docx(fmt, "Learning from Child Z", sections, policy.name)
     titles = [s["title"] for s in fmt["sections"]]
@@ -41,7 +41,7 @@ def test_each_partnerships_format_renders_in_its_order(app, registry, slug):
 def test_plymouths_learning_on_a_page_has_its_three_parts(app, registry):
     fmt = registry.policy("plymouth").briefing_format("learning-on-a-page")
     with app.test_request_context():
-        html = render_html(fmt, "Young Person A", {}, "Plymouth").replace("&#39;", "'")
+        html = str(render_html(fmt, "Young Person A", {}, "Plymouth")).replace("&#39;", "'")
     for title in ("The child's lived experience", "Key learning", "Learning into practice"):
         assert title in html
     assert html.count("Not written yet.") == len(fmt["sections"])

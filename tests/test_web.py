@@ -107,3 +107,48 @@ def test_healthz_is_503_when_the_sweep_has_stopped_or_the_outbox_is_stuck(loaded
     assert body["checks"]["sweep"]["ok"] is True
     assert body["checks"]["outbox"]["ok"] is False and body["checks"]["outbox"]["pending"] == 1
     assert client.get("/healthz").status_code == 503
+
+
+def test_each_partnerships_page_lists_its_sections_from_its_data(loaded, client):
+    york = client.get("/york/").get_data(as_text=True)
+    assert "What a review is" in york
+    assert "Serious case reviews" in york and "Baby A" in york
+    assert "Thematic reviews" in york and "Thematic review of child neglect" in york
+    assert "Summary with the lessons" in york  # Child B: only a summary, for legal reasons
+    assert "Older reports stay listed on this page." in york
+    doncaster = client.get("/doncaster/").get_data(as_text=True)
+    assert "NSPCC National Case Review Repository" in doncaster and "Child Cameron" in doncaster
+    assert "Learning briefings" in doncaster and "Professional Curiosity" in doncaster
+
+
+def test_a_briefing_is_public_as_a_page_a_pdf_and_a_word_document(loaded, client):
+    import io
+    import re
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    page = client.get("/plymouth/").get_data(as_text=True)
+    link = re.search(r'href="(/plymouth/briefings/(\d+))"', page)
+    html = client.get(link.group(1)).get_data(as_text=True).replace("&#39;", "'")
+    assert "Learning on a Page" in html and "The child's lived experience" in html
+    pdf = client.get(link.group(1) + ".pdf")
+    assert pdf.mimetype == "application/pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Key learning" in " ".join(text.split())
+    word = Document(io.BytesIO(client.get(link.group(1) + ".docx").data))
+    assert any(p.text.endswith("Learning into practice") for p in word.paragraphs)
+    assert client.get(f"/york/briefings/{link.group(2)}").status_code == 404  # another partnership's
+
+
+def test_atom_feeds_of_new_publications(loaded, client):
+    from xml.etree import ElementTree
+
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    one = ElementTree.fromstring(client.get("/southampton/reviews.atom").data)
+    titles = [e.find("a:title", ns).text for e in one.findall("a:entry", ns)]
+    assert titles[0] == "Willow" and "Child Cameron" not in titles
+    everyone = ElementTree.fromstring(client.get("/reviews.atom").data)
+    authors = {e.find("a:author/a:name", ns).text for e in everyone.findall("a:entry", ns)}
+    assert {"Doncaster Safeguarding Children Partnership", "City of York Safeguarding Children Partnership"} <= authors
+    assert client.get("/atlantis/reviews.atom").status_code == 404

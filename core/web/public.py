@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from itertools import groupby
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, Response, abort, render_template
 from sqlalchemy import select
 
-from cspr import partnerships
+from cspr import briefings, partnerships, publication
 from cspr.app import get_registry
 from cspr.db import get_session
-from cspr.models import ArchiveOutcome, Briefing, OutboxMessage, Review
+from cspr.models import ArchiveOutcome, OutboxMessage, Review
 from cspr.tasks.after_commit import send_after_commit
 from cspr.tenancy import acting_for
 from cspr.web.staff.forms import ReportRequestForm
 
 bp = Blueprint("public", __name__)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @bp.route("/")
@@ -44,20 +44,50 @@ def _on_request(session, row) -> list[Review]:  # noqa: ANN001
 
 @bp.route("/<slug>/")
 def partnership(slug: str):  # noqa: ANN201
-    """One partnership: who it is, its partners and its published reviews."""
+    """One partnership's reviews page: what a review is, its reviews, briefings and partners."""
     session, row, policy = _public(slug)
     on_request = _on_request(session, row)
     with acting_for(session, row.id):
-        reviews = list(session.scalars(
-            select(Review).where(Review.published_on.is_not(None), Review.archived_on.is_(None))
-            .order_by(Review.published_on.desc())
-        ))
-        briefings = list(session.scalars(select(Briefing).order_by(Briefing.title)))
-    by_year = [(year, list(items)) for year, items in groupby(reviews, lambda r: r.published_on.year)]
-    return render_template(
-        "partnership.html", partnership=row, policy=policy, reviews_by_year=by_year,
-        briefings=briefings, on_request=on_request,
-    )
+        content = publication.page(session)
+    return render_template("partnership.html", partnership=row, policy=policy, page=content,
+                           on_request=on_request)
+
+
+@bp.route("/<slug>/briefings/<int:briefing_id>")
+@bp.route("/<slug>/briefings/<int:briefing_id>.<any(pdf, docx):fmt>")
+def briefing(slug: str, briefing_id: int, fmt: str = "html"):  # noqa: ANN201
+    """A learning briefing in the partnership's format: a page, a PDF or a Word document."""
+    session, row, policy = _public(slug)
+    with acting_for(session, row.id):
+        item = publication.public_briefing(session, briefing_id)
+        if item is None:
+            abort(404)
+        review = session.get(Review, item.review_id) if item.review_id else None
+    layout = policy.briefing_format(item.format_key)
+    if layout is None:
+        abort(404)
+    args = (layout, item.title, item.sections, policy.name)
+    if fmt == "pdf":
+        return Response(briefings.render_pdf(*args), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="briefing-{item.id}.pdf"'})
+    if fmt == "docx":
+        return Response(briefings.render_docx(*args), mimetype=DOCX,
+                        headers={"Content-Disposition": f'attachment; filename="briefing-{item.id}.docx"'})
+    return render_template("briefing_page.html", partnership=row, policy=policy, item=item,
+                           review=review, body=briefings.render_html(*args))
+
+
+@bp.route("/reviews.atom")
+@bp.route("/<slug>/reviews.atom")
+def atom(slug: str | None = None):  # noqa: ANN201
+    """An Atom feed of new publications: one partnership's, or the whole deployment's."""
+    policy = None
+    if slug is not None:
+        _, _, policy = _public(slug)
+    entries = publication.feed(get_session(), get_registry(), slug)
+    body = render_template("feed.xml", entries=entries, policy=policy, slug=slug,
+                           registry=get_registry())
+    return Response(body, mimetype="application/atom+xml")
 
 
 @bp.route("/<slug>/request-a-report", methods=["GET", "POST"])

@@ -1,0 +1,74 @@
+"""What is public: a partnership's published reviews and briefings, and the feeds of new ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cspr.models import Briefing, Partnership, Review, ReviewKind
+from cspr.plugins import PluginRegistry
+from cspr.tenancy import across_partnerships, acting_for
+
+THEMATIC = {ReviewKind.THEMATIC}
+LEGACY = {ReviewKind.SCR}
+
+
+@dataclass
+class PublicPage:
+    """The reviews a partnership's public page lists, in its sections."""
+
+    by_year: list[tuple[int, list[Review]]] = field(default_factory=list)
+    thematic: list[Review] = field(default_factory=list)
+    legacy: list[Review] = field(default_factory=list)
+    briefings: dict[int | None, list[Briefing]] = field(default_factory=dict)
+
+
+def _public_reviews():  # noqa: ANN202
+    return select(Review).where(Review.published_on.is_not(None), Review.archived_on.is_(None))
+
+
+def page(session: Session) -> PublicPage:
+    """The public page's content for the partnership the session acts for."""
+    reviews = session.scalars(_public_reviews().order_by(Review.published_on.desc(), Review.id)).all()
+    result = PublicPage()
+    current = [r for r in reviews if r.kind not in THEMATIC | LEGACY]
+    result.by_year = [(year, list(items)) for year, items in groupby(current, lambda r: r.published_on.year)]
+    result.thematic = [r for r in reviews if r.kind in THEMATIC]
+    result.legacy = [r for r in reviews if r.kind in LEGACY]
+    public_ids = {r.id for r in reviews}
+    for briefing in session.scalars(select(Briefing).order_by(Briefing.title)):
+        if briefing.review_id is None or briefing.review_id in public_ids:
+            result.briefings.setdefault(briefing.review_id, []).append(briefing)
+    return result
+
+
+def public_briefing(session: Session, briefing_id: int) -> Briefing | None:
+    """A briefing anyone may read: standalone, or of a review still on the public page."""
+    briefing = session.get(Briefing, briefing_id)
+    if briefing is None:
+        return None
+    if briefing.review_id is not None:
+        review = session.get(Review, briefing.review_id)
+        if review is None or review.published_on is None or review.archived_on is not None:
+            return None
+    return briefing
+
+
+def feed(session: Session, registry: PluginRegistry, slug: str | None = None,
+         limit: int = 50) -> list[tuple[Partnership, Review]]:
+    """The newest publications, of one partnership or of every enabled one."""
+    entries: list[tuple[Partnership, Review]] = []
+    with across_partnerships(session, "public feed: list partnerships"):
+        rows = session.scalars(select(Partnership).where(Partnership.enabled.is_(True))).all()
+    for row in rows:
+        if row.slug not in registry.policies or (slug and row.slug != slug):
+            continue
+        with acting_for(session, row.id):
+            for review in session.scalars(_public_reviews().order_by(Review.published_on.desc())
+                                          .limit(limit)):
+                entries.append((row, review))
+    entries.sort(key=lambda e: (e[1].published_on, e[1].id), reverse=True)
+    return entries[:limit]
