@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from sqlalchemy import select
+from sqlalchemy import Select, String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from cspr.models import Briefing, Partnership, Review, ReviewKind
@@ -72,3 +72,66 @@ def feed(session: Session, registry: PluginRegistry, slug: str | None = None,
                 entries.append((row, review))
     entries.sort(key=lambda e: (e[1].published_on, e[1].id), reverse=True)
     return entries[:limit]
+
+
+@dataclass
+class LibraryQuery:
+    """What someone searches the learning library for."""
+
+    text: str = ""
+    theme: str = ""
+    kind: str = ""
+    year: int | None = None
+    partnership: str = ""
+
+
+def _document(dialect: str):  # noqa: ANN202
+    """The searchable text of a review (the same expression as the full-text index)."""
+    text = func.coalesce(Review.title, "") + literal(" ") + func.coalesce(Review.summary, "") + \
+        literal(" ") + func.coalesce(cast(Review.themes, String), "")
+    return func.to_tsvector(literal("english").cast(REGCONFIG), text) if dialect == "postgresql" else text
+
+
+try:
+    from sqlalchemy.dialects.postgresql import REGCONFIG
+except ImportError:  # pragma: no cover - SQLAlchemy always ships it
+    REGCONFIG = String
+
+
+def library(session: Session, registry: PluginRegistry, query: LibraryQuery,
+            limit: int = 100) -> list[tuple[Partnership, Review]]:
+    """Currently published reviews of every enabled partnership matching the query.
+
+    PostgreSQL ranks with full-text search over title, summary and themes (an index
+    serves it); SQLite, the embedded default, matches words with LIKE.
+    """
+    dialect = session.get_bind().dialect.name
+    with across_partnerships(session, "public learning library"):
+        partnerships = {p.id: p for p in session.scalars(
+            select(Partnership).where(Partnership.enabled.is_(True)))
+            if p.slug in registry.policies and (not query.partnership or p.slug == query.partnership)}
+        if not partnerships:
+            return []
+        stmt: Select = _public_reviews().where(Review.partnership_id.in_(partnerships))
+        if query.kind:
+            stmt = stmt.where(Review.kind == query.kind)
+        if query.year:
+            stmt = stmt.where(func.extract("year", Review.published_on) == query.year)
+        if query.theme:
+            stmt = stmt.where(cast(Review.themes, String).contains(f'"{query.theme}"'))
+        order = [Review.published_on.desc(), Review.id]
+        if query.text.strip():
+            if dialect == "postgresql":
+                tsquery = func.websearch_to_tsquery(literal("english").cast(REGCONFIG), query.text)
+                stmt = stmt.where(_document(dialect).op("@@")(tsquery))
+                order = [func.ts_rank(_document(dialect), tsquery).desc(), *order]
+            else:
+                for word in query.text.split():
+                    stmt = stmt.where(_document(dialect).ilike(f"%{word}%"))
+        rows = session.scalars(stmt.order_by(*order).limit(limit)).all()
+        return [(partnerships[r.partnership_id], r) for r in rows]
+
+
+def themes_in_use(registry: PluginRegistry) -> list[str]:
+    """Every theme any loaded partnership's vocabulary offers."""
+    return sorted({t for p in registry for t in p.themes}, key=str.lower)

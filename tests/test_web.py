@@ -152,3 +152,40 @@ def test_atom_feeds_of_new_publications(loaded, client):
     authors = {e.find("a:author/a:name", ns).text for e in everyone.findall("a:entry", ns)}
     assert {"Doncaster Safeguarding Children Partnership", "City of York Safeguarding Children Partnership"} <= authors
     assert client.get("/atlantis/reviews.atom").status_code == 404
+
+
+def test_the_learning_library_searches_every_partnership(loaded, client):
+    def titles(query):
+        html = client.get(f"/library{query}").get_data(as_text=True)
+        return set(re.findall(r'#review-\d+">([^<]+)</a>', html))
+
+    import re
+
+    everything = titles("")
+    assert {"Child Cameron", "Willow", "Baby A", "Young Person A"} <= everything
+    assert titles("?theme=Neglect") == {"Thematic review of child neglect"}
+    assert titles("?q=neglect") >= {"Thematic review of child neglect"}  # full-text, stemmed
+    assert "Child Cameron" not in titles("?q=neglect")
+    assert titles("?partnership=southampton") <= {"Willow", "Uma", "Stephen", "TED", "Child Sexual Abuse &amp; Children Looked After",
+                                                  "Non-Accidental Injury - Thematic SCR"}
+    assert titles("?kind=scr&year=2013") >= {"Baby A", "Child B"}
+    assert titles("?year=abc") == everything  # a bad year is ignored, not an error
+    assert client.get("/library?q=%27%29%3B+drop+table+reviews%3B--").status_code == 200
+
+
+def test_the_library_hides_a_disabled_partnerships_reviews(loaded, client):
+    with loaded.app_context(), get_db().session_scope() as session:
+        partnerships.get(session, "doncaster").enabled = False
+    assert "Child Cameron" not in client.get("/library").get_data(as_text=True)
+
+
+def test_the_library_works_on_the_embedded_sqlite_default(tmp_path):
+    from cspr import migrate
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    with app.app_context():
+        migrate.upgrade(get_db().engine)
+        with get_db().session_scope() as session:
+            demo.load(session, app.extensions["cspr.plugins"])
+    html = app.test_client().get("/library?q=neglect").get_data(as_text=True)
+    assert "Thematic review of child neglect" in html and "Child Cameron" not in html

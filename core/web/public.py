@@ -77,6 +77,23 @@ def briefing(slug: str, briefing_id: int, fmt: str = "html"):  # noqa: ANN201
                            review=review, body=briefings.render_html(*args))
 
 
+@bp.route("/library")
+def library():  # noqa: ANN201
+    """The learning library: every partnership's published reviews, by theme, kind, year or words."""
+    from flask import request
+
+    registry = get_registry()
+    year = request.args.get("year", "")
+    query = publication.LibraryQuery(
+        text=request.args.get("q", "")[:200], theme=request.args.get("theme", ""),
+        kind=request.args.get("kind", ""), year=int(year) if year.isdigit() else None,
+        partnership=request.args.get("partnership", ""))
+    results = publication.library(get_session(), registry, query)
+    return render_template("library.html", query=query, results=results, registry=registry,
+                           themes=publication.themes_in_use(registry),
+                           partnerships=partnerships.active(get_session(), registry))
+
+
 @bp.route("/reviews.atom")
 @bp.route("/<slug>/reviews.atom")
 def atom(slug: str | None = None):  # noqa: ANN201

@@ -156,7 +156,7 @@ def test_every_page_has_no_serious_accessibility_violations(app, live, page):
         with acting_for(session, row.id):
             action_id = session.scalar(select(actions.Action.id))
     public = ["/", "/doncaster/", "/plymouth/", "/southampton/", "/york/", "/sign-in", "/reset-password",
-              "/southampton/request-a-report",
+              "/southampton/request-a-report", "/library", "/library?theme=Neglect",
               "/no-such-page"]
     staff = ["/app/doncaster/", "/app/doncaster/cases", "/app/doncaster/incidents/new",
              f"/app/doncaster/incidents/{iid}", f"/app/doncaster/incidents/{iid}/correct",
