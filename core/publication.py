@@ -8,7 +8,7 @@ from itertools import groupby
 from sqlalchemy import Select, String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
-from cspr.models import Briefing, Partnership, Review, ReviewKind
+from cspr.models import Briefing, Document, Partnership, Review, ReviewKind
 from cspr.plugins import PluginRegistry
 from cspr.tenancy import across_partnerships, acting_for
 
@@ -24,6 +24,7 @@ class PublicPage:
     thematic: list[Review] = field(default_factory=list)
     legacy: list[Review] = field(default_factory=list)
     briefings: dict[int | None, list[Briefing]] = field(default_factory=dict)
+    documents: dict[int, list[Document]] = field(default_factory=dict)
 
 
 def _public_reviews():  # noqa: ANN202
@@ -39,6 +40,10 @@ def page(session: Session) -> PublicPage:
     result.thematic = [r for r in reviews if r.kind in THEMATIC]
     result.legacy = [r for r in reviews if r.kind in LEGACY]
     public_ids = {r.id for r in reviews}
+    if public_ids:
+        for document in session.scalars(select(Document).where(
+                Document.review_id.in_(public_ids), Document.public.is_(True)).order_by(Document.id)):
+            result.documents.setdefault(document.review_id, []).append(document)
     for briefing in session.scalars(select(Briefing).order_by(Briefing.title)):
         if briefing.review_id is None or briefing.review_id in public_ids:
             result.briefings.setdefault(briefing.review_id, []).append(briefing)
@@ -55,6 +60,18 @@ def public_briefing(session: Session, briefing_id: int) -> Briefing | None:
         if review is None or review.published_on is None or review.archived_on is not None:
             return None
     return briefing
+
+
+def public_document(session: Session, storage_key: str) -> Document | None:
+    """A public file of a review still on the public page, by its random key."""
+    document = session.scalar(select(Document).where(Document.storage_key == storage_key,
+                                                     Document.public.is_(True)))
+    if document is None:
+        return None
+    review = session.get(Review, document.review_id)
+    if review is None or review.published_on is None or review.archived_on is not None:
+        return None
+    return document
 
 
 def feed(session: Session, registry: PluginRegistry, slug: str | None = None,

@@ -94,6 +94,24 @@ def library():  # noqa: ANN201
                            partnerships=partnerships.active(get_session(), registry))
 
 
+@bp.route("/<slug>/reports/<key>.pdf")
+def report(slug: str, key: str):  # noqa: ANN201
+    """A published report, by the random key it is stored under (never a guessable path)."""
+    from pathlib import Path
+
+    from flask import current_app, send_file
+
+    session, row, _ = _public(slug)
+    if not key.isalnum():
+        abort(404)
+    with acting_for(session, row.id):
+        document = publication.public_document(session, f"{slug}/{key}.pdf")
+    if document is None:
+        abort(404)
+    path = Path(current_app.config["DOCUMENTS_DIR"]) / document.storage_key
+    return send_file(path, mimetype="application/pdf", download_name=document.filename, max_age=3600)
+
+
 @bp.route("/reviews.atom")
 @bp.route("/<slug>/reviews.atom")
 def atom(slug: str | None = None):  # noqa: ANN201

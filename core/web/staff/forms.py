@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
+    GovFileInput,
     GovPasswordInput,
     GovRadioInput,
     GovSelect,
@@ -328,6 +330,29 @@ class PublicationForm_(FlaskForm):
     publication_note = _area("Why only a summary or a redacted version")
     summary = _area("Summary for the public page")
     themes = SelectMultipleField("Learning themes", widget=GovCheckboxesInput(), validators=[Optional()])
+    submit = _submit("Publish")
+
+
+class PublishForm(FlaskForm):
+    """Publish, with the report, a partner's sign-off and the identifying terms to check for."""
+
+    published_on = GovDateField("Publication date")
+    publication_form = RadioField("What is published", choices=choices(PublicationForm, FORM_LABELS),
+                                  default="full", widget=GovRadioInput(),
+                                  validators=[InputRequired(message="Select what is published")])
+    publication_note = _area("Why only a summary or a redacted version")
+    report = FileField("The report (PDF)", widget=GovFileInput(),
+                       description="The anonymised report, its summary or redacted version; 25 MB at most.")
+    summary = _area("Summary for the public page")
+    themes = SelectMultipleField("Learning themes", widget=GovCheckboxesInput(), validators=[Optional()])
+    signed_off_by = RadioField("The safeguarding partner who signed off the publication",
+                               widget=GovRadioInput(),
+                               validators=[InputRequired(message="Select the partner who signed it off")])
+    identifying_terms = TextAreaField(
+        "Names and places that identify the child and family", widget=GovTextArea(),
+        validators=[InputRequired(message="Enter the names and places that identify the child and family")],
+        description="One per line: the child's and family members' names, the school, the street. "
+                    "Everything to be published is searched for them. They are not stored.")
     submit = _submit("Publish")
 
 

@@ -11,7 +11,7 @@ from cspr.web.api.present import deadline_dict
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
 from cspr.web.staff.steps import Step, handle, status_of, submit
-from cspr.workflow import actions, reviews
+from cspr.workflow import actions, publishing, reviews
 from cspr.workflow.errors import StepError
 
 ADMINS = (Role.ADMIN,)
@@ -37,6 +37,24 @@ def _themes(form: f.PublicationForm_, _review: Review) -> None:
     form.themes.choices = [(t, t) for t in ctx().policy.themes]
 
 
+def _signers(form: f.PublishForm, _review: Review) -> None:
+    form.signed_off_by.choices = [(a["key"], a["name"])
+                                  for a in ctx().policy.partners["safeguarding_partners"]]
+
+
+def _publish(c, review, d):  # noqa: ANN001, ANN202
+    from pathlib import Path
+
+    from flask import current_app
+
+    upload = d.pop("report", None)
+    data = upload.read() if upload else None
+    return publishing.publish(
+        c, review, report=data or None, report_filename=getattr(upload, "filename", "") or "report.pdf",
+        documents_dir=Path(current_app.config["DOCUMENTS_DIR"]), secret_key=current_app.config["SECRET_KEY"],
+        **d)
+
+
 def _commission(c, review, d):  # noqa: ANN001, ANN202
     user_id = int(d["reviewer_user_id"]) if d.get("reviewer_user_id") else None
     return reviews.commission_reviewer(c, review, commissioned_on=d["commissioned_on"],
@@ -60,9 +78,9 @@ STEPS = {
     "report-sent": Step("Record that the final report went to the Panel and the Secretary of State",
                         f.ReportSentForm, lambda c, r, d: reviews.send_report(c, r, **d), ADMINS,
                         "The report is recorded as sent."),
-    "publish": Step("Publish the review", f.PublicationForm_, lambda c, r, d: reviews.publish(c, r, **d),
+    "publish": Step("Publish the review", f.PublishForm, lambda c, r, d: _publish(c, r, d),
                     ADMINS, "The review is published. It must stay public for at least 12 months.",
-                    prepare=_themes),
+                    prepare=lambda form, r: (_themes(form, r), _signers(form, r))),
     "archive": Step("Archive the review", f.ArchiveForm, lambda c, r, d: reviews.archive(c, r, **d),
                     ADMINS, "The review is archived."),
     "correct": Step("Correct the date of the decision to hold the review", f.DecisionDateForm,
