@@ -121,3 +121,29 @@ def test_a_clean_report_is_published_and_served_by_a_random_key(app, ready, clie
             event = session.scalar(select(AuditEvent).where(AuditEvent.action == "publication.signed_off"))
     assert event.detail["terms_checked"] == 2 and event.detail["signed_off_by"] == partner
     assert "Jamie" not in str(event.detail)  # the terms are not stored in clear
+
+
+def test_a_briefing_is_written_in_the_partnerships_format_and_published_with_the_review(app, ready, client):
+    admin, rid, partner = ready
+    form = admin.client.get(f"/app/doncaster/reviews/{rid}/briefings/new").get_data(as_text=True)
+    fmt = app.extensions["cspr.plugins"].policy("doncaster").briefing_formats[0]
+    for section in fmt["sections"]:
+        assert section["title"].replace("'", "&#39;") in form
+    data = {"title": "Child P: 2 minute briefing"}
+    data.update({f"section_{s['key']}": f"Text for {s['title']}" for s in fmt["sections"]})
+    saved = admin.submit(f"/app/doncaster/reviews/{rid}/briefings/new", data, follow=True)
+    assert "is saved" in saved.get_data(as_text=True)
+    assert "Child P: 2 minute briefing" not in client.get("/doncaster/").get_data(as_text=True)  # not yet public
+    publish(admin, rid, report=report_pdf(app, "Clean report."), signed_off_by=partner)
+    page = client.get("/doncaster/").get_data(as_text=True)
+    link = re.search(r'href="(/doncaster/briefings/\d+)">Child P: 2 minute briefing', page).group(1)
+    assert f"Text for {fmt['sections'][0]['title']}" in client.get(link).get_data(as_text=True)
+
+
+def test_the_guard_also_reads_the_briefings(app, ready):
+    admin, rid, partner = ready
+    fmt = app.extensions["cspr.plugins"].policy("doncaster").briefing_formats[0]
+    data = {"title": "Briefing", f"section_{fmt['sections'][0]['key']}": "Jamie Smith was known to services."}
+    admin.submit(f"/app/doncaster/reviews/{rid}/briefings/new", data)
+    response = publish(admin, rid, report=report_pdf(app, "Clean report."), signed_off_by=partner)
+    assert "“Jamie Smith” in the briefing “Briefing”" in response.get_data(as_text=True)

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from cspr.models import Deadline, Membership, Rag, Recommendation, Review, Role, User
+from cspr.models import Briefing, Deadline, Membership, Rag, Recommendation, Review, Role, User
 from cspr.web.api.present import deadline_dict
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
@@ -142,7 +142,10 @@ def review(review_id: int):  # noqa: ANN201
     rev = load(review_id)
     rows = c.session.scalars(select(Deadline).where(Deadline.subject == f"review:{rev.id}")).all()
     due = {d.kind: deadline_dict(c, d) for d in rows}
-    return render_template("staff/review.html", review=rev, due=due, kinds=KIND_LABELS, steps=STEPS)
+    briefings = c.session.scalars(select(Briefing).where(Briefing.review_id == rev.id)
+                                  .order_by(Briefing.id)).all()
+    return render_template("staff/review.html", review=rev, due=due, kinds=KIND_LABELS, steps=STEPS,
+                           briefings=briefings)
 
 
 @bp.route("/reviews/<int:review_id>/<step>", methods=["GET", "POST"])

@@ -1,0 +1,80 @@
+"""Learning briefings edited in the app, section by section, in the partnership's own format."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovTextArea
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+from cspr.models import Briefing, Role
+from cspr.web.staff import bp, ctx, roles
+from cspr.web.staff import forms as f
+from cspr.web.staff.reviews import load as load_review
+from cspr.web.staff.steps import status_of, submit
+from cspr.workflow.context import london_today
+
+
+def briefing_form(fmt: dict, briefing: Briefing | None = None) -> FlaskForm:
+    """A form with the title and one text box per section of the format, in its order."""
+
+    class Form(FlaskForm):
+        title = f._text("Title of the briefing")
+        submit = f._submit("Save the briefing")
+
+    for section in fmt["sections"]:
+        setattr(Form, f"section_{section['key']}", TextAreaField(
+            section["title"], description=section.get("prompt") or None, widget=GovTextArea(),
+            validators=[Optional(), Length(max=5000)]))
+    data = None
+    if briefing is not None:
+        data = {"title": briefing.title} | {f"section_{k}": v for k, v in (briefing.sections or {}).items()}
+    return Form(data=data)
+
+
+def _save(briefing: Briefing | None, fmt: dict, review_id: int, data: dict) -> Briefing:
+    c = ctx()
+    sections = {s["key"]: (data.get(f"section_{s['key']}") or "").strip() for s in fmt["sections"]}
+    if briefing is None:
+        briefing = Briefing(review_id=review_id, format_key=fmt["key"], title=data["title"].strip(),
+                            sections=sections, published_on=london_today())
+        c.session.add(briefing)
+        c.session.flush()
+        c.audit("briefing.created", briefing, format=fmt["key"], review=review_id)
+    else:
+        briefing.title, briefing.sections = data["title"].strip(), sections
+        c.audit("briefing.updated", briefing)
+    return briefing
+
+
+@bp.route("/reviews/<int:review_id>/briefings/new", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def new_briefing(review_id: int):  # noqa: ANN201
+    """Write a learning briefing for a review, in one of the partnership's formats."""
+    review = load_review(review_id)
+    policy = ctx().policy
+    fmt = policy.briefing_format(request.args.get("format", "")) or policy.briefing_formats[0]
+    form = briefing_form(fmt)
+    saved = submit(form, lambda data: _save(None, fmt, review.id, data))
+    if saved:
+        flash(f"The briefing “{saved.title}” is saved.", "success")
+        return redirect(url_for("staff.review", review_id=review.id))
+    return render_template("staff/briefing_form.html", form=form, fmt=fmt, review=review,
+                           formats=policy.briefing_formats), status_of(form)
+
+
+@bp.route("/briefings/<int:briefing_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_briefing(briefing_id: int):  # noqa: ANN201
+    """Change a briefing's text."""
+    briefing = ctx().session.get(Briefing, briefing_id) or abort(404)
+    review = load_review(briefing.review_id) if briefing.review_id else None
+    fmt = ctx().policy.briefing_format(briefing.format_key) or abort(404)
+    form = briefing_form(fmt, briefing)
+    if submit(form, lambda data: _save(briefing, fmt, briefing.review_id, data)):
+        flash("The briefing is saved.", "success")
+        back = url_for("staff.review", review_id=review.id) if review else url_for("staff.dashboard")
+        return redirect(back)
+    return render_template("staff/briefing_form.html", form=form, fmt=fmt, review=review,
+                           formats=[fmt], briefing=briefing), status_of(form)
