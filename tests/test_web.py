@@ -189,3 +189,22 @@ def test_the_library_works_on_the_embedded_sqlite_default(tmp_path):
             demo.load(session, app.extensions["cspr.plugins"])
     html = app.test_client().get("/library?q=neglect").get_data(as_text=True)
     assert "Thematic review of child neglect" in html and "Child Cameron" not in html
+
+
+@pytest.mark.parametrize("slug, review, theme, archive", [
+    ("doncaster", "Child Cameron", None, "NSPCC National Case Review Repository"),
+    ("plymouth", "Young Person A", None, "NSPCC National Case Review Repository"),
+    ("southampton", "Child Sexual Abuse &amp; Children Looked After", "Children looked after",
+     "available on request from the partnership team at safeguarding.partnershipsteam@southampton.gov.uk"),
+    ("york", "Thematic review of child neglect", "Neglect", "Older reports stay listed on this page."),
+])
+def test_each_partnerships_page_from_its_demo_data(loaded, client, slug, review, theme, archive):
+    html = client.get(f"/{slug}/").get_data(as_text=True)
+    policy = loaded.extensions["cspr.plugins"].policy(slug)
+    assert policy.name in html and review in html and archive in html
+    if theme:
+        assert f"Themes: {theme}" in html or f", {theme}" in html
+    for partner in policy.partners["safeguarding_partners"]:
+        assert partner["name"] in html
+    others = {"doncaster": "Child Cameron", "plymouth": "Young Person A", "southampton": "Willow", "york": "Baby A"}
+    assert all(title not in html for other, title in others.items() if other != slug)
