@@ -135,7 +135,34 @@ def load_cases(session: Session, registry: PluginRegistry, per_partnership: int 
                 continue
             ctx = Context(session, row, registry.policy(row.slug), actor="cli")
             added += seed_cases(ctx, per_partnership, seed=row.id, prefix="Demo child")
+            publish_example(ctx)
     return added
+
+
+def publish_example(ctx: Context) -> Review:
+    """A fictional local review taken through every step to publication two months ago."""
+    from cspr.models import ReviewKind
+
+    today = ctx.today
+    decided = today - dt.timedelta(days=240)
+    review = reviews.start(ctx, kind=ReviewKind.LOCAL_CSPR, title="Demo child A (fictional)",
+                           pseudonym="Demo child A", decided_on=decided)
+    reviews.agree_terms(ctx, review, agreed_on=decided + dt.timedelta(days=14))
+    reviews.commission_reviewer(ctx, review, commissioned_on=decided + dt.timedelta(days=21),
+                                reviewer_name="An independent reviewer")
+    partners = [a["key"] for a in ctx.policy.partners["safeguarding_partners"]]
+    published = today - dt.timedelta(days=60)
+    sent = ctx.calendar.add(published, -10)
+    reviews.agree_final_report(ctx, review, agreed_on=sent - dt.timedelta(days=14), agreed_by=partners)
+    reviews.plan_publication(ctx, review, planned_on=published)
+    reviews.send_report(ctx, review, sent_on=sent)
+    theme = "Information sharing" if "Information sharing" in ctx.policy.themes else ctx.policy.themes[0]
+    reviews.publish(ctx, review, published_on=published, publication_form="summary",
+                    publication_note="A fictional case made for the demonstration.",
+                    summary="A fictional review showing how a published review appears: agencies "
+                            "held pieces of information that, shared, would have shown the risk.",
+                    themes=[theme])
+    return review
 
 
 def load_accounts(session: Session, registry: PluginRegistry, password: str) -> list[str]:

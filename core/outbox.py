@@ -83,7 +83,11 @@ class SmtpChannel:
         return self._smtp
 
     def send(self, message: OutboxMessage) -> None:
-        """Send one message or raise DeliveryError."""
+        """Send one message or raise DeliveryError (logged instead, in development with no server)."""
+        if not self.config["MAIL_SERVER"] and self.config.get("ENV") != "production":
+            log.info("mail not sent (no CSPR_MAIL_SERVER): to %s: %s", message.recipient, message.subject,
+                     extra={"idempotency_key": message.idempotency_key})
+            return
         mail = EmailMessage()
         mail["From"] = self.config["MAIL_FROM"]
         mail["To"] = message.recipient

@@ -294,3 +294,16 @@ def test_a_notify_plugin_without_a_template_is_refused():
     reg = PluginRegistry(extra=[("riverside", plugin_with(
         cspr_notification_channel=lambda: {"channel": "notify"}))]).load()
     assert "needs the template_id" in reg.errors[0].reason
+
+
+def test_without_a_mail_server_development_logs_and_production_refuses(app, case, caplog):
+    import logging
+
+    app.config["MAIL_SERVER"] = ""
+    sweep(app, DUE)
+    app.config["ENV"] = "production"
+    assert relay(app).retrying == 2  # production: no server is a delivery failure, retried
+    app.config["ENV"] = "development"
+    with caplog.at_level(logging.INFO, logger="cspr.outbox"):
+        result = relay(app, now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    assert result.sent == 2 and "mail not sent (no CSPR_MAIL_SERVER)" in caplog.text

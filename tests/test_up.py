@@ -58,7 +58,9 @@ def test_up_serves_pages_and_runs_the_worker_and_beat_without_servers(tmp_path):
         status, html = get(f"{base}/")
         assert status == 200 and "Doncaster Safeguarding Children Partnership" in html
         status, html = get(f"{base}/plymouth/")
-        assert status == 200 and "Young Person A" in html
+        assert status == 200 and "Demo child A (fictional)" in html  # published two months ago
+        status, html = get(f"{base}/york/")
+        assert status == 200 and "Baby A" in html  # York keeps its older reports on the page
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
