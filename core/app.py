@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, plugins (checked), Celery, web."""
     settings = config_module.load(overrides)
+    if settings["ENV"] == "production" and settings["SECRET_KEY"] == config_module.DEFAULTS["SECRET_KEY"]:
+        raise config_module.ConfigError(
+            "CSPR_SECRET_KEY is the development default: set a long random value in production")
     instance_path = settings.get("INSTANCE_PATH") or None
     app = Flask("cspr", instance_path=os.path.abspath(instance_path) if instance_path else None)
     app.config.update(settings)

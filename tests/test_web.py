@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cspr import create_app, demo, partnerships
@@ -208,3 +210,21 @@ def test_each_partnerships_page_from_its_demo_data(loaded, client, slug, review,
         assert partner["name"] in html
     others = {"doncaster": "Child Cameron", "plymouth": "Young Person A", "southampton": "Willow", "york": "Baby A"}
     assert all(title not in html for other, title in others.items() if other != slug)
+
+
+def test_security_headers_are_sent(loaded, client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-inline'" not in csp
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    assert f'nonce="{nonce}"' in response.get_data(as_text=True)  # GOV.UK's one inline script
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert client.get("/").headers["Content-Security-Policy"] != csp  # a new nonce each time
+
+
+def test_production_refuses_the_development_secret_key(tmp_path):
+    from cspr.config import ConfigError
+
+    with pytest.raises(ConfigError, match="CSPR_SECRET_KEY is the development default"):
+        create_app({"ENV": "production", "INSTANCE_PATH": str(tmp_path)})

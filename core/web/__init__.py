@@ -19,9 +19,11 @@ def init_web(app: Flask) -> None:
 
     from cspr.web import assets, feeds, ops, public, staff
     from cspr.web.api import error_response, init_api, is_api_request
+    from cspr.web.security import init_security
     from cspr.web.staff import auth, operator
     from cspr.web.staff.helpers import init_helpers
 
+    init_security(app)
     csrf = CSRFProtect(app)
     auth.init_login(app)
     init_helpers(app)

@@ -53,7 +53,8 @@ def chromium():  # noqa: ANN201
 @pytest.fixture
 def page(chromium, request):  # noqa: ANN001, ANN201
     """A fresh browser tab; a screenshot is kept in test-artifacts/ if the test fails."""
-    context = chromium.new_context(viewport={"width": 1200, "height": 900})
+    # bypass_csp lets the test inject axe-core; the app's own pages run under their CSP
+    context = chromium.new_context(viewport={"width": 1200, "height": 900}, bypass_csp=True)
     tab = context.new_page()
     yield tab
     failed = getattr(request.node, "rep_call", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from cspr import partnerships
@@ -54,7 +55,7 @@ def test_recording_an_incident_through_to_the_rapid_review_decision(app, live, p
     sign_in(page, live, "admin@doncaster.example.org")
     page.get_by_role("button", name="Record an incident").click()
     page.get_by_role("button", name="Record the incident").click()
-    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert page.title().startswith("Error:")
     page.get_by_role("link", name="Enter the pseudonym").click()
     assert page.evaluate("document.activeElement.id") == "pseudonym"
@@ -66,18 +67,18 @@ def test_recording_an_incident_through_to_the_rapid_review_decision(app, live, p
     fill_date(page, "incident_on", "2026-03-02")
     fill_date(page, "aware_on", "2026-03-03")
     page.get_by_role("button", name="Record the incident").click()
-    assert "Incident DSCP-2026-001 is recorded" in page.inner_text(".govuk-notification-banner")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Incident DSCP-2026-001 is recorded")
     page.get_by_role("link", name="Notify the Child Safeguarding Practice Review Panel").click()
     fill_date(page, "sent_on", "2026-03-09")
     page.get_by_role("button", name="Save and continue").click()
-    assert page.get_by_text("Notified on 9 March 2026").is_visible()
+    expect(page.get_by_text("Notified on 9 March 2026")).to_be_visible()
     page.get_by_role("link", name="Send the rapid review and the partners' decision to the Panel").click()
     page.get_by_label("Hold a local child safeguarding practice review").check()
     fill_date(page, "sent_to_panel_on", "2026-03-27")
     page.fill("#rationale", "Two agencies did not share information")
     page.get_by_role("button", name="Save and continue").click()
-    assert page.get_by_text("The decision is recorded").is_visible()
-    assert page.get_by_role("link", name="Review: Child M").is_visible()
+    expect(page.get_by_text("The decision is recorded")).to_be_visible()
+    expect(page.get_by_role("link", name="Review: Child M")).to_be_visible()
 
 
 def test_an_overdue_deadline_appears_on_the_dashboard(app, live, page):
@@ -85,7 +86,7 @@ def test_an_overdue_deadline_appears_on_the_dashboard(app, live, page):
     with_ctx(app, "doncaster", old_incident)
     sign_in(page, live, "admin@doncaster.example.org")
     row = page.locator("#overdue tr", has_text="Child Late")
-    assert row.is_visible()
+    expect(row).to_be_visible()
     tag = row.locator(".govuk-tag--red")
     assert tag.inner_text().startswith("Overdue by")
 
@@ -102,11 +103,11 @@ def test_a_reviewer_does_not_see_another_review(app, live, page):
 
     other_id = with_ctx(app, "doncaster", setup)
     sign_in(page, live, "reviewer@doncaster.example.org")
-    assert page.get_by_role("link", name="Assigned review").is_visible()
-    assert page.get_by_text("Someone else's review").count() == 0
+    expect(page.get_by_role("link", name="Assigned review")).to_be_visible()
+    expect(page.get_by_text("Someone else's review")).to_have_count(0)
     response = page.goto(f"{live}/app/doncaster/reviews/{other_id}")
     assert response.status == 404
-    assert page.get_by_role("heading", name="Page not found").is_visible()
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
 
 
 def test_a_user_of_one_partnership_gets_404_for_anothers_case(app, live, page):
@@ -116,7 +117,7 @@ def test_a_user_of_one_partnership_gets_404_for_anothers_case(app, live, page):
     for url in (f"/app/york/incidents/{york_id}", f"/app/doncaster/incidents/{york_id}", "/app/york/"):
         response = page.goto(live + url)
         assert response.status == 404, url
-        assert page.get_by_role("heading", name="Page not found").is_visible()
+        expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
         assert "Child York" not in page.content()
 
 
@@ -191,3 +192,19 @@ def test_every_page_has_no_serious_accessibility_violations(app, live, page):
     problems["/app/doncaster/incidents/new (errors)"] = axe_violations(page)
     assert {url: found for url, found in problems.items() if found} == {}
     assert len(problems) == len(public) + len(staff) + 2
+
+
+def test_pages_work_under_their_content_security_policy(app, live, chromium):
+    context = chromium.new_context()  # no bypass: the real policy applies
+    tab = context.new_page()
+    console = []
+    tab.on("console", lambda message: console.append(message.text))
+    response = tab.goto(f"{live}/sign-in")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    tab.get_by_role("button", name="Sign in").click()
+    # GOV.UK Frontend's JavaScript ran (it moves focus to the error summary): the nonce and
+    # the module script are allowed, and nothing was blocked
+    tab.wait_for_function("document.activeElement.classList.contains('govuk-error-summary')")
+    assert tab.evaluate("document.body.classList.contains('govuk-frontend-supported')")
+    assert not [m for m in console if "Content Security Policy" in m], console
+    context.close()
