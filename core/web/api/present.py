@@ -36,3 +36,9 @@ def attach_deadlines(ctx: Context, records: Iterable[Incident | Review], kind: s
         record.deadlines = found[subject]
         if isinstance(record, Incident):
             record.review_ids = [r.id for r in record.reviews]
+
+
+def deadlines_by_kind(ctx: Context, subject: str) -> dict[str, dict[str, Any]]:
+    """One case's or review's deadlines, by kind, with their standing."""
+    rows = ctx.session.scalars(select(Deadline).where(Deadline.subject == subject))
+    return {d.kind: deadline_dict(ctx, d) for d in rows}

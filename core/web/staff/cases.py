@@ -6,8 +6,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from cspr.models import Deadline, Harm, Incident, Role
-from cspr.web.api.present import deadline_dict
+from cspr.models import Harm, Incident, Role
+from cspr.web.api.present import deadlines_by_kind
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
 from cspr.web.staff.steps import Step, handle, status_of, submit
@@ -81,8 +81,7 @@ def incident(incident_id: int):  # noqa: ANN201
     """A case as a task list of its statutory steps, each with its deadline."""
     c = ctx()
     inc = load(incident_id)
-    rows = c.session.scalars(select(Deadline).where(Deadline.subject == f"incident:{inc.id}")).all()
-    due = {d.kind: deadline_dict(c, d) for d in rows}
+    due = deadlines_by_kind(c, f"incident:{inc.id}")
     lac_death = inc.looked_after and inc.harm == Harm.DEATH
     return render_template("staff/incident.html", incident=inc, due=due, lac_death=lac_death,
                            steps=STEPS)

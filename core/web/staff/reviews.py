@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cspr.models import Briefing, Deadline, Membership, Rag, Recommendation, Review, Role, User
-from cspr.web.api.present import deadline_dict
+from cspr.web.api.present import deadline_dict, deadlines_by_kind
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
 from cspr.web.staff.steps import Step, handle, status_of, submit
@@ -140,8 +140,7 @@ def review(review_id: int):  # noqa: ANN201
     """A review as a task list of its steps, with its deadlines."""
     c = ctx()
     rev = load(review_id)
-    rows = c.session.scalars(select(Deadline).where(Deadline.subject == f"review:{rev.id}")).all()
-    due = {d.kind: deadline_dict(c, d) for d in rows}
+    due = deadlines_by_kind(c, f"review:{rev.id}")
     briefings = c.session.scalars(select(Briefing).where(Briefing.review_id == rev.id)
                                   .order_by(Briefing.id)).all()
     return render_template("staff/review.html", review=rev, due=due, kinds=KIND_LABELS, steps=STEPS,
