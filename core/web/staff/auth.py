@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -78,11 +78,20 @@ def sign_in():  # noqa: ANN201
         session = get_session()
         user = session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
         if user is not None and user.active and check_password(user, form.password.data):
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("auth.choose"))
+            return complete_sign_in(user, method="password", second_factor=False)
         form.form_errors.append("Enter a correct email address and password")
     status = 400 if form.errors or form.form_errors else 200
     return render_template("staff/sign_in.html", form=form), status
+
+
+def complete_sign_in(user: User, *, method: str, second_factor: bool) -> Response:
+    """The one way into a signed-in session, whatever proved who the user is.
+
+    ``method`` says how ("password", "oidc:<slug>"); ``second_factor`` is True when a
+    second factor was already proven (an identity provider's MFA). Answers the redirect.
+    """
+    login_user(user)
+    return redirect(_safe_next(request.args.get("next")) or url_for("auth.choose"))
 
 
 @bp.route("/sign-out", methods=["POST"])
