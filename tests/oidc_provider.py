@@ -93,7 +93,9 @@ class Code(AuthorizationCodeMixin):
 class Provider:
     """The provider: start it, choose who signs in, point a plugin at ``issuer``."""
 
-    def __init__(self, client_id: str = "cspr-test-client", client_secret: str = "s3cret-for-tests") -> None:
+    def __init__(self, client_id: str = "cspr-test-client", client_secret: str = "s3cret-for-tests",
+                 host: str = "127.0.0.1") -> None:
+        self.host = host  # the issuer's host name ("localhost" puts it on another site than 127.0.0.1)
         self.client_id = client_id
         self.client_secret = client_secret
         self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig", "alg": "RS256"})
@@ -121,7 +123,7 @@ class Provider:
     def start(self) -> Provider:
         app = self._app()
         self._server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.issuer = f"http://127.0.0.1:{self._server.server_port}"
+        self.issuer = f"http://{self.host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
