@@ -341,6 +341,13 @@ def test_the_providers_own_error_is_shown_and_recorded(app, idp):
     assert event.actor == "oidc:riverside" and event.remote_addr == "127.0.0.1"
 
 
+def test_a_bare_visit_to_the_callback_is_refused_not_an_error(app, idp):
+    client = app.test_client()
+    for query in ("", "?code=made-up", "?state=made-up", "?code=made-up&state=made-up"):
+        assert_refused(client.get(f"/sign-in/riverside/sso/callback{query}"), 400, "could not be matched")
+    assert {e.detail["reason"] for e in refusals(app)} == {"bad_state"}
+
+
 def test_a_missing_client_secret_says_so_and_is_not_a_server_error(app, idp, monkeypatch):
     monkeypatch.delenv(SECRET_ENV)
     response = app.test_client().get("/sign-in/riverside/sso")
