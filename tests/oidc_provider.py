@@ -93,7 +93,8 @@ class Code(AuthorizationCodeMixin):
 class Provider:
     """The provider: start it, choose who signs in, point a plugin at ``issuer``."""
 
-    def __init__(self, client_id: str = "cspr-test-client", client_secret: str = "s3cret-for-tests",
+    def __init__(self, client_id: str = "cspr-test-client",
+                 client_secret: str = "s3cret-for-tests",  # test-only, not a secret
                  host: str = "127.0.0.1") -> None:
         self.host = host  # the issuer's host name ("localhost" puts it on another site than 127.0.0.1)
         self.client_id = client_id
