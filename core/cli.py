@@ -436,3 +436,9 @@ def up(host: str, port: int, with_demo: bool) -> None:
               _quiet=True)
     finally:
         _stop()
+
+
+# -- data protection: legal holds, retention, partnership export and import -----
+from cspr.data_cli import register as _register_data_commands  # noqa: E402
+
+_register_data_commands(cli, partnership)

@@ -63,6 +63,30 @@ DEFAULT_REMINDERS: list[dict[str, Any]] = [
     {"key": "escalated", "offset": 5, "recipients": ["admin", "partner", "chair"]},
 ]
 
+#: How long records are kept: local policy defaults, not law, and long on purpose.
+#: No statute sets a retention period for a partnership's review records. The IRMS
+#: Records Management Toolkit for Local Authorities and its Toolkit for Schools keep
+#: child protection files until the child's date of birth + 25 years (longer where a
+#: case is complex); the platform holds no date of birth, so it counts 25 years from
+#: the case's closure, which always ends after "DOB + 25" for a child. Inquiries (e.g.
+#: IICSA) have told councils to suspend destruction: that is a legal hold, not a rule.
+#: A partnership's plugin replaces any of these; a kind without a rule is kept forever.
+DEFAULT_RETENTION: list[dict[str, Any]] = [
+    # an incident and everything under it (notification, rapid review, reviews, their
+    # documents, briefings, recommendations, actions, deadlines), from the case's closure
+    {"kind": "case_records", "keep_for_years": 25, "counted_from": "closure", "action": "delete"},
+    # drafts and unpublished working documents of a published review: as long as the case
+    {"kind": "review_drafts", "keep_for_years": 25, "counted_from": "published", "action": "delete"},
+    # the deposit package is the published record: it goes only with its case
+    {"kind": "archive_deposits", "keep_for_years": None, "counted_from": "deposited", "action": "keep"},
+    # reminder e-mails (a copy of what a deadline already records): short
+    {"kind": "outbox_messages", "keep_for_years": 2, "counted_from": "sent", "action": "delete"},
+    # revoked API and feed tokens (hashes only): long enough to look into misuse
+    {"kind": "api_tokens", "keep_for_years": 2, "counted_from": "revoked", "action": "delete"},
+    # the audit log is append-only: the database refuses to delete from it
+    {"kind": "audit_events", "keep_for_years": None, "counted_from": "occurred", "action": "keep"},
+]
+
 SEVEN_MINUTE_BRIEFING: dict[str, Any] = {
     "key": "seven-minute",
     "name": "7 minute briefing",
@@ -164,3 +188,9 @@ def cspr_notification_channel() -> dict[str, Any]:
 def cspr_single_sign_on() -> dict[str, Any] | None:
     """No single sign-on: e-mail and password."""
     return None
+
+
+@hookimpl(trylast=True)
+def cspr_retention_rules() -> list[dict[str, Any]]:
+    """Long retention for case records, short for sent e-mails, the audit log kept for ever."""
+    return copy.deepcopy(DEFAULT_RETENTION)

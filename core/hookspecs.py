@@ -233,3 +233,22 @@ def cspr_register_tasks(celery: Any) -> None:
 
     .. versionadded:: 0.1
     """
+
+
+@hookspec
+def cspr_retention_rules() -> list[dict[str, Any]]:
+    """Say how long each kind of record is kept before the retention job deletes it.
+
+    A list hook. Each rule is ``{"kind", "keep_for_years", "counted_from", "action"}``:
+    ``kind`` is one of ``case_records`` (an incident and everything under it, or a
+    review without an incident, counted from ``closure``), ``review_drafts`` (the
+    drafts and unpublished documents of a published review, from ``published``),
+    ``archive_deposits`` (a review's deposit package, from ``deposited``),
+    ``outbox_messages`` (sent or failed e-mails, from ``sent``), ``api_tokens``
+    (revoked tokens, from ``revoked``) and ``audit_events`` (always ``keep``);
+    ``action`` is ``"delete"`` or ``"keep"`` (never deleted). The partnership's rule
+    for a kind replaces the default's; a kind no rule names is never deleted, and
+    nothing under a legal hold is deleted whatever the rule says.
+
+    .. versionadded:: 0.2
+    """

@@ -112,6 +112,22 @@ def check_deadline_rules(rules: dict[str, dict[str, Any]]) -> dict[str, dict[str
     return checked
 
 
+def check_retention_rules(answers: list[Any]) -> dict[str, dict[str, Any]]:
+    """Validate retention rules, by kind: the partnership's rule for a kind replaces the default's."""
+    rules: dict[str, dict[str, Any]] = {}
+    for answer in answers:  # the partnership's answer first, then the defaults'
+        if not isinstance(answer, list):
+            raise ValidationError(f"cspr_retention_rules must return a list, not {type(answer).__name__}")
+        loaded = [_load(schemas.RetentionRuleSchema, item, "retention rule") for item in answer]
+        kinds = [rule["kind"] for rule in loaded]
+        dupes = sorted({k for k in kinds if kinds.count(k) > 1})
+        if dupes:
+            raise ValidationError(f"retention rules given twice for {', '.join(dupes)}")
+        for rule in loaded:
+            rules.setdefault(rule["kind"], rule)
+    return rules
+
+
 class Policy:
     """One partnership's local policy: its plugin's answers over the statutory defaults.
 
@@ -158,6 +174,7 @@ class Policy:
         sso = self._call("cspr_single_sign_on")
         self.single_sign_on: dict[str, Any] | None = (
             None if sso is None else _load(schemas.SingleSignOnSchema, sso, "cspr_single_sign_on"))
+        self.retention_rules = check_retention_rules(self._call("cspr_retention_rules"))
         this_year = dt.date.today().year
         for year in (this_year - 1, this_year, this_year + 1):
             self.closure_days(year)

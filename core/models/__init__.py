@@ -5,6 +5,7 @@ from cspr.models.audit import AuditEvent
 from cspr.models.base import Base, TenantOwned
 from cspr.models.clock import DailyRun, JobRun
 from cspr.models.deadline import Deadline, DeadlineState, Reminder
+from cspr.models.hold import LegalHold
 from cspr.models.incident import (
     AgeBand,
     Harm,
@@ -34,7 +35,7 @@ from cspr.models.user import Membership, Role, User
 __all__ = [
     "Action", "AgeBand", "ApiToken", "ArchiveDeposit", "ArchiveOutcome", "AuditEvent", "Base",
     "Briefing", "DailyRun", "Deadline", "DeadlineState", "Document", "Draft", "Harm", "Incident",
-    "JobRun", "Membership", "Notification", "OutboxMessage", "OutboxStatus", "PanelResponse",
+    "JobRun", "LegalHold", "Membership", "Notification", "OutboxMessage", "OutboxStatus", "PanelResponse",
     "Partnership", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",
     "Recommendation", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
 ]

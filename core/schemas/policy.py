@@ -229,6 +229,39 @@ class SingleSignOnSchema(Schema):
             raise ValidationError("the scopes must include 'openid'", "scopes")
 
 
+#: Record kinds retention knows, each with the one date its period counts from.
+RETENTION_KINDS: dict[str, str] = {
+    "case_records": "closure",
+    "review_drafts": "published",
+    "archive_deposits": "deposited",
+    "outbox_messages": "sent",
+    "api_tokens": "revoked",
+    "audit_events": "occurred",
+}
+#: Kinds nothing may delete (the database refuses DELETE on audit_events).
+RETENTION_KEEP_ONLY = ("audit_events",)
+
+
+class RetentionRuleSchema(Schema):
+    """One rule from ``cspr_retention_rules``."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(tuple(RETENTION_KINDS)))
+    keep_for_years = fields.Integer(load_default=None, allow_none=True,
+                                    validate=validate.Range(min=1, max=200))
+    counted_from = fields.String(required=True)
+    action = fields.String(required=True, validate=validate.OneOf(("delete", "keep")))
+
+    @validates_schema
+    def _consistent(self, data: dict, **_kwargs) -> None:
+        anchor = RETENTION_KINDS[data["kind"]]
+        if data["counted_from"] != anchor:
+            raise ValidationError(f"{data['kind']} is counted from '{anchor}'", "counted_from")
+        if data["action"] == "delete" and data.get("keep_for_years") is None:
+            raise ValidationError("a rule that deletes needs keep_for_years", "keep_for_years")
+        if data["kind"] in RETENTION_KEEP_ONLY and data["action"] != "keep":
+            raise ValidationError(f"{data['kind']} are never deleted: the action must be 'keep'", "action")
+
+
 REVIEW_KINDS = [k.value for k in ReviewKind]
 
 

@@ -68,8 +68,19 @@ def _archival(session: Session, day: dt.date) -> dict:
     return asdict(result)
 
 
+def _retention(session: Session, day: dt.date) -> dict:
+    from pathlib import Path
+
+    from cspr import retention
+
+    config = current_app.config
+    report = retention.apply(session, get_registry(), day, documents_dir=Path(config["DOCUMENTS_DIR"]),
+                             archive_dir=Path(config["ARCHIVE_DIR"]))
+    return report.as_dict()
+
+
 #: The daily jobs: name -> function(session, day in England) -> detail dict.
-DAILY_JOBS: dict[str, object] = {"archive": _archival}
+DAILY_JOBS: dict[str, object] = {"archive": _archival, "retention": _retention}
 
 
 def run_daily(session: Session, now: dt.datetime | None = None) -> list[str]:
