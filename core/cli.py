@@ -108,7 +108,7 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
 
 @cli.group()
 def partnership() -> None:
-    """Enable or disable a partnership on this deployment."""
+    """Enable or disable a partnership on this deployment; export it, or import one."""
 
 
 def _set_enabled(slug: str, enabled: bool) -> None:
