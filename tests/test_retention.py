@@ -242,3 +242,56 @@ def test_holds_refuse_bad_input(ctx):
         holds.release(ctx.session, ctx.partnership, hold.id, reason="again", actor="test")
 
 
+
+
+@pytest.mark.slow
+def test_holds_and_retention_commands(tmp_path):
+    from tests.helpers import cspr, embedded_env
+
+    env = embedded_env(tmp_path)
+    assert cspr("db", "upgrade", env=env).returncode == 0
+    assert cspr("demo", "--no-cases", "--no-accounts", env=env).returncode == 0
+    assert cspr("archive", "run", "--date", "2026-11-23", env=env).returncode == 0
+    placed = cspr("holds", "place", "--partnership", "doncaster", "--reason", "Inquiry direction 4",
+                  "--by", "Head of Legal", env=env)
+    assert placed.returncode == 0, placed.stderr
+    assert "Hold 1 placed on everything of doncaster" in placed.stdout
+    listed = cspr("holds", "list", "--partnership", "doncaster", env=env)
+    assert "in force" in listed.stdout and "cli:Head of Legal" in listed.stdout
+    unknown = cspr("holds", "place", "--partnership", "doncaster", "--incident", "DSCP-1999-009",
+                   "--reason", "x", env=env)
+    assert unknown.returncode == 1 and "no case DSCP-1999-009 in doncaster" in unknown.stderr
+    both = cspr("holds", "place", "--partnership", "doncaster", "--incident", "X", "--review", "1",
+                "--reason", "x", env=env)
+    assert both.returncode == 1 and "not both" in both.stderr
+
+    dry = cspr("retention", "apply", "--dry-run", "--date", "2100-01-01", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run: nothing deleted" in dry.stdout
+    report = cspr("retention", "apply", "--date", "2100-01-01", env=env)
+    assert report.returncode == 0, report.stderr
+    lines = report.stdout.splitlines()
+    doncaster = lines[lines.index("doncaster:") + 1]
+    southampton = lines[lines.index("southampton:") + 1]
+    assert doncaster.startswith("  case_records: removed 0, kept by hold: ") and "(holds 1)" in doncaster
+    assert southampton.startswith("  case_records: removed ") and "removed 0" not in southampton
+    york = lines[lines.index("york:") + 1]
+    assert york.startswith("  case_records: removed 0  [")  # York keeps its reports on the page: never closed
+
+    released = cspr("holds", "release", "1", "--partnership", "doncaster", "--reason", "Inquiry over", env=env)
+    assert released.returncode == 0 and "released" in released.stdout
+    twice = cspr("holds", "release", "1", "--partnership", "doncaster", "--reason", "again", env=env)
+    assert twice.returncode == 1 and "already released" in twice.stderr
+    assert "No hold in force" in cspr("holds", "list", "--partnership", "doncaster", env=env).stdout
+    assert "released" in cspr("holds", "list", "--partnership", "doncaster", "--all", env=env).stdout
+
+
+def test_the_daily_job_applies_retention_and_records_its_report(app):
+    from cspr.db import get_db
+    from cspr.models import JobRun
+    from cspr.tasks import clock
+
+    with app.app_context(), get_db().sessionmaker() as session:
+        assert "retention" in clock.run_daily(session, now=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC))
+        run = session.get(JobRun, "retention")
+        assert run.detail["dry_run"] is False and run.detail["today"] == "2026-11-23"
