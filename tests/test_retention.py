@@ -295,3 +295,48 @@ def test_the_daily_job_applies_retention_and_records_its_report(app):
         assert "retention" in clock.run_daily(session, now=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC))
         run = session.get(JobRun, "retention")
         assert run.detail["dry_run"] is False and run.detail["today"] == "2026-11-23"
+
+
+def test_admins_place_and_release_holds_in_the_staff_app(app, client):
+    from sqlalchemy.orm import Session
+
+    from cspr import partnerships
+    from cspr.db import get_db
+    from cspr.models import LegalHold, Role
+    from cspr.tenancy import acting_for
+    from cspr.workflow import incidents
+    from cspr.workflow.context import Context
+    from tests.web_kit import signed_in
+
+    admin = signed_in(app, client, "doncaster", Role.ADMIN)
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "doncaster")
+        with acting_for(session, row.id):
+            ctx = Context(session, row, app.extensions["cspr.plugins"].policy("doncaster"), actor="test")
+            ref = incidents.record(ctx, pseudonym="Child K", la_case_reference="LA-1", la_area="Doncaster",
+                                   age_band="1_4", harm="serious_harm", incident_on=D(2026, 3, 2),
+                                   aware_on=D(2026, 3, 3)).reference
+    assert "Legal holds" in admin.get("/app/doncaster/").get_data(as_text=True)
+    empty = admin.submit("/app/doncaster/holds/new", {"scope": "incident", "incident_ref": "", "reason": ""})
+    assert empty.status_code == 400 and "Enter the reason for the hold" in empty.get_data(as_text=True)
+    no_ref = admin.submit("/app/doncaster/holds/new", {"scope": "incident", "incident_ref": "", "reason": "x"})
+    assert no_ref.status_code == 400 and "Enter the case reference" in no_ref.get_data(as_text=True)
+    wrong = admin.submit("/app/doncaster/holds/new", {"scope": "incident", "incident_ref": "DSCP-1999-001",
+                                                      "reason": "Inquiry"})
+    assert wrong.status_code == 400 and "No case DSCP-1999-001 in doncaster" in wrong.get_data(as_text=True)
+    placed = admin.submit("/app/doncaster/holds/new", {"scope": "incident", "incident_ref": ref,
+                                                       "reason": "IICSA direction 3"}, follow=True)
+    page = placed.get_data(as_text=True)
+    assert f"placed on case {ref}" in page and "IICSA direction 3" in page
+    engine = get_db(app).engine
+    with Session(engine) as session, acting_for(session, partnerships.get(session, "doncaster").id):
+        hold = session.scalars(select(LegalHold)).one()
+        assert hold.placed_by.startswith("user:") and hold.incident_id is not None
+    refused = admin.submit(f"/app/doncaster/holds/{hold.id}/release", {"reason": ""})
+    assert refused.status_code == 400 and "Enter the reason for releasing the hold" in refused.get_data(as_text=True)
+    released = admin.submit(f"/app/doncaster/holds/{hold.id}/release", {"reason": "Inquiry over"}, follow=True)
+    assert "released" in released.get_data(as_text=True) and "No hold is in force" in released.get_data(as_text=True)
+
+    viewer = signed_in(app, app.test_client(), "doncaster", Role.VIEWER)
+    assert viewer.get("/app/doncaster/holds").status_code == 403
+    assert viewer.get("/app/doncaster/holds/new").status_code == 403

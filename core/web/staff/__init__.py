@@ -81,4 +81,4 @@ def apply_errors(form: Any, error: InputError) -> None:
             form.form_errors.append(message)
 
 
-from cspr.web.staff import briefings, cases, dashboard, members, messages, reviews  # noqa: E402,F401
+from cspr.web.staff import briefings, cases, dashboard, holds, members, messages, reviews  # noqa: E402,F401

@@ -437,3 +437,30 @@ class ConfirmForm(FlaskForm):
     """A button that only carries the CSRF token."""
 
     submit = _submit("Confirm")
+
+
+HOLD_SCOPES = [("partnership", "Everything the partnership holds"), ("incident", "One case"),
+               ("review", "One review")]
+
+
+class HoldForm(FlaskForm):
+    """Place a legal hold: retention deletes nothing it covers until it is released."""
+
+    scope = RadioField("What to hold", choices=HOLD_SCOPES, widget=GovRadioInput(),
+                       validators=[InputRequired(message="Select what to hold")])
+    incident_ref = _text("Case reference", required=False, max_length=32,
+                         description="For one case, like DSCP-2026-003. The case's reviews are held too.")
+    review_id = _text("Review number", required=False, max_length=12,
+                      description="For one review: the number in its address, like /reviews/12. "
+                                  "Its case is held too.")
+    reason = _area("Reason for the hold", required=True,
+                   description="Who ordered it and when, e.g. the inquiry's direction.")
+    submit = _submit("Place the hold")
+
+
+class ReleaseHoldForm(FlaskForm):
+    """Release a legal hold, with the reason."""
+
+    reason = _area("Reason for releasing the hold", required=True,
+                   description="E.g. the inquiry's notice that the records are no longer needed.")
+    submit = _submit("Release the hold")
