@@ -19,7 +19,7 @@ from cspr.tenancy import across_partnerships, acting_for
 from cspr.users import create_user
 from cspr.workflow.context import Context
 from tests.conftest import _create_pg_database, _drop_pg_database
-from tests.helpers import cspr
+from tests.helpers import cspr, embedded_env
 from tests.records_kit import archived_case
 
 pytestmark = pytest.mark.slow
@@ -52,21 +52,29 @@ def build(app) -> int:  # noqa: ANN001
         return row.id
 
 
+def plain(row) -> tuple:  # noqa: ANN001
+    """A row with its datetimes in naive UTC (SQLite gives them back without a zone)."""
+    return tuple(v.astimezone(dt.UTC).replace(tzinfo=None) if isinstance(v, dt.datetime) and v.tzinfo else v
+                 for v in row)
+
+
 def dump(url: str, pid: int) -> dict[str, list[tuple]]:
     """Every row of the partnership in every table (and its people), in id order."""
-    engine = create_engine(url)
+    from cspr.db import make_engine
+
+    engine = make_engine(url)
     out: dict[str, list[tuple]] = {}
     with Session(engine) as session, across_partnerships(session, "test: compare"):
         for table in tenant_tables():
-            out[table.name] = [tuple(r) for r in session.execute(
+            out[table.name] = [plain(r) for r in session.execute(
                 select(table).where(table.c.partnership_id == pid).order_by(table.c.id))]
         parts = Base.metadata.tables["partnerships"]
-        out["partnerships"] = [tuple(r) for r in session.execute(select(parts).where(parts.c.id == pid))]
+        out["partnerships"] = [plain(r) for r in session.execute(select(parts).where(parts.c.id == pid))]
         members = {r.user_id for r in session.execute(select(Base.metadata.tables["memberships"])
                                                        .where(Base.metadata.tables["memberships"].c.partnership_id == pid))}
         users = Base.metadata.tables["users"]
         columns = [c for c in users.c if c.name != "is_operator"]
-        out["users"] = [tuple(r) for r in session.execute(select(*columns).where(users.c.id.in_(members))
+        out["users"] = [plain(r) for r in session.execute(select(*columns).where(users.c.id.in_(members))
                                                           .order_by(users.c.id))]
     engine.dispose()
     return out
@@ -146,6 +154,14 @@ def test_export_then_import_into_an_empty_database_loses_nothing(app, pg_url, ta
     engine.dispose()
     listed = cspr("holds", "list", "--partnership", "doncaster", env=env)
     assert "Inquiry direction" in listed.stdout
+
+    embedded = embedded_env(tmp_path / "embedded")  # the same file restores into the embedded SQLite too
+    assert cspr("db", "upgrade", env=embedded).returncode == 0
+    into_sqlite = cspr("partnership", "import", str(out), env=embedded)
+    assert into_sqlite.returncode == 0, into_sqlite.stderr
+    on_sqlite = dump(f"sqlite:///{tmp_path / 'embedded' / 'instance' / 'cspr.sqlite3'}", pid)
+    on_sqlite["audit_events"].pop()
+    assert on_sqlite == before
 
 
 def archive_rows(path: Path, table: str) -> list[dict]:
