@@ -130,6 +130,11 @@ def cspr_partners() -> dict[str, Any]:
 #             "client_secret_env": "CSPR_SSO_SECRET_$SLUG_ENV", "email_claim": "preferred_username",
 #             "allowed_domains": ["example.gov.uk"], "display_name": "council account"}
 
+# How long records are kept (your rule for a kind replaces the long default; holds always win).
+# @hookimpl
+# def cspr_retention_rules() -> list[dict[str, Any]]:
+#     return [{"kind": "outbox_messages", "keep_for_years": 3, "counted_from": "sent", "action": "delete"}]
+
 # Your own Celery tasks.
 # @hookimpl
 # def cspr_register_tasks(celery: Any) -> None:
