@@ -147,7 +147,7 @@ class Download:
 
 def tracker_download(ctx: Context, fmt: str) -> Download:
     """The tracker as CSV or XLSX; the export is audited and committed first."""
-    ctx.audit("tracker.exported", format=fmt)
+    ctx.audit("export.downloaded", what="case tracker", format=fmt)
     ctx.session.commit()
     rows = tracker_rows(ctx)
     name = f"{ctx.policy.slug}-tracker-{ctx.today.isoformat()}.{fmt}"
@@ -157,7 +157,9 @@ def tracker_download(ctx: Context, fmt: str) -> Download:
 
 
 def deadlines_ics(ctx: Context) -> bytes:
-    """Open deadlines as all-day events, one calendar per partnership."""
+    """Open deadlines as all-day events, one calendar per partnership; the download is audited."""
+    ctx.audit("export.downloaded", what="deadlines calendar", format="ics")
+    ctx.session.commit()
     cal = Calendar()
     cal.add("prodid", "-//CSPR platform//deadlines//EN")
     cal.add("version", "2.0")
