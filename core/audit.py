@@ -158,10 +158,25 @@ def check(session: Session, checkpoints: Iterable[tuple[int, str]] = ()) -> Chai
     beyond = [seq for seq in expected if seq > report.last_seq]
     if beyond:
         top = max(beyond)
-        report.problems.append(ChainProblem(top, f"the chain ends at event {report.last_seq}, but event "
-                                                 f"{top} was exported as its head: the newest events "
-                                                 "were removed"))
+        ends = f"the chain ends at event {report.last_seq}" if report.last_seq else "the chain is empty"
+        report.problems.append(ChainProblem(top, f"{ends}, but event {top} was exported as its head: "
+                                                 "the newest events were removed"))
     return report
+
+
+def summarise(problems: list[ChainProblem]) -> list[str]:
+    """One line per reason and run of consecutive events: "events 22-61: its content was changed..."."""
+    runs: list[tuple[int, int, str]] = []
+    for problem in sorted(problems, key=lambda p: (p.seq or 0)):
+        seq = problem.seq or 0
+        for i, (first, last, reason) in enumerate(runs):
+            if reason == problem.reason and last + 1 == seq:
+                runs[i] = (first, seq, reason)
+                break
+        else:
+            runs.append((seq, seq, problem.reason))
+    return [f"event {first}: {reason}" if first == last else f"events {first}-{last}: {reason}"
+            for first, last, reason in sorted(runs, key=lambda r: r[0])]
 
 
 def verify(session: Session, checkpoints: Iterable[tuple[int, str]] = ()) -> list[ChainProblem]:

@@ -426,8 +426,8 @@ def audit_verify(slug: str | None, heads_file: str | None) -> None:
                 report = audit.check(session, checkpoints.pop(row.slug, []))
             state = "intact" if report.intact else f"{len(report.problems)} problem(s)"
             click.echo(f"{row.slug}: {report.events:,} event{'s' * (report.events != 1)}, {state}")
-            for problem in report.problems:
-                click.echo(f"  event {problem.seq}: {problem.reason}")
+            for line in audit.summarise(report.problems):
+                click.echo(f"  {line}")
             broken += not report.intact
         for missing in sorted(checkpoints) if not slug else []:
             click.echo(f"{missing}: in the heads file but not in the database (partnership removed)")

@@ -13,7 +13,6 @@ from cspr.tenancy import acting_for
 from cspr.workflow.context import Context
 from tests.api_kit import Api, make_member
 
-
 AUDIT_EVENT = 3
 
 
