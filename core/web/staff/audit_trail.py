@@ -9,12 +9,14 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, render_template, request, stream_with_context, url_for
+from flask import Response, render_template, request, url_for
 from sqlalchemy import Select, func, select
 
 from cspr import audit
+from cspr.db import Database, get_db
 from cspr.exports import _safe
 from cspr.models import AuditEvent, Role, User
+from cspr.tenancy import acting_for
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
 
@@ -78,8 +80,11 @@ def audit_trail():  # noqa: ANN201
                            csv_url=url_for("staff.audit_csv", **csv_args))
 
 
-def csv_lines(query: Select) -> Iterator[str]:
-    """The events of ``query`` as CSV text, oldest first, with what checking their hashes needs."""
+def csv_lines(db: Database, partnership_id: int, filters: dict[str, Any]) -> Iterator[str]:
+    """The filtered events as CSV text, oldest first, with what checking their hashes needs.
+
+    It reads in a session of its own, closed when the download ends or is abandoned.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -91,16 +96,17 @@ def csv_lines(query: Select) -> Iterator[str]:
 
     writer.writerow(CSV_COLUMNS)
     yield flush()
-    ordered = _with_people(query.order_by(None).order_by(AuditEvent.seq))
-    for event, name, email in ctx().session.execute(ordered.execution_options(yield_per=500)):
-        writer.writerow([
-            event.partnership_id, event.seq, audit.utc_iso(event.occurred_at), event.actor,
-            "" if event.actor_user_id is None else event.actor_user_id, _safe(name or ""), _safe(email or ""),
-            event.action, event.object_type or "", event.object_id or "",
-            json.dumps(event.detail, sort_keys=True, separators=(",", ":")), event.remote_addr or "",
-            event.prev_hash, event.hash, audit.canonical(event),
-        ])
-        yield flush()
+    ordered = _with_people(audit.trail(**filters).order_by(None).order_by(AuditEvent.seq))
+    with db.sessionmaker() as session, acting_for(session, partnership_id):
+        for event, name, email in session.execute(ordered.execution_options(yield_per=500)):
+            writer.writerow([
+                event.partnership_id, event.seq, audit.utc_iso(event.occurred_at), event.actor,
+                "" if event.actor_user_id is None else event.actor_user_id, _safe(name or ""),
+                _safe(email or ""), event.action, event.object_type or "", event.object_id or "",
+                json.dumps(event.detail, sort_keys=True, separators=(",", ":")), event.remote_addr or "",
+                event.prev_hash, event.hash, audit.canonical(event),
+            ])
+            yield flush()
 
 
 @bp.route("/audit.csv")
@@ -116,5 +122,5 @@ def audit_csv():  # noqa: ANN201
     c.audit("audit.exported", format="csv", filters=plain)
     c.session.commit()
     name = f"{c.policy.slug}-audit-{c.today.isoformat()}.csv"
-    return Response(stream_with_context(csv_lines(audit.trail(**filters))), mimetype="text/csv",
+    return Response(csv_lines(get_db(), c.partnership.id, filters), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
