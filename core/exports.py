@@ -101,11 +101,11 @@ def tracker_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer)
     writer.writerow([heading for _, heading in COLUMNS])
     for row in rows:
-        writer.writerow(["" if row[k] is None else _safe(row[k]) for k, _ in COLUMNS])
+        writer.writerow(["" if row[k] is None else spreadsheet_safe(row[k]) for k, _ in COLUMNS])
     return buffer.getvalue()
 
 
-def _safe(value: Any) -> Any:
+def spreadsheet_safe(value: Any) -> Any:
     """Neutralise spreadsheet formulae in text cells (CSV injection)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -121,7 +121,7 @@ def tracker_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_safe(row[k]) for k, _ in COLUMNS])
+        sheet.append([spreadsheet_safe(row[k]) for k, _ in COLUMNS])
     for column in sheet.iter_cols(min_row=2):
         for cell in column:
             if isinstance(cell.value, dt.date):

@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 
 from cspr import audit
 from cspr.db import Database, get_db
-from cspr.exports import _safe
+from cspr.exports import spreadsheet_safe
 from cspr.models import AuditEvent, Role, User
 from cspr.tenancy import acting_for
 from cspr.web.staff import bp, ctx, roles
@@ -101,8 +101,8 @@ def csv_lines(db: Database, partnership_id: int, filters: dict[str, Any]) -> Ite
         for event, name, email in session.execute(ordered.execution_options(yield_per=500)):
             writer.writerow([
                 event.partnership_id, event.seq, audit.utc_iso(event.occurred_at), event.actor,
-                "" if event.actor_user_id is None else event.actor_user_id, _safe(name or ""),
-                _safe(email or ""), event.action, event.object_type or "", event.object_id or "",
+                "" if event.actor_user_id is None else event.actor_user_id, spreadsheet_safe(name or ""),
+                spreadsheet_safe(email or ""), event.action, event.object_type or "", event.object_id or "",
                 json.dumps(event.detail, sort_keys=True, separators=(",", ":")), event.remote_addr or "",
                 event.prev_hash, event.hash, audit.canonical(event),
             ])
