@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from cspr.models import AuditEvent, Partnership
@@ -70,8 +70,13 @@ def record(
     pid = current_partnership_id(session)
     if pid is None:
         raise TenancyError("an audit event belongs to a partnership: act for one first")
-    # Serialise writers of one partnership's chain (a row lock; SQLite locks the file anyway).
-    session.execute(select(Partnership.id).where(Partnership.id == pid).with_for_update())
+    # Serialise writers of one partnership's chain before reading its head: a row lock on
+    # PostgreSQL. pysqlite begins a transaction only at the first write, so on SQLite a
+    # no-op write takes the database's one writer lock first.
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE partnerships SET enabled = enabled WHERE id = :pid"), {"pid": pid})
+    else:
+        session.execute(select(Partnership.id).where(Partnership.id == pid).with_for_update())
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
