@@ -362,6 +362,80 @@ def archive_verify() -> None:
     click.echo(f"{count} package(s) verified: every file matches its checksum.")
 
 
+@cli.group("audit")
+def audit_group() -> None:
+    """Check the audit chains and export their heads to keep outside the database."""
+
+
+@audit_group.command("head")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the heads to this file instead of standard output.")
+@with_appcontext
+def audit_head(out: str | None) -> None:
+    """Each partnership's newest audit event (seq and hash) as JSON, for 'audit verify --heads'."""
+    from pathlib import Path
+
+    from cspr import audit
+
+    database = get_db()
+    _require_schema(database)
+    with database.session_scope() as session:
+        document = audit.heads_document(session)
+    text = json.dumps(document, indent=2, sort_keys=True)
+    if out is None:
+        click.echo(text)
+        return
+    Path(out).write_text(text + "\n", encoding="utf-8")
+    click.echo(f"{len(document['heads'])} chain head(s) written to {out}", err=True)
+
+
+@audit_group.command("verify")
+@click.option("--partnership", "slug", default=None, help="Check only this partnership's chain.")
+@click.option("--heads", "heads_file", type=click.Path(dir_okay=False), default=None,
+              help="Heads exported earlier (cspr audit head, or the daily audit-heads.jsonl): "
+                   "each chain must still reach them.")
+@with_appcontext
+def audit_verify(slug: str | None, heads_file: str | None) -> None:
+    """Check every partnership's audit chain; exit 1 naming each altered, removed or reordered event."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from cspr import audit
+    from cspr.models import Partnership
+    from cspr.tenancy import acting_for
+
+    database = get_db()
+    _require_schema(database)
+    checkpoints: dict[str, list[tuple[int, str]]] = {}
+    if heads_file:
+        try:
+            checkpoints = audit.read_checkpoints(Path(heads_file))
+        except audit.HeadsFileError as exc:
+            raise click.ClickException(str(exc)) from exc
+    broken = 0
+    with database.session_scope() as session:
+        query = select(Partnership).order_by(Partnership.slug)
+        if slug:
+            query = query.where(Partnership.slug == slug)
+        rows = session.scalars(query).all()
+        if slug and not rows:
+            raise click.ClickException(f"no partnership '{slug}'")
+        for row in rows:
+            with acting_for(session, row.id):
+                report = audit.check(session, checkpoints.pop(row.slug, []))
+            state = "intact" if report.intact else f"{len(report.problems)} problem(s)"
+            click.echo(f"{row.slug}: {report.events:,} event{'s' * (report.events != 1)}, {state}")
+            for line in audit.summarise(report.problems):
+                click.echo(f"  {line}")
+            broken += not report.intact
+        for missing in sorted(checkpoints) if not slug else []:
+            click.echo(f"{missing}: in the heads file but not in the database (partnership removed)")
+            broken += 1
+    if broken:
+        raise click.ClickException(f"{broken} audit chain(s) fail the check")
+
+
 def _require_schema(database) -> None:  # noqa: ANN001
     if migrate.current(database.engine) is None:
         raise click.ClickException("the database has no schema yet: run 'cspr db upgrade' first")

@@ -101,11 +101,11 @@ def tracker_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer)
     writer.writerow([heading for _, heading in COLUMNS])
     for row in rows:
-        writer.writerow(["" if row[k] is None else _safe(row[k]) for k, _ in COLUMNS])
+        writer.writerow(["" if row[k] is None else spreadsheet_safe(row[k]) for k, _ in COLUMNS])
     return buffer.getvalue()
 
 
-def _safe(value: Any) -> Any:
+def spreadsheet_safe(value: Any) -> Any:
     """Neutralise spreadsheet formulae in text cells (CSV injection)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -121,7 +121,7 @@ def tracker_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_safe(row[k]) for k, _ in COLUMNS])
+        sheet.append([spreadsheet_safe(row[k]) for k, _ in COLUMNS])
     for column in sheet.iter_cols(min_row=2):
         for cell in column:
             if isinstance(cell.value, dt.date):
@@ -147,7 +147,7 @@ class Download:
 
 def tracker_download(ctx: Context, fmt: str) -> Download:
     """The tracker as CSV or XLSX; the export is audited and committed first."""
-    ctx.audit("tracker.exported", format=fmt)
+    ctx.audit("export.downloaded", what="case tracker", format=fmt)
     ctx.session.commit()
     rows = tracker_rows(ctx)
     name = f"{ctx.policy.slug}-tracker-{ctx.today.isoformat()}.{fmt}"
@@ -157,7 +157,9 @@ def tracker_download(ctx: Context, fmt: str) -> Download:
 
 
 def deadlines_ics(ctx: Context) -> bytes:
-    """Open deadlines as all-day events, one calendar per partnership."""
+    """Open deadlines as all-day events, one calendar per partnership; the download is audited."""
+    ctx.audit("export.downloaded", what="deadlines calendar", format="ics")
+    ctx.session.commit()
     cal = Calendar()
     cal.add("prodid", "-//CSPR platform//deadlines//EN")
     cal.add("version", "2.0")

@@ -104,7 +104,7 @@ def test_verify_finds_a_changed_or_missing_package(loaded, tmp_path):
 
 def test_the_daily_job_archives(loaded):
     with loaded.app_context(), get_db().sessionmaker() as session:
-        assert clock.run_daily(session, now=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)) == ["archive", "retention"]
+        assert "archive" in clock.run_daily(session, now=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC))
         assert clock.run_daily(session, now=dt.datetime(2026, 11, 23, 18, tzinfo=dt.UTC)) == []
     assert reviews_of(loaded, "doncaster")["Child Cameron"][1].value == "nspcc"
 

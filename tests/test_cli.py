@@ -120,3 +120,40 @@ def test_disabling_a_partnership_keeps_its_data_and_stops_its_page(tmp_path):
     assert app.test_client().get("/york/").status_code == 404
     assert cspr("partnership", "enable", "york", env=env).returncode == 0
     assert app.test_client().get("/york/").status_code == 200
+
+
+def test_audit_head_and_verify_on_the_embedded_database(tmp_path):
+    import sqlite3
+
+    env = embedded_env(tmp_path)
+    assert cspr("db", "upgrade", env=env).returncode == 0
+    for step in ("disable", "enable"):
+        assert cspr("partnership", step, "york", env=env).returncode == 0
+    heads = tmp_path / "heads.json"
+    exported = cspr("audit", "head", "--out", str(heads), env=env)
+    assert exported.returncode == 0, exported.stderr
+    assert {"slug": "york", "seq": 2}.items() <= next(
+        h for h in json.loads(heads.read_text())["heads"] if h["slug"] == "york").items()
+    ok = cspr("audit", "verify", "--heads", str(heads), env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert "york: 2 events, intact" in ok.stdout and "doncaster: 0 events, intact" in ok.stdout
+
+    db = sqlite3.connect(tmp_path / "instance" / "cspr.sqlite3")
+    refused = None
+    try:
+        db.execute("DELETE FROM audit_events WHERE seq = 2")
+    except sqlite3.IntegrityError as exc:
+        refused = str(exc)
+    assert refused and "append-only" in refused
+    db.execute("DROP TRIGGER audit_events_no_delete")  # what someone with the file could do
+    db.execute("DELETE FROM audit_events WHERE seq = 2")
+    db.commit()
+    db.close()
+    assert cspr("audit", "verify", env=env).returncode == 0  # the chain alone cannot tell
+    caught = cspr("audit", "verify", "--heads", str(heads), env=env)
+    assert caught.returncode == 1
+    assert "york: 1 event, 1 problem(s)" in caught.stdout
+    assert "event 2: the chain ends at event 1" in caught.stdout
+    assert "1 audit chain(s) fail the check" in caught.stderr
+    missing = cspr("audit", "verify", "--heads", str(tmp_path / "nowhere.json"), env=env)
+    assert missing.returncode == 1 and "cannot read" in missing.stderr

@@ -13,6 +13,8 @@ from cspr.tenancy import acting_for
 from cspr.workflow.context import Context
 from tests.api_kit import Api, make_member
 
+AUDIT_EVENT = 3
+
 
 def seed(app, count: int, seed_no: int) -> None:
     with app.app_context(), get_db().session_scope() as session:
@@ -37,4 +39,7 @@ def test_list_endpoints_issue_the_same_statements_for_8_or_80_cases(app, client,
         assert response.status_code == 200
     assert len(response.get_json()) > 8 or "overdue" in path
     assert len(large) == len(small), (len(small), len(large))
-    assert len(large) <= 12
+    # Listing cases or reviews is audited: one event costs 3 statements (lock the chain, read its
+    # head, insert), whatever the number of rows listed.
+    audited = AUDIT_EVENT if path.startswith(("/incidents", "/reviews")) else 0
+    assert len(large) <= 12 + audited

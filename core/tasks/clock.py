@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import asdict
+from pathlib import Path
 
 from celery import Celery
 from flask import current_app
@@ -16,6 +18,8 @@ from cspr.db import get_session
 from cspr.models import DailyRun, JobRun
 from cspr.tasks.after_commit import send_after_commit
 from cspr.workflow.context import LONDON, london_today
+
+log = logging.getLogger(__name__)
 
 RETRY = {"autoretry_for": (OperationalError, ConnectionError), "retry_backoff": True,
          "retry_backoff_max": 300, "max_retries": 10, "acks_late": True}
@@ -58,8 +62,6 @@ def claim_day(session: Session, name: str, now: dt.datetime | None = None) -> Da
 
 
 def _archival(session: Session, day: dt.date) -> dict:
-    from pathlib import Path
-
     from cspr import archive
 
     config = current_app.config
@@ -69,7 +71,6 @@ def _archival(session: Session, day: dt.date) -> dict:
 
 
 def _retention(session: Session, day: dt.date) -> dict:
-    from pathlib import Path
 
     from cspr import retention
 
@@ -79,8 +80,26 @@ def _retention(session: Session, day: dt.date) -> dict:
     return report.as_dict()
 
 
+def audit_heads_path() -> Path:
+    """Where the daily job appends the audit chains' heads (AUDIT_HEADS_FILE, or in ARCHIVE_DIR)."""
+    config = current_app.config
+    return Path(config.get("AUDIT_HEADS_FILE") or Path(config["ARCHIVE_DIR"]) / "audit-heads.jsonl")
+
+
+def _audit_heads(session: Session, day: dt.date) -> dict:
+    """Copy every audit chain's head out of the database: a file line and a log line."""
+    from cspr import audit
+
+    path = audit_heads_path()
+    document = audit.append_heads(session, path)
+    for head in document["heads"]:
+        log.info("audit chain head", extra={"partnership": head["slug"], "seq": head["seq"],
+                                            "hash": head["hash"], "day": day.isoformat()})
+    return {"file": str(path), "heads": {h["slug"]: h["seq"] for h in document["heads"]}}
+
+
 #: The daily jobs: name -> function(session, day in England) -> detail dict.
-DAILY_JOBS: dict[str, object] = {"archive": _archival, "retention": _retention}
+DAILY_JOBS: dict[str, object] = {"archive": _archival, "retention": _retention, "audit_heads": _audit_heads}
 
 
 def run_daily(session: Session, now: dt.datetime | None = None) -> list[str]:

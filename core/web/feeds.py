@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, request
 
 from cspr import exports, tokens
 from cspr.app import get_registry
@@ -28,6 +28,7 @@ def deadlines(token: str) -> Response:
         abort(404)
     set_partnership(session, partnership.id)
     ctx = Context(session, partnership, registry.policy(partnership.slug),
-                  actor=f"user:{grant.user_id}", user_id=grant.user_id, role=grant.role)
+                  actor=f"user:{grant.user_id}", user_id=grant.user_id, role=grant.role,
+                  remote_addr=request.remote_addr)
     return Response(exports.deadlines_ics(ctx), mimetype="text/calendar",
                     headers={"Cache-Control": "private, max-age=300"})

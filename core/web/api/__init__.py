@@ -79,6 +79,7 @@ def workflow_error_handler(exc: WorkflowError):  # noqa: ANN201
 def scoped_blueprint(name: str, description: str) -> SmorestBlueprint:
     """A blueprint under /api/v1/<slug> whose views run in the token's partnership."""
     from cspr.web.api.auth import authenticate
+    from cspr.web.auditing import after_request
 
     blp = SmorestBlueprint(name, __name__, url_prefix=PREFIX + "/<slug>", description=description)
 
@@ -92,4 +93,5 @@ def scoped_blueprint(name: str, description: str) -> SmorestBlueprint:
             values["slug"] = g.api_slug
 
     blp.before_request(authenticate)
+    blp.after_request(after_request)
     return blp

@@ -14,6 +14,7 @@ from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import Role
 from cspr.tenancy import set_partnership
+from cspr.web import auditing
 from cspr.workflow.context import Context
 
 READERS = tuple(Role)
@@ -35,6 +36,8 @@ def authenticate() -> None:
     slug = g.get("api_slug")
     row = partnerships.get(session, slug) if slug else None
     if row is None or row.id != grant.partnership_id or not row.enabled or slug not in registry.policies:
+        if row is not None and row.enabled and slug in registry.policies:
+            auditing.denied_elsewhere(session, row, grant.user_id, "token of another partnership")
         abort(404, message=f"There is no partnership '{slug}' for this token.")
     set_partnership(session, row.id)
     g.ctx = Context(session, row, registry.policy(slug), actor=f"user:{grant.user_id}",

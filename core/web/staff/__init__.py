@@ -19,6 +19,7 @@ from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import Membership, Role
 from cspr.tenancy import set_partnership
+from cspr.web import auditing
 from cspr.workflow.context import Context
 from cspr.workflow.errors import InputError
 
@@ -48,10 +49,14 @@ def _member_context() -> Any:
     set_partnership(session, row.id)
     membership = session.scalar(select(Membership).where(Membership.user_id == current_user.id))
     if membership is None:
+        auditing.denied_elsewhere(session, row, current_user.id, "not a member")
         abort(404)
     g.ctx = Context(session, row, registry.policy(g.slug), actor=f"user:{current_user.id}",
                     user_id=current_user.id, role=membership.role, remote_addr=request.remote_addr)
     return None
+
+
+bp.after_request(auditing.after_request)
 
 
 def ctx() -> Context:
@@ -81,4 +86,4 @@ def apply_errors(form: Any, error: InputError) -> None:
             form.form_errors.append(message)
 
 
-from cspr.web.staff import briefings, cases, dashboard, holds, members, messages, reviews  # noqa: E402,F401
+from cspr.web.staff import audit_trail, briefings, cases, dashboard, holds, members, messages, reviews  # noqa: E402,F401

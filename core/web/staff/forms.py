@@ -464,3 +464,27 @@ class ReleaseHoldForm(FlaskForm):
     reason = _area("Reason for releasing the hold", required=True,
                    description="E.g. the inquiry's notice that the records are no longer needed.")
     submit = _submit("Release the hold")
+
+
+class AuditFilterForm(FlaskForm):
+    """Filter the audit trail (a GET form: no CSRF token, it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    action = StringField("Action starts with", validators=[Optional(), Length(max=64)],
+                         widget=GovTextInput(), description="For example, review. or access.denied")
+    user = SelectField("Person", choices=[("", "Anyone")], validate_choice=False, widget=GovSelect())
+    since = GovDateField("From (UTC)", required=False, description="For example, 27 3 2026")
+    until = GovDateField("To (UTC)", required=False, description="For example, 28 3 2026")
+    submit = _submit("Filter")
+
+    def validate_user(self, field: SelectField) -> None:
+        """Someone from the list."""
+        if field.data and field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Select a person from the list")
+
+    def validate_until(self, field: GovDateField) -> None:
+        """The range does not end before it starts."""
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("The ‘to’ date must be the same as or after the ‘from’ date")

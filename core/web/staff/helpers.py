@@ -50,6 +50,15 @@ def status_tag(deadline: dict[str, Any]) -> dict[str, Any]:
     return {"text": text, "classes": classes}
 
 
+def utc_time(value: dt.datetime | None) -> str:
+    """26 November 2026, 01:23:45 UTC (a stored time; SQLite gives naive UTC back)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return f"{value.astimezone(dt.UTC):%-d %B %Y, %H:%M:%S} UTC"
+
+
 def _days(n: int) -> str:
     return f"{n} working day{'s' * (n != 1)}"
 
@@ -59,3 +68,4 @@ def init_helpers(app: Flask) -> None:
     app.add_template_global(form_errors)
     app.add_template_global(status_tag)
     app.add_template_filter(long_date)
+    app.add_template_filter(utc_time)
