@@ -234,6 +234,9 @@ def _sync(session: Session) -> None:
         _apply(session, session.connection())
 
 
+_EMPTY = {"pid": "", "all": "", "uid": "", "token": "", "public": ""}
+
+
 @event.listens_for(Session, "after_begin")
 def _begin(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
@@ -241,7 +244,14 @@ def _begin(session: Session, transaction: SessionTransaction, connection: Connec
     if transaction.nested and session.info.get(_ACTIVE):
         return  # a savepoint inherits the transaction's settings
     session.info[_ACTIVE] = True
-    _apply(session, connection)
+    if isinstance(session.bind, Connection):
+        _apply(session, connection)  # joined a transaction someone else began: set everything
+        return
+    # A new transaction starts with every cspr.* setting empty (they are local to a transaction),
+    # so a session in no context needs no statement; otherwise set them now.
+    session.info[_APPLIED] = _EMPTY
+    if database_settings(session) != _EMPTY:
+        _apply(session, connection)
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -64,17 +64,14 @@ def authenticate(session: Session, clear: str, scope: str = "api") -> Grant | No
         if row is None or row.revoked_at is not None or row.scope != scope:
             return None
         token_id, user_id, pid = row.id, row.user_id, row.partnership_id
-    with looking_up(session, user_id=user_id):
-        membership = session.scalar(select(Membership).where(
-            Membership.user_id == user_id, Membership.partnership_id == pid))
-        role = membership.role if membership is not None else None
+    with acting_for(session, pid):  # the rest is the token's own partnership's business
+        membership = session.scalar(select(Membership).where(Membership.user_id == user_id))
         user = session.get(User, user_id)
-    if role is None or user is None or not user.active:
-        return None
-    with acting_for(session, pid):
+        if membership is None or user is None or not user.active:
+            return None
         session.execute(update(ApiToken).where(ApiToken.id == token_id)
                         .values(last_used_at=datetime.now(UTC)))
-    return Grant(token_id, pid, user_id, role)
+        return Grant(token_id, pid, user_id, membership.role)
 
 
 def revoke(session: Session, token_id: int, actor: str = "cli") -> ApiToken | None:
