@@ -53,19 +53,26 @@ def db() -> None:
     """Create and migrate the database."""
 
 
-def _migrate(revision: str = "head") -> None:
-    """Migrate as the tables' owner (MIGRATION_DATABASE_URL when set, else DATABASE_URL)."""
+def _migrate(revision: str = "head") -> int:
+    """Migrate and register the installed partnerships as the tables' owner.
+
+    The owner is MIGRATION_DATABASE_URL when set, else DATABASE_URL. Returns how many
+    partnerships are registered.
+    """
+    from sqlalchemy.orm import Session
+
+    from cspr import partnerships
     from cspr.db import make_engine
 
     owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
-    if not owner_url:
-        migrate.upgrade(get_db().engine, revision)
-        return
-    engine = make_engine(owner_url)
+    engine = make_engine(owner_url) if owner_url else get_db().engine
     try:
         migrate.upgrade(engine, revision)
+        with Session(engine) as session, session.begin():
+            return len(partnerships.sync(session, get_registry()))
     finally:
-        engine.dispose()
+        if owner_url:
+            engine.dispose()
 
 
 @db.command("upgrade")
@@ -73,14 +80,9 @@ def _migrate(revision: str = "head") -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to the latest schema and register the installed partnerships."""
-    from cspr import partnerships
-
-    database = get_db()
-    _migrate(revision)
-    with database.session_scope() as session:
-        rows = partnerships.sync(session, get_registry())
-    click.echo(f"Database at {migrate.current(database.engine)}; "
-               f"{len(rows)} partnership(s) registered.")
+    registered = _migrate(revision)
+    click.echo(f"Database at {migrate.current(get_db().engine)}; "
+               f"{registered} partnership(s) registered.")
 
 
 @db.command("check")
@@ -456,12 +458,9 @@ def up(host: str, port: int, with_demo: bool) -> None:
     """Run everything on this machine: migrate, load demo data, web, worker and beat."""
     from waitress import serve
 
-    from cspr import partnerships
 
     database = get_db()
     _migrate()
-    with database.session_scope() as session:
-        partnerships.sync(session, get_registry())
     if with_demo:
         _load_demo(database, cases=True, accounts=True)
     env = dict(os.environ)
