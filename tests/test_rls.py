@@ -230,3 +230,22 @@ def test_grant_app_role_refuses_a_role_that_would_bypass_rls(pg_url, tmp_path): 
         assert result.exit_code == 0 and "Every tenant table has row-level security" in result.output
     finally:
         owner_app.extensions["cspr.db"].engine.dispose()
+
+
+def test_db_upgrade_migrates_as_the_owner_while_the_app_role_serves(pg_url, app_pg_url, tmp_path):  # noqa: ANN001
+    from cspr import create_app
+    from cspr.cli import cli
+
+    app = create_app({"DATABASE_URL": app_pg_url, "MIGRATION_DATABASE_URL": pg_url, "TESTING": True,
+                      "INSTANCE_PATH": str(tmp_path)})
+    try:
+        result = app.test_cli_runner().invoke(cli, ["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        assert "Database at 0008; 4 partnership(s) registered." in result.output
+        result = app.test_cli_runner().invoke(cli, ["db", "check"])  # as the app role
+        assert result.exit_code == 0 and "Every tenant table has row-level security" in result.output
+    finally:
+        app.extensions["cspr.db"].engine.dispose()
+        from tests.conftest import truncate_all
+
+        truncate_all(pg_url)
