@@ -249,3 +249,24 @@ def test_db_upgrade_migrates_as_the_owner_while_the_app_role_serves(pg_url, app_
         from tests.conftest import truncate_all
 
         truncate_all(pg_url)
+
+
+def test_a_lookup_sees_only_its_own_rows_and_writes_nothing(app, loaded):  # noqa: ANN001
+    from cspr.models import ApiToken, Incident, Membership, User
+    from cspr.tenancy import TenancyError, looking_up
+
+    with app.app_context(), get_db().session_scope() as session:
+        admin = session.scalar(select(User).where(User.email == "admin@demo.example.org"))
+        viewer = session.scalar(select(User).where(User.email == "viewer@demo.example.org"))
+        with looking_up(session, user_id=admin.id):
+            mine = [(m.user_id, m.partnership_id) for m in session.scalars(select(Membership))]
+            raw = session.execute(text("SELECT DISTINCT user_id FROM memberships")).scalars().all()
+            assert session.scalars(select(Incident)).all() == []
+            assert session.scalars(select(ApiToken)).all() == []
+            assert session.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
+            session.add(Membership(user_id=viewer.id, partnership_id=loaded["york"], role=Role.VIEWER))
+            with pytest.raises(TenancyError):
+                session.flush()
+            session.rollback()
+        assert {user for user, _ in mine} == {admin.id} and len(mine) == len(loaded)
+        assert raw == [admin.id]
