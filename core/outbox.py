@@ -242,7 +242,8 @@ def _counts(session: Session) -> tuple[int, dt.datetime | None, int]:
             count, first, bad = session.execute(select(
                 func.count().filter(OutboxMessage.status == OutboxStatus.PENDING),
                 func.min(OutboxMessage.created_at).filter(OutboxMessage.status == OutboxStatus.PENDING),
-                func.count().filter(OutboxMessage.status == OutboxStatus.FAILED))).one()
+                func.count().filter(OutboxMessage.status == OutboxStatus.FAILED))
+                .select_from(OutboxMessage)).one()
         pending, failed = pending + count, failed + bad
         oldest = first if oldest is None or (first is not None and first < oldest) else oldest
     return pending, oldest, failed

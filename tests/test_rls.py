@@ -270,3 +270,26 @@ def test_a_lookup_sees_only_its_own_rows_and_writes_nothing(app, loaded):  # noq
             session.rollback()
         assert {user for user, _ in mine} == {admin.id} and len(mine) == len(loaded)
         assert raw == [admin.id]
+
+
+@pytest.mark.parametrize("db_url", ["postgresql", "sqlite"], indirect=True)
+def test_the_outbox_backlog_counts_every_partnership_without_crossing(session):  # noqa: ANN001
+    import datetime as dt
+
+    from cspr import outbox
+    from cspr.models import OutboxMessage, OutboxStatus, Partnership
+
+    rows = [Partnership(slug=s, name=f"{s} Partnership", short_name=s.upper()) for s in ("alpha", "beta")]
+    session.add_all(rows)
+    session.flush()
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    for n, (row, status) in enumerate([(rows[0], OutboxStatus.PENDING), (rows[1], OutboxStatus.PENDING),
+                                       (rows[1], OutboxStatus.FAILED), (rows[0], OutboxStatus.SENT)]):
+        with acting_for(session, row.id):
+            session.add(OutboxMessage(idempotency_key=f"k{n}", recipient="a@example.org", subject="s",
+                                      body="b", status=status, created_at=old if n == 1 else None))
+    session.flush()
+    found = outbox.backlog(session)
+    assert found["pending"] == 2 and found["failed"] == 1
+    assert 7100 < found["oldest_pending_seconds"] < 7300
+    assert session.scalar(select(CrossPartnershipAccess.id).limit(1)) is None
