@@ -150,7 +150,7 @@ def _lookup_criteria(cls: type, lookup: Lookup):  # noqa: ANN202
     return false()
 
 
-def _tenant_classes(session: Session) -> list[type]:
+def _tenant_classes() -> list[type]:
     from cspr.models import Base
 
     return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)]
@@ -170,7 +170,7 @@ def _scope_queries(state: ORMExecuteState) -> None:
     if pid is None and lookup is not None:
         state.statement = state.statement.options(*[
             with_loader_criteria(cls, _lookup_criteria(cls, lookup), include_aliases=True)
-            for cls in _tenant_classes(state.session)])
+            for cls in _tenant_classes()])
         return
     state.statement = state.statement.options(
         with_loader_criteria(
