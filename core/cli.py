@@ -53,19 +53,36 @@ def db() -> None:
     """Create and migrate the database."""
 
 
+def _migrate(revision: str = "head") -> int:
+    """Migrate and register the installed partnerships as the tables' owner.
+
+    The owner is MIGRATION_DATABASE_URL when set, else DATABASE_URL. Returns how many
+    partnerships are registered.
+    """
+    from sqlalchemy.orm import Session
+
+    from cspr import partnerships
+    from cspr.db import make_engine
+
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    engine = make_engine(owner_url) if owner_url else get_db().engine
+    try:
+        migrate.upgrade(engine, revision)
+        with Session(engine) as session, session.begin():
+            return len(partnerships.sync(session, get_registry()))
+    finally:
+        if owner_url:
+            engine.dispose()
+
+
 @db.command("upgrade")
 @click.option("--revision", default="head", show_default=True, help="Migrate to this revision.")
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to the latest schema and register the installed partnerships."""
-    from cspr import partnerships
-
-    database = get_db()
-    migrate.upgrade(database.engine, revision)
-    with database.session_scope() as session:
-        rows = partnerships.sync(session, get_registry())
-    click.echo(f"Database at {migrate.current(database.engine)}; "
-               f"{len(rows)} partnership(s) registered.")
+    registered = _migrate(revision)
+    click.echo(f"Database at {migrate.current(get_db().engine)}; "
+               f"{registered} partnership(s) registered.")
 
 
 @db.command("check")
@@ -78,6 +95,46 @@ def db_check() -> None:
             click.echo(f"  {diff}", err=True)
         raise click.ClickException("the models and the migrations differ; write a migration")
     click.echo("The database matches the models.")
+    engine = get_db().engine
+    if engine.dialect.name == "postgresql":
+        from cspr import rls
+
+        with engine.connect() as conn:
+            problems = rls.unprotected_tables(conn)
+        if problems:
+            for problem in problems:
+                click.echo(f"  {problem}", err=True)
+            raise click.ClickException("tenant tables without row-level security: protect them in a "
+                                       "migration with rls.protect(table)")
+        click.echo("Every tenant table has row-level security.")
+
+
+@db.command("grant-app-role")
+@click.argument("role")
+@with_appcontext
+def db_grant_app_role(role: str) -> None:
+    """As the tables' owner, let ROLE (LOGIN NOBYPASSRLS, owning nothing) read and write rows, no more.
+
+    Grants SELECT, INSERT, UPDATE, DELETE on every table and USAGE on sequences, now and
+    for tables later migrations create. Run after `cspr db upgrade`, with the owner's
+    MIGRATION_DATABASE_URL. Never TRUNCATE, ownership or BYPASSRLS.
+    """
+    from cspr import rls
+    from cspr.db import make_engine
+
+    engine = make_engine(current_app.config.get("MIGRATION_DATABASE_URL") or get_db().url)
+    try:
+        if engine.dialect.name != "postgresql":
+            raise click.ClickException("application roles and row-level security need PostgreSQL")
+        with engine.begin() as conn:
+            statements = rls.grant_app_role(conn, role)
+    except rls.GrantError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        engine.dispose()
+    for statement in statements:
+        click.echo(f"  {statement}")
+    click.echo(f"Role {role} may read and write rows under row-level security.")
 
 
 # -- plugins ------------------------------------------------------------------
@@ -475,12 +532,9 @@ def up(host: str, port: int, with_demo: bool) -> None:
     """Run everything on this machine: migrate, load demo data, web, worker and beat."""
     from waitress import serve
 
-    from cspr import partnerships
 
     database = get_db()
-    migrate.upgrade(database.engine)
-    with database.session_scope() as session:
-        partnerships.sync(session, get_registry())
+    _migrate()
     if with_demo:
         _load_demo(database, cases=True, accounts=True)
     env = dict(os.environ)

@@ -14,6 +14,9 @@ DEFAULTS: dict[str, Any] = {
     # The embedded default: SQLite and kombu's SQLAlchemy transport, no server needed.
     # Both are filled in from the instance folder when left empty.
     "DATABASE_URL": "",
+    # PostgreSQL: the tables' owner, for migrations and `cspr db grant-app-role`. Empty: DATABASE_URL.
+    # The app itself connects with DATABASE_URL as a role that owns nothing (row-level security).
+    "MIGRATION_DATABASE_URL": "",
     "BROKER_URL": "",
     "RESULT_BACKEND": "",
     "SECRET_KEY": "dev-only-not-secret",

@@ -27,8 +27,8 @@ MANIFEST = "manifest.json"
 TABLES = "tables/"
 DOCUMENTS = "files/documents/"
 ARCHIVE = "files/archive/"
-#: The deployment's own records (the clock's runs), never a partnership's: not exported.
-PLATFORM_TABLES = frozenset({"job_runs", "daily_runs"})
+#: The deployment's own records (the clock's runs, cross-partnership access), never one partnership's: not exported.
+PLATFORM_TABLES = frozenset({"job_runs", "daily_runs", "cross_partnership_access"})
 #: Exported apart from the tenant tables: the partnership's row and the people its rows name.
 SHARED_TABLES = frozenset({"partnerships", "users"})
 #: A platform operator's right belongs to the deployment, not to a partnership: not carried over.

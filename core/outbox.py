@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from cspr.models import OutboxMessage, OutboxStatus
-from cspr.tenancy import across_partnerships
+from cspr.models import OutboxMessage, OutboxStatus, Partnership
+from cspr.tenancy import across_partnerships, acting_for
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,9 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
     """Claim a batch of due messages, send each, and record the outcome one by one."""
     now = now or _now()
     result = RelayResult()
-    with across_partnerships(session, "outbox relay"):
+    if not _pending(session):
+        return result  # nothing to claim: no need to look across partnerships
+    with across_partnerships(session, "outbox relay: claim due messages", actor="system:outbox"):
         due = (
             select(OutboxMessage)
             .where(OutboxMessage.status == OutboxStatus.PENDING,
@@ -175,13 +177,13 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
         lease = now + dt.timedelta(seconds=int(config["OUTBOX_LEASE"]))
         for message in batch:
             message.claimed_until = lease
-        ids = [m.id for m in batch]
+        ids = [(m.id, m.partnership_id) for m in batch]
         session.commit()  # the claim: other relays now pass these by
     result.claimed = len(ids)
     channels: dict[tuple[str, int], Any] = {}
     try:
-        for message_id_ in ids:
-            with across_partnerships(session, "outbox relay"):
+        for message_id_, partnership_id in ids:
+            with acting_for(session, partnership_id):
                 message = session.get(OutboxMessage, message_id_)
                 if message is None or message.status != OutboxStatus.PENDING:
                     continue
@@ -226,14 +228,34 @@ def _failed(message: OutboxMessage, exc: DeliveryError, config: dict[str, Any],
     result.errors.append(str(exc))
 
 
+def _counts(session: Session) -> tuple[int, dt.datetime | None, int]:
+    """Pending count, oldest pending and failed count over every partnership: counts, never rows.
+
+    PostgreSQL asks a function that returns only these numbers (row-level security stays on
+    for the app); SQLite adds up each partnership's own counts.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return tuple(session.execute(text("SELECT pending, oldest, failed FROM cspr_outbox_backlog()")).one())
+    pending, oldest, failed = 0, None, 0
+    for pid in session.scalars(select(Partnership.id)).all():
+        with acting_for(session, pid):
+            count, first, bad = session.execute(select(
+                func.count().filter(OutboxMessage.status == OutboxStatus.PENDING),
+                func.min(OutboxMessage.created_at).filter(OutboxMessage.status == OutboxStatus.PENDING),
+                func.count().filter(OutboxMessage.status == OutboxStatus.FAILED))
+                .select_from(OutboxMessage)).one()
+        pending, failed = pending + count, failed + bad
+        oldest = first if oldest is None or (first is not None and first < oldest) else oldest
+    return pending, oldest, failed
+
+
+def _pending(session: Session) -> int:
+    return _counts(session)[0]
+
+
 def backlog(session: Session) -> dict[str, Any]:
     """Pending and failed counts, and the age of the oldest pending message (for /healthz)."""
-    with across_partnerships(session, "outbox health"):
-        pending, oldest = session.execute(
-            select(func.count(), func.min(OutboxMessage.created_at))
-            .where(OutboxMessage.status == OutboxStatus.PENDING)).one()
-        failed = session.scalar(select(func.count()).select_from(OutboxMessage)
-                                .where(OutboxMessage.status == OutboxStatus.FAILED))
+    pending, oldest, failed = _counts(session)
     if oldest is not None and oldest.tzinfo is None:
         oldest = oldest.replace(tzinfo=dt.UTC)
     age = (_now() - oldest).total_seconds() if oldest else 0

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from cspr.models import Briefing, Document, Partnership, Review, ReviewKind
 from cspr.plugins import PluginRegistry
-from cspr.tenancy import across_partnerships, acting_for
+from cspr.tenancy import acting_for, public_view
 
 THEMATIC = {ReviewKind.THEMATIC}
 LEGACY = {ReviewKind.SCR}
@@ -78,8 +78,7 @@ def feed(session: Session, registry: PluginRegistry, slug: str | None = None,
          limit: int = 50) -> list[tuple[Partnership, Review]]:
     """The newest publications, of one partnership or of every enabled one."""
     entries: list[tuple[Partnership, Review]] = []
-    with across_partnerships(session, "public feed: list partnerships"):
-        rows = session.scalars(select(Partnership).where(Partnership.enabled.is_(True))).all()
+    rows = session.scalars(select(Partnership).where(Partnership.enabled.is_(True))).all()
     for row in rows:
         if row.slug not in registry.policies or (slug and row.slug != slug):
             continue
@@ -123,7 +122,7 @@ def library(session: Session, registry: PluginRegistry, query: LibraryQuery,
     serves it); SQLite, the embedded default, matches words with LIKE.
     """
     dialect = session.get_bind().dialect.name
-    with across_partnerships(session, "public learning library"):
+    with public_view(session):  # published reviews only: no cross-partnership access
         partnerships = {p.id: p for p in session.scalars(
             select(Partnership).where(Partnership.enabled.is_(True)))
             if p.slug in registry.policies and (not query.partnership or p.slug == query.partnership)}

@@ -63,7 +63,7 @@ def sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: 
     leads = [-s["offset"] for p in registry for sched in p.reminder_schedules.values()
              for s in sched if s["offset"] < 0]
     horizon = today + dt.timedelta(days=2 * max(leads, default=0) + LEAD_MARGIN_DAYS)
-    with across_partnerships(session, "deadline sweep"):
+    with across_partnerships(session, "deadline sweep", actor="system:clock"):
         partnerships = {p.id: p for p in session.scalars(select(Partnership))}
         rows = session.scalars(
             select(Deadline).where(Deadline.state == DeadlineState.OPEN, Deadline.due_on <= horizon,

@@ -7,12 +7,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cspr import audit
 from cspr.models import ApiToken, Membership, Partnership, Role, User
-from cspr.tenancy import across_partnerships, acting_for
+from cspr.tenancy import across_partnerships, acting_for, looking_up
 
 PREFIX = "cspr_"
 SCOPES = ("api", "feed")
@@ -58,23 +58,25 @@ def authenticate(session: Session, clear: str, scope: str = "api") -> Grant | No
     """The grant of a valid, unrevoked token of ``scope`` whose owner is still a member."""
     if not clear or not clear.startswith(PREFIX) or len(clear) > 200:
         return None
-    with across_partnerships(session, "token lookup"):
-        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(clear)))
+    digest = _hash(clear)
+    with looking_up(session, token_hash=digest):  # this token only: no cross-partnership access
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
         if row is None or row.revoked_at is not None or row.scope != scope:
             return None
-        membership = session.scalar(select(Membership).where(
-            Membership.user_id == row.user_id, Membership.partnership_id == row.partnership_id))
-        user = session.get(User, row.user_id)
+        token_id, user_id, pid = row.id, row.user_id, row.partnership_id
+    with acting_for(session, pid):  # the rest is the token's own partnership's business
+        membership = session.scalar(select(Membership).where(Membership.user_id == user_id))
+        user = session.get(User, user_id)
         if membership is None or user is None or not user.active:
             return None
-        row.last_used_at = datetime.now(UTC)
-        grant = Grant(row.id, row.partnership_id, row.user_id, membership.role)
-    return grant
+        session.execute(update(ApiToken).where(ApiToken.id == token_id)
+                        .values(last_used_at=datetime.now(UTC)))
+        return Grant(token_id, pid, user_id, membership.role)
 
 
 def revoke(session: Session, token_id: int, actor: str = "cli") -> ApiToken | None:
     """Revoke a token by id (across partnerships: an operator's action, audited)."""
-    with across_partnerships(session, "token revocation"):
+    with across_partnerships(session, "token revocation", actor=actor):
         row = session.get(ApiToken, token_id)
         if row is None:
             return None

@@ -50,6 +50,44 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def app_role(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A LOGIN NOBYPASSRLS role, granted row access by `cspr db grant-app-role`, dropped at the end.
+
+    The app connects as this role, so the whole suite runs under row-level security;
+    migrations and truncation keep the owner (``pg_url``).
+    """
+    from cspr import create_app
+
+    role = f"cspr_app_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS"))
+    owner_app = create_app({"DATABASE_URL": pg_url, "TESTING": True,
+                            "INSTANCE_PATH": str(tmp_path_factory.mktemp("owner"))})
+    from cspr.cli import cli
+
+    result = owner_app.test_cli_runner().invoke(cli, ["db", "grant-app-role", role])
+    owner_app.extensions["cspr.db"].engine.dispose()
+    assert result.exit_code == 0, result.output
+    yield role
+    owner = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"),
+                     {"r": role})
+        conn.execute(text(f"DROP OWNED BY {role}"))  # its grants in the test database
+    owner.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_pg_url(pg_url: str, app_role: str) -> str:
+    """The test database as the application role (no ownership, no BYPASSRLS)."""
+    return make_url(pg_url).set(username=app_role).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
 def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file migrated to head (the embedded default)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'cspr.sqlite3'}"
@@ -132,12 +170,14 @@ def mailbox(smtp_server):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def app(pg_url: str, tmp_path, smtp_server):  # noqa: ANN001, ANN201
-    """The app on the PostgreSQL test database, Redis as broker, a real SMTP server; emptied after."""
+def app(pg_url: str, app_pg_url: str, tmp_path, smtp_server):  # noqa: ANN001, ANN201
+    """The app on the PostgreSQL test database as the application role (row-level security on),
+    Redis as broker, a real SMTP server; emptied after."""
     from cspr import create_app
 
     application = create_app({
-        "DATABASE_URL": pg_url,
+        "DATABASE_URL": app_pg_url,
+        "MIGRATION_DATABASE_URL": pg_url,
         "BROKER_URL": REDIS_URL,
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "TESTING": True,

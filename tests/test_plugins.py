@@ -304,7 +304,7 @@ def test_hook_cspr_register_tasks(tmp_path):
     assert ran == ["cspr"]
 
 
-def test_a_plugin_failing_at_runtime_fails_only_its_own_partnership(pg_url, tmp_path):
+def test_a_plugin_failing_at_runtime_fails_only_its_own_partnership(pg_url, app_pg_url, tmp_path):
     from cspr import migrate, partnerships
     from cspr.db import get_db
     from cspr.models import Role
@@ -316,7 +316,7 @@ def test_a_plugin_failing_at_runtime_fails_only_its_own_partnership(pg_url, tmp_
             raise RuntimeError("closure days before 2020 are not known")
         return []
 
-    app = create_app({"DATABASE_URL": pg_url, "INSTANCE_PATH": str(tmp_path),
+    app = create_app({"DATABASE_URL": app_pg_url, "INSTANCE_PATH": str(tmp_path),
                       "EXTRA_PLUGINS": [("riverside", plugin_with(cspr_closure_days=cspr_closure_days))]})
     try:
         with app.app_context(), get_db().session_scope() as session:

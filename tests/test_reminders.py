@@ -228,7 +228,7 @@ NOTIFY_KEY = "cspr_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-
 
 
 @pytest.fixture
-def notify_app(pg_url, tmp_path, smtp_server):  # noqa: ANN001, ANN201
+def notify_app(pg_url, app_pg_url, tmp_path, smtp_server):  # noqa: ANN001, ANN201
     from cspr import create_app
     from tests.conftest import truncate_all
     from tests.notify_stub import NotifyStub
@@ -238,7 +238,7 @@ def notify_app(pg_url, tmp_path, smtp_server):  # noqa: ANN001, ANN201
     plugin = plugin_with(cspr_notification_channel=lambda: {"channel": "notify",
                                                             "template_id": NOTIFY_TEMPLATE})
     application = create_app({
-        "DATABASE_URL": pg_url, "BROKER_URL": REDIS_URL, "INSTANCE_PATH": str(tmp_path / "i"),
+        "DATABASE_URL": app_pg_url, "BROKER_URL": REDIS_URL, "INSTANCE_PATH": str(tmp_path / "i"),
         "EXTRA_PLUGINS": [("riverside", plugin)], "NOTIFY_BASE_URL": stub.url,
         "NOTIFY_API_KEY_RIVERSIDE": NOTIFY_KEY, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server[1],
     })

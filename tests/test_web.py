@@ -55,8 +55,8 @@ def test_healthz_reports_database_and_broker(loaded, client):
     assert body["checks"]["plugins"]["loaded"] == ["doncaster", "plymouth", "southampton", "york"]
 
 
-def test_healthz_is_503_when_the_broker_is_down(pg_url, tmp_path):
-    app = create_app({"DATABASE_URL": pg_url, "BROKER_URL": "redis://127.0.0.1:1/0",
+def test_healthz_is_503_when_the_broker_is_down(app_pg_url, tmp_path):
+    app = create_app({"DATABASE_URL": app_pg_url, "BROKER_URL": "redis://127.0.0.1:1/0",
                       "INSTANCE_PATH": str(tmp_path)})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503

@@ -100,10 +100,10 @@ class Processes:
 
 
 @pytest.fixture
-def procs(pg_url, broker, smtp_server, tmp_path):  # noqa: ANN001, ANN201
+def procs(app_pg_url, broker, smtp_server, tmp_path):  # noqa: ANN001, ANN201
     env = {k: v for k, v in os.environ.items() if not k.startswith("CSPR_")}
     env.update(
-        CSPR_DATABASE_URL=pg_url, CSPR_BROKER_URL=broker.url, CSPR_MAIL_SERVER="127.0.0.1",
+        CSPR_DATABASE_URL=app_pg_url, CSPR_BROKER_URL=broker.url, CSPR_MAIL_SERVER="127.0.0.1",
         CSPR_MAIL_PORT=str(smtp_server[1]), CSPR_INSTANCE_PATH=str(tmp_path / "instance"),
         CSPR_OUTBOX_LEASE="3", CSPR_OUTBOX_BACKOFF="1", CSPR_OUTBOX_BATCH="100",
         CSPR_HEARTBEAT_INTERVAL="1", CSPR_SWEEP_INTERVAL="2", CSPR_OUTBOX_INTERVAL="1",

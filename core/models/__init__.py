@@ -1,5 +1,6 @@
 """SQLAlchemy 2.0 typed models, one module per aggregate."""
 
+from cspr.models.access import CrossPartnershipAccess
 from cspr.models.archive import ArchiveDeposit
 from cspr.models.audit import AuditEvent
 from cspr.models.base import Base, TenantOwned
@@ -34,8 +35,9 @@ from cspr.models.user import Membership, Role, User
 
 __all__ = [
     "Action", "AgeBand", "ApiToken", "ArchiveDeposit", "ArchiveOutcome", "AuditEvent", "Base",
-    "Briefing", "DailyRun", "Deadline", "DeadlineState", "Document", "Draft", "Harm", "Incident",
-    "JobRun", "LegalHold", "Membership", "Notification", "OutboxMessage", "OutboxStatus", "PanelResponse",
+    "Briefing", "CrossPartnershipAccess", "DailyRun", "Deadline", "DeadlineState", "Document", "Draft",
+    "Harm", "Incident", "JobRun", "LegalHold", "Membership", "Notification", "OutboxMessage", "OutboxStatus",
+    "PanelResponse",
     "Partnership", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",
     "Recommendation", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
 ]

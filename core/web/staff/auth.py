@@ -13,7 +13,7 @@ from sqlalchemy import select
 from cspr import mail
 from cspr.db import get_session
 from cspr.models import Membership, Partnership, User
-from cspr.tenancy import across_partnerships
+from cspr.tenancy import looking_up
 from cspr.users import check_password, hash_password
 from cspr.web.staff.forms import NewPasswordForm, ResetRequestForm, SignInForm
 
@@ -61,7 +61,7 @@ def _safe_next(target: str | None) -> str | None:
 def memberships_of(user: User) -> list[tuple[Partnership, Membership]]:
     """The user's partnerships, with their role in each."""
     session = get_session()
-    with across_partnerships(session, "list a user's own memberships"):
+    with looking_up(session, user_id=user.id):  # their own only: no cross-partnership access
         rows = session.execute(
             select(Partnership, Membership).join(Membership, Membership.partnership_id == Partnership.id)
             .where(Membership.user_id == user.id, Partnership.enabled.is_(True))
