@@ -28,6 +28,7 @@ from cspr.models.review import (
     Review,
     ReviewKind,
 )
+from cspr.models.sign_in import RecoveryCode, UserSession
 from cspr.models.token import ApiToken
 from cspr.models.user import Membership, Role, User
 
@@ -37,4 +38,5 @@ __all__ = [
     "JobRun", "Membership", "Notification", "OutboxMessage", "OutboxStatus", "PanelResponse",
     "Partnership", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",
     "Recommendation", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
+    "RecoveryCode", "UserSession",
 ]

@@ -32,6 +32,9 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(feeds.bp)
     for blueprint in init_api(app).blueprints:  # bearer tokens, no cookies: no CSRF
         csrf.exempt(blueprint)
+    from cspr.web.limits import init_limits
+
+    init_limits(app)  # rate limits on sign-in, resets and failed API tokens
     app.register_blueprint(auth.bp)
     app.register_blueprint(operator.bp)
     app.register_blueprint(staff.bp)
