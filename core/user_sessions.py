@@ -30,9 +30,10 @@ def start(session: Session, user: User, *, method: str, second_factor: bool, rem
           user_agent: str | None, now: datetime) -> tuple[str, UserSession]:
     """A new session: answers the token for the cookie (only its hash is stored) and the row."""
     token = secrets.token_urlsafe(32)
+    proven = now if second_factor else None
     row = UserSession(id=_hash(token), user_id=user.id, method=method[:80], created_at=now, last_seen_at=now,
-                      second_factor_at=now if second_factor else None, reauth_at=now if second_factor else None,
-                      remote_addr=(remote_addr or "")[:64] or None, user_agent=(user_agent or "")[:300] or None)
+                      second_factor_at=proven, reauth_at=proven, remote_addr=(remote_addr or "")[:64] or None,
+                      user_agent=(user_agent or "")[:300] or None)
     session.add(row)
     session.flush()
     return token, row

@@ -96,6 +96,21 @@ def set_active(session: Session, user: User, active: bool, *, actor: str, remote
     return ended
 
 
+def reset_two_factor(session: Session, user: User, *, actor: str, actor_user_id: int | None = None,
+                     remote_addr: str | None = None) -> None:
+    """Forget the authenticator app and recovery codes (set up again at the next sign-in); sessions end."""
+    from sqlalchemy import delete
+
+    from cspr import user_sessions
+    from cspr.models import RecoveryCode
+
+    user.totp_secret = user.totp_confirmed_at = user.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    user_sessions.end_all(session, user, "two_factor_reset")
+    audit_for_user(session, user, "two_factor.reset", actor=actor, actor_user_id=actor_user_id,
+                   remote_addr=remote_addr)
+
+
 def audit_for_user(session: Session, user: User, action: str, *, actor: str, actor_user_id: int | None = None,
                    remote_addr: str | None = None, **detail: object) -> int:
     """Record an event about an account in every partnership it belongs to; answers how many."""

@@ -28,7 +28,7 @@ def not_redirected(response: Response) -> bool:
 
 
 def email_key() -> str:
-    """The e-mail address a sign-in is for (lower case), so one account cannot be hammered from many places."""
+    """The e-mail address a sign-in is for: one account cannot be hammered from many places."""
     return "email:" + (request.form.get("email") or "").strip().lower()[:254]
 
 
@@ -51,4 +51,5 @@ def init_limits(app: Flask) -> None:
     limiter.init_app(app)
     api = app.extensions.get("cspr.api")
     for blueprint in getattr(api, "blueprints", []):
-        limiter.shared_limit(API_AUTH, scope="api-auth", error_message=TOO_MANY, deduct_when=bad_token)(blueprint)
+        limiter.shared_limit(API_AUTH, scope="api-auth", error_message=TOO_MANY,
+                             deduct_when=bad_token)(blueprint)

@@ -20,7 +20,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    abort,
     current_app,
     flash,
     g,
@@ -92,8 +91,9 @@ def _check_session() -> None:
             db.commit()
         session.clear()
         config = current_app.config
-        flash(ENDED[reason].format(idle=config["SESSION_IDLE_MINUTES"], hours=config["SESSION_ABSOLUTE_HOURS"]),
-              "error")
+        message = ENDED[reason].format(idle=config["SESSION_IDLE_MINUTES"],
+                                       hours=config["SESSION_ABSOLUTE_HOURS"])
+        flash(message, "error")
         return
     if user_sessions.touch(row, moment):
         db.commit()
@@ -346,4 +346,4 @@ def choose():  # noqa: ANN201
     return render_template("staff/choose.html", memberships=rows)
 
 
-from cspr.web.staff import second_factor  # noqa: E402,F401
+import cspr.web.staff.second_factor  # noqa: E402,F401  (its routes join this blueprint)

@@ -117,8 +117,8 @@ class ResetRequestForm(FlaskForm):
 class CodeForm(FlaskForm):
     """The second factor: a code from the authenticator app, or a recovery code."""
 
-    code = StringField("Code", validators=[InputRequired(message="Enter the code from your authenticator app"),
-                                           Length(max=40)],
+    code = StringField("Code", validators=[
+        InputRequired(message="Enter the code from your authenticator app"), Length(max=40)],
                        widget=GovTextInput(),
                        description="The 6-digit code your authenticator app shows now, or one of your "
                                    "recovery codes.")

@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 from cspr.models import Briefing, Deadline, Membership, Rag, Recommendation, Review, Role, User
 from cspr.web.api.present import deadline_dict, deadlines_by_kind
 from cspr.web.staff import bp, ctx, roles
-from cspr.web.staff.auth import require_fresh
 from cspr.web.staff import forms as f
+from cspr.web.staff.auth import require_fresh
 from cspr.web.staff.steps import Step, handle, status_of, submit
 from cspr.workflow import actions, publishing, reviews
 from cspr.workflow.errors import StepError
@@ -154,7 +154,7 @@ def review_step(review_id: int, step: str):  # noqa: ANN201
     if step not in STEPS:
         abort(404)
     rev = load(review_id)
-    if step == "publish" and ctx().role in STEPS[step].roles:  # publishing puts a report in front of the public: prove who you are again
+    if step == "publish" and ctx().role in STEPS[step].roles:  # before the public sees it: prove who you are
         detour = require_fresh()
         if detour is not None:
             return detour
