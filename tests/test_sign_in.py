@@ -12,7 +12,7 @@ import redis
 from sqlalchemy import select, update
 
 from cspr import partnerships
-from cspr.db import get_db
+from cspr.db import get_db, get_session
 from cspr.models import AuditEvent, Role, User, UserSession
 from cspr.tenancy import acting_for
 from cspr.users import UserError, create_user, password_problem
@@ -182,12 +182,12 @@ def test_too_many_failed_sign_ins_get_429_counted_in_redis(app, client):
     store = redis.Redis.from_url(REDIS_URL)
     for _ in range(3):
         assert password_only(client, "nobody@example.org", "wrong password here").status_code == 400
-    assert store.keys(f"{prefix}*"), "the counters are in Redis"
+    assert store.keys(f"*{prefix}*"), "the counters are in Redis"
     refused = password_only(client, "someone.else@example.org", "wrong password here")
     assert refused.status_code == 429
     html = refused.get_data(as_text=True)
     assert "Too many attempts" in html and "govuk-heading-l" in html and "Wait a few minutes" in html
-    for key in store.keys(f"{prefix}*"):  # the limit lives in Redis: forget the counts, and it lifts
+    for key in store.keys(f"*{prefix}*"):  # the limit lives in Redis: forget the counts, and it lifts
         store.delete(key)
     assert password_only(client, "nobody@example.org", "wrong password here").status_code == 400
 
@@ -290,7 +290,6 @@ def test_disabling_an_account_ends_its_sessions(app, client):
     ops.sign_in("ops@example.org")
     assert ADMIN in ops.get("/operator/users").get_data(as_text=True)
     assert client.get("/app/doncaster/").status_code == 200
-    response = ops.submit("/operator/users", {}, follow=False)  # the page's token, then the button
     token = csrf_of(ops.get("/operator/users").get_data(as_text=True))
     response = ops.client.post(f"/operator/users/{admin_id}/toggle", data={"csrf_token": token}, follow_redirects=True)
     assert f"{ADMIN} is disabled; 1 session(s) ended" in response.get_data(as_text=True)
@@ -376,10 +375,8 @@ def test_single_sign_on_with_mfa_skips_our_code_and_without_it_asks(app):
 
     @app.route("/test-sso/<int:mfa>")
     def _fake_sso(mfa: int):  # noqa: ANN202
-        with get_db().session_scope() as session:
-            user = session.scalar(select(User).where(User.email == ADMIN))
-        return complete_sign_in(get_db().session.merge(user) if False else user, method="oidc:test",
-                                second_factor=bool(mfa))
+        user = get_session().scalar(select(User).where(User.email == ADMIN))
+        return complete_sign_in(user, method="oidc:test", second_factor=bool(mfa))
 
     make_member(app, "doncaster", Role.ADMIN)
     with_mfa = app.test_client()
