@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cspr import audit, partnerships
-from cspr.models import Briefing, PublicationForm, Recommendation, Review, ReviewKind
+from cspr.models import Briefing, PublicationForm, Recommendation, Review, ReviewKind, User
 from cspr.plugins import PluginRegistry
 from cspr.tenancy import acting_for
 from cspr.workflow import incidents, notifications, rapid_reviews, reviews
@@ -165,7 +165,7 @@ def publish_example(ctx: Context) -> Review:
     return review
 
 
-def _reset_account(session: Session, user: object, password: str) -> None:
+def _reset_account(session: Session, user: User, password: str) -> None:
     """A demo account back to new: the password, and two-factor set up again at the next sign-in."""
     from cspr.users import hash_password, reset_two_factor
 

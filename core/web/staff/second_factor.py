@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
 
 from cspr import two_factor
 from cspr.db import get_session
@@ -145,7 +146,10 @@ def reauthenticate():  # noqa: ANN201
     if not needs_password and not needs_code:  # single sign-on without our own second factor
         slug = row.method.partition(":")[2]
         if "sso.start" in current_app.view_functions:
-            return redirect(url_for("sso.start", slug=slug, next=next_url))
+            try:
+                return redirect(url_for("sso.start", slug=slug, next=next_url))
+            except BuildError:
+                pass
         abort(403)
     form = ReauthForm()
     if form.validate_on_submit():
