@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     # Where deposit packages are written (default: <instance>/archive) and documents are kept.
     "ARCHIVE_DIR": "",
     "DOCUMENTS_DIR": "",  # how often the daily jobs check whether today's run is done
+    # The largest request body accepted (a report PDF is at most 25 MB); larger ones get 413.
+    "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
     # Beat's scheduler: "auto" uses RedBeat (one beat, locked in Redis) on a Redis broker.
     "BEAT_SCHEDULER": "auto",
     "BASE_URL": "http://127.0.0.1:5000",

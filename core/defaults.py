@@ -158,3 +158,9 @@ def cspr_demo_content() -> dict[str, Any]:
 def cspr_notification_channel() -> dict[str, Any]:
     """E-mail through the platform's SMTP server."""
     return {"channel": "email"}
+
+
+@hookimpl(trylast=True)
+def cspr_single_sign_on() -> dict[str, Any] | None:
+    """No single sign-on: e-mail and password."""
+    return None

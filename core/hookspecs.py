@@ -195,6 +195,33 @@ def cspr_notification_channel() -> dict[str, Any] | None:
     """
 
 
+@hookspec(firstresult=True)
+def cspr_single_sign_on() -> dict[str, Any] | None:
+    """Let the partnership's staff sign in with their own organisation's account (OpenID Connect).
+
+    Returns None (the default: e-mail and password only) or a dict:
+
+    - ``issuer``: the OpenID Connect issuer URL, HTTPS; its discovery document is at
+      ``<issuer>/.well-known/openid-configuration``. Microsoft Entra ID:
+      ``https://login.microsoftonline.com/<tenant-id>/v2.0``;
+    - ``client_id``: the application (client) id registered with the provider;
+    - ``client_secret_env``: the NAME of the environment variable that holds the client
+      secret (secrets never live in plugin code);
+    - ``scopes``: default ``["openid", "email", "profile"]`` (must include ``openid``);
+    - ``email_claim``: the id token claim holding the e-mail address, default ``"email"``
+      (Entra ID often needs ``"preferred_username"``);
+    - ``allowed_domains``: the e-mail domains accepted, e.g. ``["doncaster.gov.uk"]``;
+    - ``display_name``: shown as "Sign in with <display_name>";
+    - ``mfa_by_provider``: True if the provider enforces multi-factor authentication, so
+      the platform's own second step is skipped; default False.
+
+    Only existing, active members of the partnership can sign in this way: accounts are
+    still made by the partnership's admins.
+
+    .. versionadded:: 0.2
+    """
+
+
 @hookspec
 def cspr_register_tasks(celery: Any) -> None:
     """Register the plugin's own Celery tasks on the platform's Celery app.

@@ -155,6 +155,9 @@ class Policy:
         self.reminder_schedules = {kind: self.reminder_schedule(kind) for kind in self.deadline_rules}
         self.channel = _load(schemas.ChannelSchema, self._call("cspr_notification_channel"),
                              "cspr_notification_channel")
+        sso = self._call("cspr_single_sign_on")
+        self.single_sign_on: dict[str, Any] | None = (
+            None if sso is None else _load(schemas.SingleSignOnSchema, sso, "cspr_single_sign_on"))
         this_year = dt.date.today().year
         for year in (this_year - 1, this_year, this_year + 1):
             self.closure_days(year)

@@ -123,6 +123,13 @@ def cspr_partners() -> dict[str, Any]:
 # def cspr_notification_channel() -> dict[str, Any]:
 #     return {"channel": "notify", "template_id": "..."}
 
+# Single sign-on with your council's Microsoft Entra ID (the secret lives in the variable named).
+# @hookimpl
+# def cspr_single_sign_on() -> dict[str, Any] | None:
+#     return {"issuer": "https://login.microsoftonline.com/<tenant-id>/v2.0", "client_id": "<app id>",
+#             "client_secret_env": "CSPR_SSO_SECRET_$SLUG_ENV", "email_claim": "preferred_username",
+#             "allowed_domains": ["example.gov.uk"], "display_name": "council account"}
+
 # Your own Celery tasks.
 # @hookimpl
 # def cspr_register_tasks(celery: Any) -> None:

@@ -224,7 +224,7 @@ def test_an_admin_sees_failed_messages_and_tries_again(app, case, mailbox, clien
 
 
 NOTIFY_TEMPLATE = "4f1c0c6e-8c1e-4b8e-9d4e-2f6a3b1c9e77"
-NOTIFY_KEY = "cspr_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0"
+NOTIFY_KEY = "cspr_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0"  # test-only: a made-up key for the local stub, not a secret
 
 
 @pytest.fixture

@@ -195,6 +195,40 @@ class ContentBlockSchema(Schema):
             raise ValidationError("body is plain text: no HTML", "body")
 
 
+DOMAIN = validate.Regexp(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+                         error="use a lower-case e-mail domain, e.g. doncaster.gov.uk")
+ENV_NAME = validate.Regexp(r"^[A-Z_][A-Z0-9_]*$", error="use the NAME of an environment variable, e.g. "
+                           "CSPR_SSO_SECRET_DONCASTER (never the secret itself)")
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+class SingleSignOnSchema(Schema):
+    """What ``cspr_single_sign_on`` returns: an OpenID Connect provider for the partnership's staff."""
+
+    issuer = fields.Url(required=True, schemes={"https", "http"}, require_tld=False)
+    client_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    client_secret_env = fields.String(required=True, validate=ENV_NAME)
+    scopes = fields.List(fields.String(validate=validate.Length(min=1)),
+                         load_default=lambda: ["openid", "email", "profile"])
+    email_claim = fields.String(load_default="email", validate=validate.Length(min=1, max=100))
+    allowed_domains = fields.List(fields.String(validate=DOMAIN), required=True,
+                                  validate=validate.Length(min=1, error="name at least one e-mail domain"))
+    display_name = fields.String(required=True, validate=validate.Length(min=2, max=120))
+    mfa_by_provider = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _sound(self, data: dict, **_kwargs) -> None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(data["issuer"])
+        if parts.scheme != "https" and parts.hostname not in LOOPBACK:
+            raise ValidationError("the issuer must be an https URL", "issuer")
+        if parts.query or parts.fragment:
+            raise ValidationError("the issuer is a plain URL, without ? or #", "issuer")
+        if "openid" not in data["scopes"]:
+            raise ValidationError("the scopes must include 'openid'", "scopes")
+
+
 REVIEW_KINDS = [k.value for k in ReviewKind]
 
 

@@ -22,6 +22,7 @@ def init_web(app: Flask) -> None:
     from cspr.web.security import init_security
     from cspr.web.staff import auth, operator
     from cspr.web.staff.helpers import init_helpers
+    from cspr.web.staff.sso import bp as sso_bp
 
     init_security(app)
     csrf = CSRFProtect(app)
@@ -36,6 +37,7 @@ def init_web(app: Flask) -> None:
 
     init_limits(app)  # rate limits on sign-in, resets and failed API tokens
     app.register_blueprint(auth.bp)
+    app.register_blueprint(sso_bp)  # single sign-on (OpenID Connect)
     app.register_blueprint(operator.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(public.bp)

@@ -147,9 +147,11 @@ def reauthenticate():  # noqa: ANN201
         slug = row.method.partition(":")[2]
         if "sso.start" in current_app.view_functions:
             try:
-                return redirect(url_for("sso.start", slug=slug, next=next_url))
+                target = url_for("sso.start", slug=slug)
             except BuildError:
-                pass
+                abort(403)
+            session["next"] = next_url  # complete_sign_in returns there after the provider
+            return redirect(target)
         abort(403)
     form = ReauthForm()
     if form.validate_on_submit():
