@@ -443,3 +443,27 @@ def test_weak_passwords_are_refused_on_the_forms_and_in_accounts(app, client, ma
         assert response.status_code == 400 and "There is a problem" in html and message in html, weak
     assert browser.submit(link, {"password": "a brand new passphrase",
                                  "confirm": "a brand new passphrase"}).status_code == 302
+
+
+def test_single_sign_on_without_our_code_re_authenticates_through_the_provider(app):
+    from cspr.web.staff.auth import complete_sign_in
+
+    @app.route("/test-sso")
+    def _fake_sso():  # noqa: ANN202
+        user = get_session().scalar(select(User).where(User.email == "sso@example.org"))
+        return complete_sign_in(user, method="oidc:doncaster", second_factor=True)
+
+    with app.app_context(), get_db().session_scope() as session:
+        partnerships.sync(session, app.extensions["cspr.plugins"])
+        create_user(session, "sso@example.org", "SSO", None,
+                    memberships=[(partnerships.get(session, "doncaster"), Role.ADMIN)])
+    client = app.test_client()
+    client.get("/test-sso")
+    assert client.get("/app/doncaster/cases.csv").status_code == 200
+    shift_sessions(app, "sso@example.org", reauth_at=timedelta(minutes=6))
+    detour = client.get("/app/doncaster/cases.csv")
+    assert "/confirm-it-is-you" in detour.location
+    again = client.get(detour.location)
+    assert again.status_code == 302 and again.location.endswith("/sign-in/doncaster/sso")
+    with client.session_transaction() as cookie:
+        assert cookie["next"] == "/app/doncaster/cases.csv"  # where complete_sign_in returns
