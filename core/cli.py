@@ -282,7 +282,7 @@ def users() -> None:
               help="A membership, e.g. doncaster:admin (roles: admin, partner, reviewer, viewer).")
 @click.option("--operator", is_flag=True, help="A platform operator (manages, reads no cases).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 12 characters.")
+              help="At least 12 characters; common passwords are refused.")
 @with_appcontext
 def users_create(email: str, name: str, memberships: tuple[str, ...], operator: bool,
                  password: str) -> None:
@@ -315,6 +315,62 @@ def users_create(email: str, name: str, memberships: tuple[str, ...], operator: 
         except UserError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Created {user.email}" + "".join(f", {r.slug}:{role}" for r, role in pairs))
+
+
+def _account(session, email: str):  # noqa: ANN001, ANN202
+    from sqlalchemy import select
+
+    from cspr.models import User
+
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"there is no account for {email}")
+    return user
+
+
+@users.command("disable")
+@click.argument("email")
+@with_appcontext
+def users_disable(email: str) -> None:
+    """Disable an account: it cannot sign in, and every session of it ends now."""
+    from cspr.users import set_active
+
+    database = get_db()
+    _require_schema(database)
+    with database.session_scope() as session:
+        user = _account(session, email)
+        ended = set_active(session, user, False, actor="cli")
+        click.echo(f"Disabled {user.email}; {ended} session(s) ended")
+
+
+@users.command("enable")
+@click.argument("email")
+@with_appcontext
+def users_enable(email: str) -> None:
+    """Enable a disabled account again."""
+    from cspr.users import set_active
+
+    database = get_db()
+    _require_schema(database)
+    with database.session_scope() as session:
+        user = _account(session, email)
+        set_active(session, user, True, actor="cli")
+        click.echo(f"Enabled {user.email}")
+
+
+@users.command("reset-two-factor")
+@click.argument("email")
+@with_appcontext
+def users_reset_two_factor(email: str) -> None:
+    """Forget an account's authenticator app (a lost phone): it sets one up at its next sign-in."""
+    from cspr.users import reset_two_factor
+
+    database = get_db()
+    _require_schema(database)
+    with database.session_scope() as session:
+        user = _account(session, email)
+        reset_two_factor(session, user, actor="cli")
+        click.echo(f"{user.email} will set up an authenticator app at the next sign-in")
 
 
 @cli.group()

@@ -59,6 +59,19 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_HTTPONLY": True,
+    # Staff sign-in: server-side sessions, lock-out, re-authentication, rate limits.
+    "SESSION_IDLE_MINUTES": 30,  # signed out after this long without a page
+    "SESSION_ABSOLUTE_HOURS": 12,  # signed out this long after signing in, whatever happens
+    "LOCKOUT_THRESHOLD": 5,  # wrong passwords in a row that lock an account
+    "LOCKOUT_MINUTES": 15,
+    "REAUTH_MINUTES": 5,  # sensitive actions ask for the password again after this
+    # Flask-Limiter's storage: "memory://" for one process; redis://... in deployments.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_SIGN_IN": "20 per minute;100 per hour",  # failed sign-ins from one address
+    "RATELIMIT_SIGN_IN_EMAIL": "10 per 15 minutes",  # failed sign-ins for one e-mail address
+    "RATELIMIT_SECOND_FACTOR": "10 per 5 minutes",  # wrong codes from one address
+    "RATELIMIT_RESET": "5 per 15 minutes",  # reset e-mails asked for from one address
+    "RATELIMIT_API_AUTH": "20 per minute",  # API requests with a bad token from one address
 }
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cspr import audit, partnerships
-from cspr.models import Briefing, PublicationForm, Recommendation, Review, ReviewKind
+from cspr.models import Briefing, PublicationForm, Recommendation, Review, ReviewKind, User
 from cspr.plugins import PluginRegistry
 from cspr.tenancy import acting_for
 from cspr.workflow import incidents, notifications, rapid_reviews, reviews
@@ -165,10 +165,19 @@ def publish_example(ctx: Context) -> Review:
     return review
 
 
+def _reset_account(session: Session, user: User, password: str) -> None:
+    """A demo account back to new: the password, and two-factor set up again at the next sign-in."""
+    from cspr.users import hash_password, reset_two_factor
+
+    user.password_hash = hash_password(password)
+    user.active, user.failed_sign_ins, user.locked_until = True, 0, None
+    reset_two_factor(session, user, actor="cli")
+
+
 def load_accounts(session: Session, registry: PluginRegistry, password: str) -> list[str]:
     """Demo accounts (admin everywhere; partner, reviewer and viewer in Doncaster), all with ``password``."""
     from cspr.models import Membership, Role, User
-    from cspr.users import create_user, hash_password
+    from cspr.users import create_user
 
     rows = {p.slug: p for p in partnerships.sync(session, registry) if p.slug in registry.policies}
     made = []
@@ -179,7 +188,7 @@ def load_accounts(session: Session, registry: PluginRegistry, password: str) -> 
             user = create_user(session, email, name, password,
                                memberships=[(p, Role(role)) for p in targets])
         else:
-            user.password_hash = hash_password(password)
+            _reset_account(session, user, password)
             for p in targets:
                 with acting_for(session, p.id):
                     if session.scalar(select(Membership).where(Membership.user_id == user.id)) is None:
@@ -189,7 +198,7 @@ def load_accounts(session: Session, registry: PluginRegistry, password: str) -> 
     if operator is None:
         create_user(session, "operator@demo.example.org", "Demo Operator", password, is_operator=True)
     else:
-        operator.password_hash = hash_password(password)
+        _reset_account(session, operator, password)
     made.append("operator@demo.example.org")
     session.flush()
     return made

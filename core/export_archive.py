@@ -27,10 +27,12 @@ MANIFEST = "manifest.json"
 TABLES = "tables/"
 DOCUMENTS = "files/documents/"
 ARCHIVE = "files/archive/"
-#: The deployment's own records (the clock's runs, cross-partnership access), never one partnership's: not exported.
-PLATFORM_TABLES = frozenset({"job_runs", "daily_runs", "cross_partnership_access"})
+#: The deployment's own records (clock runs, cross-partnership access, sessions): not exported.
+PLATFORM_TABLES = frozenset({"job_runs", "daily_runs", "cross_partnership_access", "user_sessions"})
 #: Exported apart from the tenant tables: the partnership's row and the people its rows name.
 SHARED_TABLES = frozenset({"partnerships", "users"})
+#: Rows of the people exported, so they sign in as before after an import (their recovery codes).
+USER_TABLES = frozenset({"recovery_codes"})
 #: A platform operator's right belongs to the deployment, not to a partnership: not carried over.
 USER_COLUMNS_NOT_EXPORTED = frozenset({"is_operator"})
 
@@ -51,7 +53,7 @@ def tenant_tables() -> list[Table]:
 
 def unclassified_tables() -> list[str]:
     """Tables the export does not know what to do with (a new table needs a decision here)."""
-    known = PLATFORM_TABLES | SHARED_TABLES | {t.name for t in tenant_tables()}
+    known = PLATFORM_TABLES | SHARED_TABLES | USER_TABLES | {t.name for t in tenant_tables()}
     return sorted(set(Base.metadata.tables) - known)
 
 

@@ -21,6 +21,7 @@ from cspr.export_archive import (
     MANIFEST,
     TABLES,
     USER_COLUMNS_NOT_EXPORTED,
+    USER_TABLES,
     deposit_member,
     document_member,
     encode,
@@ -81,6 +82,9 @@ def collect(session: Session, slug: str, documents_dir: Path,
     users = metadata["users"]
     tables["users"] = [{k: v for k, v in user.items() if k not in USER_COLUMNS_NOT_EXPORTED}
                        for user in _rows(session, users, users.c.id.in_(sorted(_user_ids(tables))))]
+    exported_users = sorted(user["id"] for user in tables["users"])
+    for name in sorted(USER_TABLES):
+        tables[name] = _rows(session, metadata[name], metadata[name].c.user_id.in_(exported_users))
     files: dict[str, bytes] = {}
     problems: list[str] = []
     for doc in tables["documents"]:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from cspr import audit, migrate, partnerships
 from cspr.db import Database
 from cspr.export_archive import (
+    USER_TABLES,
     ExportReader,
     decode,
     deposit_member,
@@ -126,7 +127,8 @@ def restore(db: Database, registry: PluginRegistry, path: Path, *, documents_dir
                                 f"this database is at {here}: both must be the same")
         slug, pid = manifest["partnership"], manifest["partnership_id"]
         tables = [t for t in tenant_tables() if t.name in manifest["tables"]]
-        missing = sorted(set(manifest["tables"]) - {t.name for t in tables} - {"partnerships", "users"})
+        missing = sorted(set(manifest["tables"]) - {t.name for t in tables}
+                         - {"partnerships", "users", *USER_TABLES})
         if missing:
             raise ImportRefused(f"this platform has no table(s) {', '.join(missing)} for the export's rows")
         files = _files(reader, documents_dir, archive_dir)
@@ -135,7 +137,8 @@ def restore(db: Database, registry: PluginRegistry, path: Path, *, documents_dir
         try:
             with across_partnerships(session, "partnership import: make room and check ids"):
                 dropped = _make_room(session, slug, pid)
-                _check_ids(session, reader, ["users", *(t.name for t in tables)])
+                _check_ids(session, reader, ["users", *sorted(USER_TABLES & set(manifest["tables"])),
+                                             *(t.name for t in tables)])
             for target in files:
                 if target[0].exists():
                     raise ImportRefused(f"{target[0]} already exists: this deployment's files would be "
@@ -148,6 +151,11 @@ def restore(db: Database, registry: PluginRegistry, path: Path, *, documents_dir
             if users:
                 session.execute(insert(metadata["users"]), users)
             counts["users"] = len(users)
+            for name in sorted(USER_TABLES & set(manifest["tables"])):
+                rows = [decode(metadata[name], r) for r in reader.rows(name)]
+                if rows:
+                    session.execute(insert(metadata[name]), rows)
+                counts[name] = len(rows)
             with acting_for(session, pid):
                 for table in tables:
                     rows = [decode(table, r) for r in reader.rows(table.name)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 
@@ -10,6 +11,9 @@ from cspr import partnerships, tokens
 from cspr.db import get_db
 from cspr.models import Role
 from cspr.users import create_user
+
+# Every member made here has set up an authenticator app with this key (tests compute its codes).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @dataclass
@@ -31,6 +35,7 @@ def make_member(app, slug: str, role: Role, email: str | None = None) -> Member:
             row = partnerships.get(session, slug)
             user = create_user(session, email or f"{role.value}@{slug}.example.org", f"{role.value} {slug}",
                                "a long enough passphrase", memberships=[(row, role)])
+            user.totp_secret, user.totp_confirmed_at = TOTP_SECRET, datetime.now(UTC)
             token, clear = tokens.issue(session, user, row, "tests")
             return Member(slug, role, user.id, clear, token.id)
 

@@ -184,6 +184,9 @@ def app(pg_url: str, app_pg_url: str, tmp_path, smtp_server):  # noqa: ANN001, A
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp_server[1],
         "SERVER_NAME": "cspr.test",
+        # Rate limits count in the test Redis; a prefix of its own keeps each test's counters apart.
+        "RATELIMIT_STORAGE_URI": REDIS_URL,
+        "RATELIMIT_KEY_PREFIX": f"cspr-test-{uuid.uuid4().hex[:10]}",
     })
     try:
         yield application

@@ -157,3 +157,20 @@ def test_audit_head_and_verify_on_the_embedded_database(tmp_path):
     assert "1 audit chain(s) fail the check" in caught.stderr
     missing = cspr("audit", "verify", "--heads", str(tmp_path / "nowhere.json"), env=env)
     assert missing.returncode == 1 and "cannot read" in missing.stderr
+
+
+def test_a_common_password_is_refused_and_accounts_are_disabled_and_enabled(tmp_path):
+    env = embedded_env(tmp_path)
+    assert cspr("db", "upgrade", env=env).returncode == 0
+    common = cspr("users", "create", "--email", "a@b.example", "--name", "A",
+                  "--partnership", "york:admin", "--password", "qwerty123456", env=env)
+    assert common.returncode == 1 and "too common" in common.stderr
+    assert cspr("users", "create", "--email", "a@b.example", "--name", "A", "--partnership", "york:admin",
+                "--password", "a long enough passphrase", env=env).returncode == 0
+    disabled = cspr("users", "disable", "A@b.example", env=env)
+    assert disabled.returncode == 0 and "Disabled a@b.example; 0 session(s) ended" in disabled.stdout
+    assert cspr("users", "enable", "a@b.example", env=env).stdout.strip() == "Enabled a@b.example"
+    missing = cspr("users", "disable", "nobody@b.example", env=env)
+    assert missing.returncode == 1 and "there is no account for nobody@b.example" in missing.stderr
+    reset = cspr("users", "reset-two-factor", "a@b.example", env=env)
+    assert reset.returncode == 0 and "set up an authenticator app" in reset.stdout

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from cspr import audit, demo, holds, partnerships, reminders, tokens
+from cspr import audit, demo, holds, partnerships, reminders, tokens, two_factor
 from cspr.db import get_db
 from cspr.export_archive import PLATFORM_TABLES, SHARED_TABLES, tenant_tables, unclassified_tables
 from cspr.models import AuditEvent, Base, Role, User
@@ -38,6 +38,8 @@ def build(app) -> int:  # noqa: ANN001
                             memberships=[(row, Role.ADMIN), (york, Role.VIEWER)])
         create_user(session, "york-only@york.example.org", "York", "a long enough passphrase",
                     memberships=[(york, Role.ADMIN)])
+        admin.totp_secret = two_factor.new_secret()  # the lead has set up two factors
+        two_factor.make_recovery_codes(session, admin)
         token, _ = tokens.issue(session, admin, row, "old script")
         tokens.revoke(session, token.id)
         tokens.issue(session, admin, row, "feed", scope="feed")
@@ -76,6 +78,9 @@ def dump(url: str, pid: int) -> dict[str, list[tuple]]:
         columns = [c for c in users.c if c.name != "is_operator"]
         out["users"] = [plain(r) for r in session.execute(select(*columns).where(users.c.id.in_(members))
                                                           .order_by(users.c.id))]
+        codes = Base.metadata.tables["recovery_codes"]
+        out["recovery_codes"] = [plain(r) for r in session.execute(
+            select(codes).where(codes.c.user_id.in_(members)).order_by(codes.c.id))]
     engine.dispose()
     return out
 
@@ -122,6 +127,7 @@ def test_export_then_import_into_an_empty_database_loses_nothing(app, pg_url, ta
     for table, rows in before.items():
         assert rows == after[table], f"{table} differs"
     assert sum(len(rows) for rows in before.values()) > 80
+    assert len(before["recovery_codes"]) == 10  # people keep their second factor across the move
     audit_columns = [c.name for c in Base.metadata.tables["audit_events"].c]
     last = dict(zip(audit_columns, before["audit_events"][-1], strict=True))
     new = dict(zip(audit_columns, imported, strict=True))

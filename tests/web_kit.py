@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import re
+import time
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
+import pyotp
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from cspr.models import Role
+from cspr.db import get_db
+from cspr.models import Role, User
 from tests.api_kit import make_member
 
 PASSWORD = "a long enough passphrase"
@@ -41,12 +47,45 @@ class Browser:
         payload = {"csrf_token": csrf_of(page.get_data(as_text=True)), **data}
         return self.client.post(url, data=payload, follow_redirects=follow)
 
-    def sign_in(self, email: str, password: str = PASSWORD):  # noqa: ANN201
-        return self.submit("/sign-in", {"email": email, "password": password})
+    def sign_in(self, email: str, password: str = PASSWORD, next: str | None = None):  # noqa: ANN201, A002
+        """Password, then the second factor (setting up the authenticator app on a first sign-in)."""
+        url = "/sign-in" + (f"?next={next}" if next else "")
+        response = self.submit(url, {"email": email, "password": password})
+        if response.status_code != 302:
+            return response
+        step = urlsplit(response.location).path
+        if step == "/sign-in/two-factor":
+            return self.submit(step, {"code": totp_code(self.client.application, email)})
+        if step == "/sign-in/set-up-two-factor":
+            return self.enrol(step)
+        return response
+
+    def enrol(self, url: str = "/sign-in/set-up-two-factor"):  # noqa: ANN201
+        """Read the key off the set-up page as a person would, confirm a code, keep the recovery codes."""
+        html = self.client.get(url).get_data(as_text=True)
+        secret = re.search(r'id="totp-secret">([^<]+)<', html).group(1).replace(" ", "")
+        response = self.client.post(url, data={"csrf_token": csrf_of(html), "code": pyotp.TOTP(secret).now()})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        codes_page = self.client.get(urlsplit(response.location).path).get_data(as_text=True)
+        self.recovery_codes = re.findall(r"<li><code>([^<]+)</code></li>", codes_page)
+        return response
 
     def sign_out(self):  # noqa: ANN201
         token = csrf_of(self.client.get("/sign-in").get_data(as_text=True))
         return self.client.post("/sign-out", data={"csrf_token": token})
+
+
+def totp_code(app, email: str) -> str:  # noqa: ANN001
+    """The code the user's authenticator app shows now (the next one if this one was just used)."""
+    while True:
+        with app.app_context(), get_db().session_scope() as session:
+            user = session.scalar(select(User).where(User.email == email.strip().lower()))
+            secret, last = user.totp_secret, user.totp_last_step
+        totp = pyotp.TOTP(secret)
+        step = totp.timecode(datetime.now(UTC))
+        if last is None or last < step + 1:  # the server accepts one step either side, each only once
+            return totp.generate_otp(max(step, (last or 0) + 1))
+        time.sleep(1)
 
 
 def signed_in(app, client: FlaskClient, slug: str, role: Role, email: str | None = None) -> Browser:  # noqa: ANN001

@@ -33,9 +33,22 @@ class User(Base):
     # Platform operator: manages partnerships and plugins, never reads case content.
     is_operator: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Two-factor: the TOTP secret (base32), when it was confirmed, and the last time step used
+    # (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
+    # Lock-out: wrong passwords in a row, and until when the account refuses every sign-in.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+    @property
+    def has_two_factor(self) -> bool:
+        """True once an authenticator app is set up and confirmed."""
+        return bool(self.totp_secret and self.totp_confirmed_at)
 
     # Flask-Login's user interface
     @property

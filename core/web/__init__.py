@@ -33,6 +33,9 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(feeds.bp)
     for blueprint in init_api(app).blueprints:  # bearer tokens, no cookies: no CSRF
         csrf.exempt(blueprint)
+    from cspr.web.limits import init_limits
+
+    init_limits(app)  # rate limits on sign-in, resets and failed API tokens
     app.register_blueprint(auth.bp)
     app.register_blueprint(sso_bp)  # single sign-on (OpenID Connect)
     app.register_blueprint(operator.bp)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyotp
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from cspr.models import Incident, Role
 from cspr.tenancy import acting_for
 from cspr.workflow import actions, incidents, notifications, rapid_reviews, reviews
 from cspr.workflow.context import Context
-from tests.api_kit import make_member
+from tests.api_kit import TOTP_SECRET, make_member
 from tests.browser.conftest import axe_violations
 from tests.web_kit import PASSWORD
 
@@ -22,10 +23,14 @@ pytestmark = pytest.mark.slow
 
 
 def sign_in(page, live, email):  # noqa: ANN001
+    """The password, then the code the member's authenticator app shows (make_member set it up)."""
     page.goto(f"{live}/sign-in")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Sign in')")
+    expect(page.get_by_role("heading", name="Enter the code from your authenticator app")).to_be_visible()
+    page.fill("#code", pyotp.TOTP(TOTP_SECRET).now())
+    page.click("button:has-text('Continue')")
 
 
 def fill_date(page, name, value: str):  # noqa: ANN001
@@ -209,3 +214,61 @@ def test_pages_work_under_their_content_security_policy(app, live, chromium):
     assert tab.evaluate("document.body.classList.contains('govuk-frontend-supported')")
     assert not [m for m in console if "Content Security Policy" in m], console
     context.close()
+
+
+def test_a_first_sign_in_sets_up_an_authenticator_app_under_the_real_policy(app, live, chromium):
+    from cspr.users import create_user
+
+    with app.app_context(), get_db().session_scope() as session:
+        partnerships.sync(session, app.extensions["cspr.plugins"])
+        create_user(session, "new@doncaster.example.org", "New Person", PASSWORD,
+                    memberships=[(partnerships.get(session, "doncaster"), Role.ADMIN)])
+    context = chromium.new_context()  # no bypass: the QR code must load under the real CSP
+    tab = context.new_page()
+    console = []
+    tab.on("console", lambda message: console.append(message.text))
+    tab.goto(f"{live}/sign-in")
+    tab.fill("#email", "new@doncaster.example.org")
+    tab.fill("#password", PASSWORD)
+    tab.click("button:has-text('Sign in')")
+    expect(tab.get_by_role("heading", name="Set up your authenticator app")).to_be_visible()
+    qr = tab.get_by_role("img", name="QR code for your authenticator app (the key is written below it)")
+    assert qr.evaluate("image => image.complete && image.naturalWidth > 0")  # the data: SVG rendered
+    secret = tab.locator("#totp-secret").inner_text().replace(" ", "")
+    tab.fill("#code", pyotp.TOTP(secret).now())
+    tab.click("button:has-text('Continue')")
+    expect(tab.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    assert tab.locator("#recovery-codes li").count() == 10
+    tab.get_by_role("link", name="I have kept my recovery codes").click()
+    expect(tab.get_by_text("Signed in as new@doncaster.example.org")).to_be_visible()
+    assert not [m for m in console if "Content Security Policy" in m], console
+    context.close()
+
+
+def test_the_sign_in_pages_pass_an_accessibility_check(app, live, page):
+    make_member(app, "doncaster", Role.ADMIN)
+    from cspr.users import create_user
+
+    with app.app_context(), get_db().session_scope() as session:
+        create_user(session, "new@doncaster.example.org", "New Person", PASSWORD,
+                    memberships=[(partnerships.get(session, "doncaster"), Role.VIEWER)])
+    problems = {}
+    page.goto(f"{live}/sign-in")
+    page.fill("#email", "admin@doncaster.example.org")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    problems["two-factor"] = axe_violations(page)
+    page.click("button:has-text('Continue')")  # no code: the page with its error
+    problems["two-factor (errors)"] = axe_violations(page)
+    page.fill("#code", pyotp.TOTP(TOTP_SECRET).now())
+    page.click("button:has-text('Continue')")
+    page.goto(f"{live}/confirm-it-is-you?next=/app/")
+    problems["confirm it is you"] = axe_violations(page)
+    page.goto(f"{live}/account/recovery-codes")
+    problems["recovery codes"] = axe_violations(page)
+    page.get_by_role("button", name="Sign out").click()
+    page.fill("#email", "new@doncaster.example.org")
+    page.fill("#password", PASSWORD)
+    page.click("button:has-text('Sign in')")
+    problems["set up"] = axe_violations(page)
+    assert {name: found for name, found in problems.items() if found} == {}

@@ -1,20 +1,44 @@
-"""Signing in and out, password resets by e-mail, and choosing a partnership."""
+"""Signing in and out, password resets by e-mail, server-side sessions, and choosing a partnership.
+
+Every sign-in goes through :func:`complete_sign_in`. It starts a row in ``user_sessions``
+and keeps only its random token in the cookie (a new one at each sign-in). Each request
+checks the row: an ended, idle or too-old session signs the person out. A session whose
+second factor is still pending reaches nothing but the two-factor pages.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from cspr import mail
+from cspr import mail, user_sessions
 from cspr.db import get_session
-from cspr.models import Membership, Partnership, User
+from cspr.models import Membership, Partnership, User, UserSession
 from cspr.tenancy import looking_up
-from cspr.users import check_password, hash_password
+from cspr.users import UserError, audit_for_user, check_password, set_password, verify_nobody
+from cspr.web.limits import RESET, SIGN_IN, SIGN_IN_EMAIL, TOO_MANY, email_key, limiter, not_redirected
 from cspr.web.staff.forms import NewPasswordForm, ResetRequestForm, SignInForm
 
 log = logging.getLogger(__name__)
@@ -23,23 +47,72 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Sign in to see this page."
 RESET_MAX_AGE = 3600
+SID = "cspr_sid"  # the cookie session's key for the server-side session's token
+ENDED = {
+    "idle": "You were signed out because you had not used the service for {idle} minutes. Sign in again.",
+    "absolute": "You were signed out because you signed in more than {hours} hours ago. Sign in again.",
+    "ended": "Your session has ended. Sign in again.",
+}
+
+
+def now() -> datetime:
+    """The time now, in UTC."""
+    return datetime.now(UTC)
 
 
 def init_login(app: Flask) -> None:
-    """Session cookies and Flask-Login."""
+    """Session cookies, Flask-Login and the check of the server-side session on every request."""
     if app.config["ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True  # HTTPS only, whatever the setting says
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     login_manager.init_app(app)
+    app.before_request(_check_session)
+
+
+def _limits() -> user_sessions.Limits:
+    config = current_app.config
+    return user_sessions.Limits(idle=timedelta(minutes=int(config["SESSION_IDLE_MINUTES"])),
+                                absolute=timedelta(hours=int(config["SESSION_ABSOLUTE_HOURS"])))
+
+
+def _check_session() -> None:
+    """Load this browser's session row; sign out when it has ended, idled or grown too old."""
+    g.user_session = None
+    token = session.get(SID)
+    if not token or request.blueprint == "assets" or request.endpoint == "static":
+        return
+    db = get_session()
+    row = user_sessions.find(db, token)
+    moment = now()
+    reason = "ended" if row is None else user_sessions.expired_reason(row, _limits(), moment)
+    if reason:
+        if row is not None and row.ended_at is None:
+            user_sessions.end(row, reason, moment)
+            db.commit()
+        session.clear()
+        config = current_app.config
+        message = ENDED[reason].format(idle=config["SESSION_IDLE_MINUTES"],
+                                       hours=config["SESSION_ABSOLUTE_HOURS"])
+        flash(message, "error")
+        return
+    if user_sessions.touch(row, moment):
+        db.commit()
+    g.user_session = row
 
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    try:
-        user = get_session().get(User, int(user_id))
-    except ValueError:
+    """The signed-in user: only with a live session row whose second factor is proven."""
+    row: UserSession | None = g.get("user_session")
+    if row is None or row.second_factor_at is None or str(row.user_id) != user_id:
         return None
+    user = get_session().get(User, row.user_id)
     return user if user is not None and user.active else None
+
+
+def current_session() -> UserSession | None:
+    """This request's session row (None when signed out)."""
+    return g.get("user_session")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -55,14 +128,15 @@ def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
+    ok = not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
+    return target if ok and "\\" not in target else None
 
 
 def memberships_of(user: User) -> list[tuple[Partnership, Membership]]:
     """The user's partnerships, with their role in each."""
-    session = get_session()
-    with looking_up(session, user_id=user.id):  # their own only: no cross-partnership access
-        rows = session.execute(
+    db = get_session()
+    with looking_up(db, user_id=user.id):  # their own only: no cross-partnership access
+        rows = db.execute(
             select(Partnership, Membership).join(Membership, Membership.partnership_id == Partnership.id)
             .where(Membership.user_id == user.id, Partnership.enabled.is_(True))
             .order_by(Partnership.name)
@@ -70,16 +144,64 @@ def memberships_of(user: User) -> list[tuple[Partnership, Membership]]:
     return [(p, m) for p, m in rows]
 
 
+def failed_message() -> str:
+    """The one answer to a failed sign-in: it never says whether the account exists or is locked."""
+    config = current_app.config
+    return (f"Enter a correct email address and password. After {config['LOCKOUT_THRESHOLD']} wrong "
+            f"passwords in a row an account is locked for {config['LOCKOUT_MINUTES']} minutes.")
+
+
+def audit_user(user: User, action: str, **detail: Any) -> None:
+    """An audit event about a user, in each of their partnerships, from this request."""
+    audit_for_user(get_session(), user, action, actor=f"user:{user.id}", actor_user_id=user.id,
+                   remote_addr=request.remote_addr, **detail)
+
+
+def locked(user: User, moment: datetime) -> bool:
+    """True while the account is locked out."""
+    until = user_sessions.aware(user.locked_until)
+    return until is not None and until > moment
+
+
+def record_failure(user: User, moment: datetime, reason: str) -> None:
+    """A wrong password or code: count it, and lock the account at the threshold."""
+    config = current_app.config
+    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
+    audit_user(user, "sign_in.failed", reason=reason, attempt=user.failed_sign_ins)
+    if user.failed_sign_ins >= int(config["LOCKOUT_THRESHOLD"]):
+        user.locked_until = moment + timedelta(minutes=int(config["LOCKOUT_MINUTES"]))
+        user.failed_sign_ins = 0
+        audit_user(user, "account.locked", until=user.locked_until.isoformat())
+        log.warning("account locked after failed sign-ins", extra={"user_id": user.id})
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit(SIGN_IN, methods=["POST"], deduct_when=not_redirected, error_message=TOO_MANY)
+@limiter.limit(SIGN_IN_EMAIL, key_func=email_key, methods=["POST"], deduct_when=not_redirected,
+               error_message=TOO_MANY)
 def sign_in():  # noqa: ANN201
     """The sign-in page."""
     form = SignInForm()
     if form.validate_on_submit():
-        session = get_session()
-        user = session.scalar(select(User).where(User.email == form.email.data.strip().lower()))
-        if user is not None and user.active and check_password(user, form.password.data):
+        db = get_session()
+        email = form.email.data.strip().lower()
+        user = db.scalar(select(User).where(User.email == email))
+        moment = now()
+        if user is None or not user.active or locked(user, moment):
+            verify_nobody(form.password.data)  # the same work as a real check: timing says nothing
+            if user is None:
+                digest = hashlib.sha256(email.encode()).hexdigest()[:16]
+                log.info("sign-in failed: no such account",
+                         extra={"email_sha256": digest, "remote_addr": request.remote_addr})
+            else:
+                audit_user(user, "sign_in.failed", reason="locked" if user.active else "disabled")
+                db.commit()
+        elif check_password(user, form.password.data):
             return complete_sign_in(user, method="password", second_factor=False)
-        form.form_errors.append("Enter a correct email address and password")
+        else:
+            record_failure(user, moment, "password")
+            db.commit()
+        form.form_errors.append(failed_message())
     status = 400 if form.errors or form.form_errors else 200
     return render_template("staff/sign_in.html", form=form), status
 
@@ -88,21 +210,57 @@ def complete_sign_in(user: User, *, method: str, second_factor: bool) -> Respons
     """The one way into a signed-in session, whatever proved who the user is.
 
     ``method`` says how ("password", "oidc:<slug>"); ``second_factor`` is True when a
-    second factor was already proven (an identity provider's MFA). Answers the redirect.
+    second factor was already proven (an identity provider's MFA). Otherwise the user goes
+    on to the TOTP step (or sets it up first). Answers the redirect.
     """
+    db = get_session()
+    next_url = _safe_next(request.args.get("next")) or _safe_next(session.get("next"))
+    old = current_session()
+    if old is not None:
+        user_sessions.end(old, "replaced", now())
+    session.clear()  # a new session identifier at every sign-in
+    token, row = user_sessions.start(db, user, method=method, second_factor=second_factor,
+                                     remote_addr=request.remote_addr, user_agent=request.user_agent.string,
+                                     now=now())
+    session[SID] = token
+    g.user_session = row
+    if next_url:
+        session["next"] = next_url
+    if second_factor:
+        return finish_sign_in(row, user, how=method)
+    db.commit()
+    return redirect(url_for("auth.two_factor" if user.has_two_factor else "auth.enrol"))
+
+
+def finish_sign_in(row: UserSession, user: User, *, how: str, to: str | None = None) -> Response:
+    """The second factor is proven: the session may now reach the staff pages."""
+    moment = now()
+    row.second_factor_at = row.reauth_at = moment
+    user.failed_sign_ins, user.locked_until = 0, None
     login_user(user)
-    return redirect(_safe_next(request.args.get("next")) or url_for("auth.choose"))
+    audit_user(user, "sign_in.succeeded", method=row.method, second_factor=how)
+    get_session().commit()
+    return redirect(to or _safe_next(session.pop("next", None)) or url_for("auth.choose"))
 
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():  # noqa: ANN201
-    """Sign out (a form POST, protected from cross-site requests)."""
+    """Sign out (a form POST, protected from cross-site requests): the session row ends for good."""
+    row = current_session()
+    if row is not None:
+        user_sessions.end(row, "signed_out", now())
+        user = get_session().get(User, row.user_id)
+        if user is not None:
+            audit_user(user, "sign_out")
+        get_session().commit()
     logout_user()
+    session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit(RESET, methods=["POST"], error_message=TOO_MANY)
 def reset_request():  # noqa: ANN201
     """Ask for a link to set a new password."""
     form = ResetRequestForm()
@@ -125,25 +283,57 @@ def reset_request():  # noqa: ANN201
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(RESET, methods=["POST"], deduct_when=not_redirected, error_message=TOO_MANY)
 def reset_password(token: str):  # noqa: ANN201
-    """Set a new password from an e-mailed link."""
-    session = get_session()
+    """Set a new password from an e-mailed link (every session of the account ends)."""
+    db = get_session()
     try:
         data = _serializer().loads(token, max_age=RESET_MAX_AGE)
     except SignatureExpired:
         return render_template("staff/reset_invalid.html", reason="expired"), 400
     except BadSignature:
         return render_template("staff/reset_invalid.html", reason="invalid"), 400
-    user = session.get(User, data.get("u"))
+    user = db.get(User, data.get("u"))
     if user is None or (user.password_hash or "")[-12:] != data.get("h") or not user.active:
         return render_template("staff/reset_invalid.html", reason="used"), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user.password_hash = hash_password(form.password.data)
-        session.commit()
-        flash("Your password has been saved. Sign in with it now.", "success")
-        return redirect(url_for("auth.sign_in"))
+        try:
+            set_password(db, user, form.password.data)
+        except UserError as exc:
+            form.password.errors = [*form.password.errors, str(exc)]
+        else:
+            audit_user(user, "password.reset")
+            db.commit()
+            session.clear()
+            flash("Your password has been saved. Sign in with it now.", "success")
+            return redirect(url_for("auth.sign_in"))
     return render_template("staff/reset_password.html", form=form), 400 if form.errors else 200
+
+
+def fresh_required(view: Callable) -> Callable:
+    """A sensitive action: ask for the password (and a code) again if the last proof is too old."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return require_fresh() or view(*args, **kwargs)
+    return wrapper
+
+
+def require_fresh() -> Response | None:
+    """None when the user proved who they are within REAUTH_MINUTES; else the redirect to do so."""
+    row = current_session()
+    if row is None or not current_user.is_authenticated:
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+    window = timedelta(minutes=int(current_app.config["REAUTH_MINUTES"]))
+    proven = user_sessions.aware(row.reauth_at)
+    if proven is not None and now() - proven <= window:
+        return None
+    if request.method == "GET":
+        target = request.full_path.rstrip("?")
+    else:  # a form post cannot be replayed after the detour: come back to the form
+        target = request.path
+        flash("Confirm it is you, then send the form again.", "error")
+    return redirect(url_for("auth.reauthenticate", next=target))
 
 
 @bp.route("/app/")
@@ -154,3 +344,6 @@ def choose():  # noqa: ANN201
     if len(rows) == 1:
         return redirect(url_for("staff.dashboard", slug=rows[0][0].slug))
     return render_template("staff/choose.html", memberships=rows)
+
+
+import cspr.web.staff.second_factor  # noqa: E402,F401  (its routes join this blueprint)

@@ -11,6 +11,7 @@ from cspr import exports
 from cspr.models import Action, Deadline, DeadlineState, Incident, Rag, Review, Role
 from cspr.web.api.present import deadline_dict
 from cspr.web.staff import bp, ctx, roles
+from cspr.web.staff.auth import fresh_required
 from cspr.workflow import deadlines
 
 CASE_ROLES = (Role.ADMIN, Role.PARTNER, Role.VIEWER)
@@ -86,6 +87,7 @@ def tracker():  # noqa: ANN201
 
 @bp.route("/cases.<any(csv, xlsx):fmt>")
 @roles(*CASE_ROLES)
+@fresh_required
 def tracker_file(fmt: str) -> Response:
     """The tracker as CSV or an Excel workbook."""
     download = exports.tracker_download(ctx(), fmt)
@@ -95,6 +97,7 @@ def tracker_file(fmt: str) -> Response:
 
 @bp.route("/deadlines.ics")
 @roles(*CASE_ROLES)
+@fresh_required
 def deadlines_ics() -> Response:
     """Open deadlines as an iCalendar file."""
     return Response(exports.deadlines_ics(ctx()), mimetype="text/calendar",

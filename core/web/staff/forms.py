@@ -114,13 +114,36 @@ class ResetRequestForm(FlaskForm):
     submit = _submit("Send the link")
 
 
+class CodeForm(FlaskForm):
+    """The second factor: a code from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", validators=[
+        InputRequired(message="Enter the code from your authenticator app"), Length(max=40)],
+                       widget=GovTextInput(),
+                       description="The 6-digit code your authenticator app shows now, or one of your "
+                                   "recovery codes.")
+    submit = _submit("Continue")
+
+
+class ReauthForm(FlaskForm):
+    """Confirm who you are before a sensitive action."""
+
+    password = PasswordField("Password", validators=[Optional(), Length(max=256)], widget=GovPasswordInput())
+    code = StringField("Code from your authenticator app", validators=[Optional(), Length(max=40)],
+                       widget=GovTextInput(), description="Or one of your recovery codes.")
+    submit = _submit("Confirm")
+
+
 class NewPasswordForm(FlaskForm):
-    """Choose a new password."""
+    """Choose a new password (the deny-list and context words are checked by cspr.users)."""
 
     password = PasswordField("New password", validators=[
         InputRequired(message="Enter a new password"),
-        Length(min=12, message="Your password must be at least 12 characters long")],
-        widget=GovPasswordInput(), description="At least 12 characters. A few words make a good one.")
+        Length(min=12, message="Your password must be at least 12 characters long"),
+        Length(max=256, message="Your password must be 256 characters or fewer")],
+        widget=GovPasswordInput(),
+        description="At least 12 characters. A few unrelated words make a good one. Common passwords, "
+                    "and ones made of the service's, a partnership's or your own name, are refused.")
     confirm = PasswordField("Confirm the new password", validators=[
         InputRequired(message="Confirm your new password")], widget=GovPasswordInput())
     submit = _submit("Save the password")

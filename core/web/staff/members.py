@@ -13,7 +13,7 @@ from cspr.models import Membership, Role, User
 from cspr.users import UserError, create_user
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
-from cspr.web.staff.auth import reset_token
+from cspr.web.staff.auth import fresh_required, reset_token
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ def members():  # noqa: ANN201
 
 @bp.route("/members/new", methods=["GET", "POST"])
 @roles(Role.ADMIN)
+@fresh_required
 def add_member():  # noqa: ANN201
     """Add someone (a new account gets an e-mail to set its password)."""
     c = ctx()
@@ -83,6 +84,7 @@ def _last_admin(membership: Membership) -> bool:
 
 @bp.route("/members/<int:membership_id>", methods=["GET", "POST"])
 @roles(Role.ADMIN)
+@fresh_required
 def change_role(membership_id: int):  # noqa: ANN201
     """Change a member's role."""
     c = ctx()
@@ -103,6 +105,7 @@ def change_role(membership_id: int):  # noqa: ANN201
 
 @bp.route("/members/<int:membership_id>/remove", methods=["GET", "POST"])
 @roles(Role.ADMIN)
+@fresh_required
 def remove_member(membership_id: int):  # noqa: ANN201
     """Remove someone from the partnership (their account stays for their other partnerships)."""
     c = ctx()

@@ -10,6 +10,7 @@ from cspr.models import Briefing, Deadline, Membership, Rag, Recommendation, Rev
 from cspr.web.api.present import deadline_dict, deadlines_by_kind
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
+from cspr.web.staff.auth import require_fresh
 from cspr.web.staff.steps import Step, handle, status_of, submit
 from cspr.workflow import actions, publishing, reviews
 from cspr.workflow.errors import StepError
@@ -153,6 +154,10 @@ def review_step(review_id: int, step: str):  # noqa: ANN201
     if step not in STEPS:
         abort(404)
     rev = load(review_id)
+    if step == "publish" and ctx().role in STEPS[step].roles:  # before the public sees it: prove who you are
+        detour = require_fresh()
+        if detour is not None:
+            return detour
     return handle(STEPS[step], rev, url_for("staff.review", review_id=rev.id), rev.title)
 
 
