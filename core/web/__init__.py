@@ -17,12 +17,13 @@ def init_web(app: Flask) -> None:
     """Register the blueprints and the error pages (HTML, or JSON under /api/)."""
     from flask_wtf.csrf import CSRFProtect
 
-    from cspr.web import assets, feeds, ops, public, staff
+    from cspr.web import assets, converters, feeds, ops, public, staff
     from cspr.web.api import error_response, init_api, is_api_request
     from cspr.web.security import init_security
     from cspr.web.staff import auth, operator
     from cspr.web.staff.helpers import init_helpers
 
+    converters.install(app)
     init_security(app)
     csrf = CSRFProtect(app)
     auth.init_login(app)
