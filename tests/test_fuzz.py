@@ -139,6 +139,29 @@ def test_control_characters_in_a_record_do_not_break_the_excel_export(client, fu
     assert "ChildF" in [c.value for c in sheet[2]]
 
 
+def test_a_nul_character_is_refused_by_name_never_a_server_error(app, client, fuzz_token):
+    """Found by the hostile-input probes: NUL in any text reached PostgreSQL, which refuses it (a 500)."""
+    headers = {"Authorization": f"Bearer {fuzz_token}"}
+    response = client.post("/api/v1/doncaster/incidents", headers=headers, json={
+        "pseudonym": "Child\u0000K", "la_case_reference": "LA", "la_area": "Doncaster", "age_band": "1_4",
+        "harm": "serious_harm", "incident_on": "2026-03-02", "aware_on": "2026-03-03"})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"json": {"pseudonym": ["must not contain the NUL character"]}}
+    for query in ("/reviews?stage=%00", "/deadlines?kind=a%00b"):
+        response = client.get(f"/api/v1/doncaster{query}", headers=headers)
+        assert response.status_code == 422 and "query" in response.get_json()["errors"], query
+    from tests.web_kit import Browser, date, signed_in
+
+    admin = signed_in(app, app.test_client(), "doncaster", Role.ADMIN, email="nul-admin@example.org")
+    response = admin.submit("/app/doncaster/incidents/new", {
+        "pseudonym": "Child\x00K", "la_case_reference": "LA", "la_area": "Doncaster", "age_band": "1_4",
+        "harm": "serious_harm", "incident_on": date("2026-03-02"), "aware_on": date("2026-03-03")})
+    assert response.status_code == 400 and "cannot be saved (NUL)" in response.get_data(as_text=True)
+    response = Browser(app.test_client()).submit("/sign-in", {"email": "a\x00@example.org", "password": "x"})
+    assert response.status_code == 400
+    assert client.get("/library?q=%00").status_code == 400
+
+
 def test_every_refusal_the_api_answers_is_in_the_document(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     for path, item in spec["paths"].items():

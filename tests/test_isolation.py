@@ -465,3 +465,51 @@ def test_zz_the_isolation_figure(world):
            f"{len(TALLY.partnerships)} partnerships = {TALLY.probes} probes; leaks found: {len(TALLY.leaks)}",
            "isolation.json", data)
     assert TALLY.leaks == []
+
+
+# -- hostile query strings on the pages ---------------------------------------------------------
+
+HOSTILE = ["junk", "99999999999999999999999", "-1", "0", "\x00", "'; DROP TABLE reviews; --", "<script>x</script>",
+           "%", "\u202e\ufeff", "a" * 5000]
+QUERY_NAMES = ("stage", "kind", "year", "q", "theme", "partnership", "overdue", "format", "next", "page")
+
+
+def test_hostile_query_strings_on_every_page_are_never_a_server_error(world):
+    """Every GET page, as the owner's admin and signed out, with hostile values in every filter it reads."""
+    app, _, sides, _ = world
+    a = sides["doncaster"]
+    people = {"admin": a.browsers[Role.ADMIN], "signed out": Browser(app.test_client())}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith(("/api/", "/assets/", "/static/")):
+            continue
+        if classify(rule) == OPERATOR:
+            continue
+        url = expand(rule.rule, staff_values(app, a, "doncaster", rule))[0]
+        for value, (name, browser) in itertools.product(HOSTILE, people.items()):
+            response = browser.client.get(url, query_string={k: value for k in QUERY_NAMES})
+            checked += 1
+            assert response.status_code < 500, (url, value, name)
+            if response.status_code == 200 and response.mimetype == "text/html":
+                assert "<script>x</script>" not in response.get_data(as_text=True), (url, "unescaped")
+    report(f"hostile query strings: {checked} page requests, no server error")
+
+
+def test_hostile_path_segments_are_never_a_server_error(world):
+    """Every rule with a text parameter (slug, step, key, token, file), filled with hostile text."""
+    app, _, sides, _ = world
+    a = sides["doncaster"]
+    admin = a.browsers[Role.ADMIN]
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        texts = rule.arguments & {"slug", "step", "key", "token", "filename"}
+        if not texts or "GET" not in rule.methods:
+            continue
+        for value in ("%00", "%E2%80%AE", "..%2F..%2Fetc%2Fpasswd", "a" * 300, "%27%22%3C"):
+            values = staff_values(app, a, "doncaster", rule) | {name: [value] for name in texts}
+            url = expand(rule.rule, values)[0]
+            for headers in ({}, {"Authorization": f"Bearer {a.tokens[Role.ADMIN]}"}):
+                response = admin.client.get(url, headers=headers)
+                checked += 1
+                assert response.status_code < 500, (url, headers)
+    report(f"hostile path segments: {checked} requests, no server error")

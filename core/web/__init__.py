@@ -19,12 +19,14 @@ def init_web(app: Flask) -> None:
 
     from cspr.web import assets, converters, feeds, ops, public, staff
     from cspr.web.api import error_response, init_api, is_api_request
+    from cspr.web.input_guard import init_input_guard
     from cspr.web.security import init_security
     from cspr.web.staff import auth, operator
     from cspr.web.staff.helpers import init_helpers
 
     converters.install(app)
     init_security(app)
+    init_input_guard(app)
     csrf = CSRFProtect(app)
     auth.init_login(app)
     init_helpers(app)
