@@ -10,6 +10,7 @@ from typing import Any
 
 from icalendar import Calendar, Event
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -112,6 +113,11 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any) -> Any:
+    """Text without the control characters a worksheet cannot hold (they would fail the export)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def tracker_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
     """The tracker as an Excel workbook, dates as dates."""
     book = Workbook()
@@ -121,7 +127,7 @@ def tracker_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([spreadsheet_safe(row[k]) for k, _ in COLUMNS])
+        sheet.append([_cell(spreadsheet_safe(row[k])) for k, _ in COLUMNS])
     for column in sheet.iter_cols(min_row=2):
         for cell in column:
             if isinstance(cell.value, dt.date):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,8 +26,13 @@ def sync(session: Session, registry: PluginRegistry) -> list[Partnership]:
     return [rows[slug] for slug in sorted(rows)]
 
 
+SLUG_TEXT = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")  # every slug a plugin may declare (and more)
+
+
 def get(session: Session, slug: str) -> Partnership | None:
-    """A partnership by slug."""
+    """A partnership by slug (None for text no slug can be, e.g. a NUL the database would refuse)."""
+    if not slug or not SLUG_TEXT.fullmatch(slug):
+        return None
     return session.scalar(select(Partnership).where(Partnership.slug == slug))
 
 

@@ -198,3 +198,13 @@ def app(pg_url: str, app_pg_url: str, tmp_path, smtp_server):  # noqa: ANN001, A
 @pytest.fixture
 def client(app):  # noqa: ANN001, ANN201
     return app.test_client()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    """Print the figures tests measured (tests/figures.py)."""
+    from tests.figures import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

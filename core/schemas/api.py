@@ -16,6 +16,7 @@ from cspr.models import (
     ReviewKind,
 )
 
+MAX_ID = 2**31 - 1  # ids are database integers
 TEXT = validate.Length(min=1, max=10_000)
 SHORT = validate.Length(min=1, max=200)
 REASON = fields.String(required=True, validate=validate.Length(min=3, max=500),
@@ -205,7 +206,8 @@ class ReviewerIn(Schema):
 
     commissioned_on = fields.Date(required=True)
     reviewer_name = fields.String(required=True, validate=SHORT)
-    reviewer_user_id = fields.Integer(load_default=None)
+    reviewer_user_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
+                                      metadata={"description": "The reviewer's account, if they have one."})
 
 
 class DraftIn(Schema):

@@ -17,14 +17,17 @@ def init_web(app: Flask) -> None:
     """Register the blueprints and the error pages (HTML, or JSON under /api/)."""
     from flask_wtf.csrf import CSRFProtect
 
-    from cspr.web import assets, feeds, ops, public, staff
+    from cspr.web import assets, converters, feeds, ops, public, staff
     from cspr.web.api import error_response, init_api, is_api_request
+    from cspr.web.input_guard import init_input_guard
     from cspr.web.security import init_security
     from cspr.web.staff import auth, operator
     from cspr.web.staff.helpers import init_helpers
     from cspr.web.staff.sso import bp as sso_bp
 
+    converters.install(app)
     init_security(app)
+    init_input_guard(app)
     csrf = CSRFProtect(app)
     auth.init_login(app)
     init_helpers(app)

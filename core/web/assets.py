@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_from_directory
@@ -22,6 +23,8 @@ def asset(filename: str):  # noqa: ANN201
     """Fonts, images and the manifest, then the compiled CSS and JavaScript."""
     root = assets_dir()
     for folder in (root / "assets", root):
-        if (folder / filename).is_file():
+        # os.path.isfile answers False for any name the OS refuses (too long, NUL), where
+        # Path.is_file would raise; send_from_directory keeps the name inside the folder.
+        if os.path.isfile(folder / filename):
             return send_from_directory(folder, filename, max_age=3600)
     abort(404)

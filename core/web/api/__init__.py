@@ -6,6 +6,10 @@ partnership's URL, or for a record of another partnership, answers 404.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import Flask, g, jsonify, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
@@ -15,6 +19,10 @@ from cspr.db import get_session
 from cspr.workflow.errors import InputError, NotFound, StepError, WorkflowError
 
 PREFIX = "/api/v1"
+MAX_PAGE = 10_000  # 100 a page: a million records; past it a page number is refused, not run
+# The refusals the API answers, as flask-smorest's response components (its error schema).
+REFUSALS = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
+            422: "UNPROCESSABLE_ENTITY"}
 
 
 def init_api(app: Flask) -> Api:
@@ -31,7 +39,12 @@ def init_api(app: Flask) -> Api:
         "security": [{"bearerAuth": []}],
     })
     api = Api(app)
+    # Every status the API answers is listed per operation; no catch-all "default" hides one.
+    api.DEFAULT_ERROR_RESPONSE_NAME = None
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    from cspr.web.converters import IdConverter, id_schema
+
+    api.register_converter(IdConverter, id_schema)
     from cspr.web.api import actions, cases, deadlines, exports, reviews
 
     api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, exports)]
@@ -74,6 +87,31 @@ def error_response(exc: Exception):  # noqa: ANN201
 def workflow_error_handler(exc: WorkflowError):  # noqa: ANN201
     """Workflow refusals raised anywhere in the API."""
     return error_response(exc)
+
+
+def refuses(blp: SmorestBlueprint, *codes: int) -> Callable:
+    """Document the refusals a view answers: 401 (token) and 404 (partnership, record) always, plus ``codes``.
+
+    400: a body that is not JSON; 403: the role may not; 409: a step out of order; 422: bad values.
+    """
+    def decorator(view: Callable) -> Callable:
+        for code in sorted({401, 404, *codes}, reverse=True):
+            view = blp.alt_response(code, response=REFUSALS[code])(view)
+        return view
+    return decorator
+
+
+def bounded_pages(view: Callable) -> Callable:
+    """Refuse a page number past MAX_PAGE with 422 (a huge one would overflow the query's offset)."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from flask_smorest import abort
+
+        if kwargs["pagination_parameters"].page > MAX_PAGE:
+            abort(422, message="Some values are not right.",
+                  messages={"query": {"page": [f"Must be at most {MAX_PAGE}."]}})
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def scoped_blueprint(name: str, description: str) -> SmorestBlueprint:

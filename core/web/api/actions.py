@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from cspr.models import Action, Recommendation
 from cspr.schemas import api as s
-from cspr.web.api import scoped_blueprint
+from cspr.web.api import refuses, scoped_blueprint
 from cspr.web.api.auth import ADMINS, READERS, SIGNERS, commit, ctx, requires
 from cspr.web.api.reviews import load as load_review
 from cspr.workflow import actions, reviews
@@ -37,12 +37,14 @@ class RecommendationList(MethodView):
     """A review's recommendations."""
 
     @requires(*READERS)
+    @refuses(blp)
     @blp.response(200, s.RecommendationOut(many=True))
     def get(self, review_id: int) -> list[Recommendation]:
         """The recommendations with their actions."""
         return load_review(review_id).recommendations
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.RecommendationIn)
     @blp.response(201, s.RecommendationOut)
     def post(self, data: dict, review_id: int) -> Recommendation:
@@ -57,6 +59,7 @@ class ResponseStep(MethodView):
     """The partners' response."""
 
     @requires(*SIGNERS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.ResponseIn)
     @blp.response(200, s.RecommendationOut)
     def post(self, data: dict, recommendation_id: int) -> Recommendation:
@@ -71,6 +74,7 @@ class ActionList(MethodView):
     """Actions of a recommendation."""
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.ActionIn)
     @blp.response(201, s.ActionOut)
     def post(self, data: dict, recommendation_id: int) -> Action:
@@ -85,12 +89,14 @@ class ActionDetail(MethodView):
     """One action."""
 
     @requires(*READERS)
+    @refuses(blp)
     @blp.response(200, s.ActionOut)
     def get(self, action_id: int) -> Action:
         """An action."""
         return _action(action_id)
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.ActionUpdate)
     @blp.response(200, s.ActionOut)
     def patch(self, data: dict, action_id: int) -> Action:
@@ -105,6 +111,7 @@ class AssuranceStep(MethodView):
     """Assurance that the learning is embedded."""
 
     @requires(*SIGNERS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.AssuranceIn)
     @blp.response(200, s.ActionOut)
     def post(self, data: dict, action_id: int) -> Action:

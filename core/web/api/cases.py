@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from cspr.models import Incident, Role
 from cspr.schemas import api as s
-from cspr.web.api import scoped_blueprint
+from cspr.web.api import bounded_pages, refuses, scoped_blueprint
 from cspr.web.api.auth import ADMINS, SIGNERS, commit, ctx, requires
 from cspr.web.api.present import attach_deadlines
 from cspr.workflow import incidents, notifications, rapid_reviews
@@ -39,9 +39,11 @@ class IncidentList(MethodView):
     """The partnership's incidents."""
 
     @requires(*CASE_READERS)
+    @refuses(blp, 403, 422)
     @blp.arguments(s.IncidentQuery, location="query")
     @blp.response(200, s.IncidentOut(many=True))
     @blp.paginate()
+    @bounded_pages
     def get(self, query: dict, pagination_parameters) -> list[Incident]:  # noqa: ANN001
         """List incidents, newest awareness first."""
         base = select(Incident)
@@ -60,6 +62,7 @@ class IncidentList(MethodView):
         return rows
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 422)
     @blp.arguments(s.IncidentIn)
     @blp.response(201, s.IncidentOut)
     def post(self, data: dict) -> Incident:
@@ -74,12 +77,14 @@ class IncidentDetail(MethodView):
     """One incident."""
 
     @requires(*CASE_READERS)
+    @refuses(blp, 403)
     @blp.response(200, s.IncidentOut)
     def get(self, incident_id: int) -> Incident:
         """An incident with its notification, rapid review and deadlines."""
         return _out(_load(incident_id))
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.IncidentCorrection)
     @blp.response(200, s.IncidentOut)
     def patch(self, data: dict, incident_id: int) -> Incident:
@@ -95,6 +100,7 @@ class NotificationStep(MethodView):
     """The notification to the Panel."""
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.NotificationIn)
     @blp.response(201, s.IncidentOut)
     def post(self, data: dict, incident_id: int) -> Incident:
@@ -104,6 +110,7 @@ class NotificationStep(MethodView):
         return _out(_load(incident_id))
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.NotificationCorrection)
     @blp.response(200, s.IncidentOut)
     def patch(self, data: dict, incident_id: int) -> Incident:
@@ -119,6 +126,7 @@ class MeetingStep(MethodView):
     """The rapid review's start and meeting."""
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.MeetingIn)
     @blp.response(200, s.IncidentOut)
     def post(self, data: dict, incident_id: int) -> Incident:
@@ -133,6 +141,7 @@ class DecisionStep(MethodView):
     """The partners' decision."""
 
     @requires(*SIGNERS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.DecisionIn)
     @blp.response(200, s.IncidentOut)
     def post(self, data: dict, incident_id: int) -> Incident:
@@ -147,6 +156,7 @@ class PanelResponseStep(MethodView):
     """The Panel's response."""
 
     @requires(*SIGNERS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.PanelResponseIn)
     @blp.response(200, s.IncidentOut)
     def post(self, data: dict, incident_id: int) -> Incident:

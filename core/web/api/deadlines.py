@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 
 from cspr.models import Deadline, DeadlineState, Review, Role
 from cspr.schemas import api as s
-from cspr.web.api import scoped_blueprint
+from cspr.web.api import bounded_pages, refuses, scoped_blueprint
 from cspr.web.api.auth import READERS, ctx, requires
 from cspr.web.api.present import deadline_dict
 
@@ -19,9 +19,11 @@ class DeadlineList(MethodView):
     """The partnership's deadlines (a reviewer's: only their reviews')."""
 
     @requires(*READERS)
+    @refuses(blp, 422)
     @blp.arguments(s.DeadlineQuery, location="query")
     @blp.response(200, s.DeadlineOut(many=True))
     @blp.paginate()
+    @bounded_pages
     def get(self, query: dict, pagination_parameters) -> list[dict]:  # noqa: ANN001
         """List deadlines by due date; ``overdue=true`` gives open ones past due."""
         c = ctx()

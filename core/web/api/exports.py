@@ -6,7 +6,7 @@ from flask import Response
 
 from cspr import exports
 from cspr.models import Role
-from cspr.web.api import scoped_blueprint
+from cspr.web.api import refuses, scoped_blueprint
 from cspr.web.api.auth import ctx, requires
 
 blp = scoped_blueprint("exports", "The case tracker and the deadlines calendar.")
@@ -22,6 +22,7 @@ def _file(fmt: str) -> Response:
 
 @blp.route("/tracker.csv")
 @requires(*TRACKER_READERS)
+@refuses(blp, 403)
 @blp.response(200, content_type="text/csv")
 def tracker_csv() -> Response:
     """The case tracker: stage, dates and working days late, one row per case."""
@@ -30,6 +31,7 @@ def tracker_csv() -> Response:
 
 @blp.route("/tracker.xlsx")
 @requires(*TRACKER_READERS)
+@refuses(blp, 403)
 @blp.response(200, content_type=exports.XLSX)
 def tracker_xlsx() -> Response:
     """The case tracker as an Excel workbook."""
@@ -38,6 +40,7 @@ def tracker_xlsx() -> Response:
 
 @blp.route("/deadlines.ics")
 @requires(*TRACKER_READERS)
+@refuses(blp, 403)
 @blp.response(200, content_type="text/calendar")
 def deadlines_ics() -> Response:
     """Open deadlines as an iCalendar feed (for Outlook, subscribe to /feeds/<token>/deadlines.ics)."""

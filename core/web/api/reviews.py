@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from cspr.models import Recommendation, Review, Role
 from cspr.schemas import api as s
-from cspr.web.api import scoped_blueprint
+from cspr.web.api import bounded_pages, refuses, scoped_blueprint
 from cspr.web.api.auth import ADMINS, READERS, SIGNERS, commit, ctx, requires
 from cspr.web.api.present import attach_deadlines
 from cspr.workflow import reviews
@@ -43,9 +43,11 @@ class ReviewList(MethodView):
     """The partnership's reviews (a reviewer sees only their own)."""
 
     @requires(*READERS)
+    @refuses(blp, 422)
     @blp.arguments(s.ReviewQuery, location="query")
     @blp.response(200, s.ReviewOut(many=True))
     @blp.paginate()
+    @bounded_pages
     def get(self, query: dict, pagination_parameters) -> list[Review]:  # noqa: ANN001
         """List reviews, newest first."""
         base = reviews.reviews_for(ctx())
@@ -64,6 +66,7 @@ class ReviewList(MethodView):
         return rows
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 422)
     @blp.arguments(s.ReviewIn)
     @blp.response(201, s.ReviewOut)
     def post(self, data: dict) -> Review:
@@ -78,6 +81,7 @@ class LegacyReviews(MethodView):
     """Reviews published before the platform."""
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 422)
     @blp.arguments(s.LegacyReviewIn)
     @blp.response(201, s.ReviewOut)
     def post(self, data: dict) -> Review:
@@ -92,12 +96,14 @@ class ReviewDetail(MethodView):
     """One review."""
 
     @requires(*READERS)
+    @refuses(blp)
     @blp.response(200, s.ReviewOut)
     def get(self, review_id: int) -> Review:
         """A review with its drafts, recommendations, actions and deadlines."""
         return _out(review_id)
 
     @requires(*ADMINS)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.DecisionDateCorrection)
     @blp.response(200, s.ReviewOut)
     def patch(self, data: dict, review_id: int) -> Review:
@@ -112,6 +118,7 @@ def _step(path: str, schema: type[Schema], service: Callable, roles: tuple[Role,
     """A POST endpoint that runs one review step."""
 
     @requires(*roles)
+    @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(schema)
     @blp.response(200, s.ReviewOut)
     def view(data: dict, review_id: int) -> Review:

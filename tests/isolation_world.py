@@ -1,0 +1,212 @@
+"""Two partnerships with rich data built through the real workflow, with a sentinel in every text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, select, text
+
+from cspr import documents, partnerships, tokens
+from cspr.db import get_db
+from cspr.models import Base, Membership, OutboxMessage, OutboxStatus, Role, User
+from cspr.tenancy import acting_for
+from cspr.workflow.context import Context
+from tests.api_kit import Api
+from tests.web_kit import Browser, csrf_of, date, signed_in
+
+D = dt.date
+
+
+@dataclass
+class Side:
+    """One partnership's data, its people and the strings that must never reach anyone else."""
+
+    slug: str
+    tag: str  # "qxa" / "qxb": every sentinel starts with it
+    private: set[str] = field(default_factory=set)  # never outside the partnership (public pages too)
+    public: set[str] = field(default_factory=set)  # published: allowed on public pages only
+    ids: dict[str, list[int]] = field(default_factory=dict)
+    browsers: dict[Role, Browser] = field(default_factory=dict)
+    tokens: dict[Role, str] = field(default_factory=dict)
+    member_ids: dict[Role, int] = field(default_factory=dict)
+    feed_token: str = ""
+    private_doc_key: str = ""
+    public_doc_key: str = ""
+    # the reviewer's own review and one they are not assigned to, and what hangs off each
+    assigned: dict[str, list[int]] = field(default_factory=dict)
+    unassigned: dict[str, list[int]] = field(default_factory=dict)
+    unassigned_sentinels: set[str] = field(default_factory=set)
+
+    def s(self, name: str, public: bool = False) -> str:
+        """A new sentinel for this partnership."""
+        value = f"{self.tag}{name}"
+        (self.public if public else self.private).add(value)
+        return value
+
+
+def _ok(response, status: int = 200) -> Any:  # noqa: ANN001
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
+    return response.get_json()
+
+
+def _ctx(app, session, slug: str) -> Context:  # noqa: ANN001
+    row = partnerships.get(session, slug)
+    return Context(session, row, app.extensions["cspr.plugins"].policy(slug), actor="test")
+
+
+def report_pdf(app, body: str) -> bytes:  # noqa: ANN001
+    """A real PDF report with ``body`` as its text."""
+    from cspr.briefings import render_pdf
+
+    fmt = {"key": "r", "name": "Report", "sections": [{"key": "body", "title": "Findings"}]}
+    with app.test_request_context():
+        return render_pdf(fmt, "Local child safeguarding practice review", {"body": body}, "Partnership")
+
+
+def build(app, slug: str, tag: str) -> Side:  # noqa: ANN001
+    """A partnership with an incident, reviews at every stage, a plan, briefings, files and members."""
+    side = Side(slug, tag)
+    policy = app.extensions["cspr.plugins"].policy(slug)
+    area = policy.identity["areas"][0]
+    partners = [a["key"] for a in policy.partners["safeguarding_partners"]]
+    agency = policy.agencies[0]["key"]
+    for role in Role:
+        browser = signed_in(app, app.test_client(), slug, role, email=f"{tag}{role.value}@example.org")
+        side.browsers[role] = browser
+        side.tokens[role] = browser.member.token
+        side.member_ids[role] = browser.member.user_id
+        side.private.add(f"{tag}{role.value}@example.org")
+    api = Api(app.test_client(), side.browsers[Role.ADMIN].member)
+    reviewer = side.member_ids[Role.REVIEWER]
+
+    # the incident, its notification and rapid review; the decision starts review R1
+    incident = _ok(api.post("/incidents", {
+        "pseudonym": side.s("Pseudonym"), "la_case_reference": side.s("LaCaseRef"), "la_area": area,
+        "age_band": "1_4", "harm": "serious_harm", "incident_on": "2026-03-02", "aware_on": "2026-03-03"}), 201)
+    side.private.add(incident["reference"])
+    iid = incident["id"]
+    _ok(api.post(f"/incidents/{iid}/notification", {"sent_on": "2026-03-09",
+                                                     "panel_reference": side.s("PanelRef")}), 201)
+    _ok(api.post(f"/incidents/{iid}/rapid-review/meeting", {"meeting_on": "2026-03-20"}))
+    decided = _ok(api.post(f"/incidents/{iid}/rapid-review/decision", {
+        "decision": "local_cspr", "sent_to_panel_on": "2026-03-27", "rationale": side.s("Rationale"),
+        "review_title": side.s("ReviewOneTitle")}))
+    _ok(api.post(f"/incidents/{iid}/rapid-review/panel-response", {
+        "response": "agrees", "received_on": "2026-04-10", "notes": side.s("PanelNotes")}))
+    (r1,) = decided["review_ids"]
+
+    # R1: assigned to the reviewer, a draft, the final report, a recommendation and its action
+    _ok(api.post(f"/reviews/{r1}/terms-of-reference", {"agreed_on": "2026-04-20"}))
+    _ok(api.post(f"/reviews/{r1}/reviewer", {"commissioned_on": "2026-04-22", "reviewer_user_id": reviewer,
+                                             "reviewer_name": side.s("ReviewerName")}))
+    _ok(api.post(f"/reviews/{r1}/drafts", {"received_on": "2026-07-01", "note": side.s("DraftNote")}))
+    _ok(api.post(f"/reviews/{r1}/final-report", {"agreed_on": "2026-08-03", "agreed_by": partners}))
+    rec1 = _ok(api.post(f"/reviews/{r1}/recommendations", {"text": side.s("RecommendationText")}), 201)
+    _ok(api.post(f"/recommendations/{rec1['id']}/response", {"response": side.s("PartnersResponse")}))
+    act1 = _ok(api.post(f"/recommendations/{rec1['id']}/actions", {
+        "description": side.s("ActionText"), "owner_agency": agency, "due_on": "2026-12-30"}), 201)
+    _ok(api.patch(f"/actions/{act1['id']}", {"rag": "green", "evidence": side.s("Evidence")}))
+
+    # R2: a thematic review the reviewer is not assigned to, with its own plan
+    before_r2 = set(side.private)
+    r2 = _ok(api.post("/reviews", {"kind": "thematic", "title": side.s("ReviewTwoTitle"),
+                                   "pseudonym": side.s("ReviewTwoPseudonym"), "decided_on": "2026-02-02"}), 201)["id"]
+    _ok(api.post(f"/reviews/{r2}/terms-of-reference", {"agreed_on": "2026-02-20"}))
+    _ok(api.post(f"/reviews/{r2}/reviewer", {"commissioned_on": "2026-02-25",
+                                             "reviewer_name": side.s("ReviewTwoReviewer")}))
+    _ok(api.post(f"/reviews/{r2}/drafts", {"received_on": "2026-05-01", "note": side.s("ReviewTwoDraft")}))
+    _ok(api.post(f"/reviews/{r2}/final-report", {"agreed_on": "2026-06-03", "agreed_by": partners}))
+    rec2 = _ok(api.post(f"/reviews/{r2}/recommendations", {"text": side.s("ReviewTwoRecommendation")}), 201)
+    act2 = _ok(api.post(f"/recommendations/{rec2['id']}/actions", {
+        "description": side.s("ReviewTwoAction"), "owner_agency": agency, "due_on": "2026-12-30"}), 201)
+    side.unassigned_sentinels = side.private - before_r2
+
+    # R3: published through the staff app's form, with its PDF report (its title is public)
+    r3 = _ok(api.post("/reviews", {"kind": "local_cspr", "title": side.s("PublishedTitle", public=True),
+                                   "pseudonym": side.s("PublishedPseudonym", public=True),
+                                   "decided_on": "2026-03-02"}), 201)["id"]
+    _ok(api.post(f"/reviews/{r3}/terms-of-reference", {"agreed_on": "2026-03-20"}))
+    _ok(api.post(f"/reviews/{r3}/reviewer", {"commissioned_on": "2026-03-25",
+                                             "reviewer_name": side.s("PublishedReviewer")}))
+    _ok(api.post(f"/reviews/{r3}/drafts", {"received_on": "2026-06-01", "note": side.s("PublishedDraft")}))
+    _ok(api.post(f"/reviews/{r3}/final-report", {"agreed_on": "2026-08-03", "agreed_by": partners}))
+    _ok(api.post(f"/reviews/{r3}/planned-publication", {"planned_on": "2026-09-01"}))
+    _ok(api.post(f"/reviews/{r3}/report-sent", {"sent_on": "2026-08-20"}))
+    admin = side.browsers[Role.ADMIN]
+    page = admin.get(f"/app/{slug}/reviews/{r3}/publish").get_data(as_text=True)
+    theme = policy.themes[0]
+    published = admin.client.post(f"/app/{slug}/reviews/{r3}/publish", data={
+        "csrf_token": csrf_of(page), "published_on": date("2026-09-01"), "publication_form": "full",
+        "summary": side.s("PublishedSummary", public=True), "themes": [theme], "signed_off_by": partners[0],
+        "identifying_terms": "Jamie Smith", "report": (io.BytesIO(report_pdf(app, side.s("PublicReport", True))),
+                                                       "report.pdf")}, content_type="multipart/form-data")
+    assert published.status_code == 302, published.get_data(as_text=True)[:2000]
+
+    # briefings: one of the unpublished R1 (private), one of the published R3 (public)
+    fmt = policy.briefing_formats[0]
+    first = fmt["sections"][0]["key"]
+    for rid, name, public in ((r1, "Briefing", False), (r3, "PublicBriefing", True)):
+        response = admin.submit(f"/app/{slug}/reviews/{rid}/briefings/new", {
+            "title": side.s(f"{name}Title", public), f"section_{first}": side.s(f"{name}Text", public)})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, slug)
+        with acting_for(session, row.id):
+            ctx = _ctx(app, session, slug)
+            from cspr.models import Briefing, Document, Review
+
+            # a private file of R1 (its name and its text are sentinels)
+            review = session.get(Review, r1)
+            doc = documents.store(ctx, review, report_pdf(app, side.s("PrivateFileText")),
+                                  f"{side.s('PrivateFileName')}.pdf", "draft", False,
+                                  Path(app.config["DOCUMENTS_DIR"]))
+            side.private_doc_key = doc.storage_key.split("/")[-1][:-4]
+            side.public_doc_key = session.scalar(select(Document.storage_key).where(
+                Document.review_id == r3, Document.public.is_(True))).split("/")[-1][:-4]
+            # a message the platform could not deliver
+            session.add(OutboxMessage(idempotency_key=f"{tag}-failed", channel="email",
+                                      recipient=f"{side.s('Recipient')}@example.org",
+                                      subject=side.s("OutboxSubject"), body=side.s("OutboxBody"),
+                                      status=OutboxStatus.FAILED))
+            session.flush()
+            briefings = {b.review_id: b.id for b in session.scalars(select(Briefing))}
+            side.ids = {
+                "incident_id": [iid], "review_id": [r1, r2, r3],
+                "recommendation_id": [rec1["id"], rec2["id"]], "action_id": [act1["id"], act2["id"]],
+                "briefing_id": [briefings[r1], briefings[r3]],
+                "membership_id": list(session.scalars(select(Membership.id))),
+                "message_id": list(session.scalars(select(OutboxMessage.id))),
+            }
+            user = session.get(User, side.member_ids[Role.ADMIN])
+            _, side.feed_token = tokens.issue(session, user, row, "probe feed", "feed")
+    side.assigned = {"review_id": [r1], "recommendation_id": [rec1["id"]], "action_id": [act1["id"]],
+                     "briefing_id": [briefings[r1]]}
+    side.unassigned = {"review_id": [r2], "recommendation_id": [rec2["id"]], "action_id": [act2["id"]]}
+    return side
+
+
+def snapshot(url: str, partnership_slug: str) -> dict[str, list[dict]]:
+    """Every row the partnership owns (tokens without their last-used time)."""
+    engine = create_engine(url)
+    out: dict[str, list] = {}
+    with engine.connect() as conn:
+        pid = conn.execute(text("SELECT id FROM partnerships WHERE slug = :s"), {"s": partnership_slug}).scalar()
+        out["partnership"] = [dict(conn.execute(text("SELECT slug, name, enabled FROM partnerships "
+                                                     "WHERE id = :p"), {"p": pid}).one()._mapping)]
+        for table in Base.metadata.sorted_tables:
+            if "partnership_id" not in table.c:
+                continue
+            columns = [c for c in table.c if c.name != "last_used_at"]
+            query = select(*columns).where(table.c.partnership_id == pid).order_by(*table.primary_key.columns)
+            out[table.name] = [dict(r._mapping) for r in conn.execute(query)]
+    engine.dispose()
+    return out
+
+
+__all__ = ["Browser", "FlaskClient", "Side", "build", "snapshot"]
