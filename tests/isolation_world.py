@@ -11,7 +11,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 
-from cspr import documents, partnerships, tokens
+from cspr import documents, holds, partnerships, tokens
 from cspr.db import get_db
 from cspr.models import Base, Membership, OutboxMessage, OutboxStatus, Role, User
 from cspr.tenancy import acting_for
@@ -41,6 +41,7 @@ class Side:
     assigned: dict[str, list[int]] = field(default_factory=dict)
     unassigned: dict[str, list[int]] = field(default_factory=dict)
     unassigned_sentinels: set[str] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)  # members' e-mails: operators manage accounts
 
     def s(self, name: str, public: bool = False) -> str:
         """A new sentinel for this partnership."""
@@ -81,6 +82,7 @@ def build(app, slug: str, tag: str) -> Side:  # noqa: ANN001
         side.tokens[role] = browser.member.token
         side.member_ids[role] = browser.member.user_id
         side.private.add(f"{tag}{role.value}@example.org")
+        side.accounts.add(f"{tag}{role.value}@example.org")
     api = Api(app.test_client(), side.browsers[Role.ADMIN].member)
     reviewer = side.member_ids[Role.REVIEWER]
 
@@ -175,6 +177,7 @@ def build(app, slug: str, tag: str) -> Side:  # noqa: ANN001
                                       subject=side.s("OutboxSubject"), body=side.s("OutboxBody"),
                                       status=OutboxStatus.FAILED))
             session.flush()
+            hold = holds.place(session, row, reason=side.s("HoldReason"), actor="test", review_id=r2)
             briefings = {b.review_id: b.id for b in session.scalars(select(Briefing))}
             side.ids = {
                 "incident_id": [iid], "review_id": [r1, r2, r3],
@@ -182,6 +185,7 @@ def build(app, slug: str, tag: str) -> Side:  # noqa: ANN001
                 "briefing_id": [briefings[r1], briefings[r3]],
                 "membership_id": list(session.scalars(select(Membership.id))),
                 "message_id": list(session.scalars(select(OutboxMessage.id))),
+                "hold_id": [hold.id],
             }
             user = session.get(User, side.member_ids[Role.ADMIN])
             _, side.feed_token = tokens.issue(session, user, row, "probe feed", "feed")

@@ -12,6 +12,13 @@ from openpyxl import load_workbook
 
 from cspr.models import Role
 from tests.api_kit import Api, make_member
+from tests.test_publishing import report_pdf
+
+
+def b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()
 
 SLUGS = ["doncaster", "plymouth", "southampton", "york"]
 AREAS = {"doncaster": "Doncaster", "plymouth": "Plymouth", "southampton": "Southampton",
@@ -78,8 +85,19 @@ def test_a_case_runs_end_to_end_through_the_api(app, client, slug):
     assert review["stage"] == "sent_to_panel"
     assert kinds(review["deadlines"])["report_to_panel"]["status"] == "met"
     theme = app.extensions["cspr.plugins"].policy(slug).themes[0]
-    review = ok(api.post(f"/reviews/{rid}/publication", {
-        "published_on": "2026-09-10", "themes": [theme], "summary": "What the partners learned."}))
+    publication = {"published_on": "2026-09-10", "themes": [theme], "summary": "What the partners learned.",
+                   "signed_off_by": partners[0], "identifying_terms": "Jamie Smith\nOak Street"}
+    unsigned = api.post(f"/reviews/{rid}/publication", {**publication, "signed_off_by": "nobody"})
+    assert unsigned.status_code == 422 and "signed_off_by" in unsigned.get_json()["errors"]["json"]
+    no_report = api.post(f"/reviews/{rid}/publication", publication)
+    assert no_report.status_code == 422 and "report" in no_report.get_json()["errors"]["json"]
+    named = report_pdf(app, "Jamie Smith was known to three agencies.")
+    refused = api.post(f"/reviews/{rid}/publication", {**publication, "report_pdf": b64(named)})
+    assert refused.status_code == 422
+    assert "Nothing was published" in refused.get_json()["errors"]["json"]["identifying_terms"]
+    assert ok(api.get(f"/reviews/{rid}"))["stage"] == "sent_to_panel"
+    clean = report_pdf(app, "Agencies did not share what they knew.")
+    review = ok(api.post(f"/reviews/{rid}/publication", {**publication, "report_pdf": b64(clean)}))
     assert review["stage"] == "published"
     assert kinds(review["deadlines"])["publication"]["status"] == "met"
     assert kinds(review["deadlines"])["public_period"]["status"] == "not_before"

@@ -48,6 +48,15 @@ CLASSES: dict[str, tuple[str, str]] = {
     "auth.reset_request": (PUBLIC, "asking for a password reset link"),
     "auth.reset_password": (PUBLIC, "the e-mailed reset link is the credential"),
     "auth.choose": (SIGNED_IN, "the signed-in person's own partnerships"),
+    "auth.two_factor": (SIGNED_IN, "the second step of the person's own sign-in"),
+    "auth.enrol": (SIGNED_IN, "setting up the person's own authenticator app"),
+    "auth.recovery_codes": (SIGNED_IN, "the person's own recovery codes"),
+    "auth.reauthenticate": (SIGNED_IN, "the person confirming it is them before a sensitive action"),
+    "sso.start": (PUBLIC, "single sign-on for a partnership that has it (404 otherwise)"),
+    "sso.callback": (PUBLIC, "the identity provider's answer; state and nonce are the credential"),
+    "operator.users": (OPERATOR, "accounts: names, e-mails, status; no case content"),
+    "operator.toggle_user": (OPERATOR, "disable or enable an account"),
+    "operator.reset_user_two_factor": (OPERATOR, "make an account set up two factors again"),
     "operator.partnerships": (OPERATOR, "partnerships and plugins, no case content"),
     "operator.toggle": (OPERATOR, "enable or disable a partnership"),
 }
@@ -56,6 +65,8 @@ SKIP = {
     ("auth.sign_out", "POST", "signed"): "would end the prober's session; tests/test_staff.py covers it",
     ("auth.sign_out", "POST", "operator"): "would end the prober's session; tests/test_staff.py covers it",
     ("operator.toggle", "POST", "operator"): "operators may disable any partnership, by design",
+    ("operator.toggle_user", "POST", "operator"): "operators may disable any account, by design",
+    ("operator.reset_user_two_factor", "POST", "operator"): "operators may reset any account's two factors",
 }
 READ = {"GET"}
 FORM = {  # a plausible body for any staff form (the refusal must come before it is read)
@@ -101,6 +112,7 @@ def world(pg_url, tmp_path_factory, smtp_server):  # noqa: ANN001, ANN201
         "DATABASE_URL": pg_url, "BROKER_URL": REDIS_URL, "TESTING": True, "SERVER_NAME": "cspr.test",
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("isolation") / "instance"),
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server[1],
+        "RATELIMIT_ENABLED": False,  # thousands of refused requests on purpose; limits have their own tests
     })
     try:
         sides = {"doncaster": build(app, "doncaster", "qxa"), "plymouth": build(app, "plymouth", "qxb")}
@@ -162,6 +174,7 @@ def staff_values(app, owner: Side, slug: str, rule) -> dict[str, list[str]]:  # 
     values["token"] = ([owner.tokens[Role.ADMIN], "cspr_not_a_token"] if rule.endpoint == "feeds.deadlines"
                        else ["not-a-reset-token"])
     values["filename"] = ["govuk-frontend.min.css", "../../pyproject.toml"]
+    values["user_id"] = [str(owner.member_ids[Role.ADMIN])]
     return values
 
 
@@ -193,6 +206,17 @@ def expect_refused(kind: str, who: str, response, variant: str) -> str | None:  
     else:
         allowed = set(range(200, 500))
     return None if status in allowed else f"{status}, expected one of {sorted(allowed)[:4]}"
+
+
+def unchanged_but_refusals_recorded(before: dict, after: dict) -> set[str]:
+    """Refused requests changed nothing; they only added ``access.denied`` events to the trail."""
+    before, after = dict(before), dict(after)
+    kept, trail = before.pop("audit_events"), after.pop("audit_events")
+    assert trail[:len(kept)] == kept, "a refused request changed the partnership's audit trail"
+    added = {event["action"] for event in trail[len(kept):]}
+    assert added <= {"access.denied"}, f"refused requests left these events: {added}"
+    assert after == before, "a refused request changed the partnership's data"
+    return added
 
 
 def classify(rule) -> str | None:  # noqa: ANN001
@@ -240,7 +264,12 @@ def probe_staff(app, owner: Side, prober: Side, operator: Browser, tally: Tally)
                     tally.identities.add(name)
                     label = f"{method} {url} as {name}"
                     assert response.status_code < 500, label
-                    found = leaked(response, owner.private if kind == PUBLIC else secret)
+                    if kind == PUBLIC:
+                        found = leaked(response, owner.private)
+                    elif kind == OPERATOR and who == "operator":  # accounts, never case content
+                        found = leaked(response, secret - owner.accounts)
+                    else:
+                        found = leaked(response, secret)
                     if found:
                         tally.leaks.append(f"{label}: {found}")
                     problem = expect_refused(kind, who, response, variant)
@@ -321,15 +350,19 @@ def probe_api(app, owner: Side, prober: Side, tally: Tally) -> None:  # noqa: AN
 def probe_own_views(app, owner: Side, prober: Side, tally: Tally) -> None:  # noqa: ANN001
     """The prober's own lists, trackers, exports and calendars never include the owner's records."""
     secret = owner.private | owner.public
-    urls = [r.rule.replace("<slug>", prober.slug) for r in app.url_map.iter_rules()
-            if r.endpoint.startswith("staff.") and r.arguments <= {"slug", "fmt"} and "GET" in r.methods]
-    urls = [u for rule in urls for u in expand(rule, {"fmt": ["csv", "xlsx"]})]
-    for (role, browser), url in itertools.product(prober.browsers.items(), urls):
+    rules = [r for r in app.url_map.iter_rules()
+             if r.endpoint.startswith("staff.") and r.arguments <= {"slug", "fmt"} and "GET" in r.methods]
+    urls = [(r.endpoint, u) for r in rules
+            for u in expand(r.rule.replace("<slug>", prober.slug), {"fmt": ["csv", "xlsx"]})]
+    for (role, browser), (endpoint, url) in itertools.product(prober.browsers.items(), urls):
         response = browser.get(url)
         tally.probes += 1
         assert response.status_code < 500, url
-        if leaked(response, secret):
-            tally.leaks.append(f"GET {url} as {prober.slug}:{role.value}: {leaked(response, secret)}")
+        # The prober's own audit trail names who tried to reach its records (the owner's members,
+        # whose refused probes it recorded): that is the trail's purpose. Nothing else may show.
+        hidden = secret - owner.accounts if endpoint in ("staff.audit_trail", "staff.audit_csv") else secret
+        if leaked(response, hidden):
+            tally.leaks.append(f"GET {url} as {prober.slug}:{role.value}: {leaked(response, hidden)}")
     client = app.test_client()
     feed = client.get(f"/feeds/{prober.feed_token}/deadlines.ics")
     assert feed.status_code == 200 and not leaked(feed, secret)
@@ -364,7 +397,8 @@ def test_no_route_or_operation_shows_or_changes_another_partnerships_data(world,
     TALLY.partnerships.add(owner)
     assert tally.leaks == [], "\n".join(tally.leaks[:40])
     assert tally.wrong == [], "\n".join(tally.wrong[:40])
-    assert snapshot(url, owner) == before, "a refused request changed the partnership's data"
+    recorded = unchanged_but_refusals_recorded(before, snapshot(url, owner))
+    assert recorded == {"access.denied"}, "refusals are recorded in the refused partnership's trail"
 
 
 def test_published_data_is_public_and_nothing_else_is(world):

@@ -11,7 +11,7 @@ import pytest
 import redis
 from sqlalchemy import select, update
 
-from cspr import partnerships
+from cspr import holds, partnerships
 from cspr.db import get_db, get_session
 from cspr.models import AuditEvent, Role, User, UserSession
 from cspr.tenancy import acting_for
@@ -334,7 +334,10 @@ def test_sensitive_actions_ask_again_after_five_minutes(app, client, review_id):
     admin = signed_in(app, client, "doncaster", Role.ADMIN)
     html = admin.get("/app/doncaster/members").get_data(as_text=True)
     membership = re.search(r'/app/doncaster/members/(\d+)"', html).group(1)
-    sensitive = [f"/app/doncaster/reviews/{review_id}/publish", f"/app/doncaster/members/{membership}",
+    with app.app_context(), get_db().session_scope() as session:
+        hold = holds.place(session, partnerships.get(session, "doncaster"), reason="Inquiry", actor="test")
+    sensitive = [f"/app/doncaster/holds/{hold.id}/release", "/app/doncaster/audit.csv",
+                 f"/app/doncaster/reviews/{review_id}/publish", f"/app/doncaster/members/{membership}",
                  f"/app/doncaster/members/{membership}/remove", "/app/doncaster/members/new",
                  "/app/doncaster/cases.csv", "/app/doncaster/cases.xlsx", "/app/doncaster/deadlines.ics"]
     for url in sensitive:  # just signed in: fresh

@@ -239,9 +239,16 @@ class ReportSentIn(Schema):
 
 
 class PublicationIn(Schema):
-    """Publication of the review."""
+    """Publication of the review: a partner's sign-off, the terms the guard looks for, the report."""
 
     published_on = fields.Date(required=True)
+    signed_off_by = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+        "description": "The key of the safeguarding partner who signed off the publication."})
+    identifying_terms = fields.String(required=True, validate=validate.Length(min=1, max=10_000), metadata={
+        "description": "The names and places that identify the child and family, one per line. Nothing is "
+                       "published if the report, summary or a briefing contains one; they are not stored."})
+    report_pdf = fields.String(load_default=None, validate=validate.Length(max=36_000_000), metadata={
+        "description": "The report as a base64-encoded PDF (at most 25 MB); needed to publish in full."})
     publication_form = enum(PublicationForm, load_default=PublicationForm.FULL)
     publication_note = fields.String(load_default=None, validate=validate.Length(max=2000))
     summary = fields.String(load_default=None, validate=validate.Length(max=10_000))

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema
 from sqlalchemy import func, select
@@ -14,8 +19,9 @@ from cspr.schemas import api as s
 from cspr.web.api import bounded_pages, refuses, scoped_blueprint
 from cspr.web.api.auth import ADMINS, READERS, SIGNERS, commit, ctx, requires
 from cspr.web.api.present import attach_deadlines
-from cspr.workflow import reviews
-from cspr.workflow.errors import NotFound
+from cspr.workflow import publishing, reviews
+from cspr.workflow.context import Context
+from cspr.workflow.errors import InputError, NotFound
 
 blp = scoped_blueprint("reviews", "Reviews: local CSPRs, thematic and learning reviews, legacy SCRs.")
 
@@ -144,7 +150,20 @@ _step("planned-publication", s.PlanIn, reviews.plan_publication, ADMINS,
       "Set or move the planned publication date.")
 _step("report-sent", s.ReportSentIn, reviews.send_report, ADMINS,
       "The final report went to the Panel and the Secretary of State.")
-_step("publication", s.PublicationIn, reviews.publish, ADMINS,
+def _publish(c: Context, review: Review, *, report_pdf: str | None = None, **data: Any) -> Review:
+    """The same checks as the staff form: sign-off, the anonymisation guard, a real PDF."""
+    report = None
+    if report_pdf:
+        try:
+            report = base64.b64decode(report_pdf, validate=True)
+        except (binascii.Error, ValueError):
+            raise InputError({"report_pdf": "The report must be a PDF encoded as base64"}) from None
+    return publishing.publish(c, review, report=report, report_filename="report.pdf",
+                              documents_dir=Path(current_app.config["DOCUMENTS_DIR"]),
+                              secret_key=current_app.config["SECRET_KEY"], **data)
+
+
+_step("publication", s.PublicationIn, _publish, ADMINS,
       "Publish the review (at least 7 working days after the report went to the Panel).")
 _step("archive", s.ArchiveIn, reviews.archive, ADMINS,
       "Take the review off the public page after its public period.")

@@ -19,6 +19,7 @@ from cspr.models import AuditEvent, Role, User
 from cspr.tenancy import acting_for
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
+from cspr.web.staff.auth import fresh_required
 
 PAGE_SIZE = 50
 
@@ -111,7 +112,7 @@ def csv_lines(db: Database, partnership_id: int, filters: dict[str, Any]) -> Ite
 
 @bp.route("/audit.csv")
 @roles(Role.ADMIN)
-# re-auth: fresh_required (added when the sign-in work merges)
+@fresh_required
 def audit_csv():  # noqa: ANN201
     """The filtered events as CSV, with seq, prev_hash and hash so they can be checked elsewhere."""
     c = ctx()

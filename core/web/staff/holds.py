@@ -8,6 +8,7 @@ from cspr import holds as holds_service
 from cspr.models import LegalHold, Role
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
+from cspr.web.staff.auth import fresh_required
 
 
 @bp.route("/holds")
@@ -52,6 +53,7 @@ def place_hold():  # noqa: ANN201
 
 @bp.route("/holds/<int:hold_id>/release", methods=["GET", "POST"])
 @roles(Role.ADMIN)
+@fresh_required  # releasing lets retention delete again
 def release_hold(hold_id: int):  # noqa: ANN201
     """Release a hold in force, with the reason."""
     c = ctx()
