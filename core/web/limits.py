@@ -48,6 +48,9 @@ API_AUTH = setting("RATELIMIT_API_AUTH")
 def init_limits(app: Flask) -> None:
     """Attach the limiter to the app; bad bearer tokens count against the caller's address."""
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # The limiter is shared by every app of the process and init_app defaults "enabled" to its
+    # current state: say it per app, or one app made with limits off would turn them off for all.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
     # One limiter serves each app made in this process (tests make many); Flask-Limiter 4.1 keeps
     # the first app's key prefix unless it is cleared, so each app's own RATELIMIT_KEY_PREFIX applies.
     limiter._key_prefix = ""

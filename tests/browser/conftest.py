@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from waitress.server import create_server
+from werkzeug.serving import make_server
 
 from tests.mailbox import free_port
 
@@ -33,11 +33,13 @@ def live(app) -> Iterator[str]:  # noqa: ANN001
     """The app on 127.0.0.1:<free port>, in a thread."""
     app.config["SERVER_NAME"] = None
     port = free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
-    server.close()
+    server.shutdown()  # thread-safe: the loop stops, then the socket closes
+    thread.join(timeout=10)
+    server.server_close()
 
 
 @pytest.fixture(scope="session")

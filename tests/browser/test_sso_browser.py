@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from waitress.server import create_server
+from werkzeug.serving import make_server
 
 from cspr import create_app, partnerships
 from cspr.db import get_db
@@ -39,12 +39,15 @@ def site(pg_url: str, tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:  # noq
     port = free_port()
     live = f"http://127.0.0.1:{port}"
     idp.redirect_uris = [f"{live}/sign-in/riverside/sso/callback"]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     try:
         yield {"app": app, "live": live, "idp": idp}
     finally:
-        server.close()
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
         idp.stop()
         app.extensions["cspr.db"].engine.dispose()
         truncate_all(pg_url)
