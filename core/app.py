@@ -21,9 +21,8 @@ log = logging.getLogger(__name__)
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, plugins (checked), Celery, web."""
     settings = config_module.load(overrides)
-    if settings["ENV"] == "production" and settings["SECRET_KEY"] == config_module.DEFAULTS["SECRET_KEY"]:
-        raise config_module.ConfigError(
-            "CSPR_SECRET_KEY is the development default: set a long random value in production")
+    if settings["ENV"] == "production":
+        check_secret_key(settings["SECRET_KEY"])
     instance_path = settings.get("INSTANCE_PATH") or None
     app = Flask("cspr", instance_path=os.path.abspath(instance_path) if instance_path else None)
     app.config.update(settings)
@@ -65,7 +64,28 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from cspr.web import init_web
 
     init_web(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies, take the client's address, scheme and host from their headers."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def check_secret_key(key: str) -> None:
+    """Production needs a real secret: not the development default, not a placeholder, long enough."""
+    if key == config_module.DEFAULTS["SECRET_KEY"]:
+        raise config_module.ConfigError(
+            "CSPR_SECRET_KEY is the development default: set a long random value in production")
+    if len(key) < 32 or "change-me" in key.lower():
+        raise config_module.ConfigError(
+            "CSPR_SECRET_KEY must be a random value of at least 32 characters in production "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))' makes one)")
 
 
 def get_registry(app: Flask | None = None) -> PluginRegistry:

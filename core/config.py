@@ -41,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     # Where deposit packages are written (default: <instance>/archive) and documents are kept.
     "ARCHIVE_DIR": "",
     "DOCUMENTS_DIR": "",  # how often the daily jobs check whether today's run is done
+    # How many proxies in front of the web app set X-Forwarded-For/-Proto/-Host (0: none; the
+    # headers are then ignored, so nobody can forge the address that rate limits and audit use).
+    "TRUSTED_PROXIES": 0,
     # The largest request body accepted (a report PDF is at most 25 MB); larger ones get 413.
     "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
     # Where the daily job appends the audit chains' heads (default: <ARCHIVE_DIR>/audit-heads.jsonl).

@@ -277,3 +277,17 @@ def _cells(table_html: str, column: int, strong: bool = False) -> list[str]:
             cell = re.search(r"<strong>(.*?)</strong>", cell).group(1)
         out.append(re.sub(r"<[^>]+>", "", cell).strip())
     return out
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_recorded_and_otherwise_not_forged(app, admin):
+    from cspr.app import trust_proxies
+
+    iid = add_incident(app)
+    forged = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "198.51.100.9"}
+    before = len(events(app, "doncaster"))
+    admin.get(f"/app/doncaster/incidents/{iid}", environ_base=forged)
+    assert [e.remote_addr for e in events(app, "doncaster")[before:]] == ["10.0.0.5"]  # header ignored
+    app.config["TRUSTED_PROXIES"] = 1
+    trust_proxies(app)
+    admin.get(f"/app/doncaster/incidents/{iid}", environ_base=forged)
+    assert [e.remote_addr for e in events(app, "doncaster")[before:]] == ["10.0.0.5", "198.51.100.9"]

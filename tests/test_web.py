@@ -228,3 +228,6 @@ def test_production_refuses_the_development_secret_key(tmp_path):
 
     with pytest.raises(ConfigError, match="CSPR_SECRET_KEY is the development default"):
         create_app({"ENV": "production", "INSTANCE_PATH": str(tmp_path)})
+    for placeholder in ("change-me-to-a-long-random-value", "short"):  # as in deploy/cspr.env.example
+        with pytest.raises(ConfigError, match="at least 32 characters"):
+            create_app({"ENV": "production", "SECRET_KEY": placeholder, "INSTANCE_PATH": str(tmp_path)})
