@@ -10,8 +10,10 @@ with a clear message instead of costing a worker its time-out:
   text extracted (``MAX_TEXT_CHARS``);
 - in work: pypdf's parsing budget per content stream (``MAX_STREAM_TOKENS``), the form
   XObjects drawn per page (``MAX_FORMS_PER_PAGE``) and the objects scanned (``MAX_OBJECTS``);
-- in time: a wall-clock budget for the whole read (``TIME_BUDGET_SECONDS``), checked between
-  objects, pages and content-stream operators, in the request's own thread (no signals).
+- in time: a wall-clock budget for the whole read (``TIME_BUDGET_SECONDS``, below a worker's
+  time-out), checked between objects, pages and content-stream operators, in the request's
+  own thread (no signals). If the file used under half of it in CPU time, the machine was
+  busy rather than the file hostile, and the message says to try again.
 
 The file is refused if it is also a web page (HTML markup in its first bytes, or a PDF
 header anywhere but at the start) or carries active content: JavaScript, launch or
@@ -88,12 +90,27 @@ class _OutOfTime(Exception):
     """The wall-clock budget for reading one file ran out."""
 
 
+BUSY = ("The selected file could not be checked in time because the service is busy. Try again in a few "
+        "minutes")
+
+
+def _cpu_seconds() -> float:
+    """CPU time this thread has used (what the file cost us, whatever else the machine is doing)."""
+    return time.thread_time()
+
+
 class _Budget:
     """What one read of a file may still spend: time and decoded page content."""
 
     def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
         self.deadline = time.monotonic() + seconds
+        self.cpu_start = _cpu_seconds()
         self.content_bytes = 0
+
+    def busy(self) -> bool:
+        """The time ran out while the file had used under half of it: the machine was busy, not the file."""
+        return _cpu_seconds() - self.cpu_start < self.seconds / 2
 
     def tick(self, *_: object) -> None:
         """Raise once the time is spent (also a pypdf visitor, called before each operator)."""
@@ -241,7 +258,10 @@ def _read(data: bytes, field: str, max_bytes: int, extract: bool) -> list[str]:
                 texts.append(text)
     except InputError:
         raise
-    except (_OutOfTime, LimitReachedError, MemoryError, RecursionError) as exc:
+    except _OutOfTime:
+        log.info("pdf.refused_time", extra={"busy": budget.busy()})
+        raise InputError({field: BUSY if budget.busy() else TOO_COMPLEX}) from None
+    except (LimitReachedError, MemoryError, RecursionError) as exc:
         log.info("pdf.refused_limit", extra={"reason": type(exc).__name__, "detail": str(exc)[:200]})
         raise InputError({field: TOO_COMPLEX}) from None
     except Exception as exc:  # noqa: BLE001 -- pypdf raises many kinds of error on a damaged file
