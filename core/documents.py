@@ -17,8 +17,9 @@ with a clear message instead of costing a worker its time-out:
 
 The file is refused if it is also a web page (HTML markup in its first bytes, or a PDF
 header anywhere but at the start) or carries active content: JavaScript, launch or
-form-submission actions, actions that run by themselves (``/AA``), attached files, XFA forms
-or embedded media. Every refusal is an ``InputError`` for the upload's field.
+form-submission actions, actions that run by themselves (``/AA``), attached files, XFA forms,
+embedded media, or links other than to web pages and email addresses (``javascript:``, ``file:``).
+Every refusal is an ``InputError`` for the upload's field.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ ACTIVE_CONTENT = {
     "embedded_files": "The selected file contains attached files. Save it again without attachments "
                       "and upload it again",
     "xfa": f"The selected file contains an XFA form, which can run scripts. {NO_SCRIPTS}",
+    "link": "The selected file contains a link that is not to a web page or an email address. Save it "
+            "again with only web (https) or email links and upload it again",
     "media": "The selected file contains embedded media (sound, video, Flash or 3D). Save it again "
              "without embedded media and upload it again",
 }
@@ -82,6 +85,8 @@ _ACTION_KINDS = {"/JavaScript": "javascript", "/Launch": "launch", "/SubmitForm"
 _KEY_KINDS = {"/JS": "javascript", "/JavaScript": "javascript", "/AA": "additional_actions",
               "/EmbeddedFiles": "embedded_files", "/EF": "embedded_files", "/XFA": "xfa",
               "/RichMediaContent": "media", "/RichMediaSettings": "media"}
+# Links may go to web pages and email addresses; javascript:, data:, file: and the rest are refused.
+SAFE_LINK = re.compile(r"(?:https?|mailto|tel):|[^:]*(?:[/?#]|$)", re.IGNORECASE)
 _SUBTYPE_KINDS = {"/FileAttachment": "embedded_files", "/RichMedia": "media", "/Screen": "media",
                   "/Movie": "media", "/Sound": "media", "/3D": "media"}
 
@@ -194,6 +199,16 @@ def _active_kind(obj: DictionaryObject) -> str | None:
     action = obj.get("/S")
     if isinstance(action, NameObject) and action in _ACTION_KINDS:
         return _ACTION_KINDS[action]
+    if action == "/URI":
+        uri = obj.get("/URI")
+        text = uri.get_object() if isinstance(uri, IndirectObject) else uri
+        text = text.decode("latin-1") if isinstance(text, bytes) else str(text or "")
+        # Viewers drop control characters and spaces before the scheme ("java\tscript:"): so do we.
+        text = "".join(c for c in text if c > " " and c != "\x7f")
+        if text.lower().startswith(("javascript:", "vbscript:")):
+            return "javascript"
+        if not SAFE_LINK.match(text):
+            return "link"
     if obj.get("/Type") == "/EmbeddedFile":
         return "embedded_files"
     subtype = obj.get("/Subtype")

@@ -79,6 +79,30 @@ def javascript_in_names() -> bytes:
         b"<< /Names [(hello) 8 0 R] >>", b"<< /S /JavaScript /JS (app.alert\\('hello'\\);) >>"])
 
 
+def javascript_in_an_object_stream() -> bytes:
+    """The OpenAction script compressed inside an object stream (PDF 1.5), found by a cross-reference stream."""
+    hidden = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
+    header = b"8 0 "
+    objstm = zlib.compress(header + hidden)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R /OpenAction 8 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >>"
+               b" /Contents 6 0 R >>", FONT, b"null", stream(TEXT),
+               stream(objstm, b"/Type /ObjStm /N 1 /First %d /Filter /FlateDecode " % len(header))]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref_at = out.tell()
+    rows = [(0, 0, 65535)] + [(1, o, 0) for o in offsets] + [(2, 7, 0), (1, xref_at, 0)]
+    table = b"".join(t.to_bytes(1, "big") + f.to_bytes(4, "big") + g.to_bytes(2, "big") for t, f, g in rows)
+    out.write(b"9 0 obj\n" + stream(table, b"/Type /XRef /Size 10 /W [1 4 2] /Root 1 0 R ") + b"\nendobj\n")
+    out.write(b"startxref\n%d\n%%%%EOF\n" % xref_at)
+    return out.getvalue()
+
+
 ALERT = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
 HOSTILE = {
     "flate bomb": (flate_bomb, documents.TOO_COMPLEX),
@@ -92,6 +116,16 @@ HOSTILE = {
                                            "The selected file contains JavaScript"),
     "JavaScript under escaped names": (lambda: one_page(b"/OpenAction << /S /J#61vaScript /J#53 (x) >>"),
                                        "The selected file contains JavaScript"),
+    "JavaScript inside a compressed object stream": (javascript_in_an_object_stream,
+                                                     "The selected file contains JavaScript"),
+    "a javascript: link": (
+        lambda: one_page(page_extra=b"/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] "
+                                    b"/A << /S /URI /URI (JavaScript:alert\\(document.domain\\)) >> >>]"),
+        "The selected file contains JavaScript"),
+    "a file: link": (
+        lambda: one_page(page_extra=b"/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] "
+                                    b"/A << /S /URI /URI (file:///C:/Windows/System32/calc.exe) >> >>]"),
+        "The selected file contains a link that is not to a web page or an email address"),
     "a link that launches a program": (
         lambda: one_page(page_extra=b"/Annots [7 0 R]", more=[
             b"<< /Type /Annot /Subtype /Link /Rect [0 0 612 792] /A << /S /Launch /F (cmd.exe) >> >>"]),
