@@ -223,11 +223,10 @@ def _refuse_active_content(reader: PdfReader, field: str, budget: _Budget) -> No
     numbers |= {(num, 0) for num in reader.xref_objStm}
     if len(numbers) > MAX_OBJECTS:
         raise InputError({field: TOO_COMPLEX})
-    roots = [reader.trailer] + [reader.get_object(IndirectObject(num, gen, reader))
-                                for num, gen in sorted(numbers)]
-    for index, root in enumerate(roots):
+    for index, (num, gen) in enumerate([(None, None), *sorted(numbers)]):
         if index % 256 == 0:
             budget.tick()
+        root = reader.trailer if num is None else reader.get_object(IndirectObject(num, gen, reader))
         for obj in _walk(root):
             kind = _active_kind(obj)
             if kind is not None:

@@ -9,7 +9,7 @@ import time
 import zlib
 
 import pytest
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from cspr import documents
 from cspr.workflow.errors import InputError
@@ -237,3 +237,11 @@ def test_a_read_that_ran_out_of_time_on_a_busy_machine_says_to_try_again(monkeyp
     with pytest.raises(InputError) as refused:
         documents.pdf_text(one_page())
     assert refused.value.errors == {"report": documents.BUSY}
+
+
+def test_a_pdf_locked_only_against_editing_is_read_and_accepted():
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(one_page())))
+    writer.encrypt(user_password="", owner_password="the author's own", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    assert documents.pdf_text(out.getvalue()) == ["Agencies did not share information about the family."]
