@@ -96,10 +96,12 @@ def library():  # noqa: ANN201
 
 @bp.route("/<slug>/reports/<key>.pdf")
 def report(slug: str, key: str):  # noqa: ANN201
-    """A published report, by the random key it is stored under (never a guessable path)."""
+    """A published report, by the random key it is stored under (never a guessable path), as a download."""
     from pathlib import Path
 
-    from flask import current_app, send_file
+    from flask import current_app
+
+    from cspr.web.files import send_document
 
     session, row, _ = _public(slug)
     if not key.isalnum():
@@ -109,7 +111,7 @@ def report(slug: str, key: str):  # noqa: ANN201
     if document is None:
         abort(404)
     path = Path(current_app.config["DOCUMENTS_DIR"]) / document.storage_key
-    return send_file(path, mimetype="application/pdf", download_name=document.filename, max_age=3600)
+    return send_document(path, filename=document.filename, max_age=3600)
 
 
 @bp.route("/reviews.atom")
