@@ -37,7 +37,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         if not app.config[setting]:
             app.config[setting] = str(instance / folder)
 
-    Database(app.config["DATABASE_URL"]).init_app(app)
+    Database(app.config["DATABASE_URL"], pool_size=int(app.config["DATABASE_POOL_SIZE"]),
+             max_overflow=int(app.config["DATABASE_MAX_OVERFLOW"]),
+             pool_timeout=float(app.config["DATABASE_POOL_TIMEOUT"])).init_app(app)
 
     registry = PluginRegistry(
         allow=app.config["PLUGINS_ALLOW"],

@@ -17,6 +17,13 @@ DEFAULTS: dict[str, Any] = {
     # PostgreSQL: the tables' owner, for migrations and `cspr db grant-app-role`. Empty: DATABASE_URL.
     # The app itself connects with DATABASE_URL as a role that owns nothing (row-level security).
     "MIGRATION_DATABASE_URL": "",
+    # The database pool of each process (PostgreSQL): connections kept open, extra ones when
+    # busy, and seconds a request waits for one before it is answered 503 with Retry-After.
+    # Keep (web processes x threads) within the server's max_connections.
+    "DATABASE_POOL_SIZE": 5,
+    "DATABASE_MAX_OVERFLOW": 10,
+    "DATABASE_POOL_TIMEOUT": 10,
+    "DATABASE_RETRY_AFTER": 5,  # seconds the 503 asks a client to wait before trying again
     "BROKER_URL": "",
     "RESULT_BACKEND": "",
     "SECRET_KEY": "dev-only-not-secret",
