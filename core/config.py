@@ -57,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_HEADS_FILE": "",
     # Beat's scheduler: "auto" uses RedBeat (one beat, locked in Redis) on a Redis broker.
     "BEAT_SCHEDULER": "auto",
+    # Beat on Redis: while Redis is away beat retries after 1, 2, 4, ... seconds, at most this.
+    "BEAT_RETRY_MAX": 30,
     "BASE_URL": "http://127.0.0.1:5000",
     # Outgoing e-mail. No MAIL_SERVER: messages are logged instead (development only).
     "MAIL_SERVER": "",
