@@ -22,7 +22,7 @@ DEFAULTS: dict[str, Any] = {
     # Keep (web processes x threads) within the server's max_connections.
     "DATABASE_POOL_SIZE": 5,
     "DATABASE_MAX_OVERFLOW": 10,
-    "DATABASE_POOL_TIMEOUT": 10,
+    "DATABASE_POOL_TIMEOUT": 10.0,
     "DATABASE_RETRY_AFTER": 5,  # seconds the 503 asks a client to wait before trying again
     "BROKER_URL": "",
     "RESULT_BACKEND": "",
@@ -98,6 +98,8 @@ def _parse(raw: str, default: Any) -> Any:
         raise ValueError(f"expected true or false, got {raw!r}")
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, list):
         raw = raw.strip()
         if raw.startswith("["):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections import Counter
@@ -116,3 +119,16 @@ def test_parallel_requests_beyond_the_pool_get_200_or_503_never_500(app, tmp_pat
     assert len(answers) == 72 and set(statuses) <= {200, 503}, statuses
     assert statuses[200] > 0 and statuses[503] > 0, statuses
     assert all(retry == "2" for status, retry in answers if status == 503)
+
+
+def test_a_bad_pool_setting_stops_the_command_and_names_the_setting(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPR_")}
+    env.update(CSPR_INSTANCE_PATH=str(tmp_path / "instance"), CSPR_DATABASE_POOL_SIZE="0")
+    done = subprocess.run([sys.executable, "-m", "cspr", "plugins"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1
+    assert "CSPR_DATABASE_POOL_SIZE must be a whole number, at least 1, not 0" in done.stderr
+    env.update(CSPR_DATABASE_POOL_SIZE="5", CSPR_DATABASE_POOL_TIMEOUT="soon")
+    done = subprocess.run([sys.executable, "-m", "cspr", "plugins"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1 and "CSPR_DATABASE_POOL_TIMEOUT" in done.stderr
