@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import time
 
 import pytest
@@ -96,3 +97,13 @@ def test_healthz_reports_a_stale_beat_with_its_age_and_answers_503(app, client):
         session.get(JobRun, "heartbeat").last_run_at = dt.datetime.now(dt.UTC)
     clock = client.get("/healthz").get_json()["checks"]["clock"]
     assert clock["ok"] is True and clock["state"] == "ok"
+
+
+def test_beat_stops_cleanly_on_sigterm_while_redis_is_down(app, procs, broker):
+    beat = procs.start("beat")
+    assert wait_for(lambda: "Acquired lock" in beat_log(procs), timeout=90), beat_log(procs)
+    broker.stop()
+    assert wait_for(lambda: "beat: Redis unreachable" in beat_log(procs), timeout=30), beat_log(procs)
+    os.killpg(beat.pid, signal.SIGTERM)
+    assert beat.wait(30) in (0, -15), beat_log(procs)[-3000:]
+    assert "could not release the lock" in beat_log(procs)
