@@ -17,6 +17,13 @@ DEFAULTS: dict[str, Any] = {
     # PostgreSQL: the tables' owner, for migrations and `cspr db grant-app-role`. Empty: DATABASE_URL.
     # The app itself connects with DATABASE_URL as a role that owns nothing (row-level security).
     "MIGRATION_DATABASE_URL": "",
+    # The database pool of each process (PostgreSQL): connections kept open, extra ones when
+    # busy, and seconds a request waits for one before it is answered 503 with Retry-After.
+    # Keep (web processes x threads) within the server's max_connections.
+    "DATABASE_POOL_SIZE": 5,
+    "DATABASE_MAX_OVERFLOW": 10,
+    "DATABASE_POOL_TIMEOUT": 10.0,
+    "DATABASE_RETRY_AFTER": 5,  # seconds the 503 asks a client to wait before trying again
     "BROKER_URL": "",
     "RESULT_BACKEND": "",
     "SECRET_KEY": "dev-only-not-secret",
@@ -50,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_HEADS_FILE": "",
     # Beat's scheduler: "auto" uses RedBeat (one beat, locked in Redis) on a Redis broker.
     "BEAT_SCHEDULER": "auto",
+    # Beat on Redis: while Redis is away beat retries after 1, 2, 4, ... seconds, at most this.
+    "BEAT_RETRY_MAX": 30,
     "BASE_URL": "http://127.0.0.1:5000",
     # Outgoing e-mail. No MAIL_SERVER: messages are logged instead (development only).
     "MAIL_SERVER": "",
@@ -89,6 +98,8 @@ def _parse(raw: str, default: Any) -> Any:
         raise ValueError(f"expected true or false, got {raw!r}")
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, list):
         raw = raw.strip()
         if raw.startswith("["):
