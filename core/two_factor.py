@@ -107,6 +107,9 @@ def use_recovery_code(session: Session, user: User, code: str, now: datetime) ->
     """Spend one unused recovery code; False if it is wrong or already used."""
     if not looks_like_recovery_code(code):
         return False
+    # The account's row first: every sign-in path locks the account, then a code, then the
+    # partnership's audit chain, so parallel sign-ins wait for each other and never deadlock.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
     row = session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
                                                     RecoveryCode.code_hash == _code_hash(code),
                                                     RecoveryCode.used_at.is_(None)).with_for_update())
