@@ -74,7 +74,7 @@ DEFAULTS: dict[str, Any] = {
     # valid credential is never refused for someone else's failures (docs/security.md).
     "RATELIMIT_SIGN_IN": "20 per 15 minutes",  # accounts with a failed sign-in from one address
     "RATELIMIT_SIGN_IN_EMAIL": "10 per 15 minutes",  # sign-in attempts for one e-mail, counted first
-    "RATELIMIT_SECOND_FACTOR": "10 per 5 minutes",  # wrong codes for one account
+    "RATELIMIT_SECOND_FACTOR": "10 per 5 minutes",  # codes tried for one account, counted first
     "RATELIMIT_RESET": "5 per 15 minutes",  # reset e-mails asked for from one address
     "RATELIMIT_API_AUTH": "20 per minute",  # API requests with a missing or bad token from one address
     # Public forms that send e-mail to a partnership's team ("ask for an archived report").

@@ -152,3 +152,22 @@ def test_a_burst_of_wrong_passwords_locks_the_account_and_tests_no_more_than_the
     assert right.status_code == 400  # the right password, refused while the account is locked
     assert re.search(r"Enter a correct email address and password", right.text)
     assert len(compared) <= threshold  # and it was not even compared
+
+
+def test_a_burst_of_codes_for_one_account_is_held_to_the_code_limit(app, live, monkeypatch):
+    app.config.update(RATELIMIT_SIGN_IN_EMAIL="100 per minute", LOCKOUT_THRESHOLD=100)
+    make_member(app, "doncaster", Role.ADMIN)
+    checked: list[str] = []
+    real_verify = two_factor.verify_totp
+
+    def counting_verify(user: User, code: str, now: datetime) -> bool:
+        checked.append(code)
+        return real_verify(user, code, now)
+
+    monkeypatch.setattr(two_factor, "verify_totp", counting_verify)
+    browsers = [past_the_password(live) for _ in range(BURST)]
+    posts = [form_post(b, live + "/sign-in/two-factor") for b in browsers]
+    answers = together([lambda post=post, n=n: post(code=f"{n:06d}") for n, post in enumerate(posts)])
+    limit = int(app.config["RATELIMIT_SECOND_FACTOR"].split()[0])
+    assert sorted(a.status_code for a in answers) == [400] * limit + [429] * (BURST - limit)
+    assert len(checked) <= limit, f"{len(checked)} of {BURST} codes were checked"
