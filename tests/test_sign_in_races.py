@@ -23,6 +23,7 @@ from cspr.db import get_db
 from cspr.models import AuditEvent, Role, User
 from cspr.tenancy import acting_for
 from tests.api_kit import TOTP_SECRET, make_member
+from tests.figures import report
 from tests.mailbox import free_port
 from tests.web_kit import PASSWORD, csrf_of
 
@@ -142,6 +143,8 @@ def test_a_burst_of_wrong_passwords_locks_the_account_and_tests_no_more_than_the
     assert [a.status_code for a in answers] == [400] * BURST
     threshold = int(app.config["LOCKOUT_THRESHOLD"])
     assert len(compared) <= threshold, f"{len(compared)} of {BURST} guesses were compared with the real hash"
+    report(f"sign-in races: {BURST} parallel wrong passwords, {len(compared)} compared with the hash "
+           f"(lock-out threshold {threshold})")
     with app.app_context(), get_db().session_scope() as session:
         user = session.scalar(select(User).where(User.email == ADMIN))
         assert user.locked_until is not None and user.locked_until > datetime.now(UTC)
@@ -171,3 +174,4 @@ def test_a_burst_of_codes_for_one_account_is_held_to_the_code_limit(app, live, m
     limit = int(app.config["RATELIMIT_SECOND_FACTOR"].split()[0])
     assert sorted(a.status_code for a in answers) == [400] * limit + [429] * (BURST - limit)
     assert len(checked) <= limit, f"{len(checked)} of {BURST} codes were checked"
+    report(f"sign-in races: {BURST} parallel codes for one account, {len(checked)} checked (limit {limit})")
