@@ -79,11 +79,16 @@ DEFAULTS: dict[str, Any] = {
     "REAUTH_MINUTES": 5,  # sensitive actions ask for the password again after this
     # Flask-Limiter's storage: "memory://" for one process; redis://... in deployments.
     "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_SIGN_IN": "20 per minute;100 per hour",  # failed sign-ins from one address
-    "RATELIMIT_SIGN_IN_EMAIL": "10 per 15 minutes",  # failed sign-ins for one e-mail address
-    "RATELIMIT_SECOND_FACTOR": "10 per 5 minutes",  # wrong codes from one address
+    # Each limit keys on what is attacked; an address counts only what failed from it, so a
+    # valid credential is never refused for someone else's failures (docs/security.md).
+    "RATELIMIT_SIGN_IN": "20 per 15 minutes",  # accounts with a failed sign-in from one address
+    "RATELIMIT_SIGN_IN_EMAIL": "10 per 15 minutes",  # sign-in attempts for one e-mail, counted first
+    "RATELIMIT_SECOND_FACTOR": "10 per 5 minutes",  # codes tried for one account, counted first
     "RATELIMIT_RESET": "5 per 15 minutes",  # reset e-mails asked for from one address
-    "RATELIMIT_API_AUTH": "20 per minute",  # API requests with a bad token from one address
+    "RATELIMIT_API_AUTH": "20 per minute",  # API requests with a missing or bad token from one address
+    # Public forms that send e-mail to a partnership's team ("ask for an archived report").
+    "RATELIMIT_REPORT_REQUEST": "5 per hour",  # requests sent from one address
+    "RATELIMIT_REPORT_REQUEST_PARTNERSHIP": "30 per day",  # requests one partnership's team receives
 }
 
 
