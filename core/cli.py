@@ -485,7 +485,7 @@ def audit_group() -> None:
               help="Write the heads to this file instead of standard output.")
 @with_appcontext
 def audit_head(out: str | None) -> None:
-    """Each partnership's newest audit event (seq and hash) as JSON, for 'audit verify --heads'."""
+    """Each partnership's newest audit event (seq and hash) as signed JSON, for 'audit verify --heads'."""
     from pathlib import Path
 
     from cspr import audit
@@ -506,15 +506,18 @@ def audit_head(out: str | None) -> None:
 @click.option("--partnership", "slug", default=None, help="Check only this partnership's chain.")
 @click.option("--heads", "heads_file", type=click.Path(dir_okay=False), default=None,
               help="Heads exported earlier (cspr audit head, or the daily audit-heads.jsonl): "
-                   "each chain must still reach them.")
+                   "each chain must still reach them. Their signature must match CSPR_AUDIT_HEADS_KEYS.")
+@click.option("--allow-unsigned", is_flag=True, default=False,
+              help="Accept heads with no signature (written before heads were signed); a wrong "
+                   "signature is still refused.")
 @with_appcontext
-def audit_verify(slug: str | None, heads_file: str | None) -> None:
+def audit_verify(slug: str | None, heads_file: str | None, allow_unsigned: bool) -> None:
     """Check every partnership's audit chain; exit 1 naming each altered, removed or reordered event."""
     from pathlib import Path
 
     from sqlalchemy import select
 
-    from cspr import audit
+    from cspr import audit, keys
     from cspr.models import Partnership
     from cspr.tenancy import acting_for
 
@@ -523,9 +526,14 @@ def audit_verify(slug: str | None, heads_file: str | None) -> None:
     checkpoints: dict[str, list[tuple[int, str]]] = {}
     if heads_file:
         try:
-            checkpoints = audit.read_checkpoints(Path(heads_file))
+            checkpoints = audit.read_checkpoints(Path(heads_file), signed_by=keys.current().heads,
+                                                 allow_unsigned=allow_unsigned)
         except audit.HeadsFileError as exc:
             raise click.ClickException(str(exc)) from exc
+        unsigned = audit.unsigned_documents(Path(heads_file))
+        if unsigned:
+            click.echo(f"warning: {unsigned} heads document(s) in {heads_file} are unsigned: they prove "
+                       "nothing against someone who can write that file", err=True)
     broken = 0
     with database.session_scope() as session:
         query = select(Partnership).order_by(Partnership.slug)
@@ -545,6 +553,11 @@ def audit_verify(slug: str | None, heads_file: str | None) -> None:
         for missing in sorted(checkpoints) if not slug else []:
             click.echo(f"{missing}: in the heads file but not in the database (partnership removed)")
             broken += 1
+    if not heads_file:
+        click.echo("warning: checked without exported heads (--heads FILE): this cannot see events "
+                   "removed from the end of a chain, a chain emptied (TRUNCATE), or a chain rewritten "
+                   "with recomputed hashes. Check against the daily audit-heads.jsonl to see those.",
+                   err=True)
     if broken:
         raise click.ClickException(f"{broken} audit chain(s) fail the check")
 
