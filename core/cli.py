@@ -373,6 +373,34 @@ def users_reset_two_factor(email: str) -> None:
         click.echo(f"{user.email} will set up an authenticator app at the next sign-in")
 
 
+@users.command("rotate-totp-key")
+@with_appcontext
+def users_rotate_totp_key() -> None:
+    """Re-encrypt every authenticator secret with the first of CSPR_TOTP_ENCRYPTION_KEYS.
+
+    Also encrypts the secrets still stored in clear (set up before secrets were encrypted).
+    Run it after putting a new key first; then the old key can be removed.
+    """
+    from cspr.users import rotate_totp_secrets
+
+    database = get_db()
+    _require_schema(database)
+    session = database.sessionmaker()
+    try:
+        resealed, moved, unreadable = rotate_totp_secrets(session)
+        if unreadable:
+            session.rollback()
+            shown = ", ".join(unreadable[:10]) + (f" and {len(unreadable) - 10} more" if len(unreadable) > 10 else "")
+            raise click.ClickException(
+                f"{len(unreadable)} secret(s) cannot be decrypted with CSPR_TOTP_ENCRYPTION_KEYS ({shown}): "
+                "put the key they were encrypted with back in the list (after the new one) and run this "
+                "again, or reset those accounts' two factors. Nothing was changed")
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"{resealed} secret(s) re-encrypted with the first key, {moved} encrypted from clear")
+
+
 @cli.group()
 def tokens() -> None:
     """Issue and revoke API and calendar-feed tokens."""

@@ -53,6 +53,11 @@ def _derived(secret_key: str, salt: bytes) -> bytes:
     return hmac.new(secret_key.encode(), salt, hashlib.sha256).digest()
 
 
+def development_totp_key(secret_key: str) -> str:
+    """The Fernet key development derives from SECRET_KEY when TOTP_ENCRYPTION_KEYS is empty."""
+    return base64.urlsafe_b64encode(_derived(secret_key, _TOTP_SALT)).decode()
+
+
 def totp_keyring(settings: dict[str, Any]) -> MultiFernet:
     """The Fernet keys of TOTP_ENCRYPTION_KEYS; ConfigError naming the setting if one is malformed."""
     keys = listed(settings.get(TOTP_SETTING))
@@ -60,7 +65,7 @@ def totp_keyring(settings: dict[str, Any]) -> MultiFernet:
         if settings.get("ENV") == "production":
             raise ConfigError(f"CSPR_{TOTP_SETTING} is not set: production keeps the authenticator secrets "
                               f"encrypted with a key kept outside the database. Make one with {MAKE_FERNET}")
-        return MultiFernet([Fernet(base64.urlsafe_b64encode(_derived(settings["SECRET_KEY"], _TOTP_SALT)))])
+        return MultiFernet([Fernet(development_totp_key(settings["SECRET_KEY"]))])
     fernets = []
     for number, key in enumerate(keys, 1):
         try:
