@@ -390,7 +390,8 @@ def users_rotate_totp_key() -> None:
         resealed, moved, unreadable = rotate_totp_secrets(session)
         if unreadable:
             session.rollback()
-            shown = ", ".join(unreadable[:10]) + (f" and {len(unreadable) - 10} more" if len(unreadable) > 10 else "")
+            more = len(unreadable) - 10
+            shown = ", ".join(unreadable[:10]) + (f" and {more} more" if more > 0 else "")
             raise click.ClickException(
                 f"{len(unreadable)} secret(s) cannot be decrypted with CSPR_TOTP_ENCRYPTION_KEYS ({shown}): "
                 "put the key they were encrypted with back in the list (after the new one) and run this "

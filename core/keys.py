@@ -115,7 +115,8 @@ def unseal(stored: str) -> str:
     except InvalidToken:
         raise SecretUnreadable(
             f"a two-factor secret cannot be decrypted with CSPR_{TOTP_SETTING}: the key is wrong, or the "
-            "key it was encrypted with was removed before 'cspr users rotate-totp-key' re-encrypted it") from None
+            "key it was encrypted with was removed before 'cspr users rotate-totp-key' re-encrypted it"
+        ) from None
 
 
 def reseal(stored: str) -> str:

@@ -122,7 +122,8 @@ def rotate_totp_secrets(session: Session) -> tuple[int, int, list[str]]:
     from cspr import keys
 
     resealed, moved, unreadable = 0, 0, []
-    query = select(User).where(or_(User.totp_secret_encrypted.is_not(None), User.totp_secret_clear.is_not(None)))
+    query = select(User).where(or_(User.totp_secret_encrypted.is_not(None),
+                                   User.totp_secret_clear.is_not(None)))
     for user in session.scalars(query.order_by(User.id)):
         if user.totp_secret_encrypted:
             try:

@@ -20,7 +20,7 @@ from cspr.config import ConfigError
 from cspr.db import get_db
 from cspr.models import Role, User
 from cspr.users import create_user
-from tests.web_kit import PASSWORD, Browser, csrf_of
+from tests.web_kit import PASSWORD, csrf_of
 
 EMAIL = "lead@doncaster.example.org"
 BASE32_SECRET = re.compile(r"[A-Z2-7]{32}")

@@ -11,9 +11,7 @@ AUDIT_REFUSALS_PER_WINDOW per actor and window as events, the rest counted and s
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Response, current_app, g, request
 from sqlalchemy.orm import Session
