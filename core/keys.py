@@ -85,9 +85,9 @@ def heads_keys(settings: dict[str, Any]) -> tuple[bytes, ...]:
                               f"with a key kept outside the database. Make one with {MAKE_HMAC}")
         return (_derived(settings["SECRET_KEY"], _HEADS_SALT),)
     for number, key in enumerate(keys, 1):
-        if len(key) < 32:
-            raise ConfigError(f"CSPR_{HEADS_SETTING}: key {number} is shorter than 32 characters. "
-                              f"Make one with {MAKE_HMAC}")
+        if len(key) < 32 or "change-me" in key.lower():
+            raise ConfigError(f"CSPR_{HEADS_SETTING}: key {number} is shorter than 32 characters or a "
+                              f"placeholder. Make one with {MAKE_HMAC}")
     return tuple(key.encode() for key in keys)
 
 

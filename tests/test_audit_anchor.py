@@ -220,5 +220,5 @@ def test_production_needs_a_heads_key_of_its_own(tmp_path):
                 "TOTP_ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}
     with pytest.raises(ConfigError, match="CSPR_AUDIT_HEADS_KEYS is not set"):
         create_app(settings)
-    with pytest.raises(ConfigError, match="CSPR_AUDIT_HEADS_KEYS: key 1 is shorter than 32 characters"):
+    with pytest.raises(ConfigError, match="CSPR_AUDIT_HEADS_KEYS: key 1 is shorter than 32 characters or a placeholder"):
         create_app({**settings, "AUDIT_HEADS_KEYS": ["short"]})

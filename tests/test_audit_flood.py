@@ -155,3 +155,24 @@ def test_the_counter_is_exact_under_parallel_writers(dialect, tmp_path):
         engine.dispose()
         if dialect == "postgresql":
             _drop_pg_database(url)
+
+
+def test_the_clocks_task_writes_the_summaries_of_closed_windows(app):
+    celery = app.extensions["celery"]
+    entry = celery.conf.beat_schedule["refusal_summaries"]
+    assert entry["schedule"] == float(app.config["SWEEP_INTERVAL"])
+    make_member(app, "doncaster", Role.ADMIN)
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    from cspr import partnerships
+
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "doncaster")
+        with acting_for(session, row.id):
+            for _ in range(3):
+                refusals.record(session, actor="user:77", actor_user_id=None, route="GET /app/<slug>/",
+                                detail={"reason": "not a member"}, remote_addr="198.51.100.9", limit=1,
+                                window_minutes=15, now=an_hour_ago)
+    assert celery.tasks[entry["task"]].apply().get() == 1
+    last = trail_of(app, "doncaster")[-1]
+    assert (last.action, last.actor, last.detail["refused"], last.detail["counted_here"]) == (
+        "access.denied.summary", "user:77", 3, 2)
