@@ -26,6 +26,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     instance_path = settings.get("INSTANCE_PATH") or None
     app = Flask("cspr", instance_path=os.path.abspath(instance_path) if instance_path else None)
     app.config.update(settings)
+    from cspr import keys
+
+    keys.install(app)  # TOTP and audit-heads keys: malformed ones, or none in production, stop here
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)

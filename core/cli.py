@@ -373,6 +373,35 @@ def users_reset_two_factor(email: str) -> None:
         click.echo(f"{user.email} will set up an authenticator app at the next sign-in")
 
 
+@users.command("rotate-totp-key")
+@with_appcontext
+def users_rotate_totp_key() -> None:
+    """Re-encrypt every authenticator secret with the first of CSPR_TOTP_ENCRYPTION_KEYS.
+
+    Also encrypts the secrets still stored in clear (set up before secrets were encrypted).
+    Run it after putting a new key first; then the old key can be removed.
+    """
+    from cspr.users import rotate_totp_secrets
+
+    database = get_db()
+    _require_schema(database)
+    session = database.sessionmaker()
+    try:
+        resealed, moved, unreadable = rotate_totp_secrets(session)
+        if unreadable:
+            session.rollback()
+            more = len(unreadable) - 10
+            shown = ", ".join(unreadable[:10]) + (f" and {more} more" if more > 0 else "")
+            raise click.ClickException(
+                f"{len(unreadable)} secret(s) cannot be decrypted with CSPR_TOTP_ENCRYPTION_KEYS ({shown}): "
+                "put the key they were encrypted with back in the list (after the new one) and run this "
+                "again, or reset those accounts' two factors. Nothing was changed")
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"{resealed} secret(s) re-encrypted with the first key, {moved} encrypted from clear")
+
+
 @cli.group()
 def tokens() -> None:
     """Issue and revoke API and calendar-feed tokens."""
@@ -485,7 +514,7 @@ def audit_group() -> None:
               help="Write the heads to this file instead of standard output.")
 @with_appcontext
 def audit_head(out: str | None) -> None:
-    """Each partnership's newest audit event (seq and hash) as JSON, for 'audit verify --heads'."""
+    """Each partnership's newest audit event (seq and hash) as signed JSON, for 'audit verify --heads'."""
     from pathlib import Path
 
     from cspr import audit
@@ -506,15 +535,18 @@ def audit_head(out: str | None) -> None:
 @click.option("--partnership", "slug", default=None, help="Check only this partnership's chain.")
 @click.option("--heads", "heads_file", type=click.Path(dir_okay=False), default=None,
               help="Heads exported earlier (cspr audit head, or the daily audit-heads.jsonl): "
-                   "each chain must still reach them.")
+                   "each chain must still reach them. Their signature must match CSPR_AUDIT_HEADS_KEYS.")
+@click.option("--allow-unsigned", is_flag=True, default=False,
+              help="Accept heads with no signature (written before heads were signed); a wrong "
+                   "signature is still refused.")
 @with_appcontext
-def audit_verify(slug: str | None, heads_file: str | None) -> None:
+def audit_verify(slug: str | None, heads_file: str | None, allow_unsigned: bool) -> None:
     """Check every partnership's audit chain; exit 1 naming each altered, removed or reordered event."""
     from pathlib import Path
 
     from sqlalchemy import select
 
-    from cspr import audit
+    from cspr import audit, keys
     from cspr.models import Partnership
     from cspr.tenancy import acting_for
 
@@ -523,9 +555,14 @@ def audit_verify(slug: str | None, heads_file: str | None) -> None:
     checkpoints: dict[str, list[tuple[int, str]]] = {}
     if heads_file:
         try:
-            checkpoints = audit.read_checkpoints(Path(heads_file))
+            checkpoints = audit.read_checkpoints(Path(heads_file), signed_by=keys.current().heads,
+                                                 allow_unsigned=allow_unsigned)
         except audit.HeadsFileError as exc:
             raise click.ClickException(str(exc)) from exc
+        unsigned = audit.unsigned_documents(Path(heads_file))
+        if unsigned:
+            click.echo(f"warning: {unsigned} heads document(s) in {heads_file} are unsigned: they prove "
+                       "nothing against someone who can write that file", err=True)
     broken = 0
     with database.session_scope() as session:
         query = select(Partnership).order_by(Partnership.slug)
@@ -545,6 +582,11 @@ def audit_verify(slug: str | None, heads_file: str | None) -> None:
         for missing in sorted(checkpoints) if not slug else []:
             click.echo(f"{missing}: in the heads file but not in the database (partnership removed)")
             broken += 1
+    if not heads_file:
+        click.echo("warning: checked without exported heads (--heads FILE): this cannot see events "
+                   "removed from the end of a chain, a chain emptied (TRUNCATE), or a chain rewritten "
+                   "with recomputed hashes. Check against the daily audit-heads.jsonl to see those.",
+                   err=True)
     if broken:
         raise click.ClickException(f"{broken} audit chain(s) fail the check")
 

@@ -55,6 +55,15 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
     # Where the daily job appends the audit chains' heads (default: <ARCHIVE_DIR>/audit-heads.jsonl).
     "AUDIT_HEADS_FILE": "",
+    # Keys kept outside the database (cspr.keys; docs/operations.md, "Keys"). One key, or several
+    # comma-separated newest first: the first encrypts or signs, all are tried to read. Required in
+    # production; in development each is derived from SECRET_KEY when empty.
+    "TOTP_ENCRYPTION_KEYS": [],  # Fernet keys for the authenticator (TOTP) secrets in the database
+    "AUDIT_HEADS_KEYS": [],  # HMAC-SHA256 keys that sign the exported audit heads
+    # Refused requests: the first N per actor, partnership and window are audit events of their
+    # own; the rest are counted and reported in one access.denied.summary when the window closes.
+    "AUDIT_REFUSALS_PER_WINDOW": 20,
+    "AUDIT_REFUSAL_WINDOW_MINUTES": 15,
     # Beat's scheduler: "auto" uses RedBeat (one beat, locked in Redis) on a Redis broker.
     "BEAT_SCHEDULER": "auto",
     # Beat on Redis: while Redis is away beat retries after 1, 2, 4, ... seconds, at most this.

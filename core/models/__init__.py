@@ -2,7 +2,7 @@
 
 from cspr.models.access import CrossPartnershipAccess
 from cspr.models.archive import ArchiveDeposit
-from cspr.models.audit import AuditEvent
+from cspr.models.audit import AuditEvent, RefusalWindow
 from cspr.models.base import Base, TenantOwned
 from cspr.models.clock import DailyRun, JobRun
 from cspr.models.deadline import Deadline, DeadlineState, Reminder
@@ -40,6 +40,6 @@ __all__ = [
     "Harm", "Incident", "JobRun", "LegalHold", "Membership", "Notification", "OutboxMessage", "OutboxStatus",
     "PanelResponse",
     "Partnership", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",
-    "Recommendation", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
+    "Recommendation", "RefusalWindow", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
     "RecoveryCode", "UserSession",
 ]

@@ -42,6 +42,9 @@ def init_celery(app: Flask) -> Celery:
                           "schedule": float(app.config["HEARTBEAT_INTERVAL"])},
             "sweep": {"task": "cspr.tasks.clock.sweep",
                       "schedule": float(app.config["SWEEP_INTERVAL"])},
+            # refused requests past the audit limit: one summary event per closed window
+            "refusal_summaries": {"task": "cspr.tasks.clock.refusal_summaries",
+                                  "schedule": float(app.config["SWEEP_INTERVAL"])},
             "outbox": {"task": "cspr.tasks.outbox.relay",
                        "schedule": float(app.config["OUTBOX_INTERVAL"])},
             "daily": {"task": "cspr.tasks.clock.daily",

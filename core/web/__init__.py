@@ -10,6 +10,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from cspr.db import get_session
+from cspr.keys import SecretUnreadable
 from cspr.plugins import PluginError
 from cspr.workflow.errors import WorkflowError
 
@@ -72,6 +73,19 @@ def init_web(app: Flask) -> None:
                            message="This partnership's local settings have a problem; "
                                    "the platform team has been told."), 503
         return render_template("plugin_error.html"), 503
+
+    @app.errorhandler(SecretUnreadable)
+    def _secret_unreadable(exc: SecretUnreadable):  # noqa: ANN202
+        """A TOTP secret the configured keys do not open: say so plainly, never a 500."""
+        from werkzeug.exceptions import ServiceUnavailable
+
+        log.error("two-factor secret unreadable: %s", exc)
+        error = ServiceUnavailable("Signing in with an authenticator app is not available just now: the "
+                                   "service cannot read its two-factor keys. The platform team has been "
+                                   "told. Try again later.")
+        if is_api_request():
+            return error_response(error)
+        return render_template("error.html", error=error), 503
 
     @app.errorhandler(WorkflowError)
     def _workflow_error(exc: WorkflowError):  # noqa: ANN202
