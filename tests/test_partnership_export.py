@@ -110,7 +110,7 @@ def test_export_then_import_into_an_empty_database_loses_nothing(app, pg_url, ta
     with zipfile.ZipFile(out) as archive:
         manifest = json.loads(archive.read("manifest.json"))
         names = set(archive.namelist())
-    assert manifest["partnership"] == "doncaster" and manifest["schema_revision"] == "0008"
+    assert manifest["partnership"] == "doncaster" and manifest["schema_revision"] == "0011"
     assert manifest["tables"]["incidents"] == 2 and manifest["tables"]["legal_holds"] == 1
     assert sum(n.startswith("files/documents/doncaster/") for n in names) == 4
     assert sum(n.startswith("files/archive/doncaster/") for n in names) == 2
