@@ -66,6 +66,7 @@ def test_the_api_refuses_an_action_due_in_2020_and_records_nothing(app, client, 
     assert moved.status_code == 422
     assert moved.get_json()["errors"]["json"] == {"due_on": "Due date must be today or in the future"}
     assert api.get(f"/actions/{made.get_json()['id']}").get_json()["due_on"] == london_today().isoformat()
+    moved_on_by_an_action_recorded_earlier(app, api, rec, agency)
 
 
 def ok_overdue(api: Api) -> list:
@@ -92,9 +93,8 @@ def test_the_staff_form_refuses_it_and_the_plan_shows_no_impossible_lateness(app
     assert count_actions(app) == (1, 1)
 
 
-def test_an_action_recorded_earlier_moves_on_without_its_due_date_being_checked_again(app, client, plan):
+def moved_on_by_an_action_recorded_earlier(app, api: Api, rec: int, agency: str) -> None:  # noqa: ANN001
     """An action recorded last month, now overdue, can still be completed: only a new due date is checked."""
-    rec, _, agency = plan
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, SLUG)
         with acting_for(session, row.id):
@@ -104,8 +104,7 @@ def test_an_action_recorded_earlier_moves_on_without_its_due_date_being_checked_
             action = actions.add_action(ctx, actions.get_recommendation(ctx, rec), description="Audit files",
                                         owner_agency=agency, due_on=earlier + dt.timedelta(days=10))
             aid, due = action.id, action.due_on
-    api = Api(client, make_member(app, SLUG, Role.ADMIN))
-    assert [d["subject"] for d in ok_overdue(api)] == [f"action:{aid}"]
+    assert f"action:{aid}" in [d["subject"] for d in ok_overdue(api)]
     same = api.patch(f"/actions/{aid}", json={"rag": "red", "due_on": due.isoformat()})
     assert same.status_code == 200 and same.get_json()["rag"] == "red"
     done = api.patch(f"/actions/{aid}", json={"rag": "complete", "evidence": "Audit report",
