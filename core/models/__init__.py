@@ -22,6 +22,7 @@ from cspr.models.review import (
     Action,
     ArchiveOutcome,
     Briefing,
+    DelayReason,
     Document,
     Draft,
     PublicationForm,
@@ -36,6 +37,7 @@ from cspr.models.user import Membership, Role, User
 
 __all__ = [
     "Action", "AgeBand", "ApiToken", "ArchiveDeposit", "ArchiveOutcome", "AuditEvent", "Base",
+    "DelayReason",
     "Briefing", "CrossPartnershipAccess", "DailyRun", "Deadline", "DeadlineState", "Document", "Draft",
     "Harm", "Incident", "JobRun", "LegalHold", "Membership", "Notification", "OutboxMessage", "OutboxStatus",
     "PanelResponse",

@@ -26,6 +26,7 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_b
     partners = {a["key"]: a["name"] for a in ctx.policy.partners["safeguarding_partners"]}
     terms = anonymisation.parse_terms(identifying_terms or "")
     c = Checker(ctx)
+    c.date("published_on", published_on, "published")
     c.check("signed_off_by", signed_off_by in partners,
             "Select the safeguarding partner who signed off the publication")
     c.require("identifying_terms", terms, "Enter the names and places that identify the child and "
