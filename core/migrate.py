@@ -58,5 +58,6 @@ def head() -> str:
 
     heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
     if len(heads) != 1:
-        raise RuntimeError(f"the migrations have {len(heads)} heads ({', '.join(heads)}): link them in one line")
+        raise RuntimeError(f"the migrations have {len(heads)} heads ({', '.join(heads)}): "
+                           "link them in one line")
     return heads[0]
