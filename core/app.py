@@ -26,6 +26,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     instance_path = settings.get("INSTANCE_PATH") or None
     app = Flask("cspr", instance_path=os.path.abspath(instance_path) if instance_path else None)
     app.config.update(settings)
+    from cspr.web import links
+
+    links.configure(app)  # BASE_URL for every link sent out; TRUSTED_HOSTS (production refuses others)
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)

@@ -408,8 +408,9 @@ def tokens_create(email: str, slug: str, name: str, scope: str) -> None:
             raise click.ClickException(str(exc)) from exc
         token_id = token.id
     if scope == "feed":
-        base = current_app.config["BASE_URL"].rstrip("/")
-        click.echo(f"Feed token {token_id}. Subscribe to: {base}/feeds/{clear}/deadlines.ics")
+        from cspr.web.links import external_url
+
+        click.echo(f"Feed token {token_id}. Subscribe to: {external_url('feeds.deadlines', token=clear)}")
     else:
         click.echo(f"Token {token_id} for {email} in {slug}: {clear}")
 

@@ -50,7 +50,12 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_HEADS_FILE": "",
     # Beat's scheduler: "auto" uses RedBeat (one beat, locked in Redis) on a Redis broker.
     "BEAT_SCHEDULER": "auto",
-    "BASE_URL": "http://127.0.0.1:5000",
+    # Links in e-mails and feeds: the service's public address, never the request's Host
+    # (cspr.web.links). Production refuses to start without it; development defaults to
+    # http://<SERVER_NAME> or http://127.0.0.1:5000. TRUSTED_HOSTS: the only Host headers
+    # answered (others get 400); empty = BASE_URL's host in production, any in development.
+    "BASE_URL": "",
+    "TRUSTED_HOSTS": [],
     # Outgoing e-mail. No MAIL_SERVER: messages are logged instead (development only).
     "MAIL_SERVER": "",
     "MAIL_PORT": 25,

@@ -39,6 +39,7 @@ from cspr.models import Membership, Partnership, User, UserSession
 from cspr.tenancy import looking_up
 from cspr.users import UserError, audit_for_user, check_password, set_password, verify_nobody
 from cspr.web.limits import RESET, SIGN_IN, SIGN_IN_EMAIL, TOO_MANY, email_key, limiter, not_redirected
+from cspr.web.links import external_url
 from cspr.web.staff.forms import NewPasswordForm, ResetRequestForm, SignInForm
 
 log = logging.getLogger(__name__)
@@ -267,7 +268,7 @@ def reset_request():  # noqa: ANN201
     if form.validate_on_submit():
         user = get_session().scalar(select(User).where(User.email == form.email.data.strip().lower()))
         if user is not None and user.active:
-            link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+            link = external_url("auth.reset_password", token=reset_token(user))
             message = mail.build(user.email, "Set your password: Child Safeguarding Practice Reviews",
                                  f"Use this link within an hour to set your password:\n\n{link}\n\n"
                                  "If you did not ask for it, you can ignore this email.")
