@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -121,7 +122,14 @@ def reset_token(user: User) -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """A path on this site to go on to, or None: no other host, no backslash, no control character.
+
+    Any control or format character is refused, not stripped (``urlsplit`` strips CR, LF and tab,
+    but the redirect would keep them: a header Werkzeug refuses, a 500).
+    """
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    if any(unicodedata.category(char)[0] == "C" for char in target):
         return None
     parts = urlsplit(target)
     ok = not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
