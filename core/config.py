@@ -52,7 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "BEAT_SCHEDULER": "auto",
     # Links in e-mails and feeds: the service's public address, never the request's Host
     # (cspr.web.links). Production refuses to start without it; development defaults to
-    # http://<SERVER_NAME> or http://127.0.0.1:5000. TRUSTED_HOSTS: the only Host headers
+    # http://127.0.0.1:5000 (what `cspr up` serves). TRUSTED_HOSTS: the only Host headers
     # answered (others get 400); empty = BASE_URL's host in production, any in development.
     "BASE_URL": "",
     "TRUSTED_HOSTS": [],

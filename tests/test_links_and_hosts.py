@@ -77,10 +77,12 @@ def test_atom_feeds_link_to_the_service_whatever_the_host(open_app):
     assert f"{BASE}/southampton/#review-" in client.get("/southampton/reviews.atom").get_data(as_text=True)
 
 
-def test_development_links_use_the_server_name_or_the_local_address(tmp_path):
+def test_development_links_use_the_local_address_unless_set(tmp_path):
     assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["BASE_URL"] == "http://127.0.0.1:5000"
     assert create_app({"INSTANCE_PATH": str(tmp_path), "SERVER_NAME": "cspr.test"}).config["BASE_URL"] \
-        == "http://cspr.test"
+        == "http://127.0.0.1:5000"
+    assert create_app({"INSTANCE_PATH": str(tmp_path), "BASE_URL": "https://cspr.example.org/reviews/"}
+                      ).config["BASE_URL"] == "https://cspr.example.org/reviews"
     with pytest.raises(ConfigError, match="CSPR_BASE_URL must be the service's public address"):
         create_app({"INSTANCE_PATH": str(tmp_path), "BASE_URL": "cspr.example.org"})
 

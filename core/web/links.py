@@ -33,9 +33,8 @@ def check_base_url(url: str) -> str:
 def configure(app: Flask) -> None:
     """Settle BASE_URL and TRUSTED_HOSTS at start-up; production must name its BASE_URL.
 
-    Development without a BASE_URL uses ``http://<SERVER_NAME>`` when that is set (tests),
-    else the address ``cspr up`` serves. Production with no TRUSTED_HOSTS answers only the
-    BASE_URL's host.
+    Development without a BASE_URL uses the address ``cspr up`` serves. Production with no
+    TRUSTED_HOSTS answers only the BASE_URL's host.
     """
     config = app.config
     production = config["ENV"] == "production"
@@ -44,9 +43,7 @@ def configure(app: Flask) -> None:
         if production:
             raise ConfigError("CSPR_BASE_URL is not set: in production set it to the service's public "
                               "address, like https://cspr.example.org (links in e-mails and feeds use it)")
-        server = config.get("SERVER_NAME")
-        scheme = config.get("PREFERRED_URL_SCHEME") or "http"
-        base = f"{scheme}://{server}" if server else DEVELOPMENT_BASE_URL
+        base = DEVELOPMENT_BASE_URL
     config["BASE_URL"] = check_base_url(base)
     hosts = config.get("TRUSTED_HOSTS")
     if isinstance(hosts, str):
