@@ -92,7 +92,7 @@ def library():  # noqa: ANN201
         kind=request.args.get("kind", "")[:64], year=year,
         partnership=request.args.get("partnership", "")[:64])
     year_error = "Enter the year as 4 digits, like 2024" if year_text and year is None else None
-    results = [] if year_error else publication.library(get_session(), registry, query)
+    results = publication.library(get_session(), registry, query)  # a bad year is not used, and said so
     page = render_template("library.html", query=query, results=results, registry=registry,
                            themes=publication.themes_in_use(registry), year_text=year_text,
                            year_error=year_error, partnerships=partnerships.active(get_session(), registry))
