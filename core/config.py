@@ -44,18 +44,18 @@ DEFAULTS: dict[str, Any] = {
     # How many proxies in front of the web app set X-Forwarded-For/-Proto/-Host (0: none; the
     # headers are then ignored, so nobody can forge the address that rate limits and audit use).
     "TRUSTED_PROXIES": 0,
+    # Links in e-mails and feeds come from BASE_URL (below), never the request's Host
+    # (cspr.web.links); production refuses to start with its development default.
+    # TRUSTED_HOSTS: the only Host headers answered (others get 400); empty = BASE_URL's
+    # host in production, any host in development.
+    "TRUSTED_HOSTS": [],
     # The largest request body accepted (a report PDF is at most 25 MB); larger ones get 413.
     "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
     # Where the daily job appends the audit chains' heads (default: <ARCHIVE_DIR>/audit-heads.jsonl).
     "AUDIT_HEADS_FILE": "",
     # Beat's scheduler: "auto" uses RedBeat (one beat, locked in Redis) on a Redis broker.
     "BEAT_SCHEDULER": "auto",
-    # Links in e-mails and feeds: the service's public address, never the request's Host
-    # (cspr.web.links). Production refuses to start without it; development defaults to
-    # http://127.0.0.1:5000 (what `cspr up` serves). TRUSTED_HOSTS: the only Host headers
-    # answered (others get 400); empty = BASE_URL's host in production, any in development.
-    "BASE_URL": "",
-    "TRUSTED_HOSTS": [],
+    "BASE_URL": "http://127.0.0.1:5000",
     # Outgoing e-mail. No MAIL_SERVER: messages are logged instead (development only).
     "MAIL_SERVER": "",
     "MAIL_PORT": 25,

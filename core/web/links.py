@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, request
 from werkzeug.exceptions import SecurityError
 
-from cspr.config import ConfigError
+from cspr.config import DEFAULTS, ConfigError
 
-DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # what `cspr up` serves
+DEVELOPMENT_BASE_URL = DEFAULTS["BASE_URL"]  # what `cspr up` serves
 FOREIGN_HOST = "This service does not answer to that web address (Host). Use the service's own address."
 
 
@@ -33,17 +33,16 @@ def check_base_url(url: str) -> str:
 def configure(app: Flask) -> None:
     """Settle BASE_URL and TRUSTED_HOSTS at start-up; production must name its BASE_URL.
 
-    Development without a BASE_URL uses the address ``cspr up`` serves. Production with no
-    TRUSTED_HOSTS answers only the BASE_URL's host.
+    Production refuses BASE_URL's development default (the address ``cspr up`` serves), as
+    it refuses the development secret key. Production with no TRUSTED_HOSTS answers only
+    the BASE_URL's host.
     """
     config = app.config
     production = config["ENV"] == "production"
-    base = (config.get("BASE_URL") or "").strip()
-    if not base:
-        if production:
-            raise ConfigError("CSPR_BASE_URL is not set: in production set it to the service's public "
-                              "address, like https://cspr.example.org (links in e-mails and feeds use it)")
-        base = DEVELOPMENT_BASE_URL
+    base = (config.get("BASE_URL") or "").strip() or DEVELOPMENT_BASE_URL
+    if production and base.rstrip("/") == DEVELOPMENT_BASE_URL:
+        raise ConfigError("CSPR_BASE_URL is not set: in production set it to the service's public "
+                          "address, like https://cspr.example.org (links in e-mails and feeds use it)")
     config["BASE_URL"] = check_base_url(base)
     hosts = config.get("TRUSTED_HOSTS")
     if isinstance(hosts, str):
