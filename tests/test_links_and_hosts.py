@@ -126,3 +126,17 @@ def test_production_answers_its_own_host_and_the_trusted_ones(production):
     several = production(TRUSTED_HOSTS="cspr.example.org, reviews.example.gov.uk").test_client()
     assert several.get("/", headers={"Host": "reviews.example.gov.uk"}).status_code == 200
     assert several.get("/", headers={"Host": EVIL}).status_code == 400
+
+
+def test_the_calendar_feed_address_the_cli_prints_is_on_the_service(open_app):
+    from cspr.cli import cli
+    from tests.api_kit import make_member
+
+    make_member(open_app, "doncaster", Role.ADMIN)
+    result = open_app.test_cli_runner().invoke(cli, ["tokens", "create", "--email", "admin@doncaster.example.org",
+                                                     "--partnership", "doncaster", "--scope", "feed"])
+    assert result.exit_code == 0, result.output
+    url = re.search(r"Subscribe to: (\S+)", result.output).group(1)
+    assert url.startswith(f"{BASE}/feeds/") and url.endswith("/deadlines.ics")
+    path = url[len(BASE):]
+    assert open_app.test_client().get(path).status_code == 200
