@@ -29,6 +29,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from cspr import keys
 
     keys.install(app)  # TOTP and audit-heads keys: malformed ones, or none in production, stop here
+    from cspr.web import links
+
+    links.configure(app)  # BASE_URL for every link sent out; TRUSTED_HOSTS (production refuses others)
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)

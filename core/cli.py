@@ -53,11 +53,12 @@ def db() -> None:
     """Create and migrate the database."""
 
 
-def _migrate(revision: str = "head") -> int:
+def _migrate(revision: str = "head") -> tuple[int, str | None]:
     """Migrate and register the installed partnerships as the tables' owner.
 
-    The owner is MIGRATION_DATABASE_URL when set, else DATABASE_URL. Returns how many
-    partnerships are registered.
+    The owner is MIGRATION_DATABASE_URL when set, else DATABASE_URL; it does all of it,
+    reading the revision too (the app role may not have its grants yet). Returns how many
+    partnerships are registered and the revision the database is at.
     """
     from sqlalchemy.orm import Session
 
@@ -69,7 +70,8 @@ def _migrate(revision: str = "head") -> int:
     try:
         migrate.upgrade(engine, revision)
         with Session(engine) as session, session.begin():
-            return len(partnerships.sync(session, get_registry()))
+            registered = len(partnerships.sync(session, get_registry()))
+        return registered, migrate.current(engine)
     finally:
         if owner_url:
             engine.dispose()
@@ -80,15 +82,15 @@ def _migrate(revision: str = "head") -> int:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to the latest schema and register the installed partnerships."""
-    registered = _migrate(revision)
-    click.echo(f"Database at {migrate.current(get_db().engine)}; "
-               f"{registered} partnership(s) registered.")
+    registered, at = _migrate(revision)
+    click.echo(f"Database at {at}; {registered} partnership(s) registered.")
 
 
 @db.command("check")
 @with_appcontext
 def db_check() -> None:
     """Fail if the models and the migrated database differ."""
+    _require_schema(get_db())
     diffs = migrate.differences(get_db().engine)
     if diffs:
         for diff in diffs:
@@ -437,8 +439,9 @@ def tokens_create(email: str, slug: str, name: str, scope: str) -> None:
             raise click.ClickException(str(exc)) from exc
         token_id = token.id
     if scope == "feed":
-        base = current_app.config["BASE_URL"].rstrip("/")
-        click.echo(f"Feed token {token_id}. Subscribe to: {base}/feeds/{clear}/deadlines.ics")
+        from cspr.web.links import external_url
+
+        click.echo(f"Feed token {token_id}. Subscribe to: {external_url('feeds.deadlines', token=clear)}")
     else:
         click.echo(f"Token {token_id} for {email} in {slug}: {clear}")
 
@@ -592,7 +595,20 @@ def audit_verify(slug: str | None, heads_file: str | None, allow_unsigned: bool)
 
 
 def _require_schema(database) -> None:  # noqa: ANN001
-    if migrate.current(database.engine) is None:
+    """Stop with what to do when the schema is missing or the app's role may not read it yet."""
+    from sqlalchemy.exc import ProgrammingError
+
+    try:
+        revision = migrate.current(database.engine)
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        user = database.engine.url.username or "the application's role"
+        raise click.ClickException(
+            f"{user} may not read the tables yet: as the tables' owner, run "
+            f"'cspr db grant-app-role {user}' (with CSPR_MIGRATION_DATABASE_URL set to the owner), "
+            "after 'cspr db upgrade'; see docs/operations.md, Database roles") from None
+    if revision is None:
         raise click.ClickException("the database has no schema yet: run 'cspr db upgrade' first")
 
 

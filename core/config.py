@@ -51,6 +51,11 @@ DEFAULTS: dict[str, Any] = {
     # How many proxies in front of the web app set X-Forwarded-For/-Proto/-Host (0: none; the
     # headers are then ignored, so nobody can forge the address that rate limits and audit use).
     "TRUSTED_PROXIES": 0,
+    # Links in e-mails and feeds come from BASE_URL (below), never the request's Host
+    # (cspr.web.links); production refuses to start with its development default.
+    # TRUSTED_HOSTS: the only Host headers answered (others get 400); empty = BASE_URL's
+    # host in production, any host in development.
+    "TRUSTED_HOSTS": [],
     # The largest request body accepted (a report PDF is at most 25 MB); larger ones get 413.
     "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
     # Where the daily job appends the audit chains' heads (default: <ARCHIVE_DIR>/audit-heads.jsonl).

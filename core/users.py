@@ -74,7 +74,7 @@ def partnership_words(session: Session) -> list[str]:
 
 def set_password(session: Session, user: User, password: str) -> None:
     """Check a new password against the rules, store its hash and end the user's sessions."""
-    from cspr import user_sessions
+    from cspr import password_resets, user_sessions
 
     problem = password_problem(password, email=user.email, context=partnership_words(session))
     if problem:
@@ -82,6 +82,8 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.failed_sign_ins, user.locked_until = 0, None
     user_sessions.end_all(session, user, "password_changed")
+    if user.id is not None:
+        password_resets.spend_all(session, user.id, "password_changed")
 
 
 def set_active(session: Session, user: User, active: bool, *, actor: str, remote_addr: str | None = None,

@@ -31,7 +31,7 @@ from cspr.models.review import (
     Review,
     ReviewKind,
 )
-from cspr.models.sign_in import RecoveryCode, UserSession
+from cspr.models.sign_in import PasswordResetToken, RecoveryCode, UserSession
 from cspr.models.token import ApiToken
 from cspr.models.user import Membership, Role, User
 
@@ -43,5 +43,5 @@ __all__ = [
     "PanelResponse",
     "Partnership", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",
     "Recommendation", "RefusalWindow", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
-    "RecoveryCode", "UserSession",
+    "PasswordResetToken", "RecoveryCode", "UserSession",
 ]

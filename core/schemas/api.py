@@ -16,10 +16,17 @@ from cspr.models import (
     RapidReviewDecision,
     ReviewKind,
 )
+from cspr.plain_text import SingleLine
 
 MAX_ID = 2**31 - 1  # ids are database integers
 TEXT = validate.Length(min=1, max=10_000)
 SHORT = validate.Length(min=1, max=200)
+
+
+def line(label: str, length: validate.Validator = SHORT) -> list[validate.Validator]:
+    """A single line of text named ``label`` in errors: the length, and cspr.plain_text's rule."""
+    return [length, SingleLine(label)]
+
 REASON = fields.String(required=True, validate=validate.Length(min=3, max=500),
                        metadata={"description": "Why the record is corrected (audited)."})
 
@@ -34,10 +41,11 @@ def enum(cls, **kw):  # noqa: ANN001, ANN003, ANN201
 class IncidentIn(Schema):
     """A serious incident to record. There is no field for a child's name: use a pseudonym."""
 
-    pseudonym = fields.String(required=True, validate=validate.Length(min=1, max=100),
+    pseudonym = fields.String(required=True, validate=line("Pseudonym", validate.Length(min=1, max=100)),
                               metadata={"example": "Child K"})
-    la_case_reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    la_area = fields.String(required=True, validate=SHORT)
+    la_case_reference = fields.String(required=True, validate=line("Local authority case reference",
+                                                                   validate.Length(min=1, max=64)))
+    la_area = fields.String(required=True, validate=line("Local authority area"))
     age_band = enum(AgeBand, required=True)
     harm = enum(Harm, required=True)
     incident_on = fields.Date(required=True)
@@ -49,9 +57,10 @@ class IncidentIn(Schema):
 class IncidentCorrection(Schema):
     """Corrected facts of an incident, with the reason."""
 
-    pseudonym = fields.String(validate=validate.Length(min=1, max=100))
-    la_case_reference = fields.String(validate=validate.Length(min=1, max=64))
-    la_area = fields.String(validate=SHORT)
+    pseudonym = fields.String(validate=line("Pseudonym", validate.Length(min=1, max=100)))
+    la_case_reference = fields.String(validate=line("Local authority case reference",
+                                                    validate.Length(min=1, max=64)))
+    la_area = fields.String(validate=line("Local authority area"))
     age_band = enum(AgeBand)
     harm = enum(Harm)
     incident_on = fields.Date()
@@ -65,7 +74,8 @@ class NotificationIn(Schema):
     """The notification to the Panel."""
 
     sent_on = fields.Date(required=True)
-    panel_reference = fields.String(load_default=None, validate=validate.Length(max=64))
+    panel_reference = fields.String(load_default=None,
+                                    validate=line("Panel reference", validate.Length(max=64)))
     ofsted_sos_notified_on = fields.Date(load_default=None)
     partners_told_on = fields.Date(load_default=None)
 
@@ -74,7 +84,7 @@ class NotificationCorrection(Schema):
     """Corrected notification details, with the reason."""
 
     sent_on = fields.Date()
-    panel_reference = fields.String(validate=validate.Length(max=64))
+    panel_reference = fields.String(validate=line("Panel reference", validate.Length(max=64)))
     ofsted_sos_notified_on = fields.Date(allow_none=True)
     partners_told_on = fields.Date(allow_none=True)
     reason = REASON
@@ -94,7 +104,8 @@ class DecisionIn(Schema):
     sent_to_panel_on = fields.Date(required=True)
     rationale = fields.String(load_default=None, validate=validate.Length(max=10_000))
     meeting_on = fields.Date(load_default=None)
-    review_title = fields.String(load_default=None, validate=validate.Length(max=200))
+    review_title = fields.String(load_default=None,
+                                 validate=line("Title of the review", validate.Length(max=200)))
 
 
 class PanelResponseIn(Schema):
@@ -178,18 +189,18 @@ class ReviewIn(Schema):
     """A review that no incident led to (thematic, local learning, local CSPR)."""
 
     kind = enum(ReviewKind, required=True)
-    title = fields.String(required=True, validate=SHORT)
+    title = fields.String(required=True, validate=line("Title"))
     decided_on = fields.Date(required=True)
-    pseudonym = fields.String(load_default=None, validate=validate.Length(max=100))
+    pseudonym = fields.String(load_default=None, validate=line("Pseudonym", validate.Length(max=100)))
 
 
 class LegacyReviewIn(Schema):
     """A review published before the platform, entered for the record."""
 
     kind = enum(ReviewKind, required=True)
-    title = fields.String(required=True, validate=SHORT)
+    title = fields.String(required=True, validate=line("Title"))
     published_on = fields.Date(required=True)
-    pseudonym = fields.String(load_default=None, validate=validate.Length(max=100))
+    pseudonym = fields.String(load_default=None, validate=line("Pseudonym", validate.Length(max=100)))
     publication_form = enum(PublicationForm, load_default=PublicationForm.FULL)
     publication_note = fields.String(load_default=None)
     summary = fields.String(load_default=None)
@@ -206,7 +217,7 @@ class ReviewerIn(Schema):
     """The independent reviewer is commissioned."""
 
     commissioned_on = fields.Date(required=True)
-    reviewer_name = fields.String(required=True, validate=SHORT)
+    reviewer_name = fields.String(required=True, validate=line("Reviewer's name"))
     reviewer_user_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
                                       metadata={"description": "The reviewer's account, if they have one."})
 
@@ -230,7 +241,7 @@ class PlanIn(Schema):
     """The planned publication date."""
 
     planned_on = fields.Date(required=True)
-    reason = fields.String(load_default=None, validate=validate.Length(max=500))
+    reason = fields.String(load_default=None, validate=line("Reason for a change", validate.Length(max=500)))
     delay_reason = enum(DelayReason, load_default=None, allow_none=True, metadata={
         "description": "Required when planned_on is after the publication target (6 months from "
                        "the decision, or the partnership's stricter target)."})
@@ -368,7 +379,7 @@ class ActionIn(Schema):
     """An action owned by a partner agency."""
 
     description = fields.String(required=True, validate=TEXT)
-    owner_agency = fields.String(required=True, validate=SHORT)
+    owner_agency = fields.String(required=True, validate=line("Owner"))
     due_on = fields.Date(required=True)
 
 
@@ -379,7 +390,7 @@ class ActionUpdate(Schema):
     evidence = fields.String(validate=validate.Length(max=10_000))
     completed_on = fields.Date()
     due_on = fields.Date()
-    owner_agency = fields.String(validate=SHORT)
+    owner_agency = fields.String(validate=line("Owner"))
 
 
 class AssuranceIn(Schema):

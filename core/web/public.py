@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import Blueprint, Response, abort, render_template
@@ -17,6 +18,7 @@ from cspr.web import limits
 from cspr.web.staff.forms import ReportRequestForm
 
 bp = Blueprint("public", __name__)
+YEAR = re.compile(r"[12][0-9]{3}")  # ASCII digits only: str.isdigit() accepts "²", which int() refuses
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -84,15 +86,18 @@ def library():  # noqa: ANN201
     from flask import request
 
     registry = get_registry()
-    year = request.args.get("year", "")
+    year_text = request.args.get("year", "").strip()
+    year = int(year_text) if YEAR.fullmatch(year_text) else None
     query = publication.LibraryQuery(
-        text=request.args.get("q", "")[:200], theme=request.args.get("theme", ""),
-        kind=request.args.get("kind", ""), year=int(year) if year.isdigit() else None,
-        partnership=request.args.get("partnership", ""))
-    results = publication.library(get_session(), registry, query)
-    return render_template("library.html", query=query, results=results, registry=registry,
-                           themes=publication.themes_in_use(registry),
-                           partnerships=partnerships.active(get_session(), registry))
+        text=request.args.get("q", "")[:200], theme=request.args.get("theme", "")[:200],
+        kind=request.args.get("kind", "")[:64], year=year,
+        partnership=request.args.get("partnership", "")[:64])
+    year_error = "Enter the year as 4 digits, like 2024" if year_text and year is None else None
+    results = publication.library(get_session(), registry, query)  # a bad year is not used, and said so
+    page = render_template("library.html", query=query, results=results, registry=registry,
+                           themes=publication.themes_in_use(registry), year_text=year_text,
+                           year_error=year_error, partnerships=partnerships.active(get_session(), registry))
+    return page, 400 if year_error else 200
 
 
 @bp.route("/<slug>/reports/<key>.pdf")

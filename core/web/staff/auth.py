@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -31,16 +32,17 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
-from cspr import lockout, mail, user_sessions
+from cspr import lockout, mail, password_resets, user_sessions
 from cspr.db import get_session
 from cspr.models import Membership, Partnership, User, UserSession
 from cspr.tenancy import looking_up
 from cspr.users import UserError, audit_for_user, check_password, set_password, verify_nobody
 from cspr.web import limits
 from cspr.web.limits import RESET, SIGN_IN_EMAIL, TOO_MANY, email_key, limiter, not_redirected
+from cspr.web.links import external_url
 from cspr.web.staff.forms import NewPasswordForm, ResetRequestForm, SignInForm
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,6 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Sign in to see this page."
-RESET_MAX_AGE = 3600
 SID = "cspr_sid"  # the cookie session's key for the server-side session's token
 ENDED = {
     "idle": "You were signed out because you had not used the service for {idle} minutes. Sign in again.",
@@ -117,17 +118,20 @@ def current_session() -> UserSession | None:
     return g.get("user_session")
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="cspr.password-reset")
-
-
 def reset_token(user: User) -> str:
-    """A one-hour token, spent as soon as the password changes."""
-    return _serializer().dumps({"u": user.id, "h": (user.password_hash or "")[-12:]})
+    """A new one-hour, single-use link token for ``user``, in the user's session (commit to keep it)."""
+    return password_resets.issue(object_session(user) or get_session(), user)
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """A path on this site to go on to, or None: no other host, no backslash, no control character.
+
+    Any control or format character is refused, not stripped (``urlsplit`` strips CR, LF and tab,
+    but the redirect would keep them: a header Werkzeug refuses, a 500).
+    """
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    if any(unicodedata.category(char)[0] == "C" for char in target):
         return None
     parts = urlsplit(target)
     ok = not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
@@ -298,7 +302,8 @@ def reset_request():  # noqa: ANN201
     if form.validate_on_submit():
         user = get_session().scalar(select(User).where(User.email == form.email.data.strip().lower()))
         if user is not None and user.active:
-            link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+            link = external_url("auth.reset_password", token=reset_token(user))
+            get_session().commit()  # the link works once the mail arrives
             message = mail.build(user.email, "Set your password: Child Safeguarding Practice Reviews",
                                  f"Use this link within an hour to set your password:\n\n{link}\n\n"
                                  "If you did not ask for it, you can ignore this email.")
@@ -318,20 +323,18 @@ def reset_request():  # noqa: ANN201
 def reset_password(token: str):  # noqa: ANN201
     """Set a new password from an e-mailed link (every session of the account ends)."""
     db = get_session()
-    try:
-        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
-    except SignatureExpired:
-        return render_template("staff/reset_invalid.html", reason="expired"), 400
-    except BadSignature:
-        return render_template("staff/reset_invalid.html", reason="invalid"), 400
-    user = db.get(User, data.get("u"))
-    if user is None or (user.password_hash or "")[-12:] != data.get("h") or not user.active:
-        return render_template("staff/reset_invalid.html", reason="used"), 400
+    user, reason = password_resets.check(db, token)
+    if user is None:
+        return render_template("staff/reset_invalid.html", reason=reason), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
+        if password_resets.redeem(db, token) != user.id:  # spent by a parallel request just now
+            db.rollback()
+            return render_template("staff/reset_invalid.html", reason="used"), 400
         try:
             set_password(db, user, form.password.data)
         except UserError as exc:
+            db.rollback()  # the link stays usable
             form.password.errors = [*form.password.errors, str(exc)]
         else:
             audit_user(user, "password.reset")

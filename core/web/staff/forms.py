@@ -33,6 +33,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from cspr.models import AgeBand, Harm, PanelResponse, PublicationForm, Rag, RapidReviewDecision, Role
+from cspr.plain_text import SingleLineText
 from cspr.workflow.dates import label
 from cspr.workflow.reviews import DELAY_REASONS
 
@@ -83,8 +84,10 @@ def choices(enum_cls: type, labels: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _text(label: str, required: bool = True, max_length: int = 200, **kw) -> StringField:  # noqa: ANN003
+    """A single line of text: one line, no control or direction-changing characters, no markup."""
     validators = [InputRequired(message=f"Enter {_the(label)}")] if required else [Optional()]
-    return StringField(label, validators=[*validators, Length(max=max_length)], widget=GovTextInput(), **kw)
+    length = Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")
+    return StringField(label, validators=[*validators, SingleLineText(), length], widget=GovTextInput(), **kw)
 
 
 def _area(label: str, required: bool = False, **kw) -> TextAreaField:  # noqa: ANN003
