@@ -21,6 +21,7 @@ from cspr.config import ConfigError
 from cspr.models import Base
 from cspr.tenancy import acting_for
 from tests.conftest import PG_ADMIN_URL, REDIS_URL
+from tests.helpers import production_settings
 
 KEY = "the-heads-key-kept-by-the-operators-" + "k" * 16
 OTHER_KEY = "a-key-the-intruder-made-for-themselves-" + "x" * 16
@@ -212,12 +213,10 @@ def test_the_daily_heads_lines_are_signed_and_verify(world):
 
 
 def test_production_needs_a_heads_key_of_its_own(tmp_path):
-    from cryptography.fernet import Fernet
 
     from cspr import create_app
 
-    settings = {"ENV": "production", "SECRET_KEY": "s" * 48, "INSTANCE_PATH": str(tmp_path),
-                "TOTP_ENCRYPTION_KEYS": [Fernet.generate_key().decode()]}
+    settings = production_settings("AUDIT_HEADS_KEYS", INSTANCE_PATH=str(tmp_path))
     with pytest.raises(ConfigError, match="CSPR_AUDIT_HEADS_KEYS is not set"):
         create_app(settings)
     with pytest.raises(ConfigError, match="CSPR_AUDIT_HEADS_KEYS: key 1 is shorter than 32 characters or a placeholder"):

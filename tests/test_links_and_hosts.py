@@ -12,7 +12,7 @@ from cspr.config import ConfigError
 from cspr.db import get_db
 from cspr.models import Role
 from tests.conftest import REDIS_URL
-from tests.helpers import cspr
+from tests.helpers import cspr, production_env, production_settings
 from tests.web_kit import Browser, csrf_of, signed_in
 
 BASE = "https://cspr.example.org"
@@ -89,9 +89,8 @@ def test_development_links_use_the_local_address_unless_set(tmp_path):
 
 def test_production_refuses_to_start_without_a_base_url(tmp_path):
     with pytest.raises(ConfigError, match="CSPR_BASE_URL is not set"):
-        create_app({"ENV": "production", "SECRET_KEY": GOOD_KEY, "INSTANCE_PATH": str(tmp_path)})
-    result = cspr("plugins", env={"CSPR_ENV": "production", "CSPR_SECRET_KEY": GOOD_KEY,
-                                  "CSPR_INSTANCE_PATH": str(tmp_path)})
+        create_app(production_settings("BASE_URL", SECRET_KEY=GOOD_KEY, INSTANCE_PATH=str(tmp_path)))
+    result = cspr("plugins", env=production_env("BASE_URL", SECRET_KEY=GOOD_KEY, INSTANCE_PATH=str(tmp_path)))
     assert result.returncode != 0 and "CSPR_BASE_URL is not set" in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
 
@@ -99,9 +98,9 @@ def test_production_refuses_to_start_without_a_base_url(tmp_path):
 @pytest.fixture
 def production(app_pg_url, pg_url, tmp_path):  # noqa: ANN001, ANN201
     def make(**settings):  # noqa: ANN003, ANN202
-        return create_app({"ENV": "production", "SECRET_KEY": GOOD_KEY, "DATABASE_URL": app_pg_url,
-                           "BROKER_URL": REDIS_URL, "INSTANCE_PATH": str(tmp_path / "instance"),
-                           "BASE_URL": BASE, **settings})
+        return create_app(production_settings(SECRET_KEY=GOOD_KEY, DATABASE_URL=app_pg_url,
+                                              BROKER_URL=REDIS_URL, INSTANCE_PATH=str(tmp_path / "instance"),
+                                              BASE_URL=BASE, **settings))
     made = []
     yield lambda **settings: made.append(make(**settings)) or made[-1]
     for application in made:

@@ -20,6 +20,7 @@ from cspr.config import ConfigError
 from cspr.db import get_db
 from cspr.models import Role, User
 from cspr.users import create_user
+from tests.helpers import production_settings
 from tests.web_kit import PASSWORD, csrf_of
 
 EMAIL = "lead@doncaster.example.org"
@@ -169,8 +170,7 @@ def main_cli():  # noqa: ANN201
 def test_production_refuses_to_start_without_a_key_and_a_malformed_key_anywhere(tmp_path):
     from cspr import create_app
 
-    production = {"ENV": "production", "SECRET_KEY": "s" * 48, "INSTANCE_PATH": str(tmp_path),
-                  "AUDIT_HEADS_KEYS": ["h" * 48]}
+    production = production_settings("TOTP_ENCRYPTION_KEYS", INSTANCE_PATH=str(tmp_path))
     with pytest.raises(ConfigError, match="CSPR_TOTP_ENCRYPTION_KEYS is not set"):
         create_app(production)
     with pytest.raises(ConfigError, match="CSPR_TOTP_ENCRYPTION_KEYS: key 2 is not a Fernet key"):
