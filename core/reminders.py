@@ -33,7 +33,7 @@ from cspr.models import (
 )
 from cspr.plugins import PluginError, PluginRegistry, Policy
 from cspr.tenancy import across_partnerships
-from cspr.workflow.deadlines import standing
+from cspr.workflow.deadlines import clock, standing
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,8 @@ def sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: 
                 continue
             try:
                 stages = _schedule(policy, deadline.kind)
-                due = [s for s in stages if policy.calendar.add(deadline.due_on, s["offset"]) <= today]
+                cal = clock(deadline.statutory, policy.calendar)  # closure days never delay the law's
+                due = [s for s in stages if cal.add(deadline.due_on, s["offset"]) <= today]
             except PluginError as exc:  # one partnership's broken plugin stops only its own reminders
                 log.error("reminders skipped: %s", exc, extra={"partnership": partnership.slug})
                 continue

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from cspr.calendar import WorkingCalendar, add_months
+from cspr.calendar import ENGLAND, WorkingCalendar, add_months
 from cspr.models import Action, Deadline, DeadlineState, Harm, Incident, Rag, Review, ReviewKind
 from cspr.workflow.context import Context
 from cspr.workflow.facts import INCIDENT_FACTS, case_facts, linked
@@ -24,12 +24,38 @@ PUBLISHED_BY_LAW = frozenset({ReviewKind.LOCAL_CSPR, ReviewKind.JOINT_DHR, Revie
 ACTION_DUE = "action_due"
 
 
+def clock(statutory: bool, calendar: WorkingCalendar) -> WorkingCalendar:
+    """The calendar a deadline counts by: England's bank holidays alone for a statutory one.
+
+    A partnership's closure days (``calendar``) move only its local targets: an office
+    closing is not a non-working day in law, and the statutory duties are not its own.
+    """
+    return ENGLAND if statutory else calendar
+
+
 def due_date(rule: dict[str, Any], anchor: dt.date, calendar: WorkingCalendar) -> dt.date:
-    """The date a rule gives for an anchor date."""
-    sign = -1 if rule["direction"] == "before" else 1
+    """The date a rule gives for an anchor date (statutory rules by England's calendar)."""
+    cal = clock(rule["statutory"], calendar)
     if rule["unit"] == "working_days":
-        return calendar.add(anchor, sign * rule["period"])
+        if rule["direction"] == "before":
+            return cal.latest_before(anchor, rule["period"])
+        return cal.add(anchor, rule["period"])
+    sign = -1 if rule["direction"] == "before" else 1
     return add_months(anchor, sign * rule["period"])
+
+
+def report_in_time(sent_on: dt.date, publish_on: dt.date, gap: int) -> bool:
+    """True if a report sent on ``sent_on`` went at least ``gap`` working days before ``publish_on``.
+
+    The same function as the ``report_to_panel`` due date (:meth:`WorkingCalendar.latest_before`):
+    a report sent on its due day never blocks the planned publication.
+    """
+    return ENGLAND.in_time_before(sent_on, publish_on, gap)
+
+
+def earliest_publication(sent_on: dt.date, gap: int) -> dt.date:
+    """The first day a review may be published when its report went on ``sent_on``."""
+    return ENGLAND.add(sent_on, gap)
 
 
 def _applies(kind: str, incident: Incident | None, review: Review | None) -> bool:
@@ -135,7 +161,8 @@ class Standing:
 
 
 def standing(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> Standing:
-    """The status of a deadline on ``today`` by the partnership's calendar."""
+    """The status of a deadline on ``today`` by its clock (England's for a statutory one)."""
+    calendar = clock(deadline.statutory, calendar)
     if deadline.state == DeadlineState.CANCELLED:
         return Standing("cancelled", None, None)
     if deadline.direction == "at_least":

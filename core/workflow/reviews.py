@@ -213,8 +213,8 @@ def plan_publication(ctx: Context, review: Review, *, planned_on: dt.date,
     c = Checker(ctx)
     c.not_before("planned_on", planned_on, review.decided_on, "the decision to hold the review")
     if review.sent_to_panel_on is not None:
-        earliest = ctx.calendar.add(review.sent_to_panel_on, _gap(ctx))
-        c.check("planned_on", planned_on >= earliest,
+        earliest = deadlines.earliest_publication(review.sent_to_panel_on, _gap(ctx))
+        c.check("planned_on", deadlines.report_in_time(review.sent_to_panel_on, planned_on, _gap(ctx)),
                 f"the report went to the Panel on {review.sent_to_panel_on:%-d %B %Y}; "
                 f"publish on or after {earliest:%-d %B %Y}")
     c.done()
@@ -269,8 +269,8 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date,
     c = Checker(ctx)
     c.not_future("published_on", published_on)
     if by_law:
-        earliest = ctx.calendar.add(review.sent_to_panel_on, _gap(ctx))
-        c.check("published_on", published_on >= earliest,
+        earliest = deadlines.earliest_publication(review.sent_to_panel_on, _gap(ctx))
+        c.check("published_on", deadlines.report_in_time(review.sent_to_panel_on, published_on, _gap(ctx)),
                 f"the report went to the Panel and the Secretary of State on "
                 f"{review.sent_to_panel_on:%-d %B %Y}: publish on or after {earliest:%-d %B %Y} "
                 f"({_gap(ctx)} working days later)")
