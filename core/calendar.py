@@ -31,9 +31,10 @@ import holidays
 
 ClosureDays = Callable[[int], Iterable[dt.date]]
 
-#: The years the calendar knows: the ``holidays`` package lists England's bank holidays
-#: up to 2100; the platform's cases start long after 2000.
-FIRST_YEAR = 2000
+#: The years the calendar knows. From 1978, when the early May bank holiday completed the
+#: set in force today (the oldest serious case reviews a partnership still lists are later);
+#: to 2100, the last year the ``holidays`` package lists England's bank holidays for.
+FIRST_YEAR = 1978
 LAST_YEAR = 2100
 #: At most this many closure days a year may fall on a weekday that is not a bank holiday.
 #: A Christmas-to-New-Year closure is at most five such days and a training day or two

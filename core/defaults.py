@@ -75,7 +75,9 @@ DEFAULT_REMINDERS: list[dict[str, Any]] = [
 #: case is complex); the platform holds no date of birth, so it counts 25 years from
 #: the case's closure, which always ends after "DOB + 25" for a child. Inquiries (e.g.
 #: IICSA) have told councils to suspend destruction: that is a legal hold, not a rule.
-#: A partnership's plugin replaces any of these; a kind without a rule is kept forever.
+#: A partnership's plugin replaces any of these, never below the floor just below; a kind
+#: without a rule is kept forever.
+#:
 #: The shortest a plugin's rule may keep each kind (years; a plugin may only lengthen it),
 #: with its source. See docs/plugins.md (cspr_retention_rules).
 RETENTION_FLOORS: dict[str, tuple[int, str]] = {

@@ -254,10 +254,10 @@ class Policy:
             before = [s for s in stages if s["offset"] <= 0]
             after = [s for s in stages if 0 < s["offset"] <= defaults.ESCALATE_WITHIN]
             if not before or not after:
-                missing = "a reminder on or before the due day" if not before else (
-                    f"an escalation within {defaults.ESCALATE_WITHIN} working days after it")
+                missing = "no reminder on or before the due day" if not before else (
+                    f"no escalation within {defaults.ESCALATE_WITHIN} working days after it")
                 raise ValidationError(
-                    f"cspr_reminder_schedule({kind!r}) has no {missing}: every statutory deadline "
+                    f"cspr_reminder_schedule({kind!r}) has {missing}: every statutory deadline "
                     "keeps a reminder on or before its due day (offset 0 or less) and an escalation "
                     f"after it (offset 1 to {defaults.ESCALATE_WITHIN}); add stages or choose "
                     "recipients, never remove them"
