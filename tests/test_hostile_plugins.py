@@ -240,3 +240,19 @@ def test_a_calendar_that_is_always_closed_refuses_rather_than_walks_to_year_9999
     always = WorkingCalendar(days_of)
     with pytest.raises(ValueError, match="at most 10 working days a year"):
         always.add(D(2026, 1, 5), 5)
+
+
+def test_closure_days_do_not_delay_the_reminders_of_a_statutory_deadline(session):
+    from cspr import reminders
+    from cspr.models import Reminder
+
+    reg = install(cspr_closure_days=lambda year: [D(2026, 1, 2), D(2026, 1, 5)] if year == 2026 else [])
+    ctx = make_ctx(session, reg.policy("riverside"), today=D(2026, 1, 2))
+    incident = record(ctx, D(2025, 12, 22))
+    notify = deadline(ctx, incident, "notify_panel")
+    assert notify.due_on == D(2025, 12, 31)
+    reminders.sweep(session, reg, D(2026, 1, 2), "http://cspr.test")
+    stages = session.scalars(select(Reminder).where(Reminder.deadline_id == notify.id)).all()
+    # 2 January is the first working day after the due day in law, closed office or not
+    assert {(r.stage, r.superseded) for r in stages} == {("upcoming", True), ("due", True),
+                                                         ("overdue", False)}
