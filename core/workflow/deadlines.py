@@ -14,14 +14,19 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from cspr.calendar import ENGLAND, WorkingCalendar, add_months
+from cspr.calendar import ENGLAND, FIRST_YEAR, LAST_YEAR, CalendarRangeError, WorkingCalendar, add_months
 from cspr.models import Action, Deadline, DeadlineState, Harm, Incident, Rag, Review, ReviewKind
 from cspr.workflow.context import Context
+from cspr.workflow.errors import InputError
 from cspr.workflow.facts import INCIDENT_FACTS, case_facts, linked
 
 #: Kinds of review the statutory publication rules apply to (local CSPRs, joint ones included).
 PUBLISHED_BY_LAW = frozenset({ReviewKind.LOCAL_CSPR, ReviewKind.JOINT_DHR, ReviewKind.JOINT_SAR})
 ACTION_DUE = "action_due"
+#: The input field that gives each anchor date, to name it when the calendar cannot count from it.
+ANCHOR_FIELDS = {"incident": "incident_on", "aware": "aware_on", "notification": "sent_on",
+                 "decision": "decided_on", "planned_publication": "planned_on",
+                 "published": "published_on", "report_sent": "sent_on"}
 
 
 def clock(statutory: bool, calendar: WorkingCalendar) -> WorkingCalendar:
@@ -98,7 +103,13 @@ def sync_case(ctx: Context, incident: Incident | None = None, review: Review | N
                 row.state = DeadlineState.CANCELLED
                 ctx.audit("deadline.cancelled", row, kind=kind, reason=reason)
             continue
-        due = due_date(rule, anchor, ctx.calendar)
+        try:
+            due = due_date(rule, anchor, ctx.calendar)
+        except CalendarRangeError as exc:  # a date the calendar cannot count from: the input's fault
+            raise InputError({ANCHOR_FIELDS.get(rule["anchor"], rule["anchor"]):
+                              f"must be between {FIRST_YEAR} and {LAST_YEAR}, and its deadline "
+                              f"too: the working-day calendar knows the bank holidays of those "
+                              f"years only"}) from exc
         if row is None:
             row = Deadline(
                 kind=kind, label=rule["label"], subject=subjects[side], due_on=due,
