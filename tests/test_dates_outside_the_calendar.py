@@ -1,9 +1,17 @@
-"""A date the working-day calendar cannot count from is a clear 422 naming the field, never a 500."""
+"""A date the working-day calendar cannot count from is a clear error naming the field, never a 500."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+
 from cspr.models import Role
+from cspr.workflow import reviews
+from cspr.workflow.errors import InputError
 from tests.api_kit import Api, make_member
+from tests.test_lifecycle import make_ctx
+from tests.test_report_before_publication import ready_to_plan
 
 
 def test_an_incident_from_before_the_calendars_years_is_refused_with_the_field(app, client):
@@ -15,3 +23,13 @@ def test_an_incident_from_before_the_calendars_years_is_refused_with_the_field(a
     message = response.get_json()["errors"]["json"]["aware_on"]
     assert "must be between 1978 and 2100" in message
     assert api.get("/incidents").get_json() == []  # nothing was recorded
+
+
+def test_a_publication_planned_after_the_calendars_years_is_refused_with_the_field(session, registry):
+    ctx = make_ctx(session, registry.policy("doncaster"), today=dt.date(2026, 3, 14))
+    review = ready_to_plan(ctx)
+    reviews.plan_publication(ctx, review, planned_on=dt.date(2026, 3, 14))
+    reviews.send_report(ctx, review, sent_on=dt.date(2026, 3, 4))
+    with pytest.raises(InputError) as refused:
+        reviews.plan_publication(ctx, review, planned_on=dt.date(2101, 1, 4))
+    assert "must be between 1978 and 2100" in refused.value.errors["planned_on"]

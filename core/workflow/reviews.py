@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from cspr.calendar import add_months
+from cspr.calendar import FIRST_YEAR, LAST_YEAR, add_months
 from cspr.models import (
     ArchiveOutcome,
     Draft,
@@ -212,7 +212,7 @@ def plan_publication(ctx: Context, review: Review, *, planned_on: dt.date,
     _open(review)
     c = Checker(ctx)
     c.not_before("planned_on", planned_on, review.decided_on, "the decision to hold the review")
-    if review.sent_to_panel_on is not None:
+    if review.sent_to_panel_on is not None and _countable(c, "planned_on", planned_on):
         earliest = deadlines.earliest_publication(review.sent_to_panel_on, _gap(ctx))
         c.check("planned_on", deadlines.report_in_time(review.sent_to_panel_on, planned_on, _gap(ctx)),
                 f"the report went to the Panel on {review.sent_to_panel_on:%-d %B %Y}; "
@@ -222,6 +222,14 @@ def plan_publication(ctx: Context, review: Review, *, planned_on: dt.date,
     review.planned_publication_on = planned_on
     ctx.audit("review.publication_planned", review, planned_on=planned_on, was=was, reason=reason)
     return _after(ctx, review, "plan", reason)
+
+
+def _countable(c: Checker, field: str, day: dt.date) -> bool:
+    """The working-day calendar can count to ``day`` (else a field error, not a server error)."""
+    ok = FIRST_YEAR <= day.year <= LAST_YEAR
+    c.check(field, ok, f"must be between {FIRST_YEAR} and {LAST_YEAR}: the working-day calendar knows "
+                       "the bank holidays of those years only")
+    return ok
 
 
 def _gap(ctx: Context) -> int:
@@ -268,7 +276,7 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date,
         raise StepError("Send the final report to the Panel and the Secretary of State first.")
     c = Checker(ctx)
     c.not_future("published_on", published_on)
-    if by_law:
+    if by_law and _countable(c, "published_on", published_on):
         earliest = deadlines.earliest_publication(review.sent_to_panel_on, _gap(ctx))
         c.check("published_on", deadlines.report_in_time(review.sent_to_panel_on, published_on, _gap(ctx)),
                 f"the report went to the Panel and the Secretary of State on "
