@@ -220,9 +220,27 @@ def test_retention_may_be_lengthened_or_kept():
     assert policy.retention_rules["case_records"]["keep_for_years"] == 40
 
 
-def test_the_retention_job_keeps_a_case_closed_13_months_ago_whatever_rule_it_is_handed(session, tmp_path):
+@pytest.fixture
+def pg_session(pg_url):
+    """A PostgreSQL session whose commits (the retention job commits) are rolled back after the test."""
+    from sqlalchemy.orm import Session
+
+    from cspr.db import make_engine
+
+    engine = make_engine(pg_url)
+    conn = engine.connect()
+    outer = conn.begin()
+    sess = Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    yield sess
+    sess.close()
+    outer.rollback()
+    conn.close()
+    engine.dispose()
+
+
+def test_the_retention_job_keeps_a_case_closed_13_months_ago_whatever_rule_it_is_handed(pg_session, tmp_path):
     registry = install()
-    ctx = make_ctx(session, registry.policy("riverside"), today=ARCHIVED_ON)
+    ctx = make_ctx(pg_session, registry.policy("riverside"), today=ARCHIVED_ON)
     review = archived_case(ctx, tmp_path / "documents", tmp_path / "archive")
     cut = {**ctx.policy.retention_rules,
            "case_records": {"kind": "case_records", "keep_for_years": 1, "counted_from": "closure",
