@@ -148,6 +148,9 @@ class Policy:
         self.plugin_name = name
         self.version = version
         self._hook = hook
+        # while loading, one view per hook (no plugin registers meanwhile): the closure days
+        # are asked for every year; afterwards each call gets a fresh view
+        self._loading: dict[str, Any] | None = {}
         self.identity = _load(schemas.IdentitySchema, self._call("cspr_partnership"), "cspr_partnership")
         self.slug: str = self.identity["slug"]
         self.partners = _load(schemas.PartnersSchema, self._call("cspr_partners"), "cspr_partners")
@@ -190,11 +193,17 @@ class Policy:
         #: The partnership's calendar, for its local targets only: the statutory clocks use
         #: :data:`cspr.calendar.ENGLAND` (see :func:`cspr.workflow.deadlines.clock`).
         self.calendar = WorkingCalendar(closures.__getitem__)
+        self._loading = None
 
     # -- calling hooks -------------------------------------------------------
     def _call(self, name: str, **kwargs: Any) -> Any:
+        caller = self._loading.get(name) if self._loading is not None else None
+        if caller is None:
+            caller = self._hook(name)
+            if self._loading is not None:
+                self._loading[name] = caller
         try:
-            return self._hook(name)(**kwargs)
+            return caller(**kwargs)
         except (ValidationError, PluginError):
             raise
         except Exception as exc:  # a plugin's own bug: name it, contain it
