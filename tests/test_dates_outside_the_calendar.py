@@ -33,3 +33,18 @@ def test_a_publication_planned_after_the_calendars_years_is_refused_with_the_fie
     with pytest.raises(InputError) as refused:
         reviews.plan_publication(ctx, review, planned_on=dt.date(2101, 1, 4))
     assert "must be between 1978 and 2100" in refused.value.errors["planned_on"]
+
+
+def test_a_review_decided_in_year_5_is_refused_and_an_old_row_still_has_a_standing(app, client):
+    from cspr.calendar import ENGLAND
+    from cspr.models import Deadline, DeadlineState
+    from cspr.workflow.deadlines import standing
+
+    api = Api(client, make_member(app, "doncaster", Role.ADMIN))
+    response = api.post("/reviews", {"decided_on": "0005-01-01", "kind": "local_cspr", "title": "Under 1"})
+    assert response.status_code == 422  # the fuzzer's 500
+    assert "must be between 1978 and 2100" in response.get_json()["errors"]["json"]["decided_on"]
+    assert api.get("/deadlines").status_code == 200
+    old = Deadline(kind="publication", label="Publish", subject="review:1", due_on=dt.date(1970, 7, 1),
+                   statutory=True, direction="within", state=DeadlineState.OPEN)
+    assert standing(old, ENGLAND, dt.date(2026, 12, 1)).status == "overdue"

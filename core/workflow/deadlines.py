@@ -14,7 +14,15 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from cspr.calendar import ENGLAND, FIRST_YEAR, LAST_YEAR, CalendarRangeError, WorkingCalendar, add_months
+from cspr.calendar import (
+    ENGLAND,
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarRangeError,
+    WorkingCalendar,
+    add_months,
+    check_year,
+)
 from cspr.models import Action, Deadline, DeadlineState, Harm, Incident, Rag, Review, ReviewKind
 from cspr.workflow.context import Context
 from cspr.workflow.errors import InputError
@@ -103,8 +111,10 @@ def sync_case(ctx: Context, incident: Incident | None = None, review: Review | N
                 row.state = DeadlineState.CANCELLED
                 ctx.audit("deadline.cancelled", row, kind=kind, reason=reason)
             continue
-        try:
+        try:  # every deadline, months-based too, must be countable: its standing counts working days
+            check_year(anchor.year)
             due = due_date(rule, anchor, ctx.calendar)
+            check_year(due.year)
         except CalendarRangeError as exc:  # a date the calendar cannot count from: the input's fault
             raise InputError({ANCHOR_FIELDS.get(rule["anchor"], rule["anchor"]):
                               f"must be between {FIRST_YEAR} and {LAST_YEAR}, and its deadline "
@@ -172,8 +182,21 @@ class Standing:
 
 
 def standing(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> Standing:
-    """The status of a deadline on ``today`` by its clock (England's for a statutory one)."""
-    calendar = clock(deadline.statutory, calendar)
+    """The status of a deadline on ``today`` by its clock (England's for a statutory one).
+
+    A row from before the calendar had its range (a date it cannot count across) gets its
+    status without the working-day counts rather than an error.
+    """
+    try:
+        return _standing(deadline, clock(deadline.statutory, calendar), today)
+    except CalendarRangeError:  # only the met, overdue and open cases count working days
+        if deadline.state == DeadlineState.MET:
+            return Standing("met_late" if deadline.met_on > deadline.due_on else "met", None, None)
+        status = "overdue" if today > deadline.due_on else "due_today" if today == deadline.due_on else "open"
+        return Standing(status, None, None)
+
+
+def _standing(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> Standing:
     if deadline.state == DeadlineState.CANCELLED:
         return Standing("cancelled", None, None)
     if deadline.direction == "at_least":
