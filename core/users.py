@@ -111,6 +111,34 @@ def reset_two_factor(session: Session, user: User, *, actor: str, actor_user_id:
                    remote_addr=remote_addr)
 
 
+def rotate_totp_secrets(session: Session) -> tuple[int, int, list[str]]:
+    """Re-encrypt every TOTP secret with the first TOTP key; encrypt the ones still in clear.
+
+    Answers (re-encrypted, encrypted from clear, e-mail addresses whose secret no key opens);
+    the caller commits only when the last is empty.
+    """
+    from sqlalchemy import or_
+
+    from cspr import keys
+
+    resealed, moved, unreadable = 0, 0, []
+    query = select(User).where(or_(User.totp_secret_encrypted.is_not(None),
+                                   User.totp_secret_clear.is_not(None)))
+    for user in session.scalars(query.order_by(User.id)):
+        if user.totp_secret_encrypted:
+            try:
+                user.totp_secret_encrypted = keys.reseal(user.totp_secret_encrypted)
+                user.totp_secret_clear = None
+                resealed += 1
+            except keys.SecretUnreadable:
+                unreadable.append(user.email)
+        else:
+            user.totp_secret = user.totp_secret_clear
+            moved += 1
+    session.flush()
+    return resealed, moved, unreadable
+
+
 def audit_for_user(session: Session, user: User, action: str, *, actor: str, actor_user_id: int | None = None,
                    remote_addr: str | None = None, **detail: object) -> int:
     """Record an event about an account in every partnership it belongs to; answers how many."""

@@ -7,6 +7,7 @@ records of the partnership and walk its workflow in random orders.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 from collections import Counter
@@ -54,7 +55,7 @@ def fuzz_token(app, client) -> str:  # noqa: ANN001
         assert admin.post(f"/reviews/{rid}/{path}", body).status_code == 200, path
     rec = admin.post(f"/reviews/{rid}/recommendations", {"text": "Share sooner"}).get_json()
     assert admin.post(f"/recommendations/{rec['id']}/actions", {
-        "description": "Training", "owner_agency": partners[0], "due_on": "2026-12-01"}).status_code == 201
+        "description": "Training", "owner_agency": partners[0], "due_on": (dt.date.today() + dt.timedelta(days=30)).isoformat()}).status_code == 201
     assert admin.post("/reviews", {"kind": "thematic", "title": "Neglect", "decided_on": "2026-01-05"}).status_code == 201
     return admin.member.token
 

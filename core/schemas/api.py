@@ -8,6 +8,7 @@ from cspr.models import (
     AgeBand,
     ArchiveOutcome,
     DeadlineState,
+    DelayReason,
     Harm,
     PanelResponse,
     PublicationForm,
@@ -230,6 +231,11 @@ class PlanIn(Schema):
 
     planned_on = fields.Date(required=True)
     reason = fields.String(load_default=None, validate=validate.Length(max=500))
+    delay_reason = enum(DelayReason, load_default=None, allow_none=True, metadata={
+        "description": "Required when planned_on is after the publication target (6 months from "
+                       "the decision, or the partnership's stricter target)."})
+    delay_detail = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                                 metadata={"description": "What is delaying it; required for other."})
 
 
 class ReportSentIn(Schema):
@@ -322,6 +328,8 @@ class ReviewOut(Schema):
     final_report_agreed_by = fields.List(fields.String())
     sent_to_panel_on = fields.Date(allow_none=True)
     planned_publication_on = fields.Date(allow_none=True)
+    publication_delay_reason = enum(DelayReason, allow_none=True)
+    publication_delay_detail = fields.String(allow_none=True)
     published_on = fields.Date(allow_none=True)
     publication_form = enum(PublicationForm, allow_none=True)
     publication_note = fields.String(allow_none=True)

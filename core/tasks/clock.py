@@ -136,6 +136,13 @@ def register(celery: Celery) -> None:
     def sweep() -> dict:
         return asdict(run_sweep(get_session()))
 
+    @celery.task(name="cspr.tasks.clock.refusal_summaries", shared=False, **RETRY)
+    def refusal_summaries() -> int:
+        """Summarise the refused requests counted past the audit limit in windows now closed."""
+        from cspr import refusals
+
+        return refusals.summarise_closed(get_session())
+
     @celery.task(name="cspr.tasks.clock.daily", shared=False, reject_on_worker_lost=True, **RETRY)
     def daily() -> list[str]:
         return run_daily(get_session())

@@ -13,6 +13,7 @@ from cspr.db import get_session
 from cspr.models import ArchiveOutcome, OutboxMessage, Review
 from cspr.tasks.after_commit import send_after_commit
 from cspr.tenancy import acting_for
+from cspr.web import limits
 from cspr.web.staff.forms import ReportRequestForm
 
 bp = Blueprint("public", __name__)
@@ -96,10 +97,12 @@ def library():  # noqa: ANN201
 
 @bp.route("/<slug>/reports/<key>.pdf")
 def report(slug: str, key: str):  # noqa: ANN201
-    """A published report, by the random key it is stored under (never a guessable path)."""
+    """A published report, by the random key it is stored under (never a guessable path), as a download."""
     from pathlib import Path
 
-    from flask import current_app, send_file
+    from flask import current_app
+
+    from cspr.web.files import send_document
 
     session, row, _ = _public(slug)
     if not key.isalnum():
@@ -109,7 +112,7 @@ def report(slug: str, key: str):  # noqa: ANN201
     if document is None:
         abort(404)
     path = Path(current_app.config["DOCUMENTS_DIR"]) / document.storage_key
-    return send_file(path, mimetype="application/pdf", download_name=document.filename, max_age=3600)
+    return send_document(path, filename=document.filename, max_age=3600)
 
 
 @bp.route("/reviews.atom")
@@ -123,6 +126,20 @@ def atom(slug: str | None = None):  # noqa: ANN201
     body = render_template("feed.xml", entries=entries, policy=policy, slug=slug,
                            registry=get_registry())
     return Response(body, mimetype="application/atom+xml")
+
+
+def _may_send_request(slug: str) -> bool:
+    """Count a report request about to be e-mailed: per sending address, then per partnership.
+
+    Counted only when a request would be sent (a form with mistakes costs nothing), and before
+    it is queued, so however many arrive at once the team gets no more than the limits allow.
+    """
+    from flask import request
+
+    address = request.remote_addr or ""
+    if not limits.hit(limits.REPORT_REQUEST, "report-request", "addr:" + address):
+        return False
+    return limits.hit(limits.REPORT_REQUEST_PARTNERSHIP, "report-request", "partnership:" + slug)
 
 
 @bp.route("/<slug>/request-a-report", methods=["GET", "POST"])
@@ -139,6 +156,8 @@ def request_report(slug: str):  # noqa: ANN201
         chosen = next((r for r in archived if str(r.id) == form.review.data), None)
         if chosen is None:
             form.review.errors = ["Select a report from the list"]
+        elif not _may_send_request(row.slug):
+            return render_template("request_limited.html", policy=policy, partnership=row), 429
         else:
             with acting_for(session, row.id):
                 session.add(OutboxMessage(
