@@ -236,6 +236,12 @@ def plugins_check() -> None:
         click.echo(f"broken  {error.plugin}: {error.reason}")
     if registry.errors:
         raise SystemExit(1)
+    if not registry.policies:
+        denied = [i.name for i in registry.infos if i.status == "denied"]
+        why = f" (installed but not allowed here: {', '.join(denied)})" if denied else ""
+        click.echo(f"No partnership plugin is loaded{why}: install one (see docs/plugins.md) "
+                   "or allow it with CSPR_PLUGINS_ALLOW.", err=True)
+        raise SystemExit(1)
 
 
 # -- demo data and users ------------------------------------------------------

@@ -56,6 +56,11 @@ STATUTORY_RULES: dict[str, dict[str, Any]] = {
 #: Anchors a plugin may move a statutory rule to, because they come no later.
 STRICTER_ANCHORS: dict[str, set[str]] = {"rapid_review": {"aware"}}
 
+#: Every statutory deadline that is chased (all but the "at least" public period) keeps a
+#: reminder on or before its due day and an escalation within this many working days after
+#: it. A plugin may add stages and choose their recipients; it may not silence the law.
+ESCALATE_WITHIN = 5
+
 DEFAULT_REMINDERS: list[dict[str, Any]] = [
     {"key": "upcoming", "offset": -3, "recipients": ["admin"]},
     {"key": "due", "offset": 0, "recipients": ["admin", "partner"]},
@@ -70,7 +75,26 @@ DEFAULT_REMINDERS: list[dict[str, Any]] = [
 #: case is complex); the platform holds no date of birth, so it counts 25 years from
 #: the case's closure, which always ends after "DOB + 25" for a child. Inquiries (e.g.
 #: IICSA) have told councils to suspend destruction: that is a legal hold, not a rule.
-#: A partnership's plugin replaces any of these; a kind without a rule is kept forever.
+#: A partnership's plugin replaces any of these, never below the floor just below; a kind
+#: without a rule is kept forever.
+#:
+#: The shortest a plugin's rule may keep each kind (years; a plugin may only lengthen it),
+#: with its source. See docs/plugins.md (cspr_retention_rules).
+RETENTION_FLOORS: dict[str, tuple[int, str]] = {
+    # IRMS toolkits: child protection files until the child's date of birth + 25 years; with no
+    # date of birth held, only 25 years from closure is sure to reach it for a child of any age
+    "case_records": (25, "IRMS Records Management Toolkit: child protection files are kept until "
+                         "date of birth + 25 years, and no date of birth is held"),
+    # drafts are part of the same case file (what the review saw and changed)
+    "review_drafts": (25, "part of the child protection file (IRMS: date of birth + 25 years)"),
+    # the deposit package is the published record of a statutory review
+    "archive_deposits": (25, "the record of a statutory review: kept as long as its case file"),
+    # copies of reminders a deadline already records: long enough to answer for a year's reminders
+    "outbox_messages": (1, "a year of reminders, to answer a complaint about a missed deadline"),
+    # revoked token hashes: long enough to look into misuse
+    "api_tokens": (1, "a year, to look into misuse of a revoked token"),
+}
+
 DEFAULT_RETENTION: list[dict[str, Any]] = [
     # an incident and everything under it (notification, rapid review, reviews, their
     # documents, briefings, recommendations, actions, deadlines), from the case's closure
@@ -154,10 +178,14 @@ def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]]:
     return copy.deepcopy(DEFAULT_REMINDERS)
 
 
+#: The kinds of review every partnership holds; a plugin adds to them, never removes one.
+STATUTORY_REVIEW_KINDS = ["local_cspr", "local_learning", "thematic"]
+
+
 @hookimpl(trylast=True)
 def cspr_review_kinds() -> list[str]:
     """The kinds of review every partnership holds."""
-    return ["local_cspr", "local_learning", "thematic"]
+    return list(STATUTORY_REVIEW_KINDS)
 
 
 @hookimpl(trylast=True)

@@ -92,12 +92,19 @@ def cspr_archive_rule() -> dict[str, Any] | None:
 
 @hookspec
 def cspr_closure_days(year: int) -> list[Any]:
-    """Add the partnership's own closure days in ``year`` to the working-day calendar.
+    """Add the partnership's own closure days in ``year`` to its local working-day calendar.
 
     A list hook: return ``datetime.date`` objects (or ISO strings) that fall in
     ``year``. Bank holidays for England and Wales are already excluded by the
-    core. Closure days can only make a working-day deadline later in the
-    calendar, never shorter in working days.
+    core. Closure days move **local targets only** (the plugin's own targets, and
+    anything else counted in the partnership's working days). They never move a
+    statutory deadline: an office closing is not a non-working day in law, so
+    ``notify_panel``, ``notify_ofsted_sos``, ``rapid_review``, ``report_to_panel``
+    and the month-based clocks count England and Wales bank holidays only.
+
+    The core asks for every year the calendar covers (``cspr.calendar.FIRST_YEAR``
+    to ``LAST_YEAR``) when the plugin loads, and refuses the plugin if any year
+    closes more than ``cspr.calendar.MAX_CLOSURE_DAYS`` (10) working days.
 
     .. versionadded:: 0.1
     """
@@ -130,17 +137,29 @@ def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]] | None:
     the default: 3 working days before, on the day, 1 day overdue, and 5 days
     overdue escalating to the chair.
 
+    For a statutory deadline (every statutory kind but ``public_period``) the
+    schedule must keep a stage on or before the due day (offset 0 or less) and
+    an escalation after it (offset 1 to 5); a schedule without either is refused
+    at load. Add stages and choose recipients; never remove them. Offsets of a
+    statutory deadline count England and Wales working days (no closure days).
+
     .. versionadded:: 0.1
     """
 
 
-@hookspec(firstresult=True)
-def cspr_review_kinds() -> list[str] | None:
-    """List the kinds of review the partnership offers (keys of :class:`cspr.models.ReviewKind`).
+@hookspec
+def cspr_review_kinds() -> list[str]:
+    """Add kinds of review the partnership offers (keys of :class:`cspr.models.ReviewKind`).
 
-    Default: local CSPR, local learning review and thematic review (national
-    reviews are recorded when the Panel holds one). Add ``scr`` to keep legacy
-    serious case reviews, ``joint_dhr`` or ``joint_sar`` for joint reviews.
+    A list hook, like themes: the kinds every partnership holds (local CSPR, local
+    learning review, thematic review) are always offered and cannot be removed, so a
+    rapid review can always decide on a local CSPR; a plugin adds to them. Add
+    ``scr`` to keep legacy serious case reviews, ``joint_dhr`` or ``joint_sar`` for
+    joint reviews (national reviews are recorded when the Panel holds one). A kind
+    named twice is offered once; an unknown kind is refused at load.
+
+    .. versionchanged:: 0.2
+       A list hook that adds to the defaults (it replaced them before).
 
     .. versionadded:: 0.1
     """
@@ -247,8 +266,11 @@ def cspr_retention_rules() -> list[dict[str, Any]]:
     ``outbox_messages`` (sent or failed e-mails, from ``sent``), ``api_tokens``
     (revoked tokens, from ``revoked``) and ``audit_events`` (always ``keep``);
     ``action`` is ``"delete"`` or ``"keep"`` (never deleted). The partnership's rule
-    for a kind replaces the default's; a kind no rule names is never deleted, and
-    nothing under a legal hold is deleted whatever the rule says.
+    for a kind replaces the default's, but may only lengthen the core's floor for it
+    (``cspr.defaults.RETENTION_FLOORS``: 25 years for case records, drafts and deposits,
+    1 year for e-mails and revoked tokens); a shorter rule is refused at load. A kind no
+    rule names is never deleted, and nothing under a legal hold is deleted whatever the
+    rule says.
 
     .. versionadded:: 0.2
     """

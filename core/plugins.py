@@ -24,7 +24,7 @@ import pluggy
 from marshmallow import Schema, ValidationError
 
 from cspr import defaults, hookspecs
-from cspr.calendar import WorkingCalendar
+from cspr.calendar import FIRST_YEAR, LAST_YEAR, MAX_CLOSURE_DAYS, WorkingCalendar, closable
 from cspr.schemas import policy as schemas
 
 log = logging.getLogger(__name__)
@@ -125,6 +125,14 @@ def check_retention_rules(answers: list[Any]) -> dict[str, dict[str, Any]]:
             raise ValidationError(f"retention rules given twice for {', '.join(dupes)}")
         for rule in loaded:
             rules.setdefault(rule["kind"], rule)
+    for kind, rule in rules.items():
+        floor, source = defaults.RETENTION_FLOORS.get(kind, (None, ""))
+        if floor is not None and rule["action"] == "delete" and rule["keep_for_years"] < floor:
+            raise ValidationError(
+                f"cspr_retention_rules: {kind} must be kept at least {floor} years from "
+                f"'{rule['counted_from']}' ({source}); a rule may lengthen that, never shorten it "
+                f"to {rule['keep_for_years']}"
+            )
     return rules
 
 
@@ -140,6 +148,9 @@ class Policy:
         self.plugin_name = name
         self.version = version
         self._hook = hook
+        # while loading, one view per hook (no plugin registers meanwhile): the closure days
+        # are asked for every year; afterwards each call gets a fresh view
+        self._loading: dict[str, Any] | None = {}
         self.identity = _load(schemas.IdentitySchema, self._call("cspr_partnership"), "cspr_partnership")
         self.slug: str = self.identity["slug"]
         self.partners = _load(schemas.PartnersSchema, self._call("cspr_partners"), "cspr_partners")
@@ -154,13 +165,14 @@ class Policy:
         )
         if self.archive_rule["public_months"] < self.deadline_rules["public_period"]["period"]:
             raise ValidationError("the archive rule is shorter than the rule for the public period")
-        kinds = self._call("cspr_review_kinds")
-        unknown = [k for k in kinds or [] if k not in schemas.REVIEW_KINDS]
-        if not kinds or unknown:
+        kinds = self._flat("cspr_review_kinds")  # the plugin's kinds, then the defaults'
+        unknown = [k for k in kinds if k not in schemas.REVIEW_KINDS]
+        if unknown:
             raise ValidationError(
                 f"cspr_review_kinds: unknown kinds {unknown}; use {schemas.REVIEW_KINDS}"
             )
-        self.review_kinds: list[str] = list(dict.fromkeys(kinds))
+        # the kinds every partnership holds come first and are always there; a plugin adds
+        self.review_kinds: list[str] = list(dict.fromkeys([*defaults.STATUTORY_REVIEW_KINDS, *kinds]))
         themes = self._flat("cspr_themes")
         if not all(isinstance(t, str) and t.strip() for t in themes):
             raise ValidationError("cspr_themes must return non-empty strings")
@@ -175,15 +187,23 @@ class Policy:
         self.single_sign_on: dict[str, Any] | None = (
             None if sso is None else _load(schemas.SingleSignOnSchema, sso, "cspr_single_sign_on"))
         self.retention_rules = check_retention_rules(self._call("cspr_retention_rules"))
-        this_year = dt.date.today().year
-        for year in (this_year - 1, this_year, this_year + 1):
-            self.closure_days(year)
-        self.calendar = WorkingCalendar(self.closure_days)
+        # every year the calendar covers, so an unbounded closure is refused now, not on a
+        # deadline years from now (about a hundred calls of the hook, once)
+        closures = {year: self.closure_days(year) for year in range(FIRST_YEAR, LAST_YEAR + 1)}
+        #: The partnership's calendar, for its local targets only: the statutory clocks use
+        #: :data:`cspr.calendar.ENGLAND` (see :func:`cspr.workflow.deadlines.clock`).
+        self.calendar = WorkingCalendar(closures.__getitem__)
+        self._loading = None
 
     # -- calling hooks -------------------------------------------------------
     def _call(self, name: str, **kwargs: Any) -> Any:
+        caller = self._loading.get(name) if self._loading is not None else None
+        if caller is None:
+            caller = self._hook(name)
+            if self._loading is not None:
+                self._loading[name] = caller
         try:
-            return self._hook(name)(**kwargs)
+            return caller(**kwargs)
         except (ValidationError, PluginError):
             raise
         except Exception as exc:  # a plugin's own bug: name it, contain it
@@ -219,6 +239,14 @@ class Policy:
             raise PluginError(
                 self.plugin_name, f"cspr_closure_days({year}) returned days of another year: {wrong}"
             )
+        closed = closable(days)
+        if len(closed) > MAX_CLOSURE_DAYS:
+            raise PluginError(
+                self.plugin_name,
+                f"cspr_closure_days({year}) closes {len(closed)} working days ({closed[0]} to "
+                f"{closed[-1]}); at most {MAX_CLOSURE_DAYS} working days a year may be closure days "
+                "(they move local targets only, never a statutory deadline)",
+            )
         return frozenset(days)
 
     def reminder_schedule(self, kind: str) -> list[dict[str, Any]]:
@@ -230,6 +258,19 @@ class Policy:
         keys = [s["key"] for s in stages]
         if len(keys) != len(set(keys)):
             raise ValidationError(f"cspr_reminder_schedule({kind!r}): stage keys must be unique")
+        law = defaults.STATUTORY_RULES.get(kind)
+        if law is not None and law["direction"] != "at_least":  # the law's deadlines are chased
+            before = [s for s in stages if s["offset"] <= 0]
+            after = [s for s in stages if 0 < s["offset"] <= defaults.ESCALATE_WITHIN]
+            if not before or not after:
+                missing = "no reminder on or before the due day" if not before else (
+                    f"no escalation within {defaults.ESCALATE_WITHIN} working days after it")
+                raise ValidationError(
+                    f"cspr_reminder_schedule({kind!r}) has {missing}: every statutory deadline "
+                    "keeps a reminder on or before its due day (offset 0 or less) and an escalation "
+                    f"after it (offset 1 to {defaults.ESCALATE_WITHIN}); add stages or choose "
+                    "recipients, never remove them"
+                )
         return stages
 
     def demo_content(self) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cspr.calendar import CalendarRangeError, WorkingCalendar
 from cspr.models import (
     Action,
     Deadline,
@@ -33,7 +34,7 @@ from cspr.models import (
 )
 from cspr.plugins import PluginError, PluginRegistry, Policy
 from cspr.tenancy import across_partnerships
-from cspr.workflow.deadlines import standing
+from cspr.workflow.deadlines import clock, standing
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,8 @@ def sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: 
                 continue
             try:
                 stages = _schedule(policy, deadline.kind)
-                due = [s for s in stages if policy.calendar.add(deadline.due_on, s["offset"]) <= today]
+                cal = clock(deadline.statutory, policy.calendar)  # closure days never delay the law's
+                due = [s for s in stages if _stage_on(cal, deadline.due_on, s["offset"]) <= today]
             except PluginError as exc:  # one partnership's broken plugin stops only its own reminders
                 log.error("reminders skipped: %s", exc, extra={"partnership": partnership.slug})
                 continue
@@ -118,6 +120,14 @@ def sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: 
                     result.messages += 1
         session.flush()
     return result
+
+
+def _stage_on(cal: WorkingCalendar, due_on: dt.date, offset: int) -> dt.date:
+    """The day a stage comes; a stage past the calendar's last year never comes (date.max)."""
+    try:
+        return cal.add(due_on, offset)
+    except CalendarRangeError:
+        return dt.date.max
 
 
 def _claim(session: Session, deadline: Deadline, stage: str, superseded: bool) -> Reminder | None:

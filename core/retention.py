@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from cspr import audit
 from cspr.calendar import add_months
+from cspr.defaults import RETENTION_FLOORS
 from cspr.holds import Holds, in_force
 from cspr.models import (
     Action,
@@ -133,7 +134,10 @@ def _expired(since: dt.date | dt.datetime | None, rule: dict[str, Any] | None, t
         return False
     if isinstance(since, dt.datetime):
         since = (since if since.tzinfo else since.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).date()
-    return add_months(since, 12 * rule["keep_for_years"]) <= today
+    # never sooner than the core's floor for the kind, whatever rules the job is handed (a
+    # plugin's shorter rule is refused at load: cspr.plugins.check_retention_rules)
+    floor, _source = RETENTION_FLOORS.get(rule.get("kind"), (0, ""))
+    return add_months(since, 12 * max(rule["keep_for_years"], floor)) <= today
 
 
 def case_closed_on(reviews: list[Review], rapid_review: RapidReview | None) -> dt.date | None:

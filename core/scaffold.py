@@ -87,7 +87,7 @@ def cspr_partners() -> dict[str, Any]:
 # def cspr_archive_rule() -> dict[str, Any]:
 #     return {"public_months": 12, "then": "on_request", "request_contact": "team@example.org"}
 
-# Your own closure days: the working-day clocks skip them.
+# Closure days (at most 10 working days a year): local targets skip them, statutory clocks never.
 # @hookimpl
 # def cspr_closure_days(year: int) -> list[Any]:
 #     return []
@@ -103,10 +103,10 @@ def cspr_partners() -> dict[str, Any]:
 # def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]] | None:
 #     return None
 
-# The kinds of review you hold (add "scr" to keep legacy serious case reviews).
+# Kinds of review you hold beyond local CSPRs, learning and thematic reviews (always there).
 # @hookimpl
 # def cspr_review_kinds() -> list[str]:
-#     return ["local_cspr", "local_learning", "thematic", "scr"]
+#     return ["scr"]
 
 # Local learning themes, added to the national ones.
 # @hookimpl

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np  # imported once here: inside a hypothesis example its import broke the deadline
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -123,16 +124,12 @@ def test_the_bank_holidays_match_govuk():
 @given(st.dates(min_value=D(2022, 1, 1), max_value=D(2027, 9, 30)),
        st.integers(min_value=1, max_value=60))
 def test_deadlines_agree_with_numpy_business_days(start, n):
-    import numpy as np
-
     expected = np.busday_offset(np.datetime64(start), n, roll="backward",
                                 holidays=GOVUK_BANK_HOLIDAYS)
     assert ENGLAND.add(start, n) == expected.astype(object)
 
 
 def test_deadlines_agree_with_numpy_on_every_day_of_five_years():
-    import numpy as np
-
     day = D(2022, 1, 1)
     while day < D(2027, 10, 1):
         for n in (5, 15):
@@ -149,3 +146,116 @@ def test_counting_agrees_with_walking_day_by_day(a, b):
     walked = sum(cal.is_working_day(lo + dt.timedelta(days=i)) for i in range(1, (hi - lo).days + 1))
     assert cal.between(lo, hi) == walked
     assert cal.between(hi, lo) == -walked
+
+
+# -- the statutory clocks against the independent calendar, closure days or not ----------------
+
+# 2028 and New Year 2029 are not on GOV.UK yet: the Banking and Financial Dealings Act 1971
+# schedule 1 rules by hand (Easter 2028 is 16 April; 1 January 2028 is a Saturday).
+LATER_BANK_HOLIDAYS = ["2028-01-03", "2028-04-14", "2028-04-17", "2028-05-01", "2028-05-29",
+                       "2028-08-28", "2028-12-25", "2028-12-26", "2029-01-01"]
+INDEPENDENT = GOVUK_BANK_HOLIDAYS + LATER_BANK_HOLIDAYS
+
+
+def closing_partnership():
+    """A partnership shut from Christmas to New Year and for a week in August, with one local target."""
+    from cspr.plugins import PluginRegistry
+    from tests.plugin_kit import plugin_with
+
+    def cspr_closure_days(year):
+        week = [D(year, 8, d) for d in range(10, 17)]
+        return [D(year, 12, d) for d in (24, 27, 28, 29, 30, 31)] + week
+
+    def cspr_deadline_rules(statutory):
+        statutory["strategy"] = {"label": "Hold the strategy discussion", "anchor": "aware", "period": 5,
+                                 "unit": "working_days", "direction": "within", "statutory": False,
+                                 "met_by": "notification"}
+        return statutory
+
+    reg = PluginRegistry(extra=[("riverside", plugin_with(cspr_closure_days=cspr_closure_days,
+                                                          cspr_deadline_rules=cspr_deadline_rules))]).load()
+    return reg.policy("riverside"), cspr_closure_days
+
+
+def test_statutory_clocks_agree_with_the_independent_calendar_on_every_day_2023_to_2028():
+    from dateutil.relativedelta import relativedelta
+
+    from cspr.defaults import STATUTORY_RULES
+    from cspr.workflow.deadlines import due_date
+
+    policy, closures = closing_partnership()
+    starts = [D(2023, 1, 1) + dt.timedelta(days=i) for i in range((D(2029, 1, 1) - D(2023, 1, 1)).days)]
+    days = np.array(starts, dtype="datetime64[D]")
+
+    def busday(n, holidays=INDEPENDENT):
+        if n >= 0:
+            return np.busday_offset(days, n, roll="backward", holidays=holidays).astype(object)
+        # "at least N before": N back from the last working day on or before the day
+        return np.busday_offset(np.busday_offset(days, 0, roll="backward", holidays=holidays), n,
+                                holidays=holidays).astype(object)
+
+    expected = {
+        "notify_panel": busday(5), "notify_ofsted_sos": busday(5), "rapid_review": busday(15),
+        "report_to_panel": busday(-7),
+        "publication": [d + relativedelta(months=6) for d in starts],
+        "public_period": [d + relativedelta(months=12) for d in starts],
+    }
+    assert set(expected) == set(STATUTORY_RULES)
+    for kind, rule in STATUTORY_RULES.items():
+        for start, want in zip(starts, expected[kind], strict=True):
+            assert due_date(rule, start, ENGLAND) == want, (kind, start)
+            # the partnership's closure days change nothing the law sets
+            assert due_date(policy.deadline_rules[kind], start, policy.calendar) == want, (kind, start)
+
+    # its own local target does move, exactly as the closure days say
+    closed = sorted({d.isoformat() for year in range(2023, 2030) for d in closures(year)})
+    local = busday(5, holidays=INDEPENDENT + closed)
+    moved = 0
+    for start, plain, want in zip(starts, busday(5), local, strict=True):
+        assert due_date(policy.deadline_rules["strategy"], start, policy.calendar) == want, start
+        moved += want != plain
+    assert moved > 100  # every Christmas and August of six years
+
+
+def test_the_brief_case_a_christmas_closure_leaves_the_panel_notification_on_31_december():
+    from cspr.workflow.deadlines import due_date
+
+    policy, _ = closing_partnership()
+    rules = policy.deadline_rules
+    assert due_date(rules["notify_panel"], D(2025, 12, 22), policy.calendar) == D(2025, 12, 31)
+    assert due_date(rules["rapid_review"], D(2025, 12, 12), policy.calendar) == D(2026, 1, 7)
+    assert due_date(rules["strategy"], D(2025, 12, 22), policy.calendar) == D(2026, 1, 7)  # moved
+
+
+# -- the years the calendar knows -------------------------------------------------------------------
+
+def test_a_year_the_calendar_cannot_know_is_refused_not_counted_as_working_days():
+    from cspr.calendar import FIRST_YEAR, LAST_YEAR, CalendarRangeError
+
+    assert (FIRST_YEAR, LAST_YEAR) == (1978, 2100)
+    with pytest.raises(CalendarRangeError, match="covers 1978 to 2100; 2101 is outside it"):
+        ENGLAND.add(D(2101, 12, 24), 5)
+    with pytest.raises(CalendarRangeError, match="2101"):
+        ENGLAND.add(D(2100, 12, 24), 5)  # the walk would leave the covered years
+    with pytest.raises(CalendarRangeError, match="1977"):
+        ENGLAND.add(D(1978, 1, 3), -5)
+    with pytest.raises(CalendarRangeError):
+        ENGLAND.is_working_day(D(1977, 12, 30))
+    with pytest.raises(CalendarRangeError):
+        ENGLAND.between(D(2100, 12, 1), D(2101, 1, 10))
+    assert issubclass(CalendarRangeError, ValueError)
+
+
+def test_the_holidays_package_still_knows_every_covered_year():
+    # an upgrade of `holidays` that drops a year would make the calendar answer wrongly: fail here
+    from cspr.calendar import FIRST_YEAR, LAST_YEAR
+
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        assert D(year, 12, 25) in bank_holidays(year), year
+    assert ENGLAND.add(D(2100, 12, 24), 1) == D(2100, 12, 29)  # Christmas 2100 is a Saturday: 27, 28 off
+
+
+def test_a_walk_through_an_always_closed_calendar_is_refused_not_endless():
+    always = WorkingCalendar(lambda year: [D(year, 1, 1) + dt.timedelta(days=i) for i in range(365)])
+    with pytest.raises(ValueError, match="at most 10 working days a year"):
+        always.add(D(2026, 3, 2), 1)

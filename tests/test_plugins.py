@@ -222,17 +222,29 @@ def test_hook_cspr_deadline_rules(registry):
 def test_hook_cspr_reminder_schedule():
     def cspr_reminder_schedule(kind):
         if kind == "notify_panel":
-            return [{"key": "day-before", "offset": -1, "recipients": ["admin", "lead@x.example"]}]
+            return [{"key": "day-before", "offset": -1, "recipients": ["admin", "lead@x.example"]},
+                    {"key": "chase", "offset": 2, "recipients": ["chair"]}]
         return None
 
     policy = load(plugin_with(cspr_reminder_schedule=cspr_reminder_schedule)).policy("riverside")
-    assert [s["key"] for s in policy.reminder_schedule("notify_panel")] == ["day-before"]
+    assert [s["key"] for s in policy.reminder_schedule("notify_panel")] == ["day-before", "chase"]
     assert policy.reminder_schedule("publication")[0]["key"] == "upcoming"  # the default
 
 
 def test_hook_cspr_review_kinds(registry):
     assert "scr" in registry.policy("plymouth").review_kinds
     assert "local_cspr" in registry.policy("southampton").review_kinds
+
+
+def test_closure_days_that_fail_for_a_year_stop_the_plugin_at_load():
+    def cspr_closure_days(year):
+        if year < 2020:
+            raise RuntimeError("closure days before 2020 are not known")
+        return []
+
+    reg = load(plugin_with(cspr_closure_days=cspr_closure_days))
+    assert "cspr_closure_days raised RuntimeError: closure days before 2020" in error_of(reg, "riverside")
+    assert set(reg.policies) == BUNDLED
 
 
 def test_hook_cspr_themes():
@@ -306,22 +318,33 @@ def test_hook_cspr_register_tasks(tmp_path):
 
 def test_a_plugin_failing_at_runtime_fails_only_its_own_partnership(pg_url, app_pg_url, tmp_path):
     from cspr import migrate, partnerships
+    from cspr.calendar import WorkingCalendar
     from cspr.db import get_db
     from cspr.models import Role
+    from cspr.plugins import PluginError
     from tests.api_kit import Api, make_member
     from tests.conftest import truncate_all
 
-    def cspr_closure_days(year):
-        if year < 2020:
-            raise RuntimeError("closure days before 2020 are not known")
-        return []
+    def with_local_target(statutory):  # counted by the partnership's calendar (statutory ones are not)
+        statutory["strategy_meeting"] = {
+            "label": "Hold the strategy meeting", "anchor": "aware", "period": 2, "unit": "working_days",
+            "direction": "within", "statutory": False, "met_by": "notification"}
+        return statutory
 
     app = create_app({"DATABASE_URL": app_pg_url, "INSTANCE_PATH": str(tmp_path),
-                      "EXTRA_PLUGINS": [("riverside", plugin_with(cspr_closure_days=cspr_closure_days))]})
+                      "EXTRA_PLUGINS": [("riverside", plugin_with(cspr_deadline_rules=with_local_target))]})
     try:
         with app.app_context(), get_db().session_scope() as session:
             migrate.upgrade(get_db().engine)
             partnerships.sync(session, app.extensions["cspr.plugins"])
+
+        # closure days are read (and checked) for every year at load, so no request calls a
+        # plugin's hook any more: the failure is put where a plugin's would surface
+        def broken(year):
+            raise PluginError("riverside", "cspr_closure_days raised RuntimeError: "
+                                           "closure days before 2020 are not known")
+
+        app.extensions["cspr.plugins"].policy("riverside").calendar = WorkingCalendar(broken)
         client = app.test_client()
         riverside = Api(client, make_member(app, "riverside", Role.ADMIN))
         york = Api(client, make_member(app, "york", Role.ADMIN))

@@ -223,11 +223,14 @@ def test_a_bad_retention_rule_stops_the_plugin_with_the_reason(rule, message):
 
 
 def test_a_plugin_rule_overrides_the_default_in_a_run(rsession, dirs):
-    short = {"kind": "case_records", "keep_for_years": 1, "counted_from": "closure", "action": "delete"}
-    reg = PluginRegistry(extra=[("riverside", plugin_with(cspr_retention_rules=lambda: [short]))]).load()
+    # a plugin may only lengthen the floor (tests/test_hostile_plugins.py: a shorter rule is refused)
+    longer = {"kind": "case_records", "keep_for_years": 30, "counted_from": "closure", "action": "delete"}
+    reg = PluginRegistry(extra=[("riverside", plugin_with(cspr_retention_rules=lambda: [longer]))]).load()
     ctx = make_ctx(rsession, reg.policy("riverside"), today=LATER)
     archived_case(ctx, *dirs)
-    report = apply(ctx, dirs, add_months(ARCHIVED_ON, 12))
+    report = apply(ctx, dirs, add_months(ARCHIVED_ON, 26 * 12))  # past the default's 25 years
+    assert report.kinds["case_records"].removed == 0 and count(ctx, Review) == 1
+    report = apply(ctx, dirs, add_months(ARCHIVED_ON, 30 * 12))
     assert report.kinds["case_records"].removed == 1 and count(ctx, Review) == 0
 
 

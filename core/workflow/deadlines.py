@@ -14,22 +14,61 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from cspr.calendar import WorkingCalendar, add_months
+from cspr.calendar import (
+    ENGLAND,
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarRangeError,
+    WorkingCalendar,
+    add_months,
+    check_year,
+)
 from cspr.models import Action, Deadline, DeadlineState, Harm, Incident, Rag, Review, ReviewKind
 from cspr.workflow.context import Context
+from cspr.workflow.errors import InputError
 from cspr.workflow.facts import INCIDENT_FACTS, case_facts, linked
 
 #: Kinds of review the statutory publication rules apply to (local CSPRs, joint ones included).
 PUBLISHED_BY_LAW = frozenset({ReviewKind.LOCAL_CSPR, ReviewKind.JOINT_DHR, ReviewKind.JOINT_SAR})
 ACTION_DUE = "action_due"
+#: The input field that gives each anchor date, to name it when the calendar cannot count from it.
+ANCHOR_FIELDS = {"incident": "incident_on", "aware": "aware_on", "notification": "sent_on",
+                 "decision": "decided_on", "planned_publication": "planned_on",
+                 "published": "published_on", "report_sent": "sent_on"}
+
+
+def clock(statutory: bool, calendar: WorkingCalendar) -> WorkingCalendar:
+    """The calendar a deadline counts by: England's bank holidays alone for a statutory one.
+
+    A partnership's closure days (``calendar``) move only its local targets: an office
+    closing is not a non-working day in law, and the statutory duties are not its own.
+    """
+    return ENGLAND if statutory else calendar
 
 
 def due_date(rule: dict[str, Any], anchor: dt.date, calendar: WorkingCalendar) -> dt.date:
-    """The date a rule gives for an anchor date."""
-    sign = -1 if rule["direction"] == "before" else 1
+    """The date a rule gives for an anchor date (statutory rules by England's calendar)."""
+    cal = clock(rule["statutory"], calendar)
     if rule["unit"] == "working_days":
-        return calendar.add(anchor, sign * rule["period"])
+        if rule["direction"] == "before":
+            return cal.latest_before(anchor, rule["period"])
+        return cal.add(anchor, rule["period"])
+    sign = -1 if rule["direction"] == "before" else 1
     return add_months(anchor, sign * rule["period"])
+
+
+def report_in_time(sent_on: dt.date, publish_on: dt.date, gap: int) -> bool:
+    """True if a report sent on ``sent_on`` went at least ``gap`` working days before ``publish_on``.
+
+    The same function as the ``report_to_panel`` due date (:meth:`WorkingCalendar.latest_before`):
+    a report sent on its due day never blocks the planned publication.
+    """
+    return ENGLAND.in_time_before(sent_on, publish_on, gap)
+
+
+def earliest_publication(sent_on: dt.date, gap: int) -> dt.date:
+    """The first day a review may be published when its report went on ``sent_on``."""
+    return ENGLAND.add(sent_on, gap)
 
 
 def _applies(kind: str, incident: Incident | None, review: Review | None) -> bool:
@@ -72,7 +111,15 @@ def sync_case(ctx: Context, incident: Incident | None = None, review: Review | N
                 row.state = DeadlineState.CANCELLED
                 ctx.audit("deadline.cancelled", row, kind=kind, reason=reason)
             continue
-        due = due_date(rule, anchor, ctx.calendar)
+        try:  # every deadline, months-based too, must be countable: its standing counts working days
+            check_year(anchor.year)
+            due = due_date(rule, anchor, ctx.calendar)
+            check_year(due.year)
+        except CalendarRangeError as exc:  # a date the calendar cannot count from: the input's fault
+            raise InputError({ANCHOR_FIELDS.get(rule["anchor"], rule["anchor"]):
+                              f"must be between {FIRST_YEAR} and {LAST_YEAR}, and its deadline "
+                              f"too: the working-day calendar knows the bank holidays of those "
+                              f"years only"}) from exc
         if row is None:
             row = Deadline(
                 kind=kind, label=rule["label"], subject=subjects[side], due_on=due,
@@ -135,7 +182,21 @@ class Standing:
 
 
 def standing(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> Standing:
-    """The status of a deadline on ``today`` by the partnership's calendar."""
+    """The status of a deadline on ``today`` by its clock (England's for a statutory one).
+
+    A row from before the calendar had its range (a date it cannot count across) gets its
+    status without the working-day counts rather than an error.
+    """
+    try:
+        return _standing(deadline, clock(deadline.statutory, calendar), today)
+    except CalendarRangeError:  # only the met, overdue and open cases count working days
+        if deadline.state == DeadlineState.MET:
+            return Standing("met_late" if deadline.met_on > deadline.due_on else "met", None, None)
+        status = "overdue" if today > deadline.due_on else "due_today" if today == deadline.due_on else "open"
+        return Standing(status, None, None)
+
+
+def _standing(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> Standing:
     if deadline.state == DeadlineState.CANCELLED:
         return Standing("cancelled", None, None)
     if deadline.direction == "at_least":

@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from cspr.calendar import add_months
+from cspr.calendar import FIRST_YEAR, LAST_YEAR, add_months
 from cspr.models import (
     ArchiveOutcome,
     DelayReason,
@@ -259,9 +259,10 @@ def plan_publication(ctx: Context, review: Review, *, planned_on: dt.date,
             c.require("delay_detail", detail, "Enter what is delaying the publication")
     c.check("delay_detail", detail is None or len(detail) <= 2000,
             "The details of the delay must be 2000 characters or fewer")
-    if review.sent_to_panel_on is not None:
-        earliest = ctx.calendar.add(review.sent_to_panel_on, _gap(ctx))
-        c.check("planned_on", planned_on >= earliest,
+    if (review.sent_to_panel_on is not None and planned_on is not None
+            and _countable(c, "planned_on", planned_on)):
+        earliest = deadlines.earliest_publication(review.sent_to_panel_on, _gap(ctx))
+        c.check("planned_on", deadlines.report_in_time(review.sent_to_panel_on, planned_on, _gap(ctx)),
                 f"the report went to the Panel on {review.sent_to_panel_on:%-d %B %Y}; "
                 f"publish on or after {earliest:%-d %B %Y}")
     c.done()
@@ -273,6 +274,14 @@ def plan_publication(ctx: Context, review: Review, *, planned_on: dt.date,
               target=target, delay_reason=review.publication_delay_reason,
               delay_detail=review.publication_delay_detail)
     return _after(ctx, review, "plan", reason)
+
+
+def _countable(c: Checker, field: str, day: dt.date) -> bool:
+    """The working-day calendar can count to ``day`` (else a field error, not a server error)."""
+    ok = FIRST_YEAR <= day.year <= LAST_YEAR
+    c.check(field, ok, f"must be between {FIRST_YEAR} and {LAST_YEAR}: the working-day calendar knows "
+                       "the bank holidays of those years only")
+    return ok
 
 
 def _gap(ctx: Context) -> int:
@@ -319,9 +328,9 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date,
         raise StepError("Send the final report to the Panel and the Secretary of State first.")
     c = Checker(ctx)
     c.date("published_on", published_on, "published")
-    if by_law:
-        earliest = ctx.calendar.add(review.sent_to_panel_on, _gap(ctx))
-        c.check("published_on", published_on >= earliest,
+    if by_law and published_on is not None and _countable(c, "published_on", published_on):
+        earliest = deadlines.earliest_publication(review.sent_to_panel_on, _gap(ctx))
+        c.check("published_on", deadlines.report_in_time(review.sent_to_panel_on, published_on, _gap(ctx)),
                 f"the report went to the Panel and the Secretary of State on "
                 f"{review.sent_to_panel_on:%-d %B %Y}: publish on or after {earliest:%-d %B %Y} "
                 f"({_gap(ctx)} working days later)")

@@ -94,8 +94,8 @@ def cspr_archive_rule() -> dict[str, Any]:
 
 @hookimpl
 def cspr_review_kinds() -> list[str]:
-    """Local CSPRs, learning and thematic reviews, and serious case reviews (a 2021 one)."""
-    return ["local_cspr", "local_learning", "thematic", "scr"]
+    """Add serious case reviews (a 2021 one) to the kinds every partnership holds."""
+    return ["scr"]  # added to the kinds every partnership holds
 
 
 @hookimpl

@@ -99,8 +99,8 @@ def cspr_archive_rule() -> dict[str, Any]:
 
 @hookimpl
 def cspr_review_kinds() -> list[str]:
-    """Local CSPRs, learning and thematic reviews, and the legacy serious case reviews."""
-    return ["local_cspr", "local_learning", "thematic", "scr"]
+    """Add the legacy serious case reviews to the kinds every partnership holds."""
+    return ["scr"]  # added to the kinds every partnership holds
 
 
 @hookimpl
