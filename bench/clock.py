@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from bench.common import per_call, scratch_database  # noqa: E402
+from bench.common import at_least, per_call, scratch_database  # noqa: E402
 from cspr import create_app, partnerships  # noqa: E402
 from cspr.db import get_db  # noqa: E402
 from cspr.models import Deadline, DeadlineState, Incident, Role  # noqa: E402
@@ -156,6 +156,9 @@ def worker_part(args, url: str, tmp: str) -> None:  # noqa: ANN001
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(60)
         controller.stop()
+    if len(box.messages) < args.messages:
+        sys.exit(f"bench/clock.py: the worker delivered {len(box.messages)} of {args.messages} reminders "
+                 f"in {relay_time:.0f} s: no figure for the relay")
     print(f"{args.messages} no-op tasks through the worker:        {noop_time:7.2f} s "
           f"({args.messages / noop_time:6.0f}/s)")
     print(f"{args.messages} reminders through the worker to SMTP:  {relay_time:7.2f} s "
@@ -166,10 +169,12 @@ def worker_part(args, url: str, tmp: str) -> None:  # noqa: ANN001
 def main() -> None:
     """Run both parts."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--deadlines", type=int, default=100_000)
-    parser.add_argument("--due", type=int, default=300)
-    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--deadlines", type=at_least(1), default=100_000)
+    parser.add_argument("--due", type=at_least(1), default=300)
+    parser.add_argument("--messages", type=at_least(1), default=2000)
     args = parser.parse_args()
+    if args.due > args.deadlines:
+        parser.error(f"--due {args.due} is more than --deadlines {args.deadlines}")
     with scratch_database() as url, tempfile.TemporaryDirectory() as tmp:
         sweep_part(args, url, tmp)
         worker_part(args, url, tmp)

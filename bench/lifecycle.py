@@ -1,7 +1,7 @@
 """Benchmark: the "due and overdue" query and the API's list endpoints as the data grows.
 
 Seeds a base number of live cases (with deadlines due), then grows the database to 10x
-and 100x with finished cases (every deadline met), and at each size times:
+and 100x (``--growth``) with finished cases (every deadline met), and at each size times:
 
 * the due-or-overdue query (open deadlines due within the week) in one partnership;
 * GET /api/v1/<slug>/deadlines?overdue=true and GET /api/v1/<slug>/incidents (one page);
@@ -10,7 +10,7 @@ and counts the SQL statements per API request. Prints time per call and its rati
 the smallest size (the goal: flat, within 1.5x) and the statement counts (the goal:
 constant). Needs PostgreSQL (CSPR_BENCH_PG_URL, default the local server).
 
-    python bench/lifecycle.py [--base 20] [--calls 50]
+    python bench/lifecycle.py [--base 20] [--calls 50] [--growth 10]
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from bench.common import per_call, scratch_database  # noqa: E402
+from bench.common import at_least, per_call, scratch_database  # noqa: E402
 from cspr import create_app, demo, partnerships, tokens  # noqa: E402
 from cspr.db import get_db, statement_counter  # noqa: E402
 from cspr.models import Role  # noqa: E402
@@ -40,8 +40,10 @@ SLUG = "doncaster"
 def main() -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--base", type=int, default=20, help="live cases at the smallest size")
-    parser.add_argument("--calls", type=int, default=50, help="calls per timing round")
+    parser.add_argument("--base", type=at_least(1), default=20, help="live cases at the smallest size")
+    parser.add_argument("--calls", type=at_least(1), default=50, help="calls per timing round")
+    parser.add_argument("--growth", type=at_least(2), default=10,
+                        help="each size is this many times the one before (10: 1x, 10x, 100x)")
     parser.add_argument("--explain", action="store_true",
                         help="print PostgreSQL's plan for the due query at the largest size")
     args = parser.parse_args()
@@ -61,7 +63,7 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token}"}
         engine = app.extensions["cspr.db"].engine
         today = london_today()
-        sizes = [args.base, 10 * args.base, 100 * args.base]
+        sizes = [args.base, args.growth * args.base, args.growth ** 2 * args.base]
         results = []
         seeded = 0
         for size in sizes:
