@@ -77,11 +77,17 @@ def error_response(exc: Exception):  # noqa: ANN201
             body["errors"] = errors
         response = jsonify(body)
         response.status_code = exc.code or 500
+        response.headers.update(exception_headers(exc))  # e.g. 405's Allow (RFC 9110)
         if exc.code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="cspr"'
         return response
     return jsonify(code=500, status="Internal Server Error",
                    message="Something went wrong; nothing was saved."), 500
+
+
+def exception_headers(exc: HTTPException) -> dict[str, str]:
+    """The headers an HTTP error carries besides its body's type: 405's ``Allow``, for one."""
+    return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
 
 
 def workflow_error_handler(exc: WorkflowError):  # noqa: ANN201
