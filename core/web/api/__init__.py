@@ -50,6 +50,9 @@ def init_api(app: Flask) -> Api:
     api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, exports)]
     for blueprint in api.blueprints:
         api.register_blueprint(blueprint)
+    from cspr.web.api.document import init_documents
+
+    init_documents(app, api, MAX_PAGE)
     app.extensions["cspr.api"] = api
     return api
 
