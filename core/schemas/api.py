@@ -28,7 +28,13 @@ TERMS = {"pattern": r"^[^\x00]*[^\s,\x00][^,\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u202
                         "comma-separated; a term has at least 2 characters). Nothing is published if the "
                         "report, summary or a briefing contains one; they are not stored."}
 
-JSON_BOOLEAN = {"truthy": {True}, "falsy": {False}}  # a body's boolean is true or false, as documented
+class JsonBoolean(fields.Boolean):
+    """A body's boolean: ``true`` or ``false``, as the document says (not 1, 0 or "yes")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 def one_of(values: str) -> dict[str, str]:
@@ -64,8 +70,8 @@ class IncidentIn(Schema):
     harm = enum(Harm, required=True)
     incident_on = fields.Date(required=True)
     aware_on = fields.Date(required=True, metadata={"description": "The LA became aware."})
-    looked_after = fields.Boolean(load_default=False, **JSON_BOOLEAN)
-    care_leaver = fields.Boolean(load_default=False, **JSON_BOOLEAN)
+    looked_after = JsonBoolean(load_default=False)
+    care_leaver = JsonBoolean(load_default=False)
 
 
 class IncidentCorrection(Schema):
@@ -78,8 +84,8 @@ class IncidentCorrection(Schema):
     harm = enum(Harm)
     incident_on = fields.Date()
     aware_on = fields.Date()
-    looked_after = fields.Boolean(**JSON_BOOLEAN)
-    care_leaver = fields.Boolean(**JSON_BOOLEAN)
+    looked_after = JsonBoolean()
+    care_leaver = JsonBoolean()
     reason = REASON
 
 
