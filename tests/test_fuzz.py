@@ -22,6 +22,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import schemathesis
+from openapi_spec_validator import validate
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
@@ -142,6 +143,7 @@ def test_a_partnerships_document_lists_its_own_values(client):
     own = client.get("/api/v1/doncaster/openapi.json")
     assert own.status_code == 200
     spec = own.get_json()
+    validate(spec)  # a valid OpenAPI 3.0 document, like the shared one
     schemas = spec["components"]["schemas"]
     assert schemas["IncidentIn"]["properties"]["la_area"]["enum"] == ["Doncaster"]
     assert "enum" not in shared["IncidentIn"]["properties"]["la_area"]
