@@ -169,6 +169,28 @@ def test_text_and_page_rules_are_in_the_document(client):
     assert spec["paths"]["/api/v1/{slug}/actions/{action_id}"]["patch"]["requestBody"]["required"] is False
 
 
+def test_our_check_lets_valid_data_be_refused_only_for_rules_no_schema_can_state():
+    """tests/fuzz_checks.py: a 422 naming a date rule passes; one naming a declarable rule fails."""
+    from types import SimpleNamespace as NS
+
+    from tests.fuzz_checks import valid_data_is_refused_only_by_undeclarable_rules as check
+
+    positive = NS(meta=NS(generation=NS(mode=NS(is_positive=True))))
+    negative = NS(meta=NS(generation=NS(mode=NS(is_positive=False))))
+
+    def answer(errors: dict) -> NS:
+        return NS(status_code=422, text=json.dumps({"errors": errors}))
+
+    assert check(None, answer({"json": {"sent_on": "must be on or after the LA became aware"}}), positive) is None
+    assert check(None, answer({"json": {"la_area": "must be one of this partnership's areas"}}), negative) is None
+    for declarable in ({"json": {"la_area": "must be one of this partnership's areas"}},
+                       {"json": {"text": ["must not contain the NUL character"]}},
+                       {"query": {"page": ["Must be at most 10000."]}},
+                       {"json": {"identifying_terms": "Enter the names and places"}}):
+        with pytest.raises(AssertionError):
+            check(None, answer(declarable), positive)
+
+
 def test_what_the_document_says_a_body_must_be_the_api_holds_to(client, fuzz_token):
     """Found by negative_data_rejection: 0 was taken for false, and a partner could be named twice."""
     headers = {"Authorization": f"Bearer {fuzz_token}"}
