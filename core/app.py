@@ -26,6 +26,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     instance_path = settings.get("INSTANCE_PATH") or None
     app = Flask("cspr", instance_path=os.path.abspath(instance_path) if instance_path else None)
     app.config.update(settings)
+    from cspr import keys
+
+    keys.install(app)  # TOTP and audit-heads keys: malformed ones, or none in production, stop here
+    from cspr.web import links
+
+    links.configure(app)  # BASE_URL for every link sent out; TRUSTED_HOSTS (production refuses others)
     configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
@@ -37,7 +43,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         if not app.config[setting]:
             app.config[setting] = str(instance / folder)
 
-    Database(app.config["DATABASE_URL"]).init_app(app)
+    Database(app.config["DATABASE_URL"], **pool_settings(app.config)).init_app(app)
 
     registry = PluginRegistry(
         allow=app.config["PLUGINS_ALLOW"],
@@ -75,6 +81,25 @@ def trust_proxies(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def pool_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """The database pool's size, overflow and timeout from the settings, or ConfigError saying which."""
+    checks = (("DATABASE_POOL_SIZE", "pool_size", int, 1, "a whole number, at least 1"),
+              ("DATABASE_MAX_OVERFLOW", "max_overflow", int, 0, "a whole number, 0 or more"),
+              ("DATABASE_POOL_TIMEOUT", "pool_timeout", float, 0.01, "a number of seconds above 0"))
+    found = {}
+    for setting, name, kind, least, expected in checks:
+        raw = config[setting]
+        try:
+            value = kind(raw)
+            if isinstance(raw, bool) or value < least or (kind is int and value != float(raw)):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise config_module.ConfigError(
+                f"CSPR_{setting} must be {expected}, not {raw!r}") from None
+        found[name] = value
+    return found
 
 
 def check_secret_key(key: str) -> None:

@@ -4,7 +4,9 @@ Each event's ``hash`` is ``sha256(prev_hash + canonical JSON of its fields)`` (s
 :func:`canonical`), so a chain can be re-checked outside the platform with nothing but
 sha256. A chain alone shows an altered, removed or reordered event; removing the newest
 events, or rewriting a chain with recomputed hashes, shows only against a chain head
-exported earlier (``cspr audit head``, the daily job's ``audit-heads.jsonl``).
+exported earlier (``cspr audit head``, the daily job's ``audit-heads.jsonl``). Each heads
+document is signed (HMAC-SHA256 with AUDIT_HEADS_KEYS, kept outside the database), so
+whoever rewrites a chain cannot write matching heads without the key.
 """
 
 from __future__ import annotations
@@ -208,8 +210,10 @@ def heads(session: Session) -> list[dict[str, Any]]:
 
 
 def heads_document(session: Session) -> dict[str, Any]:
-    """The heads with the time they were taken, as written to a file."""
-    return {"exported_at": utc_iso(datetime.now(UTC)), "heads": heads(session)}
+    """The heads with the time they were taken, signed with the app's heads key, as written to a file."""
+    from cspr import keys
+
+    return keys.sign({"exported_at": utc_iso(datetime.now(UTC)), "heads": heads(session)})
 
 
 def append_heads(session: Session, path: Path) -> dict[str, Any]:
@@ -225,25 +229,45 @@ class HeadsFileError(ValueError):
     """A heads file that cannot be read."""
 
 
-def read_checkpoints(path: Path) -> dict[str, list[tuple[int, str]]]:
-    """Every (seq, hash) per slug in a heads file: one JSON document, or JSON lines (the daily file)."""
+def read_checkpoints(path: Path, signed_by: tuple[bytes, ...] | None = None,
+                     allow_unsigned: bool = False) -> dict[str, list[tuple[int, str]]]:
+    """Every (seq, hash) per slug in a heads file: one JSON document, or JSON lines (the daily file).
+
+    With ``signed_by`` (the heads keys), every document must carry a signature made by one of
+    them over exactly its content, or the file is refused; ``allow_unsigned`` lets documents
+    with no signature at all through (files written before heads were signed).
+    """
+    from cspr import keys
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise HeadsFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    documents: list[Any]
+    documents: list[tuple[str, Any]]
     try:
-        documents = [json.loads(text)]
+        documents = [("the file", json.loads(text))]
     except json.JSONDecodeError:
         try:
-            documents = [json.loads(line) for line in text.splitlines() if line.strip()]
+            documents = [(f"line {n}", json.loads(line)) for n, line in enumerate(text.splitlines(), 1)
+                         if line.strip()]
         except json.JSONDecodeError as exc:
             raise HeadsFileError(f"{path} is not JSON (line {exc.lineno}: {exc.msg})") from None
     out: dict[str, list[tuple[int, str]]] = {}
-    for document in documents:
+    for where, document in documents:
         entries = document.get("heads") if isinstance(document, Mapping) else None
         if not isinstance(entries, list):
             raise HeadsFileError(f"{path} has no 'heads' list: write it with 'cspr audit head'")
+        if signed_by is not None:
+            if keys.SIGNATURE not in document:
+                if not allow_unsigned:
+                    raise HeadsFileError(
+                        f"{path}: {where} has no signature (written before heads were signed, or the "
+                        "signature was removed): refused. --allow-unsigned accepts such heads, which prove "
+                        "nothing against someone who can write the file")
+            elif not keys.signature_matches(dict(document), signed_by):
+                raise HeadsFileError(
+                    f"{path}: {where} does not carry this deployment's signature (CSPR_AUDIT_HEADS_KEYS): "
+                    "the heads were altered or forged, or signed with another key: refused")
         for entry in entries:
             try:
                 slug, seq, digest = str(entry["slug"]), int(entry["seq"]), str(entry["hash"])
@@ -251,6 +275,18 @@ def read_checkpoints(path: Path) -> dict[str, list[tuple[int, str]]]:
                 raise HeadsFileError(f"{path}: a head needs slug, seq and hash: {entry!r}") from None
             out.setdefault(slug, []).append((seq, digest))
     return out
+
+
+def unsigned_documents(path: Path) -> int:
+    """How many documents of a (readable) heads file carry no signature."""
+    from cspr import keys
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        documents = [json.loads(text)]
+    except json.JSONDecodeError:
+        documents = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return sum(1 for d in documents if isinstance(d, Mapping) and keys.SIGNATURE not in d)
 
 
 # -- reading the trail -----------------------------------------------------------------

@@ -53,11 +53,12 @@ def db() -> None:
     """Create and migrate the database."""
 
 
-def _migrate(revision: str = "head") -> int:
+def _migrate(revision: str = "head") -> tuple[int, str | None]:
     """Migrate and register the installed partnerships as the tables' owner.
 
-    The owner is MIGRATION_DATABASE_URL when set, else DATABASE_URL. Returns how many
-    partnerships are registered.
+    The owner is MIGRATION_DATABASE_URL when set, else DATABASE_URL; it does all of it,
+    reading the revision too (the app role may not have its grants yet). Returns how many
+    partnerships are registered and the revision the database is at.
     """
     from sqlalchemy.orm import Session
 
@@ -69,7 +70,8 @@ def _migrate(revision: str = "head") -> int:
     try:
         migrate.upgrade(engine, revision)
         with Session(engine) as session, session.begin():
-            return len(partnerships.sync(session, get_registry()))
+            registered = len(partnerships.sync(session, get_registry()))
+        return registered, migrate.current(engine)
     finally:
         if owner_url:
             engine.dispose()
@@ -80,15 +82,15 @@ def _migrate(revision: str = "head") -> int:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to the latest schema and register the installed partnerships."""
-    registered = _migrate(revision)
-    click.echo(f"Database at {migrate.current(get_db().engine)}; "
-               f"{registered} partnership(s) registered.")
+    registered, at = _migrate(revision)
+    click.echo(f"Database at {at}; {registered} partnership(s) registered.")
 
 
 @db.command("check")
 @with_appcontext
 def db_check() -> None:
     """Fail if the models and the migrated database differ."""
+    _require_schema(get_db())
     diffs = migrate.differences(get_db().engine)
     if diffs:
         for diff in diffs:
@@ -373,6 +375,35 @@ def users_reset_two_factor(email: str) -> None:
         click.echo(f"{user.email} will set up an authenticator app at the next sign-in")
 
 
+@users.command("rotate-totp-key")
+@with_appcontext
+def users_rotate_totp_key() -> None:
+    """Re-encrypt every authenticator secret with the first of CSPR_TOTP_ENCRYPTION_KEYS.
+
+    Also encrypts the secrets still stored in clear (set up before secrets were encrypted).
+    Run it after putting a new key first; then the old key can be removed.
+    """
+    from cspr.users import rotate_totp_secrets
+
+    database = get_db()
+    _require_schema(database)
+    session = database.sessionmaker()
+    try:
+        resealed, moved, unreadable = rotate_totp_secrets(session)
+        if unreadable:
+            session.rollback()
+            more = len(unreadable) - 10
+            shown = ", ".join(unreadable[:10]) + (f" and {more} more" if more > 0 else "")
+            raise click.ClickException(
+                f"{len(unreadable)} secret(s) cannot be decrypted with CSPR_TOTP_ENCRYPTION_KEYS ({shown}): "
+                "put the key they were encrypted with back in the list (after the new one) and run this "
+                "again, or reset those accounts' two factors. Nothing was changed")
+        session.commit()
+    finally:
+        session.close()
+    click.echo(f"{resealed} secret(s) re-encrypted with the first key, {moved} encrypted from clear")
+
+
 @cli.group()
 def tokens() -> None:
     """Issue and revoke API and calendar-feed tokens."""
@@ -408,8 +439,9 @@ def tokens_create(email: str, slug: str, name: str, scope: str) -> None:
             raise click.ClickException(str(exc)) from exc
         token_id = token.id
     if scope == "feed":
-        base = current_app.config["BASE_URL"].rstrip("/")
-        click.echo(f"Feed token {token_id}. Subscribe to: {base}/feeds/{clear}/deadlines.ics")
+        from cspr.web.links import external_url
+
+        click.echo(f"Feed token {token_id}. Subscribe to: {external_url('feeds.deadlines', token=clear)}")
     else:
         click.echo(f"Token {token_id} for {email} in {slug}: {clear}")
 
@@ -485,7 +517,7 @@ def audit_group() -> None:
               help="Write the heads to this file instead of standard output.")
 @with_appcontext
 def audit_head(out: str | None) -> None:
-    """Each partnership's newest audit event (seq and hash) as JSON, for 'audit verify --heads'."""
+    """Each partnership's newest audit event (seq and hash) as signed JSON, for 'audit verify --heads'."""
     from pathlib import Path
 
     from cspr import audit
@@ -506,15 +538,18 @@ def audit_head(out: str | None) -> None:
 @click.option("--partnership", "slug", default=None, help="Check only this partnership's chain.")
 @click.option("--heads", "heads_file", type=click.Path(dir_okay=False), default=None,
               help="Heads exported earlier (cspr audit head, or the daily audit-heads.jsonl): "
-                   "each chain must still reach them.")
+                   "each chain must still reach them. Their signature must match CSPR_AUDIT_HEADS_KEYS.")
+@click.option("--allow-unsigned", is_flag=True, default=False,
+              help="Accept heads with no signature (written before heads were signed); a wrong "
+                   "signature is still refused.")
 @with_appcontext
-def audit_verify(slug: str | None, heads_file: str | None) -> None:
+def audit_verify(slug: str | None, heads_file: str | None, allow_unsigned: bool) -> None:
     """Check every partnership's audit chain; exit 1 naming each altered, removed or reordered event."""
     from pathlib import Path
 
     from sqlalchemy import select
 
-    from cspr import audit
+    from cspr import audit, keys
     from cspr.models import Partnership
     from cspr.tenancy import acting_for
 
@@ -523,9 +558,14 @@ def audit_verify(slug: str | None, heads_file: str | None) -> None:
     checkpoints: dict[str, list[tuple[int, str]]] = {}
     if heads_file:
         try:
-            checkpoints = audit.read_checkpoints(Path(heads_file))
+            checkpoints = audit.read_checkpoints(Path(heads_file), signed_by=keys.current().heads,
+                                                 allow_unsigned=allow_unsigned)
         except audit.HeadsFileError as exc:
             raise click.ClickException(str(exc)) from exc
+        unsigned = audit.unsigned_documents(Path(heads_file))
+        if unsigned:
+            click.echo(f"warning: {unsigned} heads document(s) in {heads_file} are unsigned: they prove "
+                       "nothing against someone who can write that file", err=True)
     broken = 0
     with database.session_scope() as session:
         query = select(Partnership).order_by(Partnership.slug)
@@ -545,12 +585,30 @@ def audit_verify(slug: str | None, heads_file: str | None) -> None:
         for missing in sorted(checkpoints) if not slug else []:
             click.echo(f"{missing}: in the heads file but not in the database (partnership removed)")
             broken += 1
+    if not heads_file:
+        click.echo("warning: checked without exported heads (--heads FILE): this cannot see events "
+                   "removed from the end of a chain, a chain emptied (TRUNCATE), or a chain rewritten "
+                   "with recomputed hashes. Check against the daily audit-heads.jsonl to see those.",
+                   err=True)
     if broken:
         raise click.ClickException(f"{broken} audit chain(s) fail the check")
 
 
 def _require_schema(database) -> None:  # noqa: ANN001
-    if migrate.current(database.engine) is None:
+    """Stop with what to do when the schema is missing or the app's role may not read it yet."""
+    from sqlalchemy.exc import ProgrammingError
+
+    try:
+        revision = migrate.current(database.engine)
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        user = database.engine.url.username or "the application's role"
+        raise click.ClickException(
+            f"{user} may not read the tables yet: as the tables' owner, run "
+            f"'cspr db grant-app-role {user}' (with CSPR_MIGRATION_DATABASE_URL set to the owner), "
+            "after 'cspr db upgrade'; see docs/operations.md, Database roles") from None
+    if revision is None:
         raise click.ClickException("the database has no schema yet: run 'cspr db upgrade' first")
 
 
@@ -578,6 +636,74 @@ def beat(ctx: click.Context) -> None:
     celery.start(["beat", "--loglevel=INFO", *ctx.args])
 
 
+class Children:
+    """`cspr up`'s worker and beat: each started again, after 1, 2, 4, ... s (at most 30), if it exits."""
+
+    def __init__(self, env: dict[str, str], commands: dict[str, list[str]]) -> None:
+        import threading
+
+        self.env = env
+        self.commands = commands
+        self.running: dict[str, subprocess.Popen] = {}
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._watcher = threading.Thread(target=self._watch, name="cspr-up-children", daemon=True)
+
+    def _spawn(self, name: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "cspr", *self.commands[name]], env=self.env)
+
+    def start(self) -> None:
+        """Start every child and the thread that restarts them."""
+        with self._lock:
+            for name in self.commands:
+                self.running[name] = self._spawn(name)
+        self._watcher.start()
+
+    def pid(self, name: str) -> int:
+        """The process id of a child now."""
+        return self.running[name].pid
+
+    def _watch(self) -> None:
+        import time
+
+        failures = dict.fromkeys(self.commands, 0)
+        started = dict.fromkeys(self.commands, time.monotonic())
+        while not self._stopping.wait(1):
+            for name in self.commands:
+                with self._lock:
+                    child = self.running[name]
+                    code = child.poll()
+                if code is None or self._stopping.is_set():
+                    continue
+                if time.monotonic() - started[name] > 60:
+                    failures[name] = 0  # it ran a good while: start again at once
+                delay = min(30, 2 ** failures[name])
+                failures[name] += 1
+                click.echo(f"{name} (pid {child.pid}) exited with code {code}; "
+                           f"restarting it in {delay} s", err=True)
+                if self._stopping.wait(delay):
+                    return
+                with self._lock:
+                    if self._stopping.is_set():
+                        return
+                    self.running[name] = self._spawn(name)
+                    started[name] = time.monotonic()
+                click.echo(f"{name} restarted (pid {self.running[name].pid})", err=True)
+
+    def stop(self) -> None:
+        """Stop restarting, then stop every child (killed if it takes over 10 s)."""
+        self._stopping.set()
+        with self._lock:
+            children = list(self.running.values())
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -596,25 +722,17 @@ def up(host: str, port: int, with_demo: bool) -> None:
     env = dict(os.environ)
     env.setdefault("CSPR_DATABASE_URL", current_app.config["DATABASE_URL"])
     env.setdefault("CSPR_BROKER_URL", current_app.config["BROKER_URL"])
-    children = [
-        subprocess.Popen([sys.executable, "-m", "cspr", "worker", "--concurrency", "1"], env=env),
-        subprocess.Popen([sys.executable, "-m", "cspr", "beat"], env=env),
-    ]
+    children = Children(env, {"worker": ["worker", "--concurrency", "1"], "beat": ["beat"]})
+    children.start()
 
     def _stop(*_args) -> None:  # noqa: ANN002
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        children.stop()
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _stop)
     url = f"http://{host}:{port}/"
-    click.echo(f"CSPR platform running at {url} (worker pid {children[0].pid}, "
-               f"beat pid {children[1].pid}). Press Ctrl+C to stop.")
+    click.echo(f"CSPR platform running at {url} (worker pid {children.pid('worker')}, "
+               f"beat pid {children.pid('beat')}). Press Ctrl+C to stop.")
     try:
         serve(current_app._get_current_object(), host=host, port=port, threads=8,
               _quiet=True)

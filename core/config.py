@@ -17,6 +17,13 @@ DEFAULTS: dict[str, Any] = {
     # PostgreSQL: the tables' owner, for migrations and `cspr db grant-app-role`. Empty: DATABASE_URL.
     # The app itself connects with DATABASE_URL as a role that owns nothing (row-level security).
     "MIGRATION_DATABASE_URL": "",
+    # The database pool of each process (PostgreSQL): connections kept open, extra ones when
+    # busy, and seconds a request waits for one before it is answered 503 with Retry-After.
+    # Keep (web processes x threads) within the server's max_connections.
+    "DATABASE_POOL_SIZE": 5,
+    "DATABASE_MAX_OVERFLOW": 10,
+    "DATABASE_POOL_TIMEOUT": 10.0,
+    "DATABASE_RETRY_AFTER": 5,  # seconds the 503 asks a client to wait before trying again
     "BROKER_URL": "",
     "RESULT_BACKEND": "",
     "SECRET_KEY": "dev-only-not-secret",
@@ -44,12 +51,28 @@ DEFAULTS: dict[str, Any] = {
     # How many proxies in front of the web app set X-Forwarded-For/-Proto/-Host (0: none; the
     # headers are then ignored, so nobody can forge the address that rate limits and audit use).
     "TRUSTED_PROXIES": 0,
+    # Links in e-mails and feeds come from BASE_URL (below), never the request's Host
+    # (cspr.web.links); production refuses to start with its development default.
+    # TRUSTED_HOSTS: the only Host headers answered (others get 400); empty = BASE_URL's
+    # host in production, any host in development.
+    "TRUSTED_HOSTS": [],
     # The largest request body accepted (a report PDF is at most 25 MB); larger ones get 413.
     "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
     # Where the daily job appends the audit chains' heads (default: <ARCHIVE_DIR>/audit-heads.jsonl).
     "AUDIT_HEADS_FILE": "",
+    # Keys kept outside the database (cspr.keys; docs/operations.md, "Keys"). One key, or several
+    # comma-separated newest first: the first encrypts or signs, all are tried to read. Required in
+    # production; in development each is derived from SECRET_KEY when empty.
+    "TOTP_ENCRYPTION_KEYS": [],  # Fernet keys for the authenticator (TOTP) secrets in the database
+    "AUDIT_HEADS_KEYS": [],  # HMAC-SHA256 keys that sign the exported audit heads
+    # Refused requests: the first N per actor, partnership and window are audit events of their
+    # own; the rest are counted and reported in one access.denied.summary when the window closes.
+    "AUDIT_REFUSALS_PER_WINDOW": 20,
+    "AUDIT_REFUSAL_WINDOW_MINUTES": 15,
     # Beat's scheduler: "auto" uses RedBeat (one beat, locked in Redis) on a Redis broker.
     "BEAT_SCHEDULER": "auto",
+    # Beat on Redis: while Redis is away beat retries after 1, 2, 4, ... seconds, at most this.
+    "BEAT_RETRY_MAX": 30,
     "BASE_URL": "http://127.0.0.1:5000",
     # Outgoing e-mail. No MAIL_SERVER: messages are logged instead (development only).
     "MAIL_SERVER": "",
@@ -70,11 +93,16 @@ DEFAULTS: dict[str, Any] = {
     "REAUTH_MINUTES": 5,  # sensitive actions ask for the password again after this
     # Flask-Limiter's storage: "memory://" for one process; redis://... in deployments.
     "RATELIMIT_STORAGE_URI": "memory://",
-    "RATELIMIT_SIGN_IN": "20 per minute;100 per hour",  # failed sign-ins from one address
-    "RATELIMIT_SIGN_IN_EMAIL": "10 per 15 minutes",  # failed sign-ins for one e-mail address
-    "RATELIMIT_SECOND_FACTOR": "10 per 5 minutes",  # wrong codes from one address
+    # Each limit keys on what is attacked; an address counts only what failed from it, so a
+    # valid credential is never refused for someone else's failures (docs/security.md).
+    "RATELIMIT_SIGN_IN": "20 per 15 minutes",  # accounts with a failed sign-in from one address
+    "RATELIMIT_SIGN_IN_EMAIL": "10 per 15 minutes",  # sign-in attempts for one e-mail, counted first
+    "RATELIMIT_SECOND_FACTOR": "10 per 5 minutes",  # codes tried for one account, counted first
     "RATELIMIT_RESET": "5 per 15 minutes",  # reset e-mails asked for from one address
-    "RATELIMIT_API_AUTH": "20 per minute",  # API requests with a bad token from one address
+    "RATELIMIT_API_AUTH": "20 per minute",  # API requests with a missing or bad token from one address
+    # Public forms that send e-mail to a partnership's team ("ask for an archived report").
+    "RATELIMIT_REPORT_REQUEST": "5 per hour",  # requests sent from one address
+    "RATELIMIT_REPORT_REQUEST_PARTNERSHIP": "30 per day",  # requests one partnership's team receives
 }
 
 
@@ -89,6 +117,8 @@ def _parse(raw: str, default: Any) -> Any:
         raise ValueError(f"expected true or false, got {raw!r}")
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, list):
         raw = raw.strip()
         if raw.startswith("["):

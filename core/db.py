@@ -12,8 +12,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from cspr import tenancy  # noqa: F401 - registers the tenant-scoping session hooks
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine for a URL; SQLite gets foreign keys and a busy timeout."""
+def make_engine(url: str, *, pool_size: int | None = None, max_overflow: int | None = None,
+                pool_timeout: float | None = None) -> Engine:
+    """Create the engine for a URL; SQLite gets foreign keys and a busy timeout.
+
+    A server database (PostgreSQL) gets a pool of ``pool_size`` connections kept open,
+    up to ``max_overflow`` more when busy, and waits ``pool_timeout`` seconds for one before
+    raising ``sqlalchemy.exc.TimeoutError`` (which the web app answers with 503). None:
+    SQLAlchemy's defaults (5, 10, 30 s).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
 
@@ -25,15 +32,19 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    pool = {name: value for name, value in (("pool_size", pool_size), ("max_overflow", max_overflow),
+                                            ("pool_timeout", pool_timeout)) if value is not None}
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 class Database:
     """The engine and session factory of one app."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int | None = None, max_overflow: int | None = None,
+                 pool_timeout: float | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                                  pool_timeout=pool_timeout)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     def init_app(self, app: Flask) -> None:

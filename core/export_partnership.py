@@ -63,6 +63,15 @@ def _user_ids(tables: dict[str, list[dict[str, Any]]]) -> set[int]:
     return ids
 
 
+def _sealed(user: dict[str, Any]) -> dict[str, Any]:
+    """A user row whose TOTP secret travels encrypted, never in clear (one not yet encrypted is now)."""
+    if user.get("totp_secret"):
+        from cspr import keys
+
+        user["totp_secret_encrypted"], user["totp_secret"] = keys.seal(user["totp_secret"]), None
+    return user
+
+
 def collect(session: Session, slug: str, documents_dir: Path,
             archive_dir: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The rows of every table of the partnership and its files (checked against their rows)."""
@@ -80,7 +89,7 @@ def collect(session: Session, slug: str, documents_dir: Path,
         for table in tenant_tables():
             tables[table.name] = _rows(session, table, table.c.partnership_id == row.id)
     users = metadata["users"]
-    tables["users"] = [{k: v for k, v in user.items() if k not in USER_COLUMNS_NOT_EXPORTED}
+    tables["users"] = [_sealed({k: v for k, v in user.items() if k not in USER_COLUMNS_NOT_EXPORTED})
                        for user in _rows(session, users, users.c.id.in_(sorted(_user_ids(tables))))]
     exported_users = sorted(user["id"] for user in tables["users"])
     for name in sorted(USER_TABLES):

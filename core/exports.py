@@ -28,6 +28,8 @@ COLUMNS = [
     ("rapid_due", "Rapid review due"), ("rapid_sent_on", "Rapid review sent"),
     ("rapid_late", "Rapid review: working days late"), ("decision", "Decision"),
     ("decided_on", "Review decided"), ("publication_due", "Publication due"),
+    ("planned_publication_on", "Planned publication"),
+    ("delay_reason", "Publication delay: reason"), ("delay_detail", "Publication delay: details"),
     ("published_on", "Published"), ("publication_late", "Publication: working days late"),
     ("open_deadlines", "Open deadlines"), ("overdue_deadlines", "Overdue deadlines"),
 ]
@@ -76,6 +78,7 @@ def tracker_rows(ctx: Context) -> list[dict[str, Any]]:
             "decision": decision.value if decision else None,
             "decided_on": review.decided_on if review else None,
             "publication_due": rev["publication"].due_on if "publication" in rev else None,
+            **_delay(review),
             "published_on": review.published_on if review else None,
             "publication_late": late(rev.get("publication")),
             "open_deadlines": open_n, "overdue_deadlines": overdue_n,
@@ -90,10 +93,19 @@ def tracker_rows(ctx: Context) -> list[dict[str, Any]]:
             "rapid_sent_on": None, "rapid_late": None, "decision": None,
             "decided_on": review.decided_on,
             "publication_due": rev["publication"].due_on if "publication" in rev else None,
+            **_delay(review),
             "published_on": review.published_on, "publication_late": late(rev.get("publication")),
             "open_deadlines": open_n, "overdue_deadlines": overdue_n,
         })
     return out
+
+
+def _delay(review: Review | None) -> dict[str, Any]:
+    """The planned publication and, past the target, the reason for the delay (a code to count)."""
+    reason = review.publication_delay_reason if review else None
+    return {"planned_publication_on": review.planned_publication_on if review else None,
+            "delay_reason": reason.value if reason else None,
+            "delay_detail": review.publication_delay_detail if review else None}
 
 
 def tracker_csv(rows: list[dict[str, Any]]) -> str:

@@ -132,6 +132,7 @@ def restore(db: Database, registry: PluginRegistry, path: Path, *, documents_dir
         if missing:
             raise ImportRefused(f"this platform has no table(s) {', '.join(missing)} for the export's rows")
         files = _files(reader, documents_dir, archive_dir)
+        _check_totp_keys(reader)
         session = db.sessionmaker()
         written: list[Path] = []
         try:
@@ -193,6 +194,24 @@ def restore(db: Database, registry: PluginRegistry, path: Path, *, documents_dir
             session.close()
     log.info("partnership imported", extra={"partnership": slug, "rows": sum(counts.values())})
     return ImportResult(slug, counts, len(files), manifest["audit_head"]["seq"])
+
+
+def _check_totp_keys(reader: ExportReader) -> None:
+    """Refuse an export whose TOTP secrets this deployment's keys cannot decrypt (they travel encrypted)."""
+    from cspr import keys
+
+    unreadable = []
+    for row in reader.rows("users"):
+        if row.get("totp_secret_encrypted"):
+            try:
+                keys.unseal(row["totp_secret_encrypted"])
+            except keys.SecretUnreadable:
+                unreadable.append(row["email"])
+    if unreadable:
+        raise ImportRefused(
+            f"the two-factor secrets of {len(unreadable)} account(s) ({', '.join(unreadable[:5])}) were "
+            "encrypted with a key this deployment does not have: add the exporting deployment's key to "
+            f"CSPR_{keys.TOTP_SETTING} (after this deployment's own) and import again")
 
 
 def _files(reader: ExportReader, documents_dir: Path, archive_dir: Path) -> list[tuple[Path, str]]:

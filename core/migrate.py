@@ -50,3 +50,14 @@ def current(engine: Engine) -> str | None:
     """The revision the database is at."""
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head() -> str:
+    """The newest revision the packaged migrations reach (one line of history: one head)."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads ({', '.join(heads)}): "
+                           "link them in one line")
+    return heads[0]

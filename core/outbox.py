@@ -1,11 +1,14 @@
 """The outbox relay: delivers pending messages, once each as far as the database can tell.
 
-A relay claims a batch (a lease, committed), then sends each message and marks it
-sent in its own commit, so a crash loses at most the one message between the
-server's "250 OK" and our commit; the message carries its idempotency key in its
-Message-ID so a receiver can drop that duplicate. Failures are retried with
-exponential backoff; a message that keeps failing is marked failed for a person
-to act on.
+A relay lists a batch of due messages, then takes them one at a time: each is claimed
+with an atomic conditional UPDATE (still pending, due, and no other relay's lease
+running; a lease of OUTBOX_LEASE seconds, committed) just before it is sent, and
+marked sent in its own commit right after. A second relay passes a claimed message
+by, however long the batch takes, and a slow batch never outlives the lease of the
+message it is sending. A crash loses at most the one message between the server's
+"250 OK" and our commit; the message carries its idempotency key in its Message-ID
+so a receiver can drop that duplicate. Failures are retried with exponential
+backoff; a message that keeps failing is marked failed for a person to act on.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from cspr.models import OutboxMessage, OutboxStatus, Partnership
@@ -32,7 +35,8 @@ log = logging.getLogger(__name__)
 class RelayResult:
     """What one relay run did."""
 
-    claimed: int = 0
+    listed: int = 0  # due when the run began (a full batch: more may be waiting)
+    claimed: int = 0  # taken by this run (others may have taken the rest of the list)
     sent: int = 0
     retrying: int = 0
     failed: int = 0
@@ -158,34 +162,43 @@ def _now() -> dt.datetime:
 
 def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict[str, Any],
           now: dt.datetime | None = None) -> RelayResult:
-    """Claim a batch of due messages, send each, and record the outcome one by one."""
-    now = now or _now()
+    """List a batch of due messages, then claim, send and record each one in turn.
+
+    ``now`` moves the relay's clock (tests); it keeps running from there.
+    """
+    offset = (now - _now()) if now is not None else dt.timedelta(0)
+
+    def clock() -> dt.datetime:
+        return _now() + offset
+
     result = RelayResult()
     if not _pending(session):
         return result  # nothing to claim: no need to look across partnerships
-    with across_partnerships(session, "outbox relay: claim due messages", actor="system:outbox"):
+    start = clock()
+    with across_partnerships(session, "outbox relay: list due messages", actor="system:outbox"):
         due = (
-            select(OutboxMessage)
+            select(OutboxMessage.id, OutboxMessage.partnership_id)
             .where(OutboxMessage.status == OutboxStatus.PENDING,
-                   OutboxMessage.next_attempt_at <= now,
-                   or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+                   OutboxMessage.next_attempt_at <= start,
+                   or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < start))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(int(config["OUTBOX_BATCH"]))
-            .with_for_update(skip_locked=True)
         )
-        batch = session.scalars(due).all()
-        lease = now + dt.timedelta(seconds=int(config["OUTBOX_LEASE"]))
-        for message in batch:
-            message.claimed_until = lease
-        ids = [(m.id, m.partnership_id) for m in batch]
-        session.commit()  # the claim: other relays now pass these by
-    result.claimed = len(ids)
+        ids = [(row.id, row.partnership_id) for row in session.execute(due)]
+        session.commit()  # the access record; nothing is claimed yet
+    result.listed = len(ids)
+    lease = dt.timedelta(seconds=int(config["OUTBOX_LEASE"]))
     channels: dict[tuple[str, int], Any] = {}
     try:
         for message_id_, partnership_id in ids:
             with acting_for(session, partnership_id):
-                message = session.get(OutboxMessage, message_id_)
-                if message is None or message.status != OutboxStatus.PENDING:
+                if not claim(session, message_id_, clock(), lease):
+                    session.rollback()
+                    continue  # sent, failed, or another relay holds it now
+                session.commit()  # the claim: other relays now pass this message by
+                result.claimed += 1
+                message = session.get(OutboxMessage, message_id_, populate_existing=True)
+                if message is None:
                     continue
                 key = (message.channel, message.partnership_id)
                 try:
@@ -209,6 +222,24 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
         log.info("outbox relay", extra={"sent": result.sent, "retrying": result.retrying,
                                         "failed": result.failed})
     return result
+
+
+def claim(session: Session, message_id_: int, at: dt.datetime, lease: dt.timedelta) -> bool:
+    """Take one message for ``lease`` if it is still pending, due and nobody's; True if taken.
+
+    One conditional UPDATE: of two relays racing for a message, the database lets one
+    change the row; the other's condition no longer holds once the first commits.
+    """
+    taken = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id_,
+               OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.next_attempt_at <= at,
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < at))
+        .values(claimed_until=at + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return taken.rowcount == 1
 
 
 def _failed(message: OutboxMessage, exc: DeliveryError, config: dict[str, Any],

@@ -10,8 +10,9 @@ from datetime import datetime
 
 import pyotp
 import segno
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cspr.models import RecoveryCode, User
 
@@ -41,7 +42,12 @@ def grouped(secret: str) -> str:
 
 
 def verify_totp(user: User, code: str, now: datetime) -> bool:
-    """True for the current code (or one step either side); a step is never accepted twice."""
+    """True for the current code (or one step either side); a step is never accepted twice.
+
+    The step is claimed by one conditional UPDATE, so of any number of parallel requests
+    with the same code exactly one wins: the others wait for its row lock, then find the
+    step already used. Its transaction holds the lock until the request commits.
+    """
     code = re.sub(r"\s", "", code or "")
     if not user.totp_secret or not re.fullmatch(r"\d{6}", code):
         return False
@@ -51,9 +57,24 @@ def verify_totp(user: User, code: str, now: datetime) -> bool:
         if hmac.compare_digest(totp.generate_otp(candidate), code):
             if user.totp_last_step is not None and candidate <= user.totp_last_step:
                 return False  # replayed, or older than a code already used
-            user.totp_last_step = candidate
-            return True
+            return _claim_step(user, candidate)
     return False
+
+
+def _claim_step(user: User, step: int) -> bool:
+    """Record ``step`` as the last one used, unless this or a later step already was."""
+    session = object_session(user)
+    if session is None:  # a detached user (no database to race against)
+        user.totp_last_step = step
+        return True
+    claimed = session.execute(
+        update(User).where(User.id == user.id,
+                           or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
 
 
 def _code_hash(code: str) -> str:
@@ -86,6 +107,9 @@ def use_recovery_code(session: Session, user: User, code: str, now: datetime) ->
     """Spend one unused recovery code; False if it is wrong or already used."""
     if not looks_like_recovery_code(code):
         return False
+    # The account's row first: every sign-in path locks the account, then a code, then the
+    # partnership's audit chain, so parallel sign-ins wait for each other and never deadlock.
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
     row = session.scalar(select(RecoveryCode).where(RecoveryCode.user_id == user.id,
                                                     RecoveryCode.code_hash == _code_hash(code),
                                                     RecoveryCode.used_at.is_(None)).with_for_update())

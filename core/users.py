@@ -74,7 +74,7 @@ def partnership_words(session: Session) -> list[str]:
 
 def set_password(session: Session, user: User, password: str) -> None:
     """Check a new password against the rules, store its hash and end the user's sessions."""
-    from cspr import user_sessions
+    from cspr import password_resets, user_sessions
 
     problem = password_problem(password, email=user.email, context=partnership_words(session))
     if problem:
@@ -82,6 +82,8 @@ def set_password(session: Session, user: User, password: str) -> None:
     user.password_hash = hash_password(password)
     user.failed_sign_ins, user.locked_until = 0, None
     user_sessions.end_all(session, user, "password_changed")
+    if user.id is not None:
+        password_resets.spend_all(session, user.id, "password_changed")
 
 
 def set_active(session: Session, user: User, active: bool, *, actor: str, remote_addr: str | None = None,
@@ -109,6 +111,34 @@ def reset_two_factor(session: Session, user: User, *, actor: str, actor_user_id:
     user_sessions.end_all(session, user, "two_factor_reset")
     audit_for_user(session, user, "two_factor.reset", actor=actor, actor_user_id=actor_user_id,
                    remote_addr=remote_addr)
+
+
+def rotate_totp_secrets(session: Session) -> tuple[int, int, list[str]]:
+    """Re-encrypt every TOTP secret with the first TOTP key; encrypt the ones still in clear.
+
+    Answers (re-encrypted, encrypted from clear, e-mail addresses whose secret no key opens);
+    the caller commits only when the last is empty.
+    """
+    from sqlalchemy import or_
+
+    from cspr import keys
+
+    resealed, moved, unreadable = 0, 0, []
+    query = select(User).where(or_(User.totp_secret_encrypted.is_not(None),
+                                   User.totp_secret_clear.is_not(None)))
+    for user in session.scalars(query.order_by(User.id)):
+        if user.totp_secret_encrypted:
+            try:
+                user.totp_secret_encrypted = keys.reseal(user.totp_secret_encrypted)
+                user.totp_secret_clear = None
+                resealed += 1
+            except keys.SecretUnreadable:
+                unreadable.append(user.email)
+        else:
+            user.totp_secret = user.totp_secret_clear
+            moved += 1
+    session.flush()
+    return resealed, moved, unreadable
 
 
 def audit_for_user(session: Session, user: User, action: str, *, actor: str, actor_user_id: int | None = None,

@@ -111,7 +111,7 @@ def build(app, slug: str, tag: str) -> Side:  # noqa: ANN001
     rec1 = _ok(api.post(f"/reviews/{r1}/recommendations", {"text": side.s("RecommendationText")}), 201)
     _ok(api.post(f"/recommendations/{rec1['id']}/response", {"response": side.s("PartnersResponse")}))
     act1 = _ok(api.post(f"/recommendations/{rec1['id']}/actions", {
-        "description": side.s("ActionText"), "owner_agency": agency, "due_on": "2026-12-30"}), 201)
+        "description": side.s("ActionText"), "owner_agency": agency, "due_on": (dt.date.today() + dt.timedelta(days=30)).isoformat()}), 201)
     _ok(api.patch(f"/actions/{act1['id']}", {"rag": "green", "evidence": side.s("Evidence")}))
 
     # R2: a thematic review the reviewer is not assigned to, with its own plan
@@ -125,7 +125,7 @@ def build(app, slug: str, tag: str) -> Side:  # noqa: ANN001
     _ok(api.post(f"/reviews/{r2}/final-report", {"agreed_on": "2026-06-03", "agreed_by": partners}))
     rec2 = _ok(api.post(f"/reviews/{r2}/recommendations", {"text": side.s("ReviewTwoRecommendation")}), 201)
     act2 = _ok(api.post(f"/recommendations/{rec2['id']}/actions", {
-        "description": side.s("ReviewTwoAction"), "owner_agency": agency, "due_on": "2026-12-30"}), 201)
+        "description": side.s("ReviewTwoAction"), "owner_agency": agency, "due_on": (dt.date.today() + dt.timedelta(days=30)).isoformat()}), 201)
     side.unassigned_sentinels = side.private - before_r2
 
     # R3: published through the staff app's form, with its PDF report (its title is public)

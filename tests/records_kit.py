@@ -51,7 +51,7 @@ def archived_case(ctx: Context, documents_dir: Path, archive_dir: Path, pseudony
     reviews.agree_final_report(ctx, review, agreed_on=D(2026, 7, 1), agreed_by=partners)
     rec = actions.add_recommendation(ctx, review, text="Share information earlier", response="Agreed")
     actions.add_action(ctx, rec, description="Update the protocol", owner_agency=partners[0],
-                       due_on=D(2026, 12, 1))
+                       due_on=ctx.today + dt.timedelta(days=30))  # not before the day it is recorded
     reviews.plan_publication(ctx, review, planned_on=D(2026, 9, 14))
     reviews.send_report(ctx, review, sent_on=D(2026, 9, 4))
     reviews.publish(ctx, review, published_on=D(2026, 9, 15), themes=["Neglect"], summary="Learning")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -104,7 +105,7 @@ def test_a_case_runs_end_to_end_through_the_api(app, client, slug):
 
     rec = ok(api.post(f"/reviews/{rid}/recommendations", {"text": "Share information sooner"}), 201)
     action = ok(api.post(f"/recommendations/{rec['id']}/actions", {
-        "description": "Joint training", "owner_agency": partners[2], "due_on": "2026-10-30"}), 201)
+        "description": "Joint training", "owner_agency": partners[2], "due_on": (dt.date.today() + dt.timedelta(days=30)).isoformat()}), 201)
     action = ok(api.patch(f"/actions/{action['id']}", {
         "rag": "complete", "completed_on": "2026-10-29", "evidence": "Attendance records"}))
     action = ok(api.post(f"/actions/{action['id']}/assurance", {"assured_on": "2026-11-02"}))

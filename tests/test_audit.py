@@ -111,8 +111,9 @@ def test_the_guard_triggers_are_made_and_dropped_by_the_migration(tmp_path, pg_u
     engine.dispose()
     pg = create_engine(pg_url)
     with pg.connect() as conn:
-        assert conn.scalar(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass "
-                                "AND NOT tgisinternal")) == "audit_events_append_only"
+        assert conn.scalars(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit_events'::regclass "
+                                 "AND NOT tgisinternal ORDER BY tgname")).all() == [
+            "audit_events_append_only", "audit_events_no_truncate"]  # the second from 0010
     pg.dispose()
 
 

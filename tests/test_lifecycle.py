@@ -263,8 +263,10 @@ def test_actions_belong_to_a_partner_agency_and_need_evidence_to_complete(ctx):
     with pytest.raises(InputError, match="must be one of this partnership's agencies"):
         actions.add_action(ctx, rec, description="Train", owner_agency="mi5", due_on=D(2026, 12, 1))
     police = next(a["key"] for a in ctx.policy.agencies if a["type"] == "police")
+    ctx.today = D(2026, 10, 26)  # recorded then (a due date is not before the day it is recorded)
     action = actions.add_action(ctx, rec, description="Train call handlers", owner_agency=police,
                                 due_on=D(2026, 11, 2))
+    ctx.today = TODAY
     due = deadline(ctx, "action_due")
     assert deadlines.standing(due, ctx.calendar, TODAY).status == "overdue"
     with pytest.raises(StepError):

@@ -2,7 +2,7 @@
 
 from cspr.models.access import CrossPartnershipAccess
 from cspr.models.archive import ArchiveDeposit
-from cspr.models.audit import AuditEvent
+from cspr.models.audit import AuditEvent, RefusalWindow
 from cspr.models.base import Base, TenantOwned
 from cspr.models.clock import DailyRun, JobRun
 from cspr.models.deadline import Deadline, DeadlineState, Reminder
@@ -22,6 +22,7 @@ from cspr.models.review import (
     Action,
     ArchiveOutcome,
     Briefing,
+    DelayReason,
     Document,
     Draft,
     PublicationForm,
@@ -30,16 +31,17 @@ from cspr.models.review import (
     Review,
     ReviewKind,
 )
-from cspr.models.sign_in import RecoveryCode, UserSession
+from cspr.models.sign_in import PasswordResetToken, RecoveryCode, UserSession
 from cspr.models.token import ApiToken
 from cspr.models.user import Membership, Role, User
 
 __all__ = [
     "Action", "AgeBand", "ApiToken", "ArchiveDeposit", "ArchiveOutcome", "AuditEvent", "Base",
+    "DelayReason",
     "Briefing", "CrossPartnershipAccess", "DailyRun", "Deadline", "DeadlineState", "Document", "Draft",
     "Harm", "Incident", "JobRun", "LegalHold", "Membership", "Notification", "OutboxMessage", "OutboxStatus",
     "PanelResponse",
     "Partnership", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",
-    "Recommendation", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
-    "RecoveryCode", "UserSession",
+    "Recommendation", "RefusalWindow", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
+    "PasswordResetToken", "RecoveryCode", "UserSession",
 ]

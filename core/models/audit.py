@@ -29,3 +29,26 @@ class AuditEvent(TenantOwned, Base):
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class RefusalWindow(TenantOwned, Base):
+    """Refused requests of one actor at one partnership in one window, counted atomically.
+
+    The first ``events_limit`` of a window are audit events of their own; the rest are only
+    counted here, and one ``access.denied.summary`` event reports them when the window closes.
+    """
+
+    __tablename__ = "audit_refusal_windows"
+    __table_args__ = (UniqueConstraint("partnership_id", "actor", "window_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime] = mapped_column(index=True)
+    events_limit: Mapped[int]  # how many of this window's refusals became events of their own
+    refused: Mapped[int]  # every refusal of the window, those recorded as events included
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    # Of the refusals counted only here: {"routes": {...}, "reasons": {...}, "addresses": {...}}.
+    tally: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

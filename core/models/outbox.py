@@ -36,7 +36,8 @@ class OutboxMessage(TenantOwned, Base):
     )
     status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
-    # A relay has taken the message until then; after it, another relay may take it again.
+    # A relay claimed the message (one conditional UPDATE, just before sending it) until
+    # then; after it, another relay may take it again.
     claimed_until: Mapped[datetime | None]
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -35,6 +35,16 @@ class PublicationForm(enum.StrEnum):
     REDACTED = "redacted"  # a redacted report or executive summary
 
 
+class DelayReason(enum.StrEnum):
+    """Why a publication is planned past its target (the figures count these)."""
+
+    PARALLEL_PROCEEDINGS = "parallel_proceedings"  # criminal or family proceedings, an inquest
+    FAMILY_INVOLVEMENT = "family_involvement"
+    AUTHOR_AVAILABILITY = "author_availability"
+    AGENCY_RETURNS = "agency_returns"
+    OTHER = "other"
+
+
 class ArchiveOutcome(enum.StrEnum):
     """Where a report went when its time on the public page ended."""
 
@@ -76,6 +86,9 @@ class Review(TenantOwned, Base):
     final_report_agreed_by: Mapped[list[str]] = mapped_column(JSON, default=list)
     sent_to_panel_on: Mapped[date | None]  # final report to the Panel and Secretary of State
     planned_publication_on: Mapped[date | None]
+    # a planned publication past the target says why (migration 0011)
+    publication_delay_reason: Mapped[DelayReason | None] = mapped_column(str_enum(DelayReason))
+    publication_delay_detail: Mapped[str | None] = mapped_column(Text)
     published_on: Mapped[date | None]
     publication_form: Mapped[PublicationForm | None] = mapped_column(str_enum(PublicationForm))
     publication_note: Mapped[str | None] = mapped_column(Text)  # why summary or redacted

@@ -38,3 +38,21 @@ class RecoveryCode(Base):
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     used_at: Mapped[datetime | None]
+
+
+class PasswordResetToken(Base):
+    """A link to set a password: a random token, stored only as its SHA-256; one use, one hour.
+
+    ``spent_at`` is set when the link is used, when a newer link is sent, or when the
+    password changes otherwise (``spent_reason`` says which); a spent link is refused.
+    """
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    spent_at: Mapped[datetime | None]
+    spent_reason: Mapped[str | None] = mapped_column(String(20))  # used, replaced, password_changed

@@ -33,9 +33,12 @@ class User(Base):
     # Platform operator: manages partnerships and plugins, never reads case content.
     is_operator: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Two-factor: the TOTP secret (base32), when it was confirmed, and the last time step used
-    # (a code is never accepted twice).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor: the TOTP secret, encrypted with TOTP_ENCRYPTION_KEYS (read and set it as
+    # ``totp_secret``), when it was confirmed, and the last time step used (a code is never
+    # accepted twice). ``totp_secret_clear`` holds a secret set up before secrets were encrypted
+    # until its first use (or ``cspr users rotate-totp-key``) moves it into the encrypted column.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
+    totp_secret_clear: Mapped[str | None] = mapped_column("totp_secret", String(64))
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
     # Lock-out: wrong passwords in a row, and until when the account refuses every sign-in.
@@ -46,9 +49,32 @@ class User(Base):
         return f"<User {self.email}>"
 
     @property
+    def totp_secret(self) -> str | None:
+        """The TOTP secret in clear (base32), decrypted with the keys kept outside the database.
+
+        One still stored in clear (set up before secrets were encrypted) is encrypted now, so
+        it is stored encrypted from the next commit (a successful code commits).
+        """
+        from cspr import keys
+
+        if self.totp_secret_encrypted:
+            return keys.unseal(self.totp_secret_encrypted)
+        clear = self.totp_secret_clear
+        if clear:
+            self.totp_secret = clear
+        return clear or None
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str | None) -> None:
+        from cspr import keys
+
+        self.totp_secret_encrypted = keys.seal(secret) if secret else None
+        self.totp_secret_clear = None
+
+    @property
     def has_two_factor(self) -> bool:
         """True once an authenticator app is set up and confirmed."""
-        return bool(self.totp_secret and self.totp_confirmed_at)
+        return bool((self.totp_secret_encrypted or self.totp_secret_clear) and self.totp_confirmed_at)
 
     # Flask-Login's user interface
     @property

@@ -8,6 +8,7 @@ from cspr.models import (
     AgeBand,
     ArchiveOutcome,
     DeadlineState,
+    DelayReason,
     Harm,
     PanelResponse,
     PublicationForm,
@@ -15,6 +16,7 @@ from cspr.models import (
     RapidReviewDecision,
     ReviewKind,
 )
+from cspr.plain_text import SingleLine
 
 MAX_ID = 2**31 - 1  # ids are database integers
 TEXT = validate.Length(min=1, max=10_000)
@@ -22,11 +24,12 @@ SHORT = validate.Length(min=1, max=200)
 # What the OpenAPI document declares beyond these fields' own validators (the services check them):
 # text that must not be blank once trimmed, and values from the partnership's own lists, which its
 # document at /api/v1/<slug>/openapi.json gives as enums (see cspr.web.api.document).
-NOT_BLANK = {"pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"}
+NOT_BLANK = {"x-cspr-not-blank": True}  # cspr.web.api.document turns it into a pattern
 TERMS = {"pattern": r"^[^\x00]*[^\s,\x00][^,\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029\x00]*[^\s,\x00][^\x00]*$",
          "description": "The names and places that identify the child and family, one per line (or "
                         "comma-separated; a term has at least 2 characters). Nothing is published if the "
                         "report, summary or a briefing contains one; they are not stored."}
+
 
 class JsonBoolean(fields.Boolean):
     """A body's boolean: ``true`` or ``false``, as the document says (not 1, 0 or "yes")."""
@@ -48,6 +51,10 @@ def each_once(values: list) -> None:
         raise ValidationError("Name each one once.")
 
 
+def line(label: str, length: validate.Validator = SHORT) -> list[validate.Validator]:
+    """A single line of text named ``label`` in errors: the length, and cspr.plain_text's rule."""
+    return [length, SingleLine(label)]
+
 REASON = fields.String(required=True, validate=validate.Length(min=3, max=500),
                        metadata={"description": "Why the record is corrected (audited)."})
 
@@ -62,10 +69,11 @@ def enum(cls, **kw):  # noqa: ANN001, ANN003, ANN201
 class IncidentIn(Schema):
     """A serious incident to record. There is no field for a child's name: use a pseudonym."""
 
-    pseudonym = fields.String(required=True, validate=validate.Length(min=1, max=100),
+    pseudonym = fields.String(required=True, validate=line("Pseudonym", validate.Length(min=1, max=100)),
                               metadata={"example": "Child K"})
-    la_case_reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    la_area = fields.String(required=True, validate=SHORT, metadata=one_of("areas"))
+    la_case_reference = fields.String(required=True, validate=line("Local authority case reference",
+                                                                   validate.Length(min=1, max=64)))
+    la_area = fields.String(required=True, validate=line("Local authority area"), metadata=one_of("areas"))
     age_band = enum(AgeBand, required=True)
     harm = enum(Harm, required=True)
     incident_on = fields.Date(required=True)
@@ -77,9 +85,10 @@ class IncidentIn(Schema):
 class IncidentCorrection(Schema):
     """Corrected facts of an incident, with the reason."""
 
-    pseudonym = fields.String(validate=validate.Length(min=1, max=100))
-    la_case_reference = fields.String(validate=validate.Length(min=1, max=64))
-    la_area = fields.String(validate=SHORT, metadata=one_of("areas"))
+    pseudonym = fields.String(validate=line("Pseudonym", validate.Length(min=1, max=100)))
+    la_case_reference = fields.String(validate=line("Local authority case reference",
+                                                    validate.Length(min=1, max=64)))
+    la_area = fields.String(validate=line("Local authority area"), metadata=one_of("areas"))
     age_band = enum(AgeBand)
     harm = enum(Harm)
     incident_on = fields.Date()
@@ -93,7 +102,8 @@ class NotificationIn(Schema):
     """The notification to the Panel."""
 
     sent_on = fields.Date(required=True)
-    panel_reference = fields.String(load_default=None, validate=validate.Length(max=64))
+    panel_reference = fields.String(load_default=None,
+                                    validate=line("Panel reference", validate.Length(max=64)))
     ofsted_sos_notified_on = fields.Date(load_default=None)
     partners_told_on = fields.Date(load_default=None)
 
@@ -102,7 +112,7 @@ class NotificationCorrection(Schema):
     """Corrected notification details, with the reason."""
 
     sent_on = fields.Date()
-    panel_reference = fields.String(validate=validate.Length(max=64))
+    panel_reference = fields.String(validate=line("Panel reference", validate.Length(max=64)))
     ofsted_sos_notified_on = fields.Date(allow_none=True)
     partners_told_on = fields.Date(allow_none=True)
     reason = REASON
@@ -122,7 +132,8 @@ class DecisionIn(Schema):
     sent_to_panel_on = fields.Date(required=True)
     rationale = fields.String(load_default=None, validate=validate.Length(max=10_000))
     meeting_on = fields.Date(load_default=None)
-    review_title = fields.String(load_default=None, validate=validate.Length(max=200))
+    review_title = fields.String(load_default=None,
+                                 validate=line("Title of the review", validate.Length(max=200)))
 
 
 class PanelResponseIn(Schema):
@@ -206,18 +217,18 @@ class ReviewIn(Schema):
     """A review that no incident led to (thematic, local learning, local CSPR)."""
 
     kind = enum(ReviewKind, required=True, metadata=one_of("startable_kinds"))
-    title = fields.String(required=True, validate=SHORT, metadata=NOT_BLANK)
+    title = fields.String(required=True, validate=line("Title"), metadata=NOT_BLANK)
     decided_on = fields.Date(required=True)
-    pseudonym = fields.String(load_default=None, validate=validate.Length(max=100))
+    pseudonym = fields.String(load_default=None, validate=line("Pseudonym", validate.Length(max=100)))
 
 
 class LegacyReviewIn(Schema):
     """A review published before the platform, entered for the record."""
 
     kind = enum(ReviewKind, required=True, metadata=one_of("review_kinds"))
-    title = fields.String(required=True, validate=SHORT, metadata=NOT_BLANK)
+    title = fields.String(required=True, validate=line("Title"), metadata=NOT_BLANK)
     published_on = fields.Date(required=True)
-    pseudonym = fields.String(load_default=None, validate=validate.Length(max=100))
+    pseudonym = fields.String(load_default=None, validate=line("Pseudonym", validate.Length(max=100)))
     publication_form = enum(PublicationForm, load_default=PublicationForm.FULL)
     publication_note = fields.String(load_default=None)
     summary = fields.String(load_default=None)
@@ -234,7 +245,7 @@ class ReviewerIn(Schema):
     """The independent reviewer is commissioned."""
 
     commissioned_on = fields.Date(required=True)
-    reviewer_name = fields.String(required=True, validate=SHORT, metadata=NOT_BLANK)
+    reviewer_name = fields.String(required=True, validate=line("Reviewer's name"), metadata=NOT_BLANK)
     reviewer_user_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
                                       metadata={"description": "The reviewer's account, if they have one."})
 
@@ -259,7 +270,12 @@ class PlanIn(Schema):
     """The planned publication date."""
 
     planned_on = fields.Date(required=True)
-    reason = fields.String(load_default=None, validate=validate.Length(max=500))
+    reason = fields.String(load_default=None, validate=line("Reason for a change", validate.Length(max=500)))
+    delay_reason = enum(DelayReason, load_default=None, allow_none=True, metadata={
+        "description": "Required when planned_on is after the publication target (6 months from "
+                       "the decision, or the partnership's stricter target)."})
+    delay_detail = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
+                                 metadata={"description": "What is delaying it; required for other."})
 
 
 class ReportSentIn(Schema):
@@ -352,6 +368,8 @@ class ReviewOut(Schema):
     final_report_agreed_by = fields.List(fields.String())
     sent_to_panel_on = fields.Date(allow_none=True)
     planned_publication_on = fields.Date(allow_none=True)
+    publication_delay_reason = enum(DelayReason, allow_none=True)
+    publication_delay_detail = fields.String(allow_none=True)
     published_on = fields.Date(allow_none=True)
     publication_form = enum(PublicationForm, allow_none=True)
     publication_note = fields.String(allow_none=True)
@@ -390,7 +408,7 @@ class ActionIn(Schema):
     """An action owned by a partner agency."""
 
     description = fields.String(required=True, validate=TEXT, metadata=NOT_BLANK)
-    owner_agency = fields.String(required=True, validate=SHORT, metadata=one_of("agencies"))
+    owner_agency = fields.String(required=True, validate=line("Owner"), metadata=one_of("agencies"))
     due_on = fields.Date(required=True)
 
 
@@ -401,7 +419,7 @@ class ActionUpdate(Schema):
     evidence = fields.String(validate=validate.Length(max=10_000))
     completed_on = fields.Date()
     due_on = fields.Date()
-    owner_agency = fields.String(validate=SHORT, metadata=one_of("agencies"))
+    owner_agency = fields.String(validate=line("Owner"), metadata=one_of("agencies"))
 
 
 class AssuranceIn(Schema):

@@ -42,6 +42,9 @@ def init_celery(app: Flask) -> Celery:
                           "schedule": float(app.config["HEARTBEAT_INTERVAL"])},
             "sweep": {"task": "cspr.tasks.clock.sweep",
                       "schedule": float(app.config["SWEEP_INTERVAL"])},
+            # refused requests past the audit limit: one summary event per closed window
+            "refusal_summaries": {"task": "cspr.tasks.clock.refusal_summaries",
+                                  "schedule": float(app.config["SWEEP_INTERVAL"])},
             "outbox": {"task": "cspr.tasks.outbox.relay",
                        "schedule": float(app.config["OUTBOX_INTERVAL"])},
             "daily": {"task": "cspr.tasks.clock.daily",
@@ -54,12 +57,17 @@ def init_celery(app: Flask) -> Celery:
         conf["broker_transport_options"] = {"visibility_timeout": 3600}
     scheduler = app.config["BEAT_SCHEDULER"]
     if scheduler == "auto":
-        scheduler = "redbeat.RedBeatScheduler" if broker.startswith(("redis://", "rediss://")) else ""
+        # RedBeat (one beat holds a lock in Redis), retrying with backoff while Redis is away.
+        scheduler = ("cspr.tasks.beat:ResilientRedBeatScheduler"
+                     if broker.startswith(("redis://", "rediss://")) else "")
     if scheduler:
         conf["beat_scheduler"] = scheduler
         conf["redbeat_redis_url"] = broker
         conf["redbeat_key_prefix"] = app.config.get("REDBEAT_KEY_PREFIX", "cspr:redbeat")
         conf["redbeat_lock_timeout"] = max(60, 5 * int(app.config["HEARTBEAT_INTERVAL"]))
+        # A Redis that stops answering (not just refusing) fails a call instead of hanging beat.
+        conf["redbeat_redis_options"] = {"socket_timeout": 10, "socket_connect_timeout": 10}
+        conf["cspr_beat_retry_max"] = float(app.config["BEAT_RETRY_MAX"])
     celery.conf.update(conf)
     celery.flask_app = app  # type: ignore[attr-defined]
     celery.set_default()

@@ -17,6 +17,7 @@ from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import DailyRun, JobRun
 from cspr.tasks.after_commit import send_after_commit
+from cspr.web import links
 from cspr.workflow.context import LONDON, london_today
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def touch(session: Session, name: str, **detail: object) -> JobRun:
 def run_sweep(session: Session, today: dt.date | None = None) -> reminders.SweepResult:
     """One sweep, committed with its reminders, outbox messages and heartbeat; relay after commit."""
     result = reminders.sweep(session, get_registry(), today or london_today(),
-                             current_app.config["BASE_URL"])
+                             links.base_url())
     touch(session, "sweep", **asdict(result))
     if result.messages:
         send_after_commit(session, "cspr.tasks.outbox.relay")
@@ -135,6 +136,13 @@ def register(celery: Celery) -> None:
     @celery.task(name="cspr.tasks.clock.sweep", shared=False, reject_on_worker_lost=True, **RETRY)
     def sweep() -> dict:
         return asdict(run_sweep(get_session()))
+
+    @celery.task(name="cspr.tasks.clock.refusal_summaries", shared=False, **RETRY)
+    def refusal_summaries() -> int:
+        """Summarise the refused requests counted past the audit limit in windows now closed."""
+        from cspr import refusals
+
+        return refusals.summarise_closed(get_session())
 
     @celery.task(name="cspr.tasks.clock.daily", shared=False, reject_on_worker_lost=True, **RETRY)
     def daily() -> list[str]:

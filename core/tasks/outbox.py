@@ -46,6 +46,6 @@ def register(celery: Celery) -> None:
                  **RETRY)
     def relay(self) -> dict:  # noqa: ANN001
         result = run_relay()
-        if result.claimed >= int(current_app.config["OUTBOX_BATCH"]):
+        if result.listed >= int(current_app.config["OUTBOX_BATCH"]):
             self.app.send_task("cspr.tasks.outbox.relay")  # more waiting: keep going
         return {k: v for k, v in asdict(result).items() if k != "errors"}

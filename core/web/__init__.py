@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, Response, make_response, render_template
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from cspr.db import get_session
+from cspr.keys import SecretUnreadable
 from cspr.plugins import PluginError
 from cspr.workflow.errors import WorkflowError
 
@@ -70,6 +74,19 @@ def init_web(app: Flask) -> None:
                                    "the platform team has been told."), 503
         return render_template("plugin_error.html"), 503
 
+    @app.errorhandler(SecretUnreadable)
+    def _secret_unreadable(exc: SecretUnreadable):  # noqa: ANN202
+        """A TOTP secret the configured keys do not open: say so plainly, never a 500."""
+        from werkzeug.exceptions import ServiceUnavailable
+
+        log.error("two-factor secret unreadable: %s", exc)
+        error = ServiceUnavailable("Signing in with an authenticator app is not available just now: the "
+                                   "service cannot read its two-factor keys. The platform team has been "
+                                   "told. Try again later.")
+        if is_api_request():
+            return error_response(error)
+        return render_template("error.html", error=error), 503
+
     @app.errorhandler(WorkflowError)
     def _workflow_error(exc: WorkflowError):  # noqa: ANN202
         return error_response(exc)
@@ -80,3 +97,53 @@ def init_web(app: Flask) -> None:
         if is_api_request():
             return error_response(InternalServerError())
         return render_template("error.html", error=None), 500
+
+    @app.errorhandler(PoolTimeout)
+    def _no_connection(exc: PoolTimeout):  # noqa: ANN202
+        return _unavailable(app, exc)
+
+    @app.errorhandler(OperationalError)
+    def _database_error(exc: OperationalError):  # noqa: ANN202
+        if database_unavailable(exc):
+            return _unavailable(app, exc)
+        return _server_error(exc)
+
+
+#: What PostgreSQL and psycopg say when the server has no connection to give (SQLSTATE 53300).
+_NO_CONNECTION = ("too many connections", "too many clients", "remaining connection slots",
+                  "connection failed", "could not connect", "connection refused")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when ``exc`` means no database connection could be had (not a bad query)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) == "53300":
+        return True
+    text = str(exc.orig or exc).lower()
+    return any(phrase in text for phrase in _NO_CONNECTION)
+
+
+def _unavailable(app: Flask, exc: BaseException) -> Response:
+    """503 with Retry-After: the database is busy. Touches no database (it has none to give)."""
+    from flask import jsonify
+
+    from cspr.web.api import is_api_request
+
+    retry_after = int(app.config.get("DATABASE_RETRY_AFTER", 5))
+    log.warning("no database connection: answered 503", extra={"error": type(exc).__name__})
+    try:
+        get_session().rollback()  # hand back whatever it holds; there may be nothing
+    except SQLAlchemyError:
+        pass
+    if is_api_request():
+        response = jsonify(code=503, status="Service Unavailable",
+                           message="The service is busy. Nothing was saved. "
+                                   f"Try again in {retry_after} seconds.")
+        response.status_code = 503
+    else:
+        response = make_response(render_template("unavailable.html", retry_after=retry_after), 503)
+    response.headers["Retry-After"] = str(retry_after)
+    return response

@@ -4,17 +4,19 @@ Views are audited in one place, keyed on the endpoint: a successful GET of a cas
 review page (or an API record or list) appends one event, committed before the page
 leaves, so a page that cannot be audited is not shown. A 403 for a member, and a signed-in
 person or a valid token knocking on another partnership's door, append ``access.denied``
-to the chain of the partnership they were refused, never to their own.
+to the chain of the partnership they were refused, never to their own: the first
+AUDIT_REFUSALS_PER_WINDOW per actor and window as events, the rest counted and summarised
+(:mod:`cspr.refusals`), so nobody can flood another partnership's trail.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from sqlalchemy.orm import Session
 
-from cspr import audit
+from cspr import audit, refusals
 from cspr.models import Partnership
 from cspr.tenancy import acting_for
 
@@ -49,6 +51,16 @@ def _where() -> dict[str, str]:
     return {"path": request.full_path.rstrip("?")[:500], "method": request.method}
 
 
+def _refused(session: Session, actor: str, user_id: int | None, detail: dict[str, Any]) -> None:
+    """Count a refusal in the session partnership's trail (an event while under the window's limit)."""
+    rule = request.url_rule.rule if request.url_rule is not None else request.path[:200]
+    config = current_app.config
+    refusals.record(session, actor=actor, actor_user_id=user_id, route=f"{request.method} {rule}",
+                    detail=detail, remote_addr=request.remote_addr,
+                    limit=int(config["AUDIT_REFUSALS_PER_WINDOW"]),
+                    window_minutes=int(config["AUDIT_REFUSAL_WINDOW_MINUTES"]))
+
+
 def after_request(response: Response) -> Response:
     """Append the view or refusal this response answers to its partnership's chain."""
     c = g.get("ctx")
@@ -56,7 +68,8 @@ def after_request(response: Response) -> Response:
         return response
     if response.status_code == 403:
         c.session.rollback()  # nothing of a refused request is kept, only the refusal
-        c.audit("access.denied", reason="role", role=c.role, **_where())
+        role = getattr(c.role, "value", c.role)
+        _refused(c.session, c.actor, c.user_id, {"reason": "role", "role": role, **_where()})
         c.session.commit()
         return response
     seen = VIEWS.get(request.endpoint or "")
@@ -77,7 +90,6 @@ def denied_elsewhere(session: Session, partnership: Partnership, user_id: int, r
     """Record, in ``partnership``'s chain, that this user was refused its pages; committed."""
     session.rollback()
     with acting_for(session, partnership.id):
-        audit.record(session, "access.denied", actor=f"user:{user_id}", actor_user_id=user_id,
-                     detail={"reason": reason, **_where()}, remote_addr=request.remote_addr)
+        _refused(session, f"user:{user_id}", user_id, {"reason": reason, **_where()})
     session.commit()
 

@@ -34,8 +34,12 @@ def _broker() -> dict:
     return {"ok": True}
 
 
-def _last_run(name: str, interval_setting: str) -> dict:
-    """When a periodic job last ran; stale after five intervals (None: never ran yet)."""
+#: The heartbeat is stale after this many of its intervals (beat, the broker or every worker stopped).
+HEARTBEAT_STALE_INTERVALS = 3
+
+
+def _last_run(name: str, interval_setting: str, stale_after: int = 5) -> dict:
+    """When a periodic job last ran; stale after ``stale_after`` intervals (None: never ran yet)."""
     try:
         run = get_session().get(JobRun, name)
     except Exception:  # the database check reports this
@@ -44,15 +48,21 @@ def _last_run(name: str, interval_setting: str) -> dict:
         return {"ok": True, "last_run": None}
     last = run.last_run_at if run.last_run_at.tzinfo else run.last_run_at.replace(tzinfo=UTC)
     age = (datetime.now(UTC) - last).total_seconds()
-    stale = age > 5 * float(current_app.config[interval_setting])
+    stale = age > stale_after * float(current_app.config[interval_setting])
     return {"ok": not stale, "last_run": last.isoformat(), "age_seconds": round(age),
             "detail": run.detail}
 
 
 def _clock() -> dict:
-    beat = _last_run("heartbeat", "HEARTBEAT_INTERVAL")
-    return {"ok": beat["ok"], "last_heartbeat": beat["last_run"],
-            "age_seconds": beat.get("age_seconds")}
+    """The heartbeat (beat -> broker -> worker -> database): "ok", "stale" (with its age) or "never"."""
+    beat = _last_run("heartbeat", "HEARTBEAT_INTERVAL", stale_after=HEARTBEAT_STALE_INTERVALS)
+    if beat["last_run"] is None:
+        state = "never" if beat["ok"] else "unknown"
+    else:
+        state = "ok" if beat["ok"] else "stale"
+    limit = HEARTBEAT_STALE_INTERVALS * float(current_app.config["HEARTBEAT_INTERVAL"])
+    return {"ok": beat["ok"], "state": state, "last_heartbeat": beat["last_run"],
+            "age_seconds": beat.get("age_seconds"), "stale_after_seconds": round(limit)}
 
 
 def _outbox() -> dict:
@@ -68,8 +78,9 @@ def _outbox() -> dict:
 def healthz():  # noqa: ANN201
     """200 when the database and broker answer and the clock keeps time; 503 and what failed otherwise.
 
-    Unhealthy: the database or broker does not answer, the heartbeat or the sweep has not
-    run for five of its intervals, or a message has waited in the outbox over an hour.
+    Unhealthy: the database or broker does not answer, the heartbeat has not run for three of
+    its intervals (``clock.state`` "stale": beat, the broker or the workers have stopped), the
+    sweep has not run for five of its intervals, or a message has waited in the outbox over an hour.
     """
     checks = {"database": _database(), "broker": _broker(), "clock": _clock(),
               "sweep": _last_run("sweep", "SWEEP_INTERVAL"), "outbox": _outbox()}

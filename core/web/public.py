@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask import Blueprint, Response, abort, render_template
@@ -13,9 +14,11 @@ from cspr.db import get_session
 from cspr.models import ArchiveOutcome, OutboxMessage, Review
 from cspr.tasks.after_commit import send_after_commit
 from cspr.tenancy import acting_for
+from cspr.web import limits
 from cspr.web.staff.forms import ReportRequestForm
 
 bp = Blueprint("public", __name__)
+YEAR = re.compile(r"[12][0-9]{3}")  # ASCII digits only: str.isdigit() accepts "²", which int() refuses
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
@@ -83,23 +86,28 @@ def library():  # noqa: ANN201
     from flask import request
 
     registry = get_registry()
-    year = request.args.get("year", "")
+    year_text = request.args.get("year", "").strip()
+    year = int(year_text) if YEAR.fullmatch(year_text) else None
     query = publication.LibraryQuery(
-        text=request.args.get("q", "")[:200], theme=request.args.get("theme", ""),
-        kind=request.args.get("kind", ""), year=int(year) if year.isdigit() else None,
-        partnership=request.args.get("partnership", ""))
-    results = publication.library(get_session(), registry, query)
-    return render_template("library.html", query=query, results=results, registry=registry,
-                           themes=publication.themes_in_use(registry),
-                           partnerships=partnerships.active(get_session(), registry))
+        text=request.args.get("q", "")[:200], theme=request.args.get("theme", "")[:200],
+        kind=request.args.get("kind", "")[:64], year=year,
+        partnership=request.args.get("partnership", "")[:64])
+    year_error = "Enter the year as 4 digits, like 2024" if year_text and year is None else None
+    results = publication.library(get_session(), registry, query)  # a bad year is not used, and said so
+    page = render_template("library.html", query=query, results=results, registry=registry,
+                           themes=publication.themes_in_use(registry), year_text=year_text,
+                           year_error=year_error, partnerships=partnerships.active(get_session(), registry))
+    return page, 400 if year_error else 200
 
 
 @bp.route("/<slug>/reports/<key>.pdf")
 def report(slug: str, key: str):  # noqa: ANN201
-    """A published report, by the random key it is stored under (never a guessable path)."""
+    """A published report, by the random key it is stored under (never a guessable path), as a download."""
     from pathlib import Path
 
-    from flask import current_app, send_file
+    from flask import current_app
+
+    from cspr.web.files import send_document
 
     session, row, _ = _public(slug)
     if not key.isalnum():
@@ -109,7 +117,7 @@ def report(slug: str, key: str):  # noqa: ANN201
     if document is None:
         abort(404)
     path = Path(current_app.config["DOCUMENTS_DIR"]) / document.storage_key
-    return send_file(path, mimetype="application/pdf", download_name=document.filename, max_age=3600)
+    return send_document(path, filename=document.filename, max_age=3600)
 
 
 @bp.route("/reviews.atom")
@@ -123,6 +131,20 @@ def atom(slug: str | None = None):  # noqa: ANN201
     body = render_template("feed.xml", entries=entries, policy=policy, slug=slug,
                            registry=get_registry())
     return Response(body, mimetype="application/atom+xml")
+
+
+def _may_send_request(slug: str) -> bool:
+    """Count a report request about to be e-mailed: per sending address, then per partnership.
+
+    Counted only when a request would be sent (a form with mistakes costs nothing), and before
+    it is queued, so however many arrive at once the team gets no more than the limits allow.
+    """
+    from flask import request
+
+    address = request.remote_addr or ""
+    if not limits.hit(limits.REPORT_REQUEST, "report-request", "addr:" + address):
+        return False
+    return limits.hit(limits.REPORT_REQUEST_PARTNERSHIP, "report-request", "partnership:" + slug)
 
 
 @bp.route("/<slug>/request-a-report", methods=["GET", "POST"])
@@ -139,6 +161,8 @@ def request_report(slug: str):  # noqa: ANN201
         chosen = next((r for r in archived if str(r.id) == form.review.data), None)
         if chosen is None:
             form.review.errors = ["Select a report from the list"]
+        elif not _may_send_request(row.slug):
+            return render_template("request_limited.html", policy=policy, partnership=row), 429
         else:
             with acting_for(session, row.id):
                 session.add(OutboxMessage(

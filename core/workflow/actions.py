@@ -58,12 +58,20 @@ def respond(ctx: Context, rec: Recommendation, *, response: str) -> Recommendati
     return rec
 
 
-def _check_action(ctx: Context, owner_agency: str, due_on: dt.date | None) -> Checker:
+def _check_action(ctx: Context, owner_agency: str, due_on: dt.date | None,
+                  new_due: bool = True) -> Checker:
+    """The owner is an agency here; a due date being recorded now is in the date rules' range.
+
+    A due date cannot be before the day it is recorded, nor more than a few years ahead
+    (cspr.workflow.dates); one recorded earlier and left unchanged is not checked again.
+    """
     c = Checker(ctx)
     keys = [a["key"] for a in ctx.policy.agencies]
     c.check("owner_agency", owner_agency in keys,
             f"must be one of this partnership's agencies: {', '.join(keys)}")
-    c.require("due_on", due_on)
+    c.require("due_on", due_on, "Enter the due date")
+    if new_due:
+        c.date("due_on", due_on, "action_due")
     return c
 
 
@@ -87,12 +95,13 @@ def update_action(ctx: Context, action: Action, *, rag: Rag | None = None,
                   due_on: dt.date | None = None, owner_agency: str | None = None) -> Action:
     """Move an action on: status, evidence, completion, a new due date or owner."""
     rag = Rag(rag) if rag is not None else action.rag
-    c = _check_action(ctx, owner_agency or action.owner_agency, due_on or action.due_on)
+    c = _check_action(ctx, owner_agency or action.owner_agency, due_on or action.due_on,
+                      new_due=due_on is not None and due_on != action.due_on)
     evidence_text = (evidence if evidence is not None else action.evidence or "").strip()
     if rag == Rag.COMPLETE:
         done_on = completed_on or action.completed_on
         c.require("completed_on", done_on, "say when the action was completed")
-        c.not_future("completed_on", done_on)
+        c.date("completed_on", done_on, "action_completed")
         c.require("evidence", evidence_text, "give the evidence that the action is complete")
     else:
         c.check("completed_on", completed_on is None, "only a complete action has a completion date")
@@ -116,7 +125,7 @@ def assure(ctx: Context, action: Action, *, assured_on: dt.date) -> Action:
     if action.rag != Rag.COMPLETE:
         raise StepError("Only a complete action, with its evidence, can be signed off.")
     c = Checker(ctx)
-    c.not_future("assured_on", assured_on)
+    c.date("assured_on", assured_on, "assured")
     c.not_before("assured_on", assured_on, action.completed_on, "the action's completion")
     c.done()
     action.assured_on, action.assured_by_id = assured_on, ctx.user_id

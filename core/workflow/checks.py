@@ -1,9 +1,10 @@
-"""Small checks the lifecycle services share: dates in order, not in the future, known keys."""
+"""Small checks the lifecycle services share: dates in range and in order, known keys."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from cspr.workflow import dates
 from cspr.workflow.context import Context
 from cspr.workflow.errors import InputError
 
@@ -14,18 +15,26 @@ class Checker:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.errors: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
 
-    def not_future(self, field: str, value: dt.date | None) -> None:
-        """The date has happened (today at the latest, in England)."""
-        if value is not None and value > self.ctx.today:
-            self.errors.setdefault(field, f"must be today or in the past, not {value:%-d %B %Y}")
+    def date(self, field: str, value: dt.date | None, fact: str) -> None:
+        """The date is in the range the date rules give ``fact`` (see cspr.workflow.dates).
+
+        It also names the field in this checker's later messages about it.
+        """
+        self.labels[field] = dates.label(fact)
+        if value is not None:
+            problem = dates.problem(fact, value, self.ctx.today)
+            if problem:
+                self.errors.setdefault(field, problem)
 
     def not_before(self, field: str, value: dt.date | None, other: dt.date | None,
                    other_name: str) -> None:
         """``value`` is on or after ``other``."""
         if value is not None and other is not None and value < other:
             self.errors.setdefault(
-                field, f"must be on or after {other_name} ({other:%-d %B %Y})"
+                field, f"{self.labels.get(field, 'The date')} must be on or after {other_name} "
+                       f"({other:%-d %B %Y})"
             )
 
     def require(self, field: str, value: object, message: str = "is required") -> None:

@@ -29,8 +29,8 @@ def _check(ctx: Context, values: dict[str, Any]) -> None:
     c = Checker(ctx)
     for name in ("pseudonym", "la_case_reference", "la_area", "incident_on", "aware_on"):
         c.require(name, values.get(name))
-    c.not_future("incident_on", values.get("incident_on"))
-    c.not_future("aware_on", values.get("aware_on"))
+    c.date("incident_on", values.get("incident_on"), "incident")
+    c.date("aware_on", values.get("aware_on"), "aware")
     c.not_before("aware_on", values.get("aware_on"), values.get("incident_on"), "the incident")
     areas = ctx.policy.identity["areas"]
     c.check("la_area", values.get("la_area") in areas,
@@ -79,7 +79,8 @@ def correct(ctx: Context, incident: Incident, changes: dict[str, Any], reason: s
     _check(ctx, values)
     if incident.notification is not None:
         if incident.notification.sent_on < values["aware_on"]:
-            raise InputError({"aware_on": "must be on or before the notification to the Panel "
+            raise InputError({"aware_on": "Date the local authority became aware must be on or "
+                                          "before the notification to the Panel "
                                           f"({incident.notification.sent_on:%-d %B %Y})"})
     before = {name: getattr(incident, name) for name in changes}
     for name, value in changes.items():

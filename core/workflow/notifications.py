@@ -17,10 +17,11 @@ CORRECTABLE = ("sent_on", "panel_reference", "ofsted_sos_notified_on", "partners
 def _check(ctx: Context, incident: Incident, values: dict[str, Any]) -> None:
     c = Checker(ctx)
     c.require("sent_on", values.get("sent_on"))
-    c.not_future("sent_on", values.get("sent_on"))
+    c.date("sent_on", values.get("sent_on"), "notification")
     c.not_before("sent_on", values.get("sent_on"), incident.aware_on, "the date the LA became aware")
-    for name in ("ofsted_sos_notified_on", "partners_told_on"):
-        c.not_future(name, values.get(name))
+    for name, fact in (("ofsted_sos_notified_on", "ofsted_sos_notified"),
+                       ("partners_told_on", "partners_told")):
+        c.date(name, values.get(name), fact)
         c.not_before(name, values.get(name), incident.aware_on, "the date the LA became aware")
     if values.get("ofsted_sos_notified_on") and not (
         incident.looked_after and incident.harm == Harm.DEATH
@@ -30,7 +31,8 @@ def _check(ctx: Context, incident: Incident, values: dict[str, Any]) -> None:
     rapid = incident.rapid_review
     if rapid is not None and rapid.sent_to_panel_on and values.get("sent_on"):
         c.check("sent_on", values["sent_on"] <= rapid.sent_to_panel_on,
-                "must be on or before the rapid review went to the Panel")
+                "Date the Panel was notified must be on or before the rapid review went to "
+                f"the Panel ({rapid.sent_to_panel_on:%-d %B %Y})")
     c.done()
 
 

@@ -46,8 +46,9 @@ def record_meeting(ctx: Context, incident: Incident, *, started_on: dt.date | No
         raise StepError("The rapid review's decision is already recorded.")
     c = Checker(ctx)
     sent = incident.notification.sent_on
-    for name, value in (("started_on", started_on), ("meeting_on", meeting_on)):
-        c.not_future(name, value)
+    for name, value, fact in (("started_on", started_on, "rapid_review_started"),
+                              ("meeting_on", meeting_on, "rapid_review_meeting")):
+        c.date(name, value, fact)
         c.not_before(name, value, incident.aware_on, "the date the LA became aware")
     c.not_before("meeting_on", meeting_on, started_on, "the start of the rapid review")
     c.done()
@@ -72,10 +73,11 @@ def decide(ctx: Context, incident: Incident, *, decision: RapidReviewDecision,
     decision = RapidReviewDecision(decision)
     c = Checker(ctx)
     c.require("sent_to_panel_on", sent_to_panel_on)
-    c.not_future("sent_to_panel_on", sent_to_panel_on)
+    c.date("sent_to_panel_on", sent_to_panel_on, "rapid_review_sent")
     c.not_before("sent_to_panel_on", sent_to_panel_on, incident.notification.sent_on,
                  "the notification to the Panel")
-    c.not_future("meeting_on", meeting_on)
+    c.date("meeting_on", meeting_on, "rapid_review_meeting")
+    c.not_before("meeting_on", meeting_on, incident.aware_on, "the date the LA became aware")
     c.not_before("sent_to_panel_on", sent_to_panel_on, meeting_on or rapid.meeting_on,
                  "the rapid review meeting")
     kind = STARTS.get(decision)
@@ -115,7 +117,7 @@ def record_panel_response(ctx: Context, incident: Incident, *, response: PanelRe
         raise StepError("The Panel's response is already recorded.")
     response = PanelResponse(response)
     c = Checker(ctx)
-    c.not_future("received_on", received_on)
+    c.date("received_on", received_on, "panel_response")
     c.not_before("received_on", received_on, rapid.sent_to_panel_on, "the rapid review went to the Panel")
     c.done()
     rapid.panel_response, rapid.panel_response_on = response, received_on

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from cspr.calendar import add_months
 from cspr.models import (
     ArchiveOutcome,
+    DelayReason,
     Draft,
     Membership,
     PublicationForm,
@@ -24,6 +25,7 @@ from cspr.workflow import deadlines
 from cspr.workflow.checks import Checker
 from cspr.workflow.context import Context
 from cspr.workflow.errors import InputError, NotFound, StepError
+from cspr.workflow.facts import case_facts
 
 ORDER = ("decided", "terms_agreed", "reviewer_commissioned", "drafting", "final_agreed",
          "sent_to_panel", "published", "archived")
@@ -88,7 +90,7 @@ def start(ctx: Context, *, kind: ReviewKind, title: str, decided_on: dt.date,
     kind = _kind(ctx, kind, STARTABLE)
     c = Checker(ctx)
     c.require("title", (title or "").strip())
-    c.not_future("decided_on", decided_on)
+    c.date("decided_on", decided_on, "decision")
     c.done()
     review = Review(kind=kind, title=title.strip(), pseudonym=(pseudonym or "").strip() or None,
                     stage="decided", decided_on=decided_on, themes=[])
@@ -107,7 +109,7 @@ def record_legacy(ctx: Context, *, kind: ReviewKind, title: str, published_on: d
     kind = _kind(ctx, kind, tuple(ReviewKind))
     c = Checker(ctx)
     c.require("title", (title or "").strip())
-    c.not_future("published_on", published_on)
+    c.date("published_on", published_on, "published")
     _check_publication(c, ctx, PublicationForm(publication_form), publication_note, themes)
     c.done()
     review = Review(kind=kind, title=title.strip(), pseudonym=pseudonym, legacy=True,
@@ -124,7 +126,7 @@ def agree_terms(ctx: Context, review: Review, *, agreed_on: dt.date) -> Review:
     """The terms of reference are agreed."""
     _open(review)
     c = Checker(ctx)
-    c.not_future("agreed_on", agreed_on)
+    c.date("agreed_on", agreed_on, "terms_of_reference")
     c.not_before("agreed_on", agreed_on, review.decided_on, "the decision to hold the review")
     c.done()
     review.terms_of_reference_on = agreed_on
@@ -138,7 +140,7 @@ def commission_reviewer(ctx: Context, review: Review, *, commissioned_on: dt.dat
     _open(review)
     c = Checker(ctx)
     c.require("reviewer_name", (reviewer_name or "").strip())
-    c.not_future("commissioned_on", commissioned_on)
+    c.date("commissioned_on", commissioned_on, "reviewer_commissioned")
     c.not_before("commissioned_on", commissioned_on, review.decided_on,
                  "the decision to hold the review")
     if reviewer_user_id is not None:
@@ -163,7 +165,7 @@ def receive_draft(ctx: Context, review: Review, *, received_on: dt.date,
     if review.final_report_agreed_on is not None:
         raise StepError("The final report is already agreed.")
     c = Checker(ctx)
-    c.not_future("received_on", received_on)
+    c.date("received_on", received_on, "draft")
     c.not_before("received_on", received_on, review.reviewer_commissioned_on,
                  "the reviewer's commissioning")
     if review.drafts:
@@ -190,7 +192,7 @@ def agree_final_report(ctx: Context, review: Review, *, agreed_on: dt.date,
         raise StepError(f"First {' and '.join(missing)}.")
     partners = {a["key"]: a for a in ctx.policy.partners["safeguarding_partners"]}
     c = Checker(ctx)
-    c.not_future("agreed_on", agreed_on)
+    c.date("agreed_on", agreed_on, "final_report_agreed")
     c.not_before("agreed_on", agreed_on, review.reviewer_commissioned_on, "the reviewer's commissioning")
     if review.drafts:
         c.not_before("agreed_on", agreed_on, review.drafts[-1].received_on, "the last draft")
@@ -206,12 +208,57 @@ def agree_final_report(ctx: Context, review: Review, *, agreed_on: dt.date,
     return _after(ctx, review, "final")
 
 
+#: The reasons for a delay past the publication target, as people read them.
+DELAY_REASONS = {
+    DelayReason.PARALLEL_PROCEEDINGS: "Parallel proceedings (criminal, family, an inquest)",
+    DelayReason.FAMILY_INVOLVEMENT: "Family involvement",
+    DelayReason.AUTHOR_AVAILABILITY: "Author availability",
+    DelayReason.AGENCY_RETURNS: "Agency returns",
+    DelayReason.OTHER: "Other",
+}
+
+
+def publication_target(ctx: Context, review: Review) -> dt.date | None:
+    """The date the review should be published by (6 months from the decision, or stricter).
+
+    None where no publication target applies (a review the law does not require published).
+    """
+    rule = ctx.policy.deadline_rules.get("publication")
+    anchor = case_facts(None, review).get(rule["anchor"]) if rule else None
+    if anchor is None or review.kind not in deadlines.PUBLISHED_BY_LAW or review.legacy:
+        return None
+    return deadlines.due_date(rule, anchor, ctx.calendar)
+
+
 def plan_publication(ctx: Context, review: Review, *, planned_on: dt.date,
-                     reason: str | None = None) -> Review:
-    """Set (or move) the planned publication date; the report-to-Panel date follows from it."""
+                     reason: str | None = None, delay_reason: DelayReason | str | None = None,
+                     delay_detail: str | None = None) -> Review:
+    """Set (or move) the planned publication date; the report-to-Panel date follows from it.
+
+    A date past the publication target needs the reason for the delay, from the list
+    (``DELAY_REASONS``), with words of its own for "other"; it is stored for the figures.
+    """
     _open(review)
     c = Checker(ctx)
+    c.require("planned_on", planned_on, "Enter the planned publication date")
+    c.date("planned_on", planned_on, "planned_publication")
     c.not_before("planned_on", planned_on, review.decided_on, "the decision to hold the review")
+    detail = (delay_detail or "").strip() or None
+    try:
+        delay = DelayReason(delay_reason) if delay_reason else None
+    except ValueError:
+        delay = None
+        c.check("delay_reason", False, "Select the reason for the delay from the list")
+    target = publication_target(ctx, review)
+    late = target is not None and planned_on is not None and planned_on > target
+    if late:
+        c.require("delay_reason", delay,
+                  f"Select the reason for the delay: the planned publication date is after the "
+                  f"target of {target:%-d %B %Y}")
+        if delay == DelayReason.OTHER:
+            c.require("delay_detail", detail, "Enter what is delaying the publication")
+    c.check("delay_detail", detail is None or len(detail) <= 2000,
+            "The details of the delay must be 2000 characters or fewer")
     if review.sent_to_panel_on is not None:
         earliest = ctx.calendar.add(review.sent_to_panel_on, _gap(ctx))
         c.check("planned_on", planned_on >= earliest,
@@ -220,7 +267,11 @@ def plan_publication(ctx: Context, review: Review, *, planned_on: dt.date,
     c.done()
     was = review.planned_publication_on
     review.planned_publication_on = planned_on
-    ctx.audit("review.publication_planned", review, planned_on=planned_on, was=was, reason=reason)
+    review.publication_delay_reason = delay if late else None
+    review.publication_delay_detail = detail if late else None
+    ctx.audit("review.publication_planned", review, planned_on=planned_on, was=was, reason=reason,
+              target=target, delay_reason=review.publication_delay_reason,
+              delay_detail=review.publication_delay_detail)
     return _after(ctx, review, "plan", reason)
 
 
@@ -237,7 +288,7 @@ def send_report(ctx: Context, review: Review, *, sent_on: dt.date) -> Review:
         raise StepError("Plan the publication date first: the report must go at least "
                         f"{_gap(ctx)} working days before it.")
     c = Checker(ctx)
-    c.not_future("sent_on", sent_on)
+    c.date("sent_on", sent_on, "report_sent")
     c.not_before("sent_on", sent_on, review.final_report_agreed_on, "the final report's agreement")
     c.done()
     review.sent_to_panel_on = sent_on
@@ -267,7 +318,7 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date,
     if by_law and review.sent_to_panel_on is None:
         raise StepError("Send the final report to the Panel and the Secretary of State first.")
     c = Checker(ctx)
-    c.not_future("published_on", published_on)
+    c.date("published_on", published_on, "published")
     if by_law:
         earliest = ctx.calendar.add(review.sent_to_panel_on, _gap(ctx))
         c.check("published_on", published_on >= earliest,
@@ -298,7 +349,8 @@ def archive(ctx: Context, review: Review, *, archived_on: dt.date,
     outcome = ArchiveOutcome(outcome or {"keep": "kept"}.get(rule["then"], rule["then"]))
     earliest = add_months(review.published_on, rule["public_months"])
     c = Checker(ctx)
-    c.not_future("archived_on", archived_on)
+    c.date("archived_on", archived_on, "archived")
+    c.not_before("archived_on", archived_on, review.published_on, "the publication")
     if outcome != ArchiveOutcome.KEPT:
         c.check("archived_on", archived_on >= earliest,
                 f"published on {review.published_on:%-d %B %Y}, it must stay public until "
@@ -316,7 +368,7 @@ def correct_decision_date(ctx: Context, review: Review, *, decided_on: dt.date, 
     if not reason or not reason.strip():
         raise InputError({"reason": "say why the record is being corrected"})
     c = Checker(ctx)
-    c.not_future("decided_on", decided_on)
+    c.date("decided_on", decided_on, "decision")
     for name, value in (("terms of reference", review.terms_of_reference_on),
                         ("reviewer's commissioning", review.reviewer_commissioned_on)):
         if value is not None:
@@ -342,6 +394,7 @@ def visible(ctx: Context, review: Review) -> Review:
     return review
 
 
-__all__ = ["ORDER", "agree_final_report", "agree_terms", "archive", "commission_reviewer",
-           "correct_decision_date", "get", "plan_publication", "publish", "receive_draft",
-           "record_legacy", "reviews_for", "send_report", "stage_of", "start", "visible"]
+__all__ = ["DELAY_REASONS", "ORDER", "agree_final_report", "agree_terms", "archive",
+           "commission_reviewer", "correct_decision_date", "get", "plan_publication",
+           "publication_target", "publish", "receive_draft", "record_legacy", "reviews_for",
+           "send_report", "stage_of", "start", "visible"]

@@ -139,7 +139,7 @@ def full_case(ctx):  # noqa: ANN001, ANN201
     reviews.agree_final_report(ctx, review, agreed_on=dt.date(2026, 6, 1), agreed_by=partners)
     rec = actions.add_recommendation(ctx, review, text="Share information sooner")
     actions.add_action(ctx, rec, description="Joint training", owner_agency=partners[0],
-                       due_on=dt.date(2026, 12, 1))
+                       due_on=dt.date.today() + dt.timedelta(days=30))
     return iid, review.id, rec.id, rec.actions[0].id if rec.actions else None
 
 

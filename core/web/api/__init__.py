@@ -22,7 +22,7 @@ PREFIX = "/api/v1"
 MAX_PAGE = 10_000  # 100 a page: a million records; past it a page number is refused, not run
 # The refusals the API answers, as flask-smorest's response components (its error schema).
 REFUSALS = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 409: "CONFLICT",
-            422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS"}
+            422: "UNPROCESSABLE_ENTITY", 429: "TOO_MANY_REQUESTS", 503: "SERVICE_UNAVAILABLE"}
 
 
 def init_api(app: Flask) -> Api:
@@ -46,12 +46,13 @@ def init_api(app: Flask) -> Api:
 
     api.register_converter(IdConverter, id_schema)
     from cspr.web.api import actions, cases, deadlines, exports, reviews
+    from cspr.web.api.document import init_converter, init_documents
+
+    init_converter(api)
 
     api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, exports)]
     for blueprint in api.blueprints:
         api.register_blueprint(blueprint)
-    from cspr.web.api.document import init_documents
-
     init_documents(app, api, MAX_PAGE)
     app.extensions["cspr.api"] = api
     return api
@@ -99,13 +100,14 @@ def workflow_error_handler(exc: WorkflowError):  # noqa: ANN201
 
 
 def refuses(blp: SmorestBlueprint, *codes: int) -> Callable:
-    """Document the refusals a view answers: 401, 404 and 429 always, plus ``codes``.
+    """Document the refusals a view answers: 401, 404, 429 and 503 always, plus ``codes``.
 
     400: a body that is not JSON; 403: the role may not; 409: a step out of order; 422: bad values;
-    429: too many requests with a bad token from one address (see ``RATELIMIT_API_AUTH``).
+    429: too many requests with a bad token from one address (see ``RATELIMIT_API_AUTH``);
+    503: no database connection could be had in time (with ``Retry-After``).
     """
     def decorator(view: Callable) -> Callable:
-        for code in sorted({401, 404, 429, *codes}, reverse=True):
+        for code in sorted({401, 404, 429, 503, *codes}, reverse=True):
             view = blp.alt_response(code, response=REFUSALS[code])(view)
         return view
     return decorator

@@ -14,7 +14,7 @@ from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import Role
 from cspr.tenancy import set_partnership
-from cspr.web import auditing
+from cspr.web import auditing, limits
 from cspr.workflow.context import Context
 
 READERS = tuple(Role)
@@ -23,13 +23,21 @@ SIGNERS = (Role.ADMIN, Role.PARTNER)  # sign-offs: decisions, the final report, 
 
 
 def authenticate() -> None:
-    """Resolve the bearer token into a context for its partnership; 401 or 404 otherwise."""
+    """Resolve the bearer token into a context for its partnership; 401, 404 or 429 otherwise.
+
+    The token is checked first: a valid one is never refused because others sent bad tokens
+    from the same address (a council's shared NAT). Only a missing or bad token counts against
+    the address (``RATELIMIT_API_AUTH``), and past that limit it is answered with 429.
+    """
     header = request.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
-        abort(401, message="Send an API token: 'Authorization: Bearer <token>'.")
     session = get_session()
-    grant = tokens.authenticate(session, header[7:].strip())
+    bearer = header.lower().startswith("bearer ")
+    grant = tokens.authenticate(session, header[7:].strip()) if bearer else None
     if grant is None:
+        if not limits.hit(limits.API_AUTH, "api-auth", "addr:" + (request.remote_addr or "")):
+            abort(429, message=limits.TOO_MANY)
+        if not bearer:
+            abort(401, message="Send an API token: 'Authorization: Bearer <token>'.")
         abort(401, message="The token is not valid, has been revoked, or its owner is no longer a member.")
     session.commit()  # records when the token was last used
     registry = get_registry()

@@ -21,6 +21,14 @@ from cspr.models import RapidReviewDecision
 from cspr.plugins import Policy
 
 NO_NUL = r"^[^\x00]*$"  # what cspr.web.input_guard refuses, in every request text
+# cspr.plain_text's single-line rule: no control characters (line breaks among them), no characters
+# that turn the text's direction, no markup; the NUL of every text; and "not blank" when trimmed.
+NUL = "\\x00"
+SINGLE_LINE_EXCLUDED = (NUL + "-\\x1f\\x7f-\\x9f"  # control characters (Cc), line breaks among them
+                        "\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\u200e\\u200f\\u061c")
+NO_MARKUP = "(?![\\s\\S]*<\\s*[/!?]?\\s*[A-Za-z])"
+SINGLE_LINE = "x-cspr-single-line"
+NOT_BLANK = "x-cspr-not-blank"
 ONE_OF = "x-cspr-one-of"
 ALL_OF = "x-cspr-all-of"
 IN_WORDS = {
@@ -33,6 +41,20 @@ IN_WORDS = {
     "decisions": "a decision whose review (if it starts one) is of a kind the partnership holds",
 }
 SEE_OWN = " Its document, /api/v1/{slug}/openapi.json, lists them; another value is refused (422)."
+
+
+def text_pattern(*, single_line: bool, not_blank: bool) -> str:
+    """The pattern of a text field: no NUL; a single line's rule; at least one character not a space."""
+    excluded = SINGLE_LINE_EXCLUDED if single_line else NUL
+    body = f"[^{excluded}]*[^\\s{excluded}][^{excluded}]*" if not_blank else f"[^{excluded}]*"
+    return "^" + (NO_MARKUP if single_line else "") + body + "$"
+
+
+def single_line_field(self: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
+    """apispec attribute function: mark a field validated by cspr.plain_text.SingleLine."""
+    from cspr.plain_text import SingleLine
+
+    return {SINGLE_LINE: True} if any(isinstance(v, SingleLine) for v in field.validators) else {}
 
 
 def _schemas(node: Any) -> Iterator[dict[str, Any]]:
@@ -65,7 +87,8 @@ def declare(spec: dict[str, Any], max_page: int) -> dict[str, Any]:
     for part in _request_parts(spec):
         for schema in _schemas(part):
             if schema.get("type") == "string" and not ({"pattern", "enum", "format"} & set(schema)):
-                schema["pattern"] = NO_NUL
+                schema["pattern"] = text_pattern(single_line=bool(schema.get(SINGLE_LINE)),
+                                                 not_blank=bool(schema.get(NOT_BLANK)))
             if ONE_OF in schema:
                 words = IN_WORDS[schema[ONE_OF]]
                 schema["description"] = (schema.get("description", "") + f" The value is {words}.").strip()
@@ -126,6 +149,11 @@ def for_partnership(shared: dict[str, Any], slug: str, policy: Policy) -> dict[s
         if not item["parameters"]:
             del item["parameters"]
     return spec
+
+
+def init_converter(api: Api) -> None:
+    """Before the blueprints are registered: fields with the single-line rule say so in the document."""
+    api.ma_plugin.converter.add_attribute_function(single_line_field)
 
 
 def init_documents(app: Flask, api: Api, max_page: int) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -20,6 +21,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    abort,
     current_app,
     flash,
     g,
@@ -30,15 +32,17 @@ from flask import (
     url_for,
 )
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
-from cspr import mail, user_sessions
+from cspr import lockout, mail, password_resets, user_sessions
 from cspr.db import get_session
 from cspr.models import Membership, Partnership, User, UserSession
 from cspr.tenancy import looking_up
 from cspr.users import UserError, audit_for_user, check_password, set_password, verify_nobody
-from cspr.web.limits import RESET, SIGN_IN, SIGN_IN_EMAIL, TOO_MANY, email_key, limiter, not_redirected
+from cspr.web import limits
+from cspr.web.limits import RESET, SIGN_IN_EMAIL, TOO_MANY, email_key, limiter, not_redirected
+from cspr.web.links import external_url
 from cspr.web.staff.forms import NewPasswordForm, ResetRequestForm, SignInForm
 
 log = logging.getLogger(__name__)
@@ -46,7 +50,6 @@ bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Sign in to see this page."
-RESET_MAX_AGE = 3600
 SID = "cspr_sid"  # the cookie session's key for the server-side session's token
 ENDED = {
     "idle": "You were signed out because you had not used the service for {idle} minutes. Sign in again.",
@@ -115,17 +118,20 @@ def current_session() -> UserSession | None:
     return g.get("user_session")
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="cspr.password-reset")
-
-
 def reset_token(user: User) -> str:
-    """A one-hour token, spent as soon as the password changes."""
-    return _serializer().dumps({"u": user.id, "h": (user.password_hash or "")[-12:]})
+    """A new one-hour, single-use link token for ``user``, in the user's session (commit to keep it)."""
+    return password_resets.issue(object_session(user) or get_session(), user)
 
 
 def _safe_next(target: str | None) -> str | None:
-    if not target:
+    """A path on this site to go on to, or None: no other host, no backslash, no control character.
+
+    Any control or format character is refused, not stripped (``urlsplit`` strips CR, LF and tab,
+    but the redirect would keep them: a header Werkzeug refuses, a 500).
+    """
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    if any(unicodedata.category(char)[0] == "C" for char in target):
         return None
     parts = urlsplit(target)
     ok = not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")
@@ -163,44 +169,73 @@ def locked(user: User, moment: datetime) -> bool:
     return until is not None and until > moment
 
 
-def record_failure(user: User, moment: datetime, reason: str) -> None:
-    """A wrong password or code: count it, and lock the account at the threshold."""
+def _lockout() -> tuple[int, int]:
     config = current_app.config
-    user.failed_sign_ins = (user.failed_sign_ins or 0) + 1
-    audit_user(user, "sign_in.failed", reason=reason, attempt=user.failed_sign_ins)
-    if user.failed_sign_ins >= int(config["LOCKOUT_THRESHOLD"]):
-        user.locked_until = moment + timedelta(minutes=int(config["LOCKOUT_MINUTES"]))
-        user.failed_sign_ins = 0
-        audit_user(user, "account.locked", until=user.locked_until.isoformat())
+    return int(config["LOCKOUT_THRESHOLD"]), int(config["LOCKOUT_MINUTES"])
+
+
+def _audit_failure(user: User, attempt: lockout.Attempt, reason: str) -> None:
+    audit_user(user, "sign_in.failed", reason=reason, attempt=attempt.number)
+    if attempt.locked_until is not None:
+        audit_user(user, "account.locked", until=attempt.locked_until.isoformat())
         log.warning("account locked after failed sign-ins", extra={"user_id": user.id})
 
 
+def record_failure(user: User, moment: datetime, reason: str) -> None:
+    """A wrong code (or a wrong password when re-authenticating): count it, lock at the threshold."""
+    threshold, minutes = _lockout()
+    _audit_failure(user, lockout.record(get_session(), user, moment, threshold, minutes), reason)
+
+
+def _password_attempt(user: User, password: str, moment: datetime) -> bool:
+    """Check a password for an account, counting the attempt first (see :mod:`cspr.lockout`)."""
+    db = get_session()
+    threshold, minutes = _lockout()
+    attempt = lockout.begin(db, user, moment, threshold, minutes)
+    db.commit()  # parallel attempts see the count at once, before the slow hash
+    if attempt is None:  # locked: the same work as a real check, and nothing compared
+        verify_nobody(password)
+        audit_user(user, "sign_in.failed", reason="locked")
+        db.commit()
+        return False
+    if check_password(user, password):
+        lockout.give_back(db, user, attempt, moment, threshold)
+        return True
+    _audit_failure(user, attempt, "password")
+    db.commit()
+    return False
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(SIGN_IN, methods=["POST"], deduct_when=not_redirected, error_message=TOO_MANY)
-@limiter.limit(SIGN_IN_EMAIL, key_func=email_key, methods=["POST"], deduct_when=not_redirected,
-               error_message=TOO_MANY)
+@limiter.limit(SIGN_IN_EMAIL, key_func=email_key, methods=["POST"], error_message=TOO_MANY)
 def sign_in():  # noqa: ANN201
-    """The sign-in page."""
+    """The sign-in page.
+
+    Limits (docs/security.md): every attempt for an e-mail address counts before anything is
+    checked; failures from one address count the accounts they were for, so a storm against one
+    account never shuts out the other people behind the same address.
+    """
     form = SignInForm()
     if form.validate_on_submit():
+        address = request.remote_addr or ""
+        if limits.used_up(limits.SIGN_IN_ADDRESS, "sign-in-address", address):
+            abort(429, description=TOO_MANY)
         db = get_session()
         email = form.email.data.strip().lower()
         user = db.scalar(select(User).where(User.email == email))
         moment = now()
-        if user is None or not user.active or locked(user, moment):
+        if user is None or not user.active:
             verify_nobody(form.password.data)  # the same work as a real check: timing says nothing
             if user is None:
                 digest = hashlib.sha256(email.encode()).hexdigest()[:16]
                 log.info("sign-in failed: no such account",
                          extra={"email_sha256": digest, "remote_addr": request.remote_addr})
             else:
-                audit_user(user, "sign_in.failed", reason="locked" if user.active else "disabled")
+                audit_user(user, "sign_in.failed", reason="disabled")
                 db.commit()
-        elif check_password(user, form.password.data):
+        elif _password_attempt(user, form.password.data, moment):
             return complete_sign_in(user, method="password", second_factor=False)
-        else:
-            record_failure(user, moment, "password")
-            db.commit()
+        limits.failed_from(limits.SIGN_IN_ADDRESS, "sign-in-address", address, account=email)
         form.form_errors.append(failed_message())
     status = 400 if form.errors or form.form_errors else 200
     return render_template("staff/sign_in.html", form=form), status
@@ -236,7 +271,7 @@ def finish_sign_in(row: UserSession, user: User, *, how: str, to: str | None = N
     """The second factor is proven: the session may now reach the staff pages."""
     moment = now()
     row.second_factor_at = row.reauth_at = moment
-    user.failed_sign_ins, user.locked_until = 0, None
+    lockout.clear(get_session(), user)
     login_user(user)
     audit_user(user, "sign_in.succeeded", method=row.method, second_factor=how)
     get_session().commit()
@@ -267,7 +302,8 @@ def reset_request():  # noqa: ANN201
     if form.validate_on_submit():
         user = get_session().scalar(select(User).where(User.email == form.email.data.strip().lower()))
         if user is not None and user.active:
-            link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+            link = external_url("auth.reset_password", token=reset_token(user))
+            get_session().commit()  # the link works once the mail arrives
             message = mail.build(user.email, "Set your password: Child Safeguarding Practice Reviews",
                                  f"Use this link within an hour to set your password:\n\n{link}\n\n"
                                  "If you did not ask for it, you can ignore this email.")
@@ -287,20 +323,18 @@ def reset_request():  # noqa: ANN201
 def reset_password(token: str):  # noqa: ANN201
     """Set a new password from an e-mailed link (every session of the account ends)."""
     db = get_session()
-    try:
-        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
-    except SignatureExpired:
-        return render_template("staff/reset_invalid.html", reason="expired"), 400
-    except BadSignature:
-        return render_template("staff/reset_invalid.html", reason="invalid"), 400
-    user = db.get(User, data.get("u"))
-    if user is None or (user.password_hash or "")[-12:] != data.get("h") or not user.active:
-        return render_template("staff/reset_invalid.html", reason="used"), 400
+    user, reason = password_resets.check(db, token)
+    if user is None:
+        return render_template("staff/reset_invalid.html", reason=reason), 400
     form = NewPasswordForm()
     if form.validate_on_submit():
+        if password_resets.redeem(db, token) != user.id:  # spent by a parallel request just now
+            db.rollback()
+            return render_template("staff/reset_invalid.html", reason="used"), 400
         try:
             set_password(db, user, form.password.data)
         except UserError as exc:
+            db.rollback()  # the link stays usable
             form.password.errors = [*form.password.errors, str(exc)]
         else:
             audit_user(user, "password.reset")

@@ -33,6 +33,9 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from cspr.models import AgeBand, Harm, PanelResponse, PublicationForm, Rag, RapidReviewDecision, Role
+from cspr.plain_text import SingleLineText
+from cspr.workflow.dates import label
+from cspr.workflow.reviews import DELAY_REASONS
 
 DATE_FORMAT = "%d %m %Y"
 
@@ -81,8 +84,10 @@ def choices(enum_cls: type, labels: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def _text(label: str, required: bool = True, max_length: int = 200, **kw) -> StringField:  # noqa: ANN003
+    """A single line of text: one line, no control or direction-changing characters, no markup."""
     validators = [InputRequired(message=f"Enter {_the(label)}")] if required else [Optional()]
-    return StringField(label, validators=[*validators, Length(max=max_length)], widget=GovTextInput(), **kw)
+    length = Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")
+    return StringField(label, validators=[*validators, SingleLineText(), length], widget=GovTextInput(), **kw)
 
 
 def _area(label: str, required: bool = False, **kw) -> TextAreaField:  # noqa: ANN003
@@ -187,8 +192,8 @@ class IncidentForm(FlaskForm):
                       validators=[InputRequired(message="Select what happened")])
     looked_after = BooleanField("The child was looked after", widget=GovCheckboxInput())
     care_leaver = BooleanField("A care leaver (18 to 24)", widget=GovCheckboxInput())
-    incident_on = GovDateField("Date of the incident")
-    aware_on = GovDateField("Date the local authority became aware",
+    incident_on = GovDateField(label("incident"))
+    aware_on = GovDateField(label("aware"),
                             description="The 5 working days to notify the Panel count from here.")
     submit = _submit("Record the incident")
 
@@ -204,20 +209,20 @@ class CorrectionForm(FlaskForm):
 class NotificationForm(FlaskForm):
     """The notification to the Panel."""
 
-    sent_on = GovDateField("Date the Panel was notified")
+    sent_on = GovDateField(label("notification"))
     panel_reference = _text("Panel reference", required=False, max_length=64)
     ofsted_sos_notified_on = GovDateField(
-        "Date Ofsted and the Secretary of State were told", required=False,
+        label("ofsted_sos_notified"), required=False,
         description="Only for the death of a looked-after child.")
-    partners_told_on = GovDateField("Date the safeguarding partners were told", required=False)
+    partners_told_on = GovDateField(label("partners_told"), required=False)
     submit = _submit()
 
 
 class MeetingForm(FlaskForm):
     """The rapid review's start and meeting."""
 
-    started_on = GovDateField("Date the rapid review started", required=False)
-    meeting_on = GovDateField("Date of the rapid review meeting", required=False)
+    started_on = GovDateField(label("rapid_review_started"), required=False)
+    meeting_on = GovDateField(label("rapid_review_meeting"), required=False)
     submit = _submit()
 
 
@@ -226,7 +231,7 @@ class DecisionForm(FlaskForm):
 
     decision = RadioField("The partners' decision", choices=choices(RapidReviewDecision, DECISION_LABELS),
                           widget=GovRadioInput(), validators=[InputRequired(message="Select the decision")])
-    sent_to_panel_on = GovDateField("Date the rapid review went to the Panel")
+    sent_to_panel_on = GovDateField(label("rapid_review_sent"))
     rationale = _area("Why the partners decided this")
     review_title = _text("Title of the review", required=False,
                          description="If a review starts. Leave blank to use the pseudonym.")
@@ -238,7 +243,7 @@ class PanelResponseForm(FlaskForm):
 
     response = RadioField("The Panel's response", choices=choices(PanelResponse, RESPONSE_LABELS),
                           widget=GovRadioInput(), validators=[InputRequired(message="Select the response")])
-    received_on = GovDateField("Date the response arrived")
+    received_on = GovDateField(label("panel_response"))
     notes = _area("Notes")
     submit = _submit()
 
@@ -250,7 +255,7 @@ class ReviewForm(FlaskForm):
                       validators=[InputRequired(message="Select the kind of review")])
     title = _text("Title")
     pseudonym = _text("Pseudonym", required=False, max_length=100)
-    decided_on = GovDateField("Date of the decision to hold it")
+    decided_on = GovDateField(label("decision"))
     submit = _submit("Start the review")
 
 
@@ -261,7 +266,7 @@ class LegacyReviewForm(FlaskForm):
                       validators=[InputRequired(message="Select the kind of review")])
     title = _text("Title")
     pseudonym = _text("Pseudonym", required=False, max_length=100)
-    published_on = GovDateField("Publication date")
+    published_on = GovDateField(label("published"))
     publication_form = RadioField("What was published", choices=choices(PublicationForm, FORM_LABELS),
                                   default="full", widget=GovRadioInput(),
                                   validators=[InputRequired(message="Select what was published")])
@@ -296,7 +301,7 @@ class NotificationCorrectionForm(FlaskForm):
 class TermsForm(FlaskForm):
     """Terms of reference agreed."""
 
-    agreed_on = GovDateField("Date the terms of reference were agreed")
+    agreed_on = GovDateField(label("terms_of_reference"))
     submit = _submit()
 
 
@@ -306,14 +311,14 @@ class ReviewerForm(FlaskForm):
     reviewer_name = _text("Reviewer's name")
     reviewer_user_id = SelectField("Reviewer's account", widget=GovSelect(), validators=[Optional()],
                                    description="Give them access to this review only.")
-    commissioned_on = GovDateField("Date the reviewer was commissioned")
+    commissioned_on = GovDateField(label("reviewer_commissioned"))
     submit = _submit()
 
 
 class DraftForm(FlaskForm):
     """A draft received."""
 
-    received_on = GovDateField("Date the draft arrived")
+    received_on = GovDateField(label("draft"))
     note = _area("Note")
     submit = _submit()
 
@@ -323,30 +328,37 @@ class FinalReportForm(FlaskForm):
 
     agreed_by = SelectMultipleField("Partners who agreed the final report", widget=GovCheckboxesInput(),
                                     validators=[InputRequired(message="Select the partners who agreed")])
-    agreed_on = GovDateField("Date the final report was agreed")
+    agreed_on = GovDateField(label("final_report_agreed"))
     submit = _submit()
 
 
 class PlanForm(FlaskForm):
     """Planned publication date."""
 
-    planned_on = GovDateField("Planned publication date",
+    planned_on = GovDateField(label("planned_publication"),
                               description="The final report must reach the Panel 7 working days before.")
     reason = _text("Reason for a change", required=False, max_length=500)
+    delay_reason = RadioField(
+        "Reason for the delay", choices=[(k.value, v) for k, v in DELAY_REASONS.items()],
+        widget=GovRadioInput(), validators=[Optional()],
+        description="Needed when the date is after the publication target (6 months from the "
+                    "decision to hold the review).")
+    delay_detail = _area("Details of the delay",
+                         description="Needed for other. Say what is holding the publication up.")
     submit = _submit()
 
 
 class ReportSentForm(FlaskForm):
     """Report to the Panel and SoS."""
 
-    sent_on = GovDateField("Date the final report went to the Panel and the Secretary of State")
+    sent_on = GovDateField(label("report_sent"))
     submit = _submit()
 
 
 class PublicationForm_(FlaskForm):
     """Publish."""
 
-    published_on = GovDateField("Publication date")
+    published_on = GovDateField(label("published"))
     publication_form = RadioField("What is published", choices=choices(PublicationForm, FORM_LABELS),
                                   default="full", widget=GovRadioInput(),
                                   validators=[InputRequired(message="Select what is published")])
@@ -359,7 +371,7 @@ class PublicationForm_(FlaskForm):
 class PublishForm(FlaskForm):
     """Publish, with the report, a partner's sign-off and the identifying terms to check for."""
 
-    published_on = GovDateField("Publication date")
+    published_on = GovDateField(label("published"))
     publication_form = RadioField("What is published", choices=choices(PublicationForm, FORM_LABELS),
                                   default="full", widget=GovRadioInput(),
                                   validators=[InputRequired(message="Select what is published")])
@@ -382,7 +394,7 @@ class PublishForm(FlaskForm):
 class ArchiveForm(FlaskForm):
     """Archive."""
 
-    archived_on = GovDateField("Date it left the public page")
+    archived_on = GovDateField(label("archived"))
     submit = _submit("Archive")
 
 
@@ -400,7 +412,8 @@ class ActionForm(FlaskForm):
     description = _area("Action", required=True)
     owner_agency = SelectField("Owner", widget=GovSelect(),
                                validators=[InputRequired(message="Select the agency that owns it")])
-    due_on = GovDateField("Due date")
+    due_on = GovDateField(label("action_due"),
+                          description="Today or later, and within 5 years.")
     submit = _submit("Add the action")
 
 
@@ -410,14 +423,14 @@ class ActionUpdateForm(FlaskForm):
     rag = RadioField("Status", choices=choices(Rag, RAG_LABELS), widget=GovRadioInput(),
                      validators=[InputRequired(message="Select the status")])
     evidence = _area("Evidence")
-    completed_on = GovDateField("Date completed", required=False)
+    completed_on = GovDateField(label("action_completed"), required=False)
     submit = _submit()
 
 
 class AssuranceForm(FlaskForm):
     """Assurance sign-off."""
 
-    assured_on = GovDateField("Date of the sign-off")
+    assured_on = GovDateField(label("assured"))
     submit = _submit("Sign off")
 
 

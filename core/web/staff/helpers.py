@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from cspr.web.staff.forms import GovDateField
+from cspr.workflow.reviews import DELAY_REASONS
 
 STATUS_TAGS = {
     "met": ("Met", "govuk-tag--green"),
@@ -67,5 +68,6 @@ def init_helpers(app: Flask) -> None:
     """Register the helpers with Jinja."""
     app.add_template_global(form_errors)
     app.add_template_global(status_tag)
+    app.add_template_global({k.value: v for k, v in DELAY_REASONS.items()}, "delay_reasons")
     app.add_template_filter(long_date)
     app.add_template_filter(utc_time)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, flash, redirect, render_template, url_for
 
 from cspr import holds as holds_service
 from cspr.models import LegalHold, Role
+from cspr.web.converters import MAX_ID
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
 from cspr.web.staff.auth import fresh_required
@@ -32,7 +35,7 @@ def place_hold():  # noqa: ANN201
         number = (form.review_id.data or "").strip()
         if scope == "incident" and not ref:
             form.incident_ref.errors = ["Enter the case reference"]
-        elif scope == "review" and not number.isdigit():
+        elif scope == "review" and not (re.fullmatch(r"[0-9]{1,10}", number) and int(number) <= MAX_ID):
             form.review_id.errors = ["Enter the review number, like 12"]
         else:
             try:

@@ -11,6 +11,7 @@ from cspr import audit, mail
 from cspr.db import get_session
 from cspr.models import Membership, Role, User
 from cspr.users import UserError, create_user
+from cspr.web.links import external_url
 from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
 from cspr.web.staff.auth import fresh_required, reset_token
@@ -45,7 +46,7 @@ def add_member():  # noqa: ANN201
             except UserError as exc:
                 form.email.errors = [str(exc)]
                 return render_template("staff/member_new.html", form=form), 400
-            link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+            link = external_url("auth.reset_password", token=reset_token(user))
             message = mail.build(email, f"You have been added to {c.policy.name}",
                                  f"{c.policy.name} has given you an account on the Child Safeguarding "
                                  f"Practice Reviews platform.\n\nSet your password within an hour:\n{link}")

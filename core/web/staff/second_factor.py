@@ -10,7 +10,7 @@ from cspr import two_factor
 from cspr.db import get_session
 from cspr.models import User, UserSession
 from cspr.users import check_password
-from cspr.web.limits import SECOND_FACTOR, TOO_MANY, limiter, not_redirected
+from cspr.web.limits import SECOND_FACTOR, TOO_MANY, account_key, limiter
 from cspr.web.staff.auth import (
     _safe_next,
     audit_user,
@@ -48,7 +48,7 @@ def _check_code(user: User, code: str) -> str | None:
 
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"], endpoint="two_factor")
-@limiter.limit(SECOND_FACTOR, methods=["POST"], deduct_when=not_redirected, error_message=TOO_MANY)
+@limiter.limit(SECOND_FACTOR, key_func=account_key, methods=["POST"], error_message=TOO_MANY)
 def two_factor_step():  # noqa: ANN201
     """The TOTP step after the password (or a recovery code)."""
     pending = _pending()
@@ -79,7 +79,7 @@ def two_factor_step():  # noqa: ANN201
 
 
 @bp.route("/sign-in/set-up-two-factor", methods=["GET", "POST"])
-@limiter.limit(SECOND_FACTOR, methods=["POST"], deduct_when=not_redirected, error_message=TOO_MANY)
+@limiter.limit(SECOND_FACTOR, key_func=account_key, methods=["POST"], error_message=TOO_MANY)
 def enrol():  # noqa: ANN201
     """Set up an authenticator app: its secret as text and a QR code, confirmed with a code."""
     pending = _pending()
@@ -134,7 +134,7 @@ def recovery_codes():  # noqa: ANN201
 
 @bp.route("/confirm-it-is-you", methods=["GET", "POST"])
 @login_required
-@limiter.limit(SECOND_FACTOR, methods=["POST"], deduct_when=not_redirected, error_message=TOO_MANY)
+@limiter.limit(SECOND_FACTOR, key_func=account_key, methods=["POST"], error_message=TOO_MANY)
 def reauthenticate():  # noqa: ANN201
     """Prove who you are again before a sensitive action, then go back to it."""
     row = current_session()

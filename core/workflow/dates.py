@@ -1,0 +1,104 @@
+"""The date rules: the plausible range of every date a person enters, and its name in messages.
+
+One place for every range, so the staff forms and the API refuse the same dates with the
+same words (the services apply these through ``Checker.date``):
+
+- a date something *happened* (the incident, the local authority becoming aware, a
+  notification, a meeting, a decision, a response, a report sent, a publication) is today or
+  in the past, and not before ``FLOOR``: the platform's earliest records are legacy serious
+  case reviews published from 2011 (York's), so 1 January 2000 leaves room for any older one
+  without letting a mistyped year such as 1926 or 2101 through;
+- a *planned* date (the planned publication) is at most ``PLANNING_YEARS`` years from today;
+- a *due* date (an action's) is not before the day it is recorded and at most
+  ``PLANNING_YEARS`` years from today.
+
+The order the law implies between dates (awareness not before the incident, the notification
+not before awareness, the rapid review not before the notification, ...) is checked by each
+step with ``Checker.not_before``, naming both dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cspr.calendar import add_months
+
+#: The earliest date the platform accepts for anything that happened.
+FLOOR = dt.date(2000, 1, 1)
+#: How far ahead a planned or due date may be.
+PLANNING_YEARS = 5
+
+
+class Kind(StrEnum):
+    """What a date is: something that happened, something planned, something due."""
+
+    PAST = "past"
+    PLANNED = "planned"
+    DUE = "due"
+
+
+@dataclass(frozen=True)
+class DateRule:
+    """A date input: its name in messages (as the form labels it) and what kind of date it is."""
+
+    label: str
+    kind: Kind = Kind.PAST
+
+
+#: Every date input of the lifecycle, by the fact it records.
+RULES: dict[str, DateRule] = {
+    "incident": DateRule("Date of the incident"),
+    "aware": DateRule("Date the local authority became aware"),
+    "notification": DateRule("Date the Panel was notified"),
+    "ofsted_sos_notified": DateRule("Date Ofsted and the Secretary of State were told"),
+    "partners_told": DateRule("Date the safeguarding partners were told"),
+    "rapid_review_started": DateRule("Date the rapid review started"),
+    "rapid_review_meeting": DateRule("Date of the rapid review meeting"),
+    "rapid_review_sent": DateRule("Date the rapid review went to the Panel"),
+    "panel_response": DateRule("Date the Panel's response arrived"),
+    "decision": DateRule("Date of the decision to hold the review"),
+    "terms_of_reference": DateRule("Date the terms of reference were agreed"),
+    "reviewer_commissioned": DateRule("Date the reviewer was commissioned"),
+    "draft": DateRule("Date the draft arrived"),
+    "final_report_agreed": DateRule("Date the final report was agreed"),
+    "report_sent": DateRule("Date the final report went to the Panel and the Secretary of State"),
+    "planned_publication": DateRule("Planned publication date", Kind.PLANNED),
+    "published": DateRule("Publication date"),
+    "archived": DateRule("Date it left the public page"),
+    "action_due": DateRule("Due date", Kind.DUE),
+    "action_completed": DateRule("Date completed"),
+    "assured": DateRule("Date of the sign-off"),
+}
+
+
+def label(fact: str) -> str:
+    """The name of a date input in forms and messages."""
+    return RULES[fact].label
+
+
+def latest(today: dt.date, rule: DateRule) -> dt.date:
+    """The latest date the rule accepts on ``today``."""
+    return today if rule.kind == Kind.PAST else add_months(today, 12 * PLANNING_YEARS)
+
+
+def earliest(today: dt.date, rule: DateRule) -> dt.date:
+    """The earliest date the rule accepts on ``today`` (a due date is not before it is recorded)."""
+    return today if rule.kind == Kind.DUE else FLOOR
+
+
+def problem(fact: str, value: dt.date, today: dt.date) -> str | None:
+    """Why ``value`` cannot be the date of ``fact`` on ``today``, in GOV.UK words, or None."""
+    rule = RULES[fact]
+    low, high = earliest(today, rule), latest(today, rule)
+    if value > high:
+        if rule.kind == Kind.PAST:
+            return f"{rule.label} must be today or in the past"
+        return (f"{rule.label} must be within {PLANNING_YEARS} years from today: "
+                f"on or before {high:%-d %B %Y}")
+    if value < low:
+        if rule.kind == Kind.DUE:
+            return f"{rule.label} must be today or in the future"
+        return f"{rule.label} must be on or after {low:%-d %B %Y}"
+    return None
