@@ -278,7 +278,8 @@ def test_the_openapi_document_is_valid_and_covers_every_operation(app, client):
     assert "/api/v1/{slug}/incidents" in paths
     assert "/api/v1/{slug}/reviews/{review_id}/publication" in paths
     assert "/api/v1/{slug}/deadlines" in paths
-    api_rules = {r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1/<slug>")}
+    api_rules = {r.rule for r in app.url_map.iter_rules()  # the documents themselves aside
+                 if r.rule.startswith("/api/v1/<slug>") and not r.rule.endswith("/openapi.json")}
     documented = {p.replace("{", "<").replace("}", ">") for p in paths}
     undocumented = {r for r in api_rules if r.replace("<int:", "<") not in documented}
     assert undocumented == set()

@@ -42,6 +42,7 @@ CLASSES: dict[str, tuple[str, str]] = {
     "assets.asset": (PUBLIC, "GOV.UK Frontend's files"),
     "static": (PUBLIC, "the app's own static files"),
     "api-docs.openapi_json": (PUBLIC, "the API's contract"),
+    "api_partnership_document": (PUBLIC, "a partnership's API contract: its areas, agencies, partners, themes"),
     "feeds.deadlines": (PUBLIC, "the secret feed token in the URL is the credential"),
     "auth.sign_in": (PUBLIC, "the sign-in form"),
     "auth.sign_out": (PUBLIC, "signing out (POST with CSRF)"),

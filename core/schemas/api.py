@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from cspr.models import (
     AgeBand,
@@ -21,6 +21,34 @@ from cspr.plain_text import SingleLine
 MAX_ID = 2**31 - 1  # ids are database integers
 TEXT = validate.Length(min=1, max=10_000)
 SHORT = validate.Length(min=1, max=200)
+# What the OpenAPI document declares beyond these fields' own validators (the services check them):
+# text that must not be blank once trimmed, and values from the partnership's own lists, which its
+# document at /api/v1/<slug>/openapi.json gives as enums (see cspr.web.api.document).
+NOT_BLANK = {"x-cspr-not-blank": True}  # cspr.web.api.document turns it into a pattern
+TERMS = {"pattern": r"^[^\x00]*[^\s,\x00][^,\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029\x00]*[^\s,\x00][^\x00]*$",
+         "description": "The names and places that identify the child and family, one per line (or "
+                        "comma-separated; a term has at least 2 characters). Nothing is published if the "
+                        "report, summary or a briefing contains one; they are not stored."}
+
+
+class JsonBoolean(fields.Boolean):
+    """A body's boolean: ``true`` or ``false``, as the document says (not 1, 0 or "yes")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+def one_of(values: str) -> dict[str, str]:
+    """Metadata: the value is one of the partnership's ``values`` (areas, agencies, partners, kinds...)."""
+    return {"x-cspr-one-of": values}
+
+
+def each_once(values: list) -> None:
+    """A list that names each value once (as its document declares: ``uniqueItems``)."""
+    if len(set(values)) != len(values):
+        raise ValidationError("Name each one once.")
 
 
 def line(label: str, length: validate.Validator = SHORT) -> list[validate.Validator]:
@@ -45,13 +73,13 @@ class IncidentIn(Schema):
                               metadata={"example": "Child K"})
     la_case_reference = fields.String(required=True, validate=line("Local authority case reference",
                                                                    validate.Length(min=1, max=64)))
-    la_area = fields.String(required=True, validate=line("Local authority area"))
+    la_area = fields.String(required=True, validate=line("Local authority area"), metadata=one_of("areas"))
     age_band = enum(AgeBand, required=True)
     harm = enum(Harm, required=True)
     incident_on = fields.Date(required=True)
     aware_on = fields.Date(required=True, metadata={"description": "The LA became aware."})
-    looked_after = fields.Boolean(load_default=False)
-    care_leaver = fields.Boolean(load_default=False)
+    looked_after = JsonBoolean(load_default=False)
+    care_leaver = JsonBoolean(load_default=False)
 
 
 class IncidentCorrection(Schema):
@@ -60,13 +88,13 @@ class IncidentCorrection(Schema):
     pseudonym = fields.String(validate=line("Pseudonym", validate.Length(min=1, max=100)))
     la_case_reference = fields.String(validate=line("Local authority case reference",
                                                     validate.Length(min=1, max=64)))
-    la_area = fields.String(validate=line("Local authority area"))
+    la_area = fields.String(validate=line("Local authority area"), metadata=one_of("areas"))
     age_band = enum(AgeBand)
     harm = enum(Harm)
     incident_on = fields.Date()
     aware_on = fields.Date()
-    looked_after = fields.Boolean()
-    care_leaver = fields.Boolean()
+    looked_after = JsonBoolean()
+    care_leaver = JsonBoolean()
     reason = REASON
 
 
@@ -100,7 +128,7 @@ class MeetingIn(Schema):
 class DecisionIn(Schema):
     """The partners' decision, sent to the Panel with the rapid review."""
 
-    decision = enum(RapidReviewDecision, required=True)
+    decision = enum(RapidReviewDecision, required=True, metadata=one_of("decisions"))
     sent_to_panel_on = fields.Date(required=True)
     rationale = fields.String(load_default=None, validate=validate.Length(max=10_000))
     meeting_on = fields.Date(load_default=None)
@@ -188,8 +216,8 @@ class IncidentQuery(Schema):
 class ReviewIn(Schema):
     """A review that no incident led to (thematic, local learning, local CSPR)."""
 
-    kind = enum(ReviewKind, required=True)
-    title = fields.String(required=True, validate=line("Title"))
+    kind = enum(ReviewKind, required=True, metadata=one_of("startable_kinds"))
+    title = fields.String(required=True, validate=line("Title"), metadata=NOT_BLANK)
     decided_on = fields.Date(required=True)
     pseudonym = fields.String(load_default=None, validate=line("Pseudonym", validate.Length(max=100)))
 
@@ -197,14 +225,14 @@ class ReviewIn(Schema):
 class LegacyReviewIn(Schema):
     """A review published before the platform, entered for the record."""
 
-    kind = enum(ReviewKind, required=True)
-    title = fields.String(required=True, validate=line("Title"))
+    kind = enum(ReviewKind, required=True, metadata=one_of("review_kinds"))
+    title = fields.String(required=True, validate=line("Title"), metadata=NOT_BLANK)
     published_on = fields.Date(required=True)
     pseudonym = fields.String(load_default=None, validate=line("Pseudonym", validate.Length(max=100)))
     publication_form = enum(PublicationForm, load_default=PublicationForm.FULL)
     publication_note = fields.String(load_default=None)
     summary = fields.String(load_default=None)
-    themes = fields.List(fields.String(), load_default=list)
+    themes = fields.List(fields.String(metadata=one_of("themes")), load_default=list)
 
 
 class TermsIn(Schema):
@@ -217,7 +245,7 @@ class ReviewerIn(Schema):
     """The independent reviewer is commissioned."""
 
     commissioned_on = fields.Date(required=True)
-    reviewer_name = fields.String(required=True, validate=line("Reviewer's name"))
+    reviewer_name = fields.String(required=True, validate=line("Reviewer's name"), metadata=NOT_BLANK)
     reviewer_user_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
                                       metadata={"description": "The reviewer's account, if they have one."})
 
@@ -233,8 +261,9 @@ class FinalReportIn(Schema):
     """The partners agree the final report."""
 
     agreed_on = fields.Date(required=True)
-    agreed_by = fields.List(fields.String(), required=True,
-                            metadata={"description": "Keys of the safeguarding partners."})
+    agreed_by = fields.List(fields.String(metadata=one_of("partners")), required=True, validate=each_once,
+                            metadata={"description": "Keys of all the safeguarding partners, each once.",
+                                      "uniqueItems": True, "x-cspr-all-of": "partners"})
 
 
 class PlanIn(Schema):
@@ -260,16 +289,16 @@ class PublicationIn(Schema):
 
     published_on = fields.Date(required=True)
     signed_off_by = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
-        "description": "The key of the safeguarding partner who signed off the publication."})
-    identifying_terms = fields.String(required=True, validate=validate.Length(min=1, max=10_000), metadata={
-        "description": "The names and places that identify the child and family, one per line. Nothing is "
-                       "published if the report, summary or a briefing contains one; they are not stored."})
+        "description": "The key of the safeguarding partner who signed off the publication.",
+        **one_of("partners")})
+    identifying_terms = fields.String(required=True, validate=validate.Length(min=1, max=10_000),
+                                      metadata=TERMS)
     report_pdf = fields.String(load_default=None, validate=validate.Length(max=36_000_000), metadata={
         "description": "The report as a base64-encoded PDF (at most 25 MB); needed to publish in full."})
     publication_form = enum(PublicationForm, load_default=PublicationForm.FULL)
     publication_note = fields.String(load_default=None, validate=validate.Length(max=2000))
     summary = fields.String(load_default=None, validate=validate.Length(max=10_000))
-    themes = fields.List(fields.String(), load_default=list)
+    themes = fields.List(fields.String(metadata=one_of("themes")), load_default=list)
 
 
 class ArchiveIn(Schema):
@@ -365,21 +394,21 @@ class ReviewQuery(Schema):
 class RecommendationIn(Schema):
     """A recommendation of the review."""
 
-    text = fields.String(required=True, validate=TEXT)
+    text = fields.String(required=True, validate=TEXT, metadata=NOT_BLANK)
     response = fields.String(load_default=None, validate=validate.Length(max=10_000))
 
 
 class ResponseIn(Schema):
     """The partners' response to a recommendation."""
 
-    response = fields.String(required=True, validate=TEXT)
+    response = fields.String(required=True, validate=TEXT, metadata=NOT_BLANK)
 
 
 class ActionIn(Schema):
     """An action owned by a partner agency."""
 
-    description = fields.String(required=True, validate=TEXT)
-    owner_agency = fields.String(required=True, validate=line("Owner"))
+    description = fields.String(required=True, validate=TEXT, metadata=NOT_BLANK)
+    owner_agency = fields.String(required=True, validate=line("Owner"), metadata=one_of("agencies"))
     due_on = fields.Date(required=True)
 
 
@@ -390,7 +419,7 @@ class ActionUpdate(Schema):
     evidence = fields.String(validate=validate.Length(max=10_000))
     completed_on = fields.Date()
     due_on = fields.Date()
-    owner_agency = fields.String(validate=line("Owner"))
+    owner_agency = fields.String(validate=line("Owner"), metadata=one_of("agencies"))
 
 
 class AssuranceIn(Schema):

@@ -22,7 +22,7 @@ def init_web(app: Flask) -> None:
     from flask_wtf.csrf import CSRFProtect
 
     from cspr.web import assets, converters, feeds, ops, public, staff
-    from cspr.web.api import error_response, init_api, is_api_request
+    from cspr.web.api import error_response, exception_headers, init_api, is_api_request
     from cspr.web.input_guard import init_input_guard
     from cspr.web.security import init_security
     from cspr.web.staff import auth, operator
@@ -57,7 +57,7 @@ def init_web(app: Flask) -> None:
     def _http_error(exc: HTTPException):  # noqa: ANN202
         if is_api_request():
             return error_response(exc)
-        return render_template("error.html", error=exc), exc.code
+        return render_template("error.html", error=exc), exc.code, exception_headers(exc)
 
     @app.errorhandler(PluginError)
     def _plugin_error(exc: PluginError):  # noqa: ANN202

@@ -46,10 +46,14 @@ def init_api(app: Flask) -> Api:
 
     api.register_converter(IdConverter, id_schema)
     from cspr.web.api import actions, cases, deadlines, exports, reviews
+    from cspr.web.api.document import init_converter, init_documents
+
+    init_converter(api)
 
     api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, exports)]
     for blueprint in api.blueprints:
         api.register_blueprint(blueprint)
+    init_documents(app, api, MAX_PAGE)
     app.extensions["cspr.api"] = api
     return api
 
@@ -77,11 +81,17 @@ def error_response(exc: Exception):  # noqa: ANN201
             body["errors"] = errors
         response = jsonify(body)
         response.status_code = exc.code or 500
+        response.headers.update(exception_headers(exc))  # e.g. 405's Allow (RFC 9110)
         if exc.code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="cspr"'
         return response
     return jsonify(code=500, status="Internal Server Error",
                    message="Something went wrong; nothing was saved."), 500
+
+
+def exception_headers(exc: HTTPException) -> dict[str, str]:
+    """The headers an HTTP error carries besides its body's type: 405's ``Allow``, for one."""
+    return {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
 
 
 def workflow_error_handler(exc: WorkflowError):  # noqa: ANN201
