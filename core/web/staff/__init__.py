@@ -15,9 +15,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from cspr import partnerships
-from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import Membership, Role
+from cspr.plugins import get_registry
 from cspr.tenancy import set_partnership
 from cspr.web import auditing
 from cspr.workflow.context import Context
