@@ -57,7 +57,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from cspr.tasks import after_commit  # noqa: F401 - sends tasks after commits
     from cspr.tasks.celery import init_celery
 
-    init_celery(app)
+    init_celery(app)  # calls each plugin's cspr_register_tasks: one that raises is broken too
+    if registry.errors and app.config["PLUGINS_STRICT"]:
+        raise PluginsFailed(registry.errors)
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -111,10 +113,3 @@ def check_secret_key(key: str) -> None:
         raise config_module.ConfigError(
             "CSPR_SECRET_KEY must be a random value of at least 32 characters in production "
             "(python -c 'import secrets; print(secrets.token_urlsafe(48))' makes one)")
-
-
-def get_registry(app: Flask | None = None) -> PluginRegistry:
-    """The plugin registry of the app (the current one by default)."""
-    from flask import current_app
-
-    return (app or current_app).extensions["cspr.plugins"]

@@ -14,10 +14,10 @@ from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 
 from cspr import __version__, migrate
-from cspr.app import create_app, get_registry
+from cspr.app import create_app
 from cspr.config import ConfigError
 from cspr.db import get_db
-from cspr.plugins import PluginsFailed
+from cspr.plugins import PluginsFailed, get_registry
 
 
 def _make_app() -> Flask:

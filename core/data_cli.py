@@ -9,8 +9,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from cspr import migrate
-from cspr.app import get_registry
 from cspr.db import get_db
+from cspr.plugins import get_registry
 
 
 def _ready() -> None:

@@ -249,6 +249,8 @@ def cspr_register_tasks(celery: Any) -> None:
     not a per-partnership policy hook. Name tasks after the plugin
     (``"<plugin>.<task>"``); they run in the app's context like the core's tasks. Add
     them to the schedule with ``celery.conf.beat_schedule[...]`` if they run by the clock.
+    If it raises, the plugin is taken out as if it had failed to load (and reported);
+    the other partnerships are unaffected.
 
     .. versionadded:: 0.1
     """

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 from marshmallow import Schema, ValidationError
@@ -26,6 +26,9 @@ from marshmallow import Schema, ValidationError
 from cspr import defaults, hookspecs
 from cspr.calendar import FIRST_YEAR, LAST_YEAR, MAX_CLOSURE_DAYS, WorkingCalendar, closable
 from cspr.schemas import policy as schemas
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 log = logging.getLogger(__name__)
 
@@ -432,6 +435,35 @@ class PluginRegistry:
             return self.pm.subset_hook_caller(name, remove_plugins=others)
         return hook
 
+    # -- app-wide hooks ------------------------------------------------------
+    def register_tasks(self, celery: Any) -> None:
+        """Call ``cspr_register_tasks`` of each loaded plugin, on its own, through pluggy.
+
+        A plugin that raises is contained like one that fails to load: its partnership is
+        not served, the beat entries it added are taken out, and it is reported as broken
+        (``cspr plugins``, ``/healthz``); the other partnerships are unaffected.
+        """
+        for policy in list(self.policies.values()):
+            plugin = self.pm.get_plugin(policy.plugin_name)
+            schedule = celery.conf.beat_schedule
+            scheduled = set(schedule)
+            try:
+                self._view(plugin)("cspr_register_tasks")(celery=celery)
+            except Exception as exc:  # a plugin's own bug: name it, contain it
+                for key in set(schedule) - scheduled:
+                    del schedule[key]
+                self._quarantine(policy, f"cspr_register_tasks raised {type(exc).__name__}: {exc}")
+
+    def _quarantine(self, policy: Policy, reason: str) -> None:
+        """Take a loaded plugin out (its partnership is no longer served) and report it as broken."""
+        plugin = self.pm.get_plugin(policy.plugin_name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        del self.policies[policy.slug]
+        info = next(i for i in self.infos if i.name == policy.plugin_name and i.status == "loaded")
+        info.partnership = None
+        self._fail(info, reason)
+
     # -- lookup --------------------------------------------------------------
     def policy(self, slug: str) -> Policy:
         """The policy of a loaded partnership; KeyError if there is none."""
@@ -439,6 +471,13 @@ class PluginRegistry:
 
     def __iter__(self):  # noqa: ANN204
         return iter(self.policies.values())
+
+
+def get_registry(app: Flask | None = None) -> PluginRegistry:
+    """The plugin registry of the app (the current one by default)."""
+    from flask import current_app
+
+    return (app or current_app).extensions["cspr.plugins"]
 
 
 def _loader(ep: EntryPoint) -> Callable[[], object]:

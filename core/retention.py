@@ -26,6 +26,7 @@ from cspr import audit
 from cspr.calendar import add_months
 from cspr.defaults import RETENTION_FLOORS
 from cspr.holds import Holds, in_force
+from cspr.job_runs import touch
 from cspr.models import (
     Action,
     ApiToken,
@@ -386,8 +387,6 @@ def apply(session: Session, registry: PluginRegistry, today: dt.date, *, documen
             part = PartnershipReport(row.slug, problems=[f"not applied: {type(exc).__name__}: {exc}"])
         report.partnerships.append(part)
     if not dry_run:
-        from cspr.tasks.clock import touch
-
         touch(session, "retention", **report.as_dict())
         session.commit()
     return report

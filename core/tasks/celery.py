@@ -77,12 +77,8 @@ def init_celery(app: Flask) -> Celery:
 
     clock.register(celery)
     outbox.register(celery)
-    registry = app.extensions["cspr.plugins"]
-    for policy in registry:  # each loaded plugin, on its own: one failing names itself
-        plugin = registry.pm.get_plugin(policy.plugin_name)
-        hook = getattr(plugin, "cspr_register_tasks", None)
-        if hook is not None:
-            hook(celery=celery)
+    # each loaded plugin on its own: one that raises is quarantined and reported, the others serve
+    app.extensions["cspr.plugins"].register_tasks(celery)
     return celery
 
 

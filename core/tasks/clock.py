@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from cspr import reminders
-from cspr.app import get_registry
 from cspr.db import get_session
-from cspr.models import DailyRun, JobRun
+from cspr.job_runs import touch
+from cspr.models import DailyRun
+from cspr.plugins import get_registry
 from cspr.tasks.after_commit import send_after_commit
 from cspr.web import links
 from cspr.workflow.context import LONDON, london_today
@@ -24,18 +25,6 @@ log = logging.getLogger(__name__)
 
 RETRY = {"autoretry_for": (OperationalError, ConnectionError), "retry_backoff": True,
          "retry_backoff_max": 300, "max_retries": 10, "acks_late": True}
-
-
-def touch(session: Session, name: str, **detail: object) -> JobRun:
-    """Record that the job ``name`` ran now."""
-    run = session.get(JobRun, name)
-    if run is None:
-        run = JobRun(name=name, runs=0, detail={})
-        session.add(run)
-    run.last_run_at = dt.datetime.now(dt.UTC)
-    run.runs = (run.runs or 0) + 1
-    run.detail = dict(detail)
-    return run
 
 
 def run_sweep(session: Session, today: dt.date | None = None) -> reminders.SweepResult:

@@ -8,9 +8,10 @@ from celery import Celery
 from flask import current_app
 
 from cspr import outbox
-from cspr.app import get_registry
 from cspr.db import get_session
-from cspr.tasks.clock import RETRY, touch
+from cspr.job_runs import touch
+from cspr.plugins import get_registry
+from cspr.tasks.clock import RETRY
 
 
 def channel_for(name: str, partnership_id: int) -> object:

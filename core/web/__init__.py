@@ -62,7 +62,7 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(PluginError)
     def _plugin_error(exc: PluginError):  # noqa: ANN202
         """A partnership's plugin failed while serving: only that partnership's page fails."""
-        from cspr.app import get_registry
+        from cspr.plugins import get_registry
 
         get_registry().runtime_errors[exc.plugin] = exc.reason
         log.error("plugin failed while serving: %s", exc, extra={"plugin": exc.plugin})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, request
 
 from cspr import exports, tokens
-from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import Partnership
+from cspr.plugins import get_registry
 from cspr.tenancy import set_partnership
 from cspr.workflow.context import Context
 

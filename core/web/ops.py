@@ -9,9 +9,9 @@ from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
 from cspr import outbox
-from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import JobRun
+from cspr.plugins import get_registry
 
 bp = Blueprint("ops", __name__)
 

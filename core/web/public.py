@@ -9,9 +9,9 @@ from flask import Blueprint, Response, abort, render_template
 from sqlalchemy import select
 
 from cspr import briefings, partnerships, publication
-from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import ArchiveOutcome, OutboxMessage, Review
+from cspr.plugins import get_registry
 from cspr.tasks.after_commit import send_after_commit
 from cspr.tenancy import acting_for
 from cspr.web import limits

@@ -10,9 +10,9 @@ from flask import g, request
 from flask_smorest import abort
 
 from cspr import partnerships, tokens
-from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import Role
+from cspr.plugins import get_registry
 from cspr.tenancy import set_partnership
 from cspr.web import auditing, limits
 from cspr.workflow.context import Context

@@ -17,9 +17,9 @@ from cspr.db import Database, get_db
 from cspr.exports import spreadsheet_safe
 from cspr.models import AuditEvent, Role, User
 from cspr.tenancy import acting_for
-from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
 from cspr.web.staff.auth import fresh_required
+from cspr.web.staff.pages import bp, ctx, roles
 
 PAGE_SIZE = 50
 

@@ -9,8 +9,8 @@ from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from cspr.models import Briefing, Role
-from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
+from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.reviews import load as load_review
 from cspr.web.staff.steps import status_of, submit
 from cspr.workflow.context import london_today

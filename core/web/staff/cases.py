@@ -8,8 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from cspr.models import Harm, Incident, Role
 from cspr.web.api.present import deadlines_by_kind
-from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
+from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.steps import Step, handle, status_of, submit
 from cspr.workflow import incidents, notifications, rapid_reviews
 

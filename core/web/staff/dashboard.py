@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from cspr import exports
 from cspr.models import Action, Deadline, DeadlineState, Incident, Rag, Review, Role
 from cspr.web.api.present import deadline_dict
-from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff.auth import fresh_required
+from cspr.web.staff.pages import bp, ctx, roles
 from cspr.workflow import deadlines
 
 CASE_ROLES = (Role.ADMIN, Role.PARTNER, Role.VIEWER)

@@ -9,9 +9,9 @@ from flask import abort, flash, redirect, render_template, url_for
 from cspr import holds as holds_service
 from cspr.models import LegalHold, Role
 from cspr.web.converters import MAX_ID
-from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
 from cspr.web.staff.auth import fresh_required
+from cspr.web.staff.pages import bp, ctx, roles
 
 
 @bp.route("/holds")

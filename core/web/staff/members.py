@@ -12,9 +12,9 @@ from cspr.db import get_session
 from cspr.models import Membership, Role, User
 from cspr.users import UserError, create_user
 from cspr.web.links import external_url
-from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
 from cspr.web.staff.auth import fresh_required, reset_token
+from cspr.web.staff.pages import bp, ctx, roles
 
 log = logging.getLogger(__name__)
 

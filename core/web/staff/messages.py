@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from cspr import outbox
 from cspr.models import OutboxMessage, OutboxStatus, Role
-from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff.forms import ConfirmForm
+from cspr.web.staff.pages import bp, ctx, roles
 
 
 @bp.route("/messages")

@@ -10,9 +10,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import Partnership, User, UserSession
+from cspr.plugins import get_registry
 from cspr.tenancy import acting_for
 from cspr.users import reset_two_factor, set_active
 from cspr.web.staff.auth import fresh_required

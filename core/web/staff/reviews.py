@@ -8,9 +8,9 @@ from sqlalchemy.orm import selectinload
 
 from cspr.models import Briefing, Deadline, Membership, Rag, Recommendation, Review, Role, User
 from cspr.web.api.present import deadline_dict, deadlines_by_kind
-from cspr.web.staff import bp, ctx, roles
 from cspr.web.staff import forms as f
 from cspr.web.staff.auth import require_fresh
+from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.steps import Step, handle, status_of, submit
 from cspr.workflow import actions, publishing, reviews
 from cspr.workflow.errors import StepError

@@ -15,9 +15,9 @@ from joserfc.errors import JoseError
 from sqlalchemy import select
 
 from cspr import audit, partnerships
-from cspr.app import get_registry
 from cspr.db import get_session
 from cspr.models import Membership, Partnership, User
+from cspr.plugins import get_registry
 from cspr.tenancy import acting_for
 from cspr.web.staff.auth import complete_sign_in
 

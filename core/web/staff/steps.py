@@ -10,7 +10,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
 from cspr.models import Role
-from cspr.web.staff import apply_errors, ctx
+from cspr.web.staff.pages import apply_errors, ctx
 from cspr.workflow.errors import InputError, StepError
 
 
