@@ -8,8 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from cspr.models import Action, Recommendation
 from cspr.schemas import api as s
-from cspr.web.api import refuses, scoped_blueprint
 from cspr.web.api.auth import ADMINS, READERS, SIGNERS, commit, ctx, requires
+from cspr.web.api.resource import refuses, scoped_blueprint
 from cspr.web.api.reviews import load as load_review
 from cspr.workflow import actions, reviews
 from cspr.workflow.errors import NotFound

@@ -8,9 +8,9 @@ from sqlalchemy.orm import selectinload
 
 from cspr.models import Incident, Role
 from cspr.schemas import api as s
-from cspr.web.api import bounded_pages, refuses, scoped_blueprint
 from cspr.web.api.auth import ADMINS, SIGNERS, commit, ctx, requires
 from cspr.web.api.present import attach_deadlines
+from cspr.web.api.resource import bounded_pages, refuses, scoped_blueprint
 from cspr.workflow import incidents, notifications, rapid_reviews
 
 blp = scoped_blueprint("incidents", "Serious incidents, the Panel notification and the rapid review.")

@@ -7,9 +7,9 @@ from sqlalchemy import func, or_, select
 
 from cspr.models import Deadline, DeadlineState, Review, Role
 from cspr.schemas import api as s
-from cspr.web.api import bounded_pages, refuses, scoped_blueprint
 from cspr.web.api.auth import READERS, ctx, requires
 from cspr.web.api.present import deadline_dict
+from cspr.web.api.resource import bounded_pages, refuses, scoped_blueprint
 
 blp = scoped_blueprint("deadlines", "Statutory deadlines and local targets.")
 

@@ -163,7 +163,7 @@ def init_documents(app: Flask, api: Api, max_page: int) -> None:
     api.spec.to_dict = lambda: declare(copy.deepcopy(build()), max_page)
 
     def partnership_document(slug: str):  # noqa: ANN202
-        from cspr.app import get_registry
+        from cspr.plugins import get_registry
 
         registry = get_registry()
         if slug not in registry.policies:

@@ -6,8 +6,8 @@ from flask import Response
 
 from cspr import exports
 from cspr.models import Role
-from cspr.web.api import refuses, scoped_blueprint
 from cspr.web.api.auth import ctx, requires
+from cspr.web.api.resource import refuses, scoped_blueprint
 
 blp = scoped_blueprint("exports", "The case tracker and the deadlines calendar.")
 

@@ -16,9 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from cspr.models import Recommendation, Review, Role
 from cspr.schemas import api as s
-from cspr.web.api import bounded_pages, refuses, scoped_blueprint
 from cspr.web.api.auth import ADMINS, READERS, SIGNERS, commit, ctx, requires
 from cspr.web.api.present import attach_deadlines
+from cspr.web.api.resource import bounded_pages, refuses, scoped_blueprint
 from cspr.workflow import publishing, reviews
 from cspr.workflow.context import Context
 from cspr.workflow.errors import InputError, NotFound
