@@ -7,8 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cspr.models import Action, Recommendation
+from cspr.permissions import Permission
 from cspr.schemas import api as s
-from cspr.web.api.auth import ADMINS, READERS, SIGNERS, commit, ctx, requires
+from cspr.web.api.auth import commit, ctx, requires
 from cspr.web.api.resource import refuses, scoped_blueprint
 from cspr.web.api.reviews import load as load_review
 from cspr.workflow import actions, reviews
@@ -36,14 +37,14 @@ def _action(action_id: int) -> Action:
 class RecommendationList(MethodView):
     """A review's recommendations."""
 
-    @requires(*READERS)
+    @requires(Permission.READ_REVIEWS)
     @refuses(blp)
     @blp.response(200, s.RecommendationOut(many=True))
     def get(self, review_id: int) -> list[Recommendation]:
         """The recommendations with their actions."""
         return load_review(review_id).recommendations
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_ACTION_PLAN)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.RecommendationIn)
     @blp.response(201, s.RecommendationOut)
@@ -58,7 +59,7 @@ class RecommendationList(MethodView):
 class ResponseStep(MethodView):
     """The partners' response."""
 
-    @requires(*SIGNERS)
+    @requires(Permission.SIGN_OFF)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.ResponseIn)
     @blp.response(200, s.RecommendationOut)
@@ -73,7 +74,7 @@ class ResponseStep(MethodView):
 class ActionList(MethodView):
     """Actions of a recommendation."""
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_ACTION_PLAN)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.ActionIn)
     @blp.response(201, s.ActionOut)
@@ -88,14 +89,14 @@ class ActionList(MethodView):
 class ActionDetail(MethodView):
     """One action."""
 
-    @requires(*READERS)
+    @requires(Permission.READ_REVIEWS)
     @refuses(blp)
     @blp.response(200, s.ActionOut)
     def get(self, action_id: int) -> Action:
         """An action."""
         return _action(action_id)
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_ACTION_PLAN)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.ActionUpdate)
     @blp.response(200, s.ActionOut)
@@ -110,7 +111,7 @@ class ActionDetail(MethodView):
 class AssuranceStep(MethodView):
     """Assurance that the learning is embedded."""
 
-    @requires(*SIGNERS)
+    @requires(Permission.SIGN_OFF)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.AssuranceIn)
     @blp.response(200, s.ActionOut)

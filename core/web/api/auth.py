@@ -11,15 +11,11 @@ from flask_smorest import abort
 
 from cspr import partnerships, tokens
 from cspr.db import get_session
-from cspr.models import Role
+from cspr.permissions import Permission, allowed, describe
 from cspr.plugins import get_registry
 from cspr.tenancy import set_partnership
 from cspr.web import auditing, limits
 from cspr.workflow.context import Context
-
-READERS = tuple(Role)
-ADMINS = (Role.ADMIN,)
-SIGNERS = (Role.ADMIN, Role.PARTNER)  # sign-offs: decisions, the final report, assurance
 
 
 def authenticate() -> None:
@@ -57,15 +53,15 @@ def ctx() -> Context:
     return g.ctx
 
 
-def requires(*roles: Role) -> Callable:
-    """Only these roles may call the view (403 with the reason otherwise)."""
+def requires(action: Permission) -> Callable:
+    """Only the roles that may take the action may call the view (403 with the reason otherwise)."""
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             role = g.ctx.role
-            if role not in roles:
-                allowed = " or ".join(r.value for r in roles)
-                abort(403, message=f"This needs the {allowed} role; your role here is {role.value}.")
+            if not allowed(role, action):
+                needed = describe(action)
+                abort(403, message=f"This needs the {needed} role; your role here is {role.value}.")
             return view(*args, **kwargs)
         return wrapper
     return decorator

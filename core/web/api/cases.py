@@ -6,16 +6,16 @@ from flask.views import MethodView
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from cspr.models import Incident, Role
+from cspr.models import Incident
+from cspr.permissions import Permission
 from cspr.schemas import api as s
-from cspr.web.api.auth import ADMINS, SIGNERS, commit, ctx, requires
+from cspr.web.api.auth import commit, ctx, requires
 from cspr.web.api.present import attach_deadlines
 from cspr.web.api.resource import bounded_pages, refuses, scoped_blueprint
 from cspr.workflow import incidents, notifications, rapid_reviews
 
 blp = scoped_blueprint("incidents", "Serious incidents, the Panel notification and the rapid review.")
 
-CASE_READERS = (Role.ADMIN, Role.PARTNER, Role.VIEWER)  # reviewers see only their reviews
 
 
 def _load(incident_id: int) -> Incident:
@@ -38,7 +38,7 @@ def _out(incident: Incident) -> Incident:
 class IncidentList(MethodView):
     """The partnership's incidents."""
 
-    @requires(*CASE_READERS)
+    @requires(Permission.READ_CASES)
     @refuses(blp, 403, 422)
     @blp.arguments(s.IncidentQuery, location="query")
     @blp.response(200, s.IncidentOut(many=True))
@@ -61,7 +61,7 @@ class IncidentList(MethodView):
         attach_deadlines(ctx(), rows, "incident")
         return rows
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_CASES)
     @refuses(blp, 400, 403, 422)
     @blp.arguments(s.IncidentIn)
     @blp.response(201, s.IncidentOut)
@@ -76,14 +76,14 @@ class IncidentList(MethodView):
 class IncidentDetail(MethodView):
     """One incident."""
 
-    @requires(*CASE_READERS)
+    @requires(Permission.READ_CASES)
     @refuses(blp, 403)
     @blp.response(200, s.IncidentOut)
     def get(self, incident_id: int) -> Incident:
         """An incident with its notification, rapid review and deadlines."""
         return _out(_load(incident_id))
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_CASES)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.IncidentCorrection)
     @blp.response(200, s.IncidentOut)
@@ -99,7 +99,7 @@ class IncidentDetail(MethodView):
 class NotificationStep(MethodView):
     """The notification to the Panel."""
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_CASES)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.NotificationIn)
     @blp.response(201, s.IncidentOut)
@@ -109,7 +109,7 @@ class NotificationStep(MethodView):
         commit()
         return _out(_load(incident_id))
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_CASES)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.NotificationCorrection)
     @blp.response(200, s.IncidentOut)
@@ -125,7 +125,7 @@ class NotificationStep(MethodView):
 class MeetingStep(MethodView):
     """The rapid review's start and meeting."""
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_CASES)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.MeetingIn)
     @blp.response(200, s.IncidentOut)
@@ -140,7 +140,7 @@ class MeetingStep(MethodView):
 class DecisionStep(MethodView):
     """The partners' decision."""
 
-    @requires(*SIGNERS)
+    @requires(Permission.SIGN_OFF)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.DecisionIn)
     @blp.response(200, s.IncidentOut)
@@ -155,7 +155,7 @@ class DecisionStep(MethodView):
 class PanelResponseStep(MethodView):
     """The Panel's response."""
 
-    @requires(*SIGNERS)
+    @requires(Permission.SIGN_OFF)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.PanelResponseIn)
     @blp.response(200, s.IncidentOut)

@@ -6,8 +6,9 @@ from flask.views import MethodView
 from sqlalchemy import func, or_, select
 
 from cspr.models import Deadline, DeadlineState, Review, Role
+from cspr.permissions import Permission
 from cspr.schemas import api as s
-from cspr.web.api.auth import READERS, ctx, requires
+from cspr.web.api.auth import ctx, requires
 from cspr.web.api.present import deadline_dict
 from cspr.web.api.resource import bounded_pages, refuses, scoped_blueprint
 
@@ -18,7 +19,7 @@ blp = scoped_blueprint("deadlines", "Statutory deadlines and local targets.")
 class DeadlineList(MethodView):
     """The partnership's deadlines (a reviewer's: only their reviews')."""
 
-    @requires(*READERS)
+    @requires(Permission.READ_DEADLINES)
     @refuses(blp, 422)
     @blp.arguments(s.DeadlineQuery, location="query")
     @blp.response(200, s.DeadlineOut(many=True))

@@ -5,14 +5,11 @@ from __future__ import annotations
 from flask import Response
 
 from cspr import exports
-from cspr.models import Role
+from cspr.permissions import Permission
 from cspr.web.api.auth import ctx, requires
 from cspr.web.api.resource import refuses, scoped_blueprint
 
 blp = scoped_blueprint("exports", "The case tracker and the deadlines calendar.")
-
-TRACKER_READERS = (Role.ADMIN, Role.PARTNER, Role.VIEWER)
-
 
 def _file(fmt: str) -> Response:
     download = exports.tracker_download(ctx(), fmt)
@@ -21,7 +18,7 @@ def _file(fmt: str) -> Response:
 
 
 @blp.route("/tracker.csv")
-@requires(*TRACKER_READERS)
+@requires(Permission.EXPORT_TRACKER)
 @refuses(blp, 403)
 @blp.response(200, content_type="text/csv")
 def tracker_csv() -> Response:
@@ -30,7 +27,7 @@ def tracker_csv() -> Response:
 
 
 @blp.route("/tracker.xlsx")
-@requires(*TRACKER_READERS)
+@requires(Permission.EXPORT_TRACKER)
 @refuses(blp, 403)
 @blp.response(200, content_type=exports.XLSX)
 def tracker_xlsx() -> Response:
@@ -39,7 +36,7 @@ def tracker_xlsx() -> Response:
 
 
 @blp.route("/deadlines.ics")
-@requires(*TRACKER_READERS)
+@requires(Permission.EXPORT_DEADLINES)
 @refuses(blp, 403)
 @blp.response(200, content_type="text/calendar")
 def deadlines_ics() -> Response:

@@ -14,9 +14,10 @@ from marshmallow import Schema
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from cspr.models import Recommendation, Review, Role
+from cspr.models import Recommendation, Review
+from cspr.permissions import Permission
 from cspr.schemas import api as s
-from cspr.web.api.auth import ADMINS, READERS, SIGNERS, commit, ctx, requires
+from cspr.web.api.auth import commit, ctx, requires
 from cspr.web.api.present import attach_deadlines
 from cspr.web.api.resource import bounded_pages, refuses, scoped_blueprint
 from cspr.workflow import publishing, reviews
@@ -48,7 +49,7 @@ def _out(review_id: int) -> Review:
 class ReviewList(MethodView):
     """The partnership's reviews (a reviewer sees only their own)."""
 
-    @requires(*READERS)
+    @requires(Permission.READ_REVIEWS)
     @refuses(blp, 422)
     @blp.arguments(s.ReviewQuery, location="query")
     @blp.response(200, s.ReviewOut(many=True))
@@ -71,7 +72,7 @@ class ReviewList(MethodView):
         attach_deadlines(ctx(), rows, "review")
         return rows
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_REVIEWS)
     @refuses(blp, 400, 403, 422)
     @blp.arguments(s.ReviewIn)
     @blp.response(201, s.ReviewOut)
@@ -86,7 +87,7 @@ class ReviewList(MethodView):
 class LegacyReviews(MethodView):
     """Reviews published before the platform."""
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_REVIEWS)
     @refuses(blp, 400, 403, 422)
     @blp.arguments(s.LegacyReviewIn)
     @blp.response(201, s.ReviewOut)
@@ -101,14 +102,14 @@ class LegacyReviews(MethodView):
 class ReviewDetail(MethodView):
     """One review."""
 
-    @requires(*READERS)
+    @requires(Permission.READ_REVIEWS)
     @refuses(blp)
     @blp.response(200, s.ReviewOut)
     def get(self, review_id: int) -> Review:
         """A review with its drafts, recommendations, actions and deadlines."""
         return _out(review_id)
 
-    @requires(*ADMINS)
+    @requires(Permission.EDIT_REVIEWS)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(s.DecisionDateCorrection)
     @blp.response(200, s.ReviewOut)
@@ -119,11 +120,11 @@ class ReviewDetail(MethodView):
         return _out(review_id)
 
 
-def _step(path: str, schema: type[Schema], service: Callable, roles: tuple[Role, ...],
+def _step(path: str, schema: type[Schema], service: Callable, action: Permission,
           summary: str, own_review: bool = False) -> None:
     """A POST endpoint that runs one review step."""
 
-    @requires(*roles)
+    @requires(action)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(schema)
     @blp.response(200, s.ReviewOut)
@@ -138,17 +139,17 @@ def _step(path: str, schema: type[Schema], service: Callable, roles: tuple[Role,
     blp.route(f"/reviews/<int:review_id>/{path}", methods=["POST"], endpoint=view.__name__)(view)
 
 
-_step("terms-of-reference", s.TermsIn, reviews.agree_terms, ADMINS,
+_step("terms-of-reference", s.TermsIn, reviews.agree_terms, Permission.EDIT_REVIEWS,
       "The terms of reference are agreed.")
-_step("reviewer", s.ReviewerIn, reviews.commission_reviewer, ADMINS,
+_step("reviewer", s.ReviewerIn, reviews.commission_reviewer, Permission.EDIT_REVIEWS,
       "The independent reviewer is commissioned.")
-_step("drafts", s.DraftIn, reviews.receive_draft, ADMINS + (Role.REVIEWER,),
+_step("drafts", s.DraftIn, reviews.receive_draft, Permission.RECORD_DRAFT,
       "A draft report is received (the assigned reviewer may record it).")
-_step("final-report", s.FinalReportIn, reviews.agree_final_report, SIGNERS,
+_step("final-report", s.FinalReportIn, reviews.agree_final_report, Permission.SIGN_OFF,
       "The three safeguarding partners agree the final report.")
-_step("planned-publication", s.PlanIn, reviews.plan_publication, ADMINS,
+_step("planned-publication", s.PlanIn, reviews.plan_publication, Permission.EDIT_REVIEWS,
       "Set or move the planned publication date.")
-_step("report-sent", s.ReportSentIn, reviews.send_report, ADMINS,
+_step("report-sent", s.ReportSentIn, reviews.send_report, Permission.EDIT_REVIEWS,
       "The final report went to the Panel and the Secretary of State.")
 def _publish(c: Context, review: Review, *, report_pdf: str | None = None, **data: Any) -> Review:
     """The same checks as the staff form: sign-off, the anonymisation guard, a real PDF."""
@@ -163,7 +164,7 @@ def _publish(c: Context, review: Review, *, report_pdf: str | None = None, **dat
                               secret_key=current_app.config["SECRET_KEY"], **data)
 
 
-_step("publication", s.PublicationIn, _publish, ADMINS,
+_step("publication", s.PublicationIn, _publish, Permission.PUBLISH,
       "Publish the review (at least 7 working days after the report went to the Panel).")
-_step("archive", s.ArchiveIn, reviews.archive, ADMINS,
+_step("archive", s.ArchiveIn, reviews.archive, Permission.EDIT_REVIEWS,
       "Take the review off the public page after its public period.")

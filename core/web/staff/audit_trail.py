@@ -15,7 +15,8 @@ from sqlalchemy import Select, func, select
 from cspr import audit
 from cspr.db import Database, get_db
 from cspr.exports import spreadsheet_safe
-from cspr.models import AuditEvent, Role, User
+from cspr.models import AuditEvent, User
+from cspr.permissions import Permission
 from cspr.tenancy import acting_for
 from cspr.web.staff import forms as f
 from cspr.web.staff.auth import fresh_required
@@ -55,7 +56,7 @@ def _page_url(page: int) -> str:
 
 
 @bp.route("/audit")
-@roles(Role.ADMIN)
+@roles(Permission.READ_AUDIT_TRAIL)
 def audit_trail():  # noqa: ANN201
     """Every audit event of the partnership, newest first, 50 to a page."""
     form, filters = _filters()
@@ -111,7 +112,7 @@ def csv_lines(db: Database, partnership_id: int, filters: dict[str, Any]) -> Ite
 
 
 @bp.route("/audit.csv")
-@roles(Role.ADMIN)
+@roles(Permission.READ_AUDIT_TRAIL)
 @fresh_required
 def audit_csv():  # noqa: ANN201
     """The filtered events as CSV, with seq, prev_hash and hash so they can be checked elsewhere."""

@@ -8,7 +8,8 @@ from govuk_frontend_wtf.wtforms_widgets import GovTextArea
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from cspr.models import Briefing, Role
+from cspr.models import Briefing
+from cspr.permissions import Permission
 from cspr.web.staff import forms as f
 from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.reviews import load as load_review
@@ -49,7 +50,7 @@ def _save(briefing: Briefing | None, fmt: dict, review_id: int, data: dict) -> B
 
 
 @bp.route("/reviews/<int:review_id>/briefings/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_BRIEFINGS)
 def new_briefing(review_id: int):  # noqa: ANN201
     """Write a learning briefing for a review, in one of the partnership's formats."""
     review = load_review(review_id)
@@ -65,7 +66,7 @@ def new_briefing(review_id: int):  # noqa: ANN201
 
 
 @bp.route("/briefings/<int:briefing_id>", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_BRIEFINGS)
 def edit_briefing(briefing_id: int):  # noqa: ANN201
     """Change a briefing's text."""
     briefing = ctx().session.get(Briefing, briefing_id) or abort(404)

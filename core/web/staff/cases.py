@@ -6,16 +6,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from cspr.models import Harm, Incident, Role
+from cspr.models import Harm, Incident
+from cspr.permissions import Permission
 from cspr.web.api.present import deadlines_by_kind
 from cspr.web.staff import forms as f
 from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.steps import Step, handle, status_of, submit
 from cspr.workflow import incidents, notifications, rapid_reviews
-
-ADMINS = (Role.ADMIN,)
-SIGNERS = (Role.ADMIN, Role.PARTNER)
-READERS = (Role.ADMIN, Role.PARTNER, Role.VIEWER)
 
 
 def _areas(form: f.IncidentForm, _record: object = None) -> None:
@@ -25,27 +22,29 @@ def _areas(form: f.IncidentForm, _record: object = None) -> None:
 STEPS = {
     "notification": Step(
         "Record the notification to the Panel", f.NotificationForm,
-        lambda c, inc, d: notifications.record(c, inc, **d), ADMINS,
+        lambda c, inc, d: notifications.record(c, inc, **d), Permission.EDIT_CASES,
         "The notification is recorded. The rapid review's 15 working days have started."),
     "meeting": Step(
         "Record the rapid review meeting", f.MeetingForm,
-        lambda c, inc, d: rapid_reviews.record_meeting(c, inc, **d), ADMINS,
+        lambda c, inc, d: rapid_reviews.record_meeting(c, inc, **d), Permission.EDIT_CASES,
         "The rapid review meeting is recorded."),
     "decision": Step(
         "Record the partners' decision", f.DecisionForm,
-        lambda c, inc, d: rapid_reviews.decide(c, inc, **d), SIGNERS,
+        lambda c, inc, d: rapid_reviews.decide(c, inc, **d), Permission.SIGN_OFF,
         "The decision is recorded and the rapid review is marked as sent to the Panel."),
     "panel-response": Step(
         "Record the Panel's response", f.PanelResponseForm,
-        lambda c, inc, d: rapid_reviews.record_panel_response(c, inc, **d), SIGNERS,
+        lambda c, inc, d: rapid_reviews.record_panel_response(c, inc, **d), Permission.SIGN_OFF,
         "The Panel's response is recorded."),
     "correct-notification": Step(
         "Correct the date the Panel was notified", f.NotificationCorrectionForm,
-        lambda c, inc, d: notifications.correct(c, inc, {"sent_on": d["sent_on"]}, d["reason"]), ADMINS,
+        lambda c, inc, d: notifications.correct(c, inc, {"sent_on": d["sent_on"]}, d["reason"]),
+        Permission.EDIT_CASES,
         "The correction is saved and the rapid review's deadline was recomputed."),
     "correct": Step(
         "Correct the date the local authority became aware", f.CorrectionForm,
-        lambda c, inc, d: incidents.correct(c, inc, {"aware_on": d["aware_on"]}, d["reason"]), ADMINS,
+        lambda c, inc, d: incidents.correct(c, inc, {"aware_on": d["aware_on"]}, d["reason"]),
+        Permission.EDIT_CASES,
         "The correction is saved and the deadlines that depend on it were recomputed."),
 }
 
@@ -62,7 +61,7 @@ def load(incident_id: int) -> Incident:
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
-@roles(*ADMINS)
+@roles(Permission.EDIT_CASES)
 def new_incident():  # noqa: ANN201
     """Record a serious incident."""
     form = f.IncidentForm()
@@ -76,7 +75,7 @@ def new_incident():  # noqa: ANN201
 
 
 @bp.route("/incidents/<int:incident_id>")
-@roles(*READERS)
+@roles(Permission.READ_CASES)
 def incident(incident_id: int):  # noqa: ANN201
     """A case as a task list of its statutory steps, each with its deadline."""
     c = ctx()

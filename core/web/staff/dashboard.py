@@ -9,12 +9,11 @@ from sqlalchemy import func, select
 
 from cspr import exports
 from cspr.models import Action, Deadline, DeadlineState, Incident, Rag, Review, Role
+from cspr.permissions import Permission
 from cspr.web.api.present import deadline_dict
 from cspr.web.staff.auth import fresh_required
 from cspr.web.staff.pages import bp, ctx, roles
 from cspr.workflow import deadlines
-
-CASE_ROLES = (Role.ADMIN, Role.PARTNER, Role.VIEWER)
 
 
 def subject_links(rows: list[Deadline]) -> dict[str, dict]:
@@ -42,7 +41,7 @@ def subject_links(rows: list[Deadline]) -> dict[str, dict]:
 
 
 @bp.route("/")
-@roles(*CASE_ROLES, Role.REVIEWER)
+@roles(Permission.SEE_DASHBOARD)
 def dashboard():  # noqa: ANN201
     """What is due this week, what is overdue, reviews by stage, actions by status."""
     c = ctx()
@@ -69,7 +68,7 @@ def reviewer_home():  # noqa: ANN201
 
 
 @bp.route("/cases")
-@roles(*CASE_ROLES)
+@roles(Permission.READ_CASES)
 def tracker():  # noqa: ANN201
     """The case tracker: every case with its stage, dates and lateness; filters and exports."""
     rows = exports.tracker_rows(ctx())
@@ -86,7 +85,7 @@ def tracker():  # noqa: ANN201
 
 
 @bp.route("/cases.<any(csv, xlsx):fmt>")
-@roles(*CASE_ROLES)
+@roles(Permission.EXPORT_TRACKER)
 @fresh_required
 def tracker_file(fmt: str) -> Response:
     """The tracker as CSV or an Excel workbook."""
@@ -96,7 +95,7 @@ def tracker_file(fmt: str) -> Response:
 
 
 @bp.route("/deadlines.ics")
-@roles(*CASE_ROLES)
+@roles(Permission.EXPORT_DEADLINES)
 @fresh_required
 def deadlines_ics() -> Response:
     """Open deadlines as an iCalendar file."""

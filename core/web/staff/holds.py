@@ -7,7 +7,8 @@ import re
 from flask import abort, flash, redirect, render_template, url_for
 
 from cspr import holds as holds_service
-from cspr.models import LegalHold, Role
+from cspr.models import LegalHold
+from cspr.permissions import Permission
 from cspr.web.converters import MAX_ID
 from cspr.web.staff import forms as f
 from cspr.web.staff.auth import fresh_required
@@ -15,7 +16,7 @@ from cspr.web.staff.pages import bp, ctx, roles
 
 
 @bp.route("/holds")
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_HOLDS)
 def holds():  # noqa: ANN201
     """The partnership's legal holds, in force and released."""
     rows = holds_service.listing(ctx().session, include_released=True)
@@ -24,7 +25,7 @@ def holds():  # noqa: ANN201
 
 
 @bp.route("/holds/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_HOLDS)
 def place_hold():  # noqa: ANN201
     """Place a hold on the whole partnership, one case or one review."""
     c = ctx()
@@ -55,7 +56,7 @@ def place_hold():  # noqa: ANN201
 
 
 @bp.route("/holds/<int:hold_id>/release", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_HOLDS)
 @fresh_required  # releasing lets retention delete again
 def release_hold(hold_id: int):  # noqa: ANN201
     """Release a hold in force, with the reason."""

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from cspr import audit, mail
 from cspr.db import get_session
 from cspr.models import Membership, Role, User
+from cspr.permissions import Permission
 from cspr.users import UserError, create_user
 from cspr.web.links import external_url
 from cspr.web.staff import forms as f
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 @bp.route("/members")
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_MEMBERS)
 def members():  # noqa: ANN201
     """The partnership's members and their roles."""
     rows = ctx().session.execute(select(Membership, User).join(User, Membership.user_id == User.id)
@@ -29,7 +30,7 @@ def members():  # noqa: ANN201
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_MEMBERS)
 @fresh_required
 def add_member():  # noqa: ANN201
     """Add someone (a new account gets an e-mail to set its password)."""
@@ -84,7 +85,7 @@ def _last_admin(membership: Membership) -> bool:
 
 
 @bp.route("/members/<int:membership_id>", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_MEMBERS)
 @fresh_required
 def change_role(membership_id: int):  # noqa: ANN201
     """Change a member's role."""
@@ -105,7 +106,7 @@ def change_role(membership_id: int):  # noqa: ANN201
 
 
 @bp.route("/members/<int:membership_id>/remove", methods=["GET", "POST"])
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_MEMBERS)
 @fresh_required
 def remove_member(membership_id: int):  # noqa: ANN201
     """Remove someone from the partnership (their account stays for their other partnerships)."""

@@ -6,13 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from cspr import outbox
-from cspr.models import OutboxMessage, OutboxStatus, Role
+from cspr.models import OutboxMessage, OutboxStatus
+from cspr.permissions import Permission
 from cspr.web.staff.forms import ConfirmForm
 from cspr.web.staff.pages import bp, ctx, roles
 
 
 @bp.route("/messages")
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_MESSAGES)
 def messages():  # noqa: ANN201
     """Failed messages (and how many wait to be sent)."""
     c = ctx()
@@ -24,7 +25,7 @@ def messages():  # noqa: ANN201
 
 
 @bp.route("/messages/<int:message_id>/retry", methods=["POST"])
-@roles(Role.ADMIN)
+@roles(Permission.MANAGE_MESSAGES)
 def retry_message(message_id: int):  # noqa: ANN201
     """Try a failed message again."""
     form = ConfirmForm()

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from cspr import partnerships
 from cspr.db import get_session
-from cspr.models import Membership, Role
+from cspr.models import Membership
+from cspr.permissions import Permission, allowed
 from cspr.plugins import get_registry
 from cspr.tenancy import set_partnership
 from cspr.web import auditing
@@ -60,12 +61,12 @@ def ctx() -> Context:
     return g.ctx
 
 
-def roles(*allowed: Role) -> Callable:
-    """Only these roles may use the page (403 otherwise)."""
+def roles(action: Permission) -> Callable:
+    """Only the roles that may take the action may use the page (403 otherwise)."""
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if g.ctx.role not in allowed:
+            if not allowed(g.ctx.role, action):
                 abort(403)
             return view(*args, **kwargs)
         return wrapper

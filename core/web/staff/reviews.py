@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cspr.models import Briefing, Deadline, Membership, Rag, Recommendation, Review, Role, User
+from cspr.permissions import Permission, allowed
 from cspr.web.api.present import deadline_dict, deadlines_by_kind
 from cspr.web.staff import forms as f
 from cspr.web.staff.auth import require_fresh
@@ -15,9 +16,6 @@ from cspr.web.staff.steps import Step, handle, status_of, submit
 from cspr.workflow import actions, publishing, reviews
 from cspr.workflow.errors import StepError
 
-ADMINS = (Role.ADMIN,)
-SIGNERS = (Role.ADMIN, Role.PARTNER)
-READERS = tuple(Role)
 KIND_LABELS = {"local_cspr": "Local child safeguarding practice review", "national": "National review",
                "local_learning": "Local learning review", "thematic": "Thematic review",
                "scr": "Serious case review", "joint_dhr": "Joint review with a domestic homicide review",
@@ -64,28 +62,31 @@ def _commission(c, review, d):  # noqa: ANN001, ANN202
 
 STEPS = {
     "terms": Step("Record the terms of reference", f.TermsForm,
-                  lambda c, r, d: reviews.agree_terms(c, r, **d), ADMINS,
+                  lambda c, r, d: reviews.agree_terms(c, r, **d), Permission.EDIT_REVIEWS,
                   "The terms of reference are recorded."),
-    "reviewer": Step("Commission the independent reviewer", f.ReviewerForm, _commission, ADMINS,
+    "reviewer": Step("Commission the independent reviewer", f.ReviewerForm, _commission,
+                     Permission.EDIT_REVIEWS,
                      "The reviewer is commissioned.", prepare=_reviewers),
     "draft": Step("Record a draft report", f.DraftForm, lambda c, r, d: reviews.receive_draft(c, r, **d),
-                  ADMINS + (Role.REVIEWER,), "The draft is recorded."),
+                  Permission.RECORD_DRAFT, "The draft is recorded."),
     "final-report": Step("Record the partners' agreement of the final report", f.FinalReportForm,
-                         lambda c, r, d: reviews.agree_final_report(c, r, **d), SIGNERS,
+                         lambda c, r, d: reviews.agree_final_report(c, r, **d), Permission.SIGN_OFF,
                          "The final report is agreed.", prepare=_partners),
     "publication-date": Step("Plan the publication date", f.PlanForm,
-                 lambda c, r, d: reviews.plan_publication(c, r, **d), ADMINS,
+                 lambda c, r, d: reviews.plan_publication(c, r, **d), Permission.EDIT_REVIEWS,
                  "The publication date is planned. The report must reach the Panel 7 working days before."),
     "report-sent": Step("Record that the final report went to the Panel and the Secretary of State",
-                        f.ReportSentForm, lambda c, r, d: reviews.send_report(c, r, **d), ADMINS,
+                        f.ReportSentForm, lambda c, r, d: reviews.send_report(c, r, **d),
+                        Permission.EDIT_REVIEWS,
                         "The report is recorded as sent."),
     "publish": Step("Publish the review", f.PublishForm, lambda c, r, d: _publish(c, r, d),
-                    ADMINS, "The review is published. It must stay public for at least 12 months.",
+                    Permission.PUBLISH,
+                    "The review is published. It must stay public for at least 12 months.",
                     prepare=lambda form, r: (_themes(form, r), _signers(form, r))),
     "archive": Step("Archive the review", f.ArchiveForm, lambda c, r, d: reviews.archive(c, r, **d),
-                    ADMINS, "The review is archived."),
+                    Permission.EDIT_REVIEWS, "The review is archived."),
     "correct": Step("Correct the date of the decision to hold the review", f.DecisionDateForm,
-                    lambda c, r, d: reviews.correct_decision_date(c, r, **d), ADMINS,
+                    lambda c, r, d: reviews.correct_decision_date(c, r, **d), Permission.EDIT_REVIEWS,
                     "The correction is saved and the deadlines that depend on it were recomputed."),
 }
 
@@ -102,7 +103,7 @@ def load(review_id: int) -> Review:
 
 
 @bp.route("/reviews")
-@roles(Role.ADMIN, Role.PARTNER, Role.VIEWER)
+@roles(Permission.LIST_REVIEWS)
 def review_list():  # noqa: ANN201
     """Every review of the partnership."""
     rows = ctx().session.scalars(select(Review).order_by(Review.id.desc())).all()
@@ -110,7 +111,7 @@ def review_list():  # noqa: ANN201
 
 
 @bp.route("/reviews/new", methods=["GET", "POST"])
-@roles(*ADMINS)
+@roles(Permission.EDIT_REVIEWS)
 def new_review():  # noqa: ANN201
     """Start a review that no incident led to."""
     form = f.ReviewForm()
@@ -123,7 +124,7 @@ def new_review():  # noqa: ANN201
 
 
 @bp.route("/reviews/legacy", methods=["GET", "POST"])
-@roles(*ADMINS)
+@roles(Permission.EDIT_REVIEWS)
 def legacy_review():  # noqa: ANN201
     """Enter a review published before the platform, for the record."""
     form = f.LegacyReviewForm()
@@ -136,7 +137,7 @@ def legacy_review():  # noqa: ANN201
 
 
 @bp.route("/reviews/<int:review_id>")
-@roles(*READERS)
+@roles(Permission.READ_REVIEWS)
 def review(review_id: int):  # noqa: ANN201
     """A review as a task list of its steps, with its deadlines."""
     c = ctx()
@@ -154,7 +155,8 @@ def review_step(review_id: int, step: str):  # noqa: ANN201
     if step not in STEPS:
         abort(404)
     rev = load(review_id)
-    if step == "publish" and ctx().role in STEPS[step].roles:  # before the public sees it: prove who you are
+    if step == "publish" and allowed(ctx().role, STEPS[step].action):  # before the public sees it: prove who
+        # you are
         detour = require_fresh()
         if detour is not None:
             return detour
@@ -164,14 +166,14 @@ def review_step(review_id: int, step: str):  # noqa: ANN201
 # -- the action plan ---------------------------------------------------------------
 
 @bp.route("/reviews/<int:review_id>/plan", methods=["GET", "POST"])
-@roles(Role.ADMIN, Role.PARTNER, Role.VIEWER)
+@roles(Permission.READ_ACTION_PLAN)
 def plan(review_id: int):  # noqa: ANN201
     """Recommendations, the partners' responses and the actions with their status."""
     c = ctx()
     rev = load(review_id)
     form = f.RecommendationForm()
     if request.method == "POST":
-        if c.role != Role.ADMIN:
+        if not allowed(c.role, Permission.EDIT_ACTION_PLAN):
             abort(403)
         try:
             added = submit(form, lambda data: actions.add_recommendation(c, rev, **data))
@@ -197,11 +199,12 @@ def _recommendation(recommendation_id: int) -> Recommendation:
 
 
 @bp.route("/recommendations/<int:recommendation_id>/actions/new", methods=["GET", "POST"])
-@roles(*ADMINS)
+@roles(Permission.EDIT_ACTION_PLAN)
 def new_action(recommendation_id: int):  # noqa: ANN201
     """Add an action to a recommendation."""
     rec = _recommendation(recommendation_id)
-    step = Step("Add an action", f.ActionForm, lambda c, r, d: actions.add_action(c, r, **d), ADMINS,
+    step = Step("Add an action", f.ActionForm, lambda c, r, d: actions.add_action(c, r, **d),
+                Permission.EDIT_ACTION_PLAN,
                 "The action is added; its due date is on the dashboard.",
                 prepare=lambda form, _r: setattr(form.owner_agency, "choices", [("", "Select the owner")] + [
                     (a["key"], a["name"]) for a in ctx().policy.agencies]))
@@ -210,18 +213,18 @@ def new_action(recommendation_id: int):  # noqa: ANN201
 
 
 @bp.route("/recommendations/<int:recommendation_id>/response", methods=["GET", "POST"])
-@roles(*SIGNERS)
+@roles(Permission.SIGN_OFF)
 def respond(recommendation_id: int):  # noqa: ANN201
     """Record the partners' response to a recommendation."""
     rec = _recommendation(recommendation_id)
     step = Step("Record the partners' response", f.ResponseForm,
-                lambda c, r, d: actions.respond(c, r, **d), SIGNERS, "The response is recorded.")
+                lambda c, r, d: actions.respond(c, r, **d), Permission.SIGN_OFF, "The response is recorded.")
     return handle(step, rec, url_for("staff.plan", review_id=rec.review_id),
                   f"Recommendation {rec.number}")
 
 
 @bp.route("/actions/<int:action_id>/update", methods=["GET", "POST"])
-@roles(*ADMINS)
+@roles(Permission.EDIT_ACTION_PLAN)
 def update_action(action_id: int):  # noqa: ANN201
     """Move an action on."""
     action = ctx().session.get(actions.Action, action_id) or abort(404)
@@ -235,16 +238,17 @@ def update_action(action_id: int):  # noqa: ANN201
     step = Step("Update the action", f.ActionUpdateForm,
                 lambda c, a, d: actions.update_action(c, a, rag=Rag(d["rag"]), evidence=d["evidence"],
                                                       completed_on=d["completed_on"]),
-                ADMINS, "The action is updated.", prepare=prepare)
+                Permission.EDIT_ACTION_PLAN, "The action is updated.", prepare=prepare)
     return handle(step, action, url_for("staff.plan", review_id=rec.review_id), action.description[:80])
 
 
 @bp.route("/actions/<int:action_id>/assure", methods=["GET", "POST"])
-@roles(*SIGNERS)
+@roles(Permission.SIGN_OFF)
 def assure_action(action_id: int):  # noqa: ANN201
     """A partner signs off a complete action."""
     action = ctx().session.get(actions.Action, action_id) or abort(404)
     rec = _recommendation(action.recommendation_id)
-    step = Step("Sign off the action", f.AssuranceForm, lambda c, a, d: actions.assure(c, a, **d), SIGNERS,
+    step = Step("Sign off the action", f.AssuranceForm, lambda c, a, d: actions.assure(c, a, **d),
+                Permission.SIGN_OFF,
                 "The action is signed off.")
     return handle(step, action, url_for("staff.plan", review_id=rec.review_id), action.description[:80])

@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
-from cspr.models import Role
+from cspr.permissions import Permission, allowed
 from cspr.web.staff.pages import apply_errors, ctx
 from cspr.workflow.errors import InputError, StepError
 
@@ -21,7 +21,7 @@ class Step:
     title: str
     form: type[FlaskForm]
     run: Callable[..., Any]  # run(ctx, record, data)
-    roles: tuple[Role, ...]
+    action: Permission  # who may take the step
     done: str  # the confirmation shown after it
     prepare: Callable[[FlaskForm, Any], None] | None = None
     hint: str = ""
@@ -62,7 +62,7 @@ def status_of(form: FlaskForm) -> int:
 def handle(step: Step, record: Any, back: str, caption: str) -> Any:
     """GET shows the form; a valid POST runs the step and returns to the record's page."""
     c = ctx()
-    if c.role not in step.roles:
+    if not allowed(c.role, step.action):
         abort(403)
     form = step.form()
     if step.prepare:
