@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +14,7 @@ from cspr import audit, partnerships
 from cspr.models import Briefing, PublicationForm, Recommendation, Review, ReviewKind, User
 from cspr.plugins import PluginRegistry
 from cspr.tenancy import acting_for
-from cspr.workflow import incidents, notifications, rapid_reviews, reviews
+from cspr.workflow import incidents, notifications, publishing, rapid_reviews, reviews
 from cspr.workflow.context import Context
 
 
@@ -122,9 +123,21 @@ DEMO_ACCOUNTS = [
 ]
 
 
-def load_cases(session: Session, registry: PluginRegistry, per_partnership: int = 6) -> int:
-    """Fictional live cases ("Demo child N") in each partnership that has none yet."""
+def load_cases(session: Session, registry: PluginRegistry, per_partnership: int = 6, *,
+               documents_dir: Path | None = None, secret_key: str | None = None) -> int:
+    """Fictional live cases ("Demo child N") in each partnership that has none yet.
+
+    Each partnership also gets one review published through ``publishing.publish``; the documents
+    directory and the key for the terms' fingerprints default to the running app's settings.
+    """
+    from flask import current_app
+
     from cspr.models import Incident
+
+    if documents_dir is None:
+        documents_dir = Path(current_app.config["DOCUMENTS_DIR"])
+    if secret_key is None:
+        secret_key = current_app.config["SECRET_KEY"]
 
     added = 0
     for row in partnerships.sync(session, registry):
@@ -135,12 +148,31 @@ def load_cases(session: Session, registry: PluginRegistry, per_partnership: int 
                 continue
             ctx = Context(session, row, registry.policy(row.slug), actor="cli")
             added += seed_cases(ctx, per_partnership, seed=row.id, prefix="Demo child")
-            publish_example(ctx)
+            publish_example(ctx, documents_dir=documents_dir, secret_key=secret_key)
     return added
 
 
-def publish_example(ctx: Context) -> Review:
-    """A fictional local review taken through every step to publication two months ago."""
+# The fictional family's names: the guard searches the report and the summary for them at publication.
+DEMO_IDENTIFYING_TERMS = "Jordan Exampleton\nExampleton Street Primary School"
+DEMO_REPORT = ("Agencies each held pieces of information about the child. Shared, they would have "
+               "shown the risk sooner. The partnership has changed how referrals are shared.")
+
+
+def demo_report_pdf(ctx: Context) -> bytes:
+    """The fictional review's final report as a real PDF (needs the app's templates)."""
+    from cspr.briefings import render_pdf
+
+    fmt = {"key": "report", "name": "Report", "sections": [{"key": "findings", "title": "Findings"}]}
+    return render_pdf(fmt, "Demo child A (fictional): final report", {"findings": DEMO_REPORT},
+                      ctx.partnership.name)
+
+
+def publish_example(ctx: Context, *, documents_dir: Path, secret_key: str) -> Review:
+    """A fictional local review taken through every step to publication two months ago.
+
+    It is published as any review is: a partner's sign-off, a real PDF report and the family's
+    (fictional) identifying terms, through the guard.
+    """
     from cspr.models import ReviewKind
 
     today = ctx.today
@@ -157,11 +189,13 @@ def publish_example(ctx: Context) -> Review:
     reviews.plan_publication(ctx, review, planned_on=published)
     reviews.send_report(ctx, review, sent_on=sent)
     theme = "Information sharing" if "Information sharing" in ctx.policy.themes else ctx.policy.themes[0]
-    reviews.publish(ctx, review, published_on=published, publication_form="summary",
-                    publication_note="A fictional case made for the demonstration.",
-                    summary="A fictional review showing how a published review appears: agencies "
-                            "held pieces of information that, shared, would have shown the risk.",
-                    themes=[theme])
+    publishing.publish(ctx, review, published_on=published, signed_off_by=partners[0],
+                       identifying_terms=DEMO_IDENTIFYING_TERMS, documents_dir=documents_dir,
+                       secret_key=secret_key, publication_form="full",
+                       summary="A fictional review showing how a published review appears: agencies "
+                               "held pieces of information that, shared, would have shown the risk.",
+                       themes=[theme], report=demo_report_pdf(ctx),
+                       report_filename="demo-child-a-report.pdf")
     return review
 
 

@@ -12,6 +12,7 @@ from cspr import archive, documents
 from cspr.models import Briefing, Incident, PanelResponse, RapidReviewDecision, Review
 from cspr.workflow import actions, incidents, notifications, rapid_reviews, reviews
 from cspr.workflow.context import Context
+from tests.publish_kit import publish
 
 D = dt.date
 ARCHIVED_ON = D(2027, 9, 20)  # 12 months and a few days after publication
@@ -54,8 +55,8 @@ def archived_case(ctx: Context, documents_dir: Path, archive_dir: Path, pseudony
                        due_on=ctx.today + dt.timedelta(days=30))  # not before the day it is recorded
     reviews.plan_publication(ctx, review, planned_on=D(2026, 9, 14))
     reviews.send_report(ctx, review, sent_on=D(2026, 9, 4))
-    reviews.publish(ctx, review, published_on=D(2026, 9, 15), themes=["Neglect"], summary="Learning")
-    documents.store(ctx, review, pdf(f"report of {pseudonym}"), "report.pdf", "report", True, documents_dir)
+    publish(ctx, review, published_on=D(2026, 9, 15), themes=["Neglect"], summary="Learning",
+            report=pdf(f"report of {pseudonym}"), documents_dir=documents_dir)
     ctx.session.add(Briefing(review_id=review.id, format_key="seven-minute", title=f"{pseudonym} briefing",
                              sections={"background": "The case in brief."}, published_on=D(2026, 9, 15)))
     ctx.session.flush()

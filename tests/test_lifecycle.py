@@ -25,6 +25,7 @@ from cspr.workflow import actions, deadlines, incidents, notifications, rapid_re
 from cspr.workflow.context import Context
 from cspr.workflow.errors import InputError, StepError
 from tests.plugin_kit import plugin_with
+from tests.publish_kit import publish
 
 D = dt.date
 TODAY = D(2026, 11, 23)
@@ -191,10 +192,10 @@ def test_a_local_cspr_from_decision_to_archive(ctx):
     reviews.send_report(ctx, review, sent_on=D(2026, 9, 4))
     assert deadlines.standing(deadline(ctx, "report_to_panel"), ctx.calendar, TODAY).status == "met_late"
     with pytest.raises(InputError, match="publish on or after 15 September 2026"):
-        reviews.publish(ctx, review, published_on=D(2026, 9, 14), themes=["Neglect"])
+        publish(ctx, review, published_on=D(2026, 9, 14), themes=["Neglect"])
     with pytest.raises(InputError, match="not in the themes vocabulary: Alchemy"):
-        reviews.publish(ctx, review, published_on=D(2026, 9, 15), themes=["Alchemy"])
-    reviews.publish(ctx, review, published_on=D(2026, 9, 15), themes=["Neglect"],
+        publish(ctx, review, published_on=D(2026, 9, 15), themes=["Alchemy"])
+    publish(ctx, review, published_on=D(2026, 9, 15), themes=["Neglect"],
                     summary="Learning about neglect")
     assert deadline(ctx, "publication").state == DeadlineState.MET
     public = deadline(ctx, "public_period")
@@ -212,8 +213,8 @@ def test_publication_of_a_summary_needs_a_reason(ctx):
     partners = [a["key"] for a in ctx.policy.partners["safeguarding_partners"]]
     reviews.agree_final_report(ctx, review, agreed_on=D(2026, 5, 1), agreed_by=partners)
     with pytest.raises(InputError, match="say why only a summary"):
-        reviews.publish(ctx, review, published_on=D(2026, 5, 4), publication_form="summary")
-    reviews.publish(ctx, review, published_on=D(2026, 5, 4), publication_form="summary",
+        publish(ctx, review, published_on=D(2026, 5, 4), publication_form="summary")
+    publish(ctx, review, published_on=D(2026, 5, 4), publication_form="summary",
                     publication_note="Court proceedings")
     assert review.stage == "published"
 

@@ -13,6 +13,7 @@ from cspr.models import Deadline
 from cspr.workflow import reviews
 from cspr.workflow.deadlines import due_date, earliest_publication, report_in_time
 from cspr.workflow.errors import InputError
+from tests.publish_kit import publish
 from tests.test_lifecycle import make_ctx
 
 D = dt.date
@@ -40,7 +41,7 @@ def test_a_report_sent_on_its_due_day_lets_a_saturday_publication_go_ahead(sessi
     due = report_deadline(ctx, review).due_on
     assert due == D(2026, 3, 4)  # 7 working days back from Friday 13 March, not from the Saturday
     reviews.send_report(ctx, review, sent_on=due)
-    reviews.publish(ctx, review, published_on=D(2026, 3, 14), summary="What we learned.")
+    publish(ctx, review, published_on=D(2026, 3, 14), summary="What we learned.")
     assert review.published_on == D(2026, 3, 14)
 
 
@@ -50,7 +51,7 @@ def test_a_report_sent_the_day_after_its_due_day_blocks_the_planned_day(session,
     reviews.plan_publication(ctx, review, planned_on=D(2026, 3, 14))
     reviews.send_report(ctx, review, sent_on=D(2026, 3, 5))
     with pytest.raises(InputError) as refused:
-        reviews.publish(ctx, review, published_on=D(2026, 3, 14), summary="What we learned.")
+        publish(ctx, review, published_on=D(2026, 3, 14), summary="What we learned.")
     assert "publish on or after 16 March 2026" in str(refused.value.errors["published_on"])
 
 

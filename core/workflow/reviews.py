@@ -314,39 +314,6 @@ def _check_publication(c: Checker, ctx: Context, form: PublicationForm, note: st
     c.check("themes", not unknown, f"not in the themes vocabulary: {', '.join(unknown)}")
 
 
-def publish(ctx: Context, review: Review, *, published_on: dt.date,
-            publication_form: PublicationForm = PublicationForm.FULL,
-            publication_note: str | None = None, summary: str | None = None,
-            themes: list[str] = ()) -> Review:
-    """Publish the review: its public period starts."""
-    _open(review)
-    publication_form = PublicationForm(publication_form)
-    if review.final_report_agreed_on is None:
-        raise StepError("The partners must agree the final report first.")
-    by_law = review.kind in deadlines.PUBLISHED_BY_LAW
-    if by_law and review.sent_to_panel_on is None:
-        raise StepError("Send the final report to the Panel and the Secretary of State first.")
-    c = Checker(ctx)
-    c.date("published_on", published_on, "published")
-    if by_law and published_on is not None and _countable(c, "published_on", published_on):
-        earliest = deadlines.earliest_publication(review.sent_to_panel_on, _gap(ctx))
-        c.check("published_on", deadlines.report_in_time(review.sent_to_panel_on, published_on, _gap(ctx)),
-                f"the report went to the Panel and the Secretary of State on "
-                f"{review.sent_to_panel_on:%-d %B %Y}: publish on or after {earliest:%-d %B %Y} "
-                f"({_gap(ctx)} working days later)")
-    c.not_before("published_on", published_on, review.final_report_agreed_on,
-                 "the final report's agreement")
-    _check_publication(c, ctx, publication_form, publication_note, themes)
-    c.done()
-    review.published_on = published_on
-    review.publication_form = publication_form
-    review.publication_note = (publication_note or "").strip() or None
-    review.summary = (summary or "").strip() or review.summary
-    review.themes = list(dict.fromkeys(themes))
-    ctx.audit("review.published", review, published_on=published_on, form=publication_form)
-    return _after(ctx, review, "published")
-
-
 def archive(ctx: Context, review: Review, *, archived_on: dt.date,
             outcome: ArchiveOutcome | None = None) -> Review:
     """Take a published review off the public page, as the partnership's archive rule says."""
@@ -405,5 +372,5 @@ def visible(ctx: Context, review: Review) -> Review:
 
 __all__ = ["DELAY_REASONS", "ORDER", "agree_final_report", "agree_terms", "archive",
            "commission_reviewer", "correct_decision_date", "get", "plan_publication",
-           "publication_target", "publish", "receive_draft", "record_legacy", "reviews_for",
+           "publication_target", "receive_draft", "record_legacy", "reviews_for",
            "send_report", "stage_of", "start", "visible"]

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from cspr.models import Briefing
+from cspr.models import Briefing, Review
 from cspr.permissions import Permission
 from cspr.web.staff import forms as f
 from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.reviews import load as load_review
 from cspr.web.staff.steps import status_of, submit
+from cspr.workflow import publishing
 from cspr.workflow.context import london_today
 
 
-def briefing_form(fmt: dict, briefing: Briefing | None = None) -> FlaskForm:
-    """A form with the title and one text box per section of the format, in its order."""
+def briefing_form(fmt: dict, briefing: Briefing | None = None, review: Review | None = None) -> FlaskForm:
+    """A form with the title and one text box per section of the format, in its order.
+
+    A published review's briefing is public as soon as it is saved, so the form also asks for the
+    identifying terms (never stored) for the anonymisation guard, as the publish form does.
+    """
 
     class Form(FlaskForm):
         title = f._text("Title of the briefing")
@@ -28,15 +33,25 @@ def briefing_form(fmt: dict, briefing: Briefing | None = None) -> FlaskForm:
         setattr(Form, f"section_{section['key']}", TextAreaField(
             section["title"], description=section.get("prompt") or None, widget=GovTextArea(),
             validators=[Optional(), Length(max=5000)]))
+    if review is not None and review.published_on is not None:
+        Form.identifying_terms = TextAreaField(
+            "Names and places that identify the child and family", widget=GovTextArea(),
+            description="The review is published, so this briefing is public once saved. One per line: "
+                        "the child's and family members' names, the school, the street. The briefing is "
+                        "searched for them. They are not stored.")
     data = None
     if briefing is not None:
         data = {"title": briefing.title} | {f"section_{k}": v for k, v in (briefing.sections or {}).items()}
     return Form(data=data)
 
 
-def _save(briefing: Briefing | None, fmt: dict, review_id: int, data: dict) -> Briefing:
+def _save(briefing: Briefing | None, fmt: dict, review: Review | None, data: dict) -> Briefing:
     c = ctx()
     sections = {s["key"]: (data.get(f"section_{s['key']}") or "").strip() for s in fmt["sections"]}
+    publishing.guard_briefing(c, review, title=data["title"].strip(), sections=sections,
+                              identifying_terms=data.get("identifying_terms"),
+                              secret_key=current_app.config["SECRET_KEY"])
+    review_id = review.id if review is not None else None
     if briefing is None:
         briefing = Briefing(review_id=review_id, format_key=fmt["key"], title=data["title"].strip(),
                             sections=sections, published_on=london_today())
@@ -56,8 +71,8 @@ def new_briefing(review_id: int):  # noqa: ANN201
     review = load_review(review_id)
     policy = ctx().policy
     fmt = policy.briefing_format(request.args.get("format", "")) or policy.briefing_formats[0]
-    form = briefing_form(fmt)
-    saved = submit(form, lambda data: _save(None, fmt, review.id, data))
+    form = briefing_form(fmt, review=review)
+    saved = submit(form, lambda data: _save(None, fmt, review, data))
     if saved:
         flash(f"The briefing “{saved.title}” is saved.", "success")
         return redirect(url_for("staff.review", review_id=review.id))
@@ -72,8 +87,8 @@ def edit_briefing(briefing_id: int):  # noqa: ANN201
     briefing = ctx().session.get(Briefing, briefing_id) or abort(404)
     review = load_review(briefing.review_id) if briefing.review_id else None
     fmt = ctx().policy.briefing_format(briefing.format_key) or abort(404)
-    form = briefing_form(fmt, briefing)
-    if submit(form, lambda data: _save(briefing, fmt, briefing.review_id, data)):
+    form = briefing_form(fmt, briefing, review)
+    if submit(form, lambda data: _save(briefing, fmt, review, data)):
         flash("The briefing is saved.", "success")
         back = url_for("staff.review", review_id=review.id) if review else url_for("staff.dashboard")
         return redirect(back)
