@@ -27,6 +27,9 @@ UNDECLARABLE = {
     "report_pdf": "the report must be a readable PDF",
     "reviewer_user_id": "the account must be a reviewer of this partnership",
     "identifying_terms": "Nothing was published",  # the terms were found in the report or summary
+    "delay_reason": "a planned date after the publication target needs a reason (depends on the "
+                    "stored decision date)",
+    "delay_detail": "'other' needs the details (depends on delay_reason)",
 }
 
 

@@ -15,8 +15,11 @@ from cspr.models import OutboxMessage, OutboxStatus
 from cspr.tenancy import across_partnerships, acting_for
 
 MESSAGES = 120  # fewer than the 200 to keep the test quick; 60 per partnership
-DELAY = 0.03  # seconds the SMTP server takes per recipient: one relay alone needs 3.6 s
-LEASE = 1  # seconds: well below the batch's duration
+DELAY = 0.08  # seconds the SMTP server takes per recipient: one relay alone needs 9.6 s
+# Seconds: well below the batch's duration (two relays share it: about 5 s each) and far above one
+# message's send (0.08 s), as in production (300 s against a 30 s SMTP timeout). A lease shorter than
+# one send on a loaded machine would let a second relay send that one message again.
+LEASE = 3
 
 
 def relay_app(app, tmp_path, name: str):  # noqa: ANN001, ANN201
