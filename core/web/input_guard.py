@@ -3,6 +3,9 @@
 PostgreSQL cannot store or even compare text containing NUL, so such a value would fail
 deep inside a query (a 500). It is never meaningful in this service's input: the API
 answers 422 naming the field, a page answers 400.
+
+A JSON body nested deeper than ``MAX_JSON_DEPTH`` is refused too (400): Python's parser
+raises RecursionError on a few thousand brackets, which was a 500 on every route.
 """
 
 from __future__ import annotations
@@ -12,6 +15,35 @@ from typing import Any
 from flask import Flask, abort, jsonify, request
 
 NUL = "\x00"
+MAX_JSON_DEPTH = 32  # the API's bodies are 3 levels deep at most
+TOO_DEEP = f"The JSON body is nested too deeply: at most {MAX_JSON_DEPTH} levels are accepted."
+
+
+class _TooDeep(Exception):
+    """The JSON body is nested deeper than MAX_JSON_DEPTH (or too deep to parse at all)."""
+
+
+def _depth_ok(value: Any) -> bool:
+    """True if ``value`` is nested no deeper than MAX_JSON_DEPTH (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                return False
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return True
+
+
+def _json_body() -> Any:
+    """The parsed JSON body (None if it is not valid JSON); _TooDeep if it is nested too deeply."""
+    try:
+        value = request.get_json(silent=True)
+    except RecursionError as exc:
+        raise _TooDeep from exc
+    if not _depth_ok(value):
+        raise _TooDeep
+    return value
 
 
 def _nul_paths(value: Any, path: str = "") -> list[str]:
@@ -39,7 +71,7 @@ def _found() -> dict[str, list[str]]:
         if form:
             found["form"] = form
     elif request.is_json:
-        body = _nul_paths(request.get_json(silent=True))
+        body = _nul_paths(_json_body())
         if body:
             found["json"] = body
     return found
@@ -51,7 +83,13 @@ def init_input_guard(app: Flask) -> None:
 
     @app.before_request
     def _refuse_nul() -> Any:
-        found = _found()
+        try:
+            found = _found()
+        except _TooDeep:
+            if is_api_request():
+                return jsonify(code=400, status="Bad Request", message=TOO_DEEP,
+                               errors={"json": [TOO_DEEP]}), 400
+            abort(400, description=TOO_DEEP)
         if not found:
             return None
         if is_api_request():
