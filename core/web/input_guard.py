@@ -1,4 +1,4 @@
-"""Input no database can hold: a NUL character anywhere in a request is refused before any view runs.
+r"""Input no database can hold: a NUL character anywhere in a request is refused before any view runs.
 
 PostgreSQL cannot store or even compare text containing NUL, so such a value would fail
 deep inside a query (a 500). It is never meaningful in this service's input: the API
@@ -6,7 +6,7 @@ answers 422 naming the field, a page answers 400.
 
 A JSON body nested deeper than ``MAX_JSON_DEPTH``, or one Python's parser cannot read for
 reasons other than bad syntax (a number of more than 4,300 digits, bytes that are not UTF-8),
-is refused too (400): these were 500s on every route. So is a lone surrogate (``"\\ud800"``) in
+is refused too (400): these were 500s on every route. So is a lone surrogate (``"\ud800"``) in
 a JSON string, which no database can store as UTF-8 (the API answers 422 naming the field).
 """
 
@@ -24,6 +24,7 @@ MAX_JSON_DEPTH = 32  # the API's bodies are 3 levels deep at most
 TOO_DEEP = f"The JSON body is nested too deeply: at most {MAX_JSON_DEPTH} levels are accepted."
 UNREADABLE = ("The JSON body cannot be read: a number has more than 4,300 digits, or the text is not "
               "UTF-8.")
+LONE_SURROGATE = "must not contain a lone surrogate (\\ud800 to \\udfff)"
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -125,7 +126,7 @@ def init_input_guard(app: Flask) -> None:
                     errors.setdefault(where, {})[name] = ["must not contain the NUL character"]
             for where, names in surrogates.items():
                 for name in names:
-                    errors.setdefault(where, {})[name] = ["must not contain a lone surrogate (\\ud800 to \\udfff)"]
+                    errors.setdefault(where, {})[name] = [LONE_SURROGATE]
             return jsonify(code=422, status="Unprocessable Entity", message="Some values are not right.",
                            errors=errors), 422
         if not found:
