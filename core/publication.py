@@ -114,6 +114,9 @@ except ImportError:  # pragma: no cover - SQLAlchemy always ships it
     REGCONFIG = String
 
 
+KINDS = frozenset(kind.value for kind in ReviewKind)
+
+
 def library(session: Session, registry: PluginRegistry, query: LibraryQuery,
             limit: int = 100) -> list[tuple[Partnership, Review]]:
     """Currently published reviews of every enabled partnership matching the query.
@@ -130,6 +133,8 @@ def library(session: Session, registry: PluginRegistry, query: LibraryQuery,
             return []
         stmt: Select = _public_reviews().where(Review.partnership_id.in_(partnerships))
         if query.kind:
+            if query.kind not in KINDS:  # the enum refuses it when the query is sent: a 500, not "none"
+                return []
             stmt = stmt.where(Review.kind == query.kind)
         if query.year:
             stmt = stmt.where(func.extract("year", Review.published_on) == query.year)

@@ -93,11 +93,15 @@ def library():  # noqa: ANN201
         kind=request.args.get("kind", "")[:64], year=year,
         partnership=request.args.get("partnership", "")[:64])
     year_error = "Enter the year as 4 digits, like 2024" if year_text and year is None else None
-    results = publication.library(get_session(), registry, query)  # a bad year is not used, and said so
+    kind_error = "Select a kind from the list" if query.kind and query.kind not in publication.KINDS else None
+    if kind_error:
+        query.kind = ""  # not used for the search, and said so (like a bad year)
+    results = publication.library(get_session(), registry, query)
     page = render_template("library.html", query=query, results=results, registry=registry,
                            themes=publication.themes_in_use(registry), year_text=year_text,
-                           year_error=year_error, partnerships=partnerships.active(get_session(), registry))
-    return page, 400 if year_error else 200
+                           year_error=year_error, kind_error=kind_error,
+                           partnerships=partnerships.active(get_session(), registry))
+    return page, 400 if year_error or kind_error else 200
 
 
 @bp.route("/<slug>/reports/<key>.pdf")
