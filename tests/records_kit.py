@@ -5,29 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pypdf import PdfWriter
 from sqlalchemy import select
 
 from cspr import archive, documents
 from cspr.models import Briefing, Incident, PanelResponse, RapidReviewDecision, Review
 from cspr.workflow import actions, incidents, notifications, rapid_reviews, reviews
 from cspr.workflow.context import Context
-from tests.publish_kit import publish
+from tests.publish_kit import blank_pdf, publish
 
 D = dt.date
 ARCHIVED_ON = D(2027, 9, 20)  # 12 months and a few days after publication
 
 
-def pdf(marker: str) -> bytes:
-    """A small, real PDF (distinct bytes per marker)."""
-    import io
-
-    writer = PdfWriter()
-    writer.add_blank_page(width=200, height=200)
-    writer.add_metadata({"/Title": marker})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+pdf = blank_pdf  # a small, real PDF (distinct bytes per marker)
 
 
 def archived_case(ctx: Context, documents_dir: Path, archive_dir: Path, pseudonym: str = "Child K") -> Review:

@@ -26,6 +26,7 @@ from cspr import audit, migrate, partnerships
 from cspr.db import make_engine
 from cspr.models import Partnership, Role
 from cspr.tenancy import TenancyError, acting_for
+from tests.concurrency_kit import in_parallel, one_partnership_database
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, _create_pg_database, _drop_pg_database
 
 
@@ -196,42 +197,20 @@ def test_heads_files_are_read_as_json_or_json_lines(tmp_path):
 
 @pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
 def test_concurrent_writers_extend_one_chain_without_collisions(dialect, tmp_path):
-    import threading
-
-    url = _create_pg_database() if dialect == "postgresql" else f"sqlite:///{tmp_path / 'c.sqlite3'}"
-    engine = make_engine(url)
-    try:
-        migrate.upgrade(engine)
-        with Session(engine) as session:
-            row = Partnership(slug="busy", name="Busy", short_name="B")
-            session.add(row)
-            session.commit()
-            pid = row.id
-        errors: list[Exception] = []
+    with one_partnership_database(dialect, tmp_path) as (engine, pid):
 
         def views() -> None:
             for _ in range(25):
                 with Session(engine) as session:
-                    try:
-                        with acting_for(session, pid):
-                            audit.record(session, "incident.viewed", actor="user:1")
-                        session.commit()
-                    except Exception as exc:  # noqa: BLE001 - counted and shown below
-                        errors.append(exc)
+                    with acting_for(session, pid):
+                        audit.record(session, "incident.viewed", actor="user:1")
+                    session.commit()
 
-        threads = [threading.Thread(target=views) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        assert in_parallel(views) == []
         with Session(engine) as session, acting_for(session, pid):
             report = audit.check(session)
         assert (report.events, report.problems) == (150, [])
-    finally:
-        engine.dispose()
-        if dialect == "postgresql":
-            _drop_pg_database(url)
+
 
 
 # -- tampered copies of a real chain, checked by `cspr audit verify` --------------------

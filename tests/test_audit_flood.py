@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cspr import audit, migrate, refusals
-from cspr.db import get_db, make_engine
-from cspr.models import AuditEvent, Partnership, RefusalWindow, Role
+from cspr import audit, refusals
+from cspr.db import get_db
+from cspr.models import AuditEvent, RefusalWindow, Role
 from cspr.tenancy import acting_for
 from tests.api_kit import make_member
-from tests.conftest import _create_pg_database, _drop_pg_database
+from tests.concurrency_kit import in_parallel, one_partnership_database
 
 #: A window of a century (aligned to 1970): the test's requests never straddle two windows.
 CENTURY = 60 * 24 * 365 * 100
@@ -109,36 +109,19 @@ def test_each_actor_has_its_own_limit_and_a_refusal_under_it_is_summarised_by_no
 @pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
 def test_the_counter_is_exact_under_parallel_writers(dialect, tmp_path):
     """Six threads count 120 refusals of one actor at once: 5 events, the rest counted, none lost."""
-    url = _create_pg_database() if dialect == "postgresql" else f"sqlite:///{tmp_path / 'r.sqlite3'}"
-    engine = make_engine(url)
-    try:
-        migrate.upgrade(engine)
-        with Session(engine) as session:
-            row = Partnership(slug="busy", name="Busy", short_name="B")
-            session.add(row)
-            session.commit()
-            pid = row.id
-        errors: list[Exception] = []
+    with one_partnership_database(dialect, tmp_path) as (engine, pid):
         moment = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 
         def refuse() -> None:
             for _ in range(20):
                 with Session(engine) as session:
-                    try:
-                        with acting_for(session, pid):
-                            refusals.record(session, actor="user:9", actor_user_id=None, route="GET /x",
-                                            detail={"reason": "role"}, remote_addr="192.0.2.1", limit=5,
-                                            window_minutes=15, now=moment)
-                        session.commit()
-                    except Exception as exc:  # noqa: BLE001 - counted and shown below
-                        errors.append(exc)
+                    with acting_for(session, pid):
+                        refusals.record(session, actor="user:9", actor_user_id=None, route="GET /x",
+                                        detail={"reason": "role"}, remote_addr="192.0.2.1", limit=5,
+                                        window_minutes=15, now=moment)
+                    session.commit()
 
-        threads = [threading.Thread(target=refuse) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
+        assert in_parallel(refuse) == []
         with Session(engine) as session:
             with acting_for(session, pid):
                 window = session.scalars(select(RefusalWindow)).one()
@@ -151,10 +134,7 @@ def test_the_counter_is_exact_under_parallel_writers(dialect, tmp_path):
         assert (report.events, report.problems) == (6, [])
         assert (last.action, last.detail["refused"], last.detail["addresses"]) == (
             "access.denied.summary", 120, {"192.0.2.1": 115})
-    finally:
-        engine.dispose()
-        if dialect == "postgresql":
-            _drop_pg_database(url)
+
 
 
 def test_the_clocks_task_writes_the_summaries_of_closed_windows(app):
