@@ -154,7 +154,8 @@ def build(app, slug: str, tag: str) -> Side:  # noqa: ANN001
     first = fmt["sections"][0]["key"]
     for rid, name, public in ((r1, "Briefing", False), (r3, "PublicBriefing", True)):
         response = admin.submit(f"/app/{slug}/reviews/{rid}/briefings/new", {
-            "title": side.s(f"{name}Title", public), f"section_{first}": side.s(f"{name}Text", public)})
+            "title": side.s(f"{name}Title", public), f"section_{first}": side.s(f"{name}Text", public),
+            "identifying_terms": "Jamie Smith"})  # asked again once the review is published
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
 
     with app.app_context(), get_db().session_scope() as session:
