@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -10,10 +11,12 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from cspr import migrate
 from cspr.models import Base
 from cspr.plugins import PluginRegistry
+from tests.mailbox import free_port
 
 PG_ADMIN_URL = os.environ.get(
     "CSPR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -201,6 +204,20 @@ def app(pg_url: str, app_pg_url: str, tmp_path, smtp_server):  # noqa: ANN001, A
 @pytest.fixture
 def client(app):  # noqa: ANN001, ANN201
     return app.test_client()
+
+
+@pytest.fixture
+def live(app) -> Iterator[str]:  # noqa: ANN001
+    """The app on 127.0.0.1:<free port>, one thread per request (for parallel requests and browsers)."""
+    app.config["SERVER_NAME"] = None
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()  # thread-safe: the loop stops, then the socket closes
+    thread.join(timeout=10)
+    server.server_close()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001

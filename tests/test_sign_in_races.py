@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -16,7 +16,6 @@ import pyotp
 import pytest
 import requests
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from cspr import two_factor
 from cspr.db import get_db
@@ -24,26 +23,11 @@ from cspr.models import AuditEvent, Role, User
 from cspr.tenancy import acting_for
 from tests.api_kit import TOTP_SECRET, make_member
 from tests.figures import report
-from tests.mailbox import free_port
 from tests.web_kit import PASSWORD, csrf_of
 
 ADMIN = "admin@doncaster.example.org"
 PARALLEL = 8
 BURST = 16
-
-
-@pytest.fixture
-def live(app) -> Iterator[str]:  # noqa: ANN001
-    """The app on 127.0.0.1:<free port>, one thread per request."""
-    app.config["SERVER_NAME"] = None
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
 
 
 def together(calls: list[Callable[[], requests.Response]]) -> list[requests.Response]:

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
-
-from tests.mailbox import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CSPR_CHROMIUM", "/usr/bin/chromium")
@@ -26,20 +21,6 @@ def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
-
-
-@pytest.fixture
-def live(app) -> Iterator[str]:  # noqa: ANN001
-    """The app on 127.0.0.1:<free port>, in a thread."""
-    app.config["SERVER_NAME"] = None
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()  # thread-safe: the loop stops, then the socket closes
-    thread.join(timeout=10)
-    server.server_close()
 
 
 @pytest.fixture(scope="session")
