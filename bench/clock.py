@@ -27,12 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert, select, text  # noqa: E402
 
 from bench.common import at_least, per_call, scratch_database  # noqa: E402
-from cspr import create_app, partnerships  # noqa: E402
+from cspr import create_app  # noqa: E402
+from cspr.accounts.models import Role
+from cspr.accounts.users import create_user  # noqa: E402
+from cspr.cases.models import Incident
 from cspr.db import get_db  # noqa: E402
-from cspr.models import Deadline, DeadlineState, Incident, Role  # noqa: E402
+from cspr.deadlines.models import Deadline, DeadlineState  # noqa: E402
+from cspr.partnerships import services as partnerships
+from cspr.services.context import london_today  # noqa: E402
 from cspr.tasks import clock  # noqa: E402
-from cspr.users import create_user  # noqa: E402
-from cspr.workflow.context import london_today  # noqa: E402
 
 REDIS = os.environ.get("CSPR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 

@@ -19,7 +19,7 @@ ADMIN_URL = os.environ.get("CSPR_BENCH_PG_URL", "postgresql+psycopg://postgres@1
 @contextmanager
 def scratch_database() -> Iterator[str]:
     """A new, migrated PostgreSQL database, dropped afterwards."""
-    from cspr import migrate
+    from cspr.db import migrate
 
     admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"cspr_bench_{uuid.uuid4().hex[:8]}"

@@ -30,12 +30,16 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import create_engine, select  # noqa: E402
 
 from bench.common import at_least, scratch_database  # noqa: E402
-from cspr import create_app, demo, partnerships, two_factor  # noqa: E402
+from cspr import create_app  # noqa: E402
+from cspr.accounts import two_factor
+from cspr.accounts.models import Role
+from cspr.accounts.users import create_user  # noqa: E402
 from cspr.db import get_db, statement_counter  # noqa: E402
-from cspr.models import Deadline, DeadlineState, Role  # noqa: E402
-from cspr.tenancy import acting_for  # noqa: E402
-from cspr.users import create_user  # noqa: E402
-from cspr.workflow.context import Context, london_today  # noqa: E402
+from cspr.db.tenancy import acting_for  # noqa: E402
+from cspr.deadlines.models import Deadline, DeadlineState  # noqa: E402
+from cspr.partnerships import demo
+from cspr.partnerships import services as partnerships
+from cspr.services.context import Context, london_today  # noqa: E402
 
 SLUG = "doncaster"
 PASSWORD = "a long enough passphrase"

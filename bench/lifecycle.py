@@ -26,13 +26,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, select, text  # noqa: E402
 
 from bench.common import at_least, per_call, scratch_database  # noqa: E402
-from cspr import create_app, demo, partnerships, tokens  # noqa: E402
+from cspr import create_app  # noqa: E402
+from cspr.accounts import tokens
+from cspr.accounts.models import Role  # noqa: E402
+from cspr.accounts.users import create_user  # noqa: E402
 from cspr.db import get_db, statement_counter  # noqa: E402
-from cspr.models import Role  # noqa: E402
-from cspr.tenancy import acting_for  # noqa: E402
-from cspr.users import create_user  # noqa: E402
-from cspr.workflow import deadlines  # noqa: E402
-from cspr.workflow.context import Context, london_today  # noqa: E402
+from cspr.db.tenancy import acting_for  # noqa: E402
+from cspr.deadlines import services as deadlines  # noqa: E402
+from cspr.partnerships import demo
+from cspr.partnerships import services as partnerships
+from cspr.services.context import Context, london_today  # noqa: E402
 
 SLUG = "doncaster"
 

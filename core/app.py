@@ -26,7 +26,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     instance_path = settings.get("INSTANCE_PATH") or None
     app = Flask("cspr", instance_path=os.path.abspath(instance_path) if instance_path else None)
     app.config.update(settings)
-    from cspr import keys
+    from cspr.accounts import keys
 
     keys.install(app)  # TOTP and audit-heads keys: malformed ones, or none in production, stop here
     from cspr.web import links

@@ -60,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
     # Where the daily job appends the audit chains' heads (default: <ARCHIVE_DIR>/audit-heads.jsonl).
     "AUDIT_HEADS_FILE": "",
-    # Keys kept outside the database (cspr.keys; docs/operations.md, "Keys"). One key, or several
+    # Keys kept outside the database (cspr.accounts.keys; docs/operations.md, "Keys"). One key, or several
     # comma-separated newest first: the first encrypts or signs, all are tried to read. Required in
     # production; in development each is derived from SECRET_KEY when empty.
     "TOTP_ENCRYPTION_KEYS": [],  # Fernet keys for the authenticator (TOTP) secrets in the database

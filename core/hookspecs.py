@@ -14,7 +14,7 @@ Shapes, decided once:
 * list hooks return a list; the core concatenates the partnership's answer and
   the defaults', rejects duplicate keys, and validates every item.
 
-Everything a hook returns is checked against a schema in :mod:`cspr.schemas.policy`
+Everything a hook returns is checked against a schema in :mod:`cspr.partnerships.policy`
 when the plugin loads; a wrong value stops that plugin with its name and the reason.
 """
 
@@ -149,7 +149,7 @@ def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]] | None:
 
 @hookspec
 def cspr_review_kinds() -> list[str]:
-    """Add kinds of review the partnership offers (keys of :class:`cspr.models.ReviewKind`).
+    """Add kinds of review the partnership offers (keys of :class:`cspr.db.models.ReviewKind`).
 
     A list hook, like themes: the kinds every partnership holds (local CSPR, local
     learning review, thematic review) are always offered and cannot be removed, so a

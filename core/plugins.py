@@ -25,7 +25,7 @@ from marshmallow import Schema, ValidationError
 
 from cspr import defaults, hookspecs
 from cspr.calendar import FIRST_YEAR, LAST_YEAR, MAX_CLOSURE_DAYS, WorkingCalendar, closable
-from cspr.schemas import policy as schemas
+from cspr.partnerships import policy as schemas
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -194,7 +194,7 @@ class Policy:
         # deadline years from now (about a hundred calls of the hook, once)
         closures = {year: self.closure_days(year) for year in range(FIRST_YEAR, LAST_YEAR + 1)}
         #: The partnership's calendar, for its local targets only: the statutory clocks use
-        #: :data:`cspr.calendar.ENGLAND` (see :func:`cspr.workflow.deadlines.clock`).
+        #: :data:`cspr.calendar.ENGLAND` (see :func:`cspr.deadlines.services.clock`).
         self.calendar = WorkingCalendar(closures.__getitem__)
         self._loading = None
 

@@ -63,8 +63,10 @@ def cspr_policy(cspr_registry: PluginRegistry, cspr_plugin: str) -> Policy:
 def cspr_app(cspr_plugin: str, cspr_policy: Policy,
              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """The platform with only this plugin, on a throwaway SQLite database with its demo data."""
-    from cspr import create_app, demo, migrate, partnerships
-    from cspr.db import get_db
+    from cspr import create_app
+    from cspr.db import get_db, migrate
+    from cspr.partnerships import demo
+    from cspr.partnerships import services as partnerships
 
     folder = tmp_path_factory.mktemp("cspr")
     app = create_app({"INSTANCE_PATH": str(folder), "PLUGINS_ALLOW": [cspr_plugin],
@@ -108,7 +110,7 @@ class ConformanceTests:
         from docx import Document
         from pypdf import PdfReader
 
-        from cspr.briefings import render_docx, render_html, render_pdf
+        from cspr.publication.briefings import render_docx, render_html, render_pdf
 
         with cspr_app.test_request_context():
             for fmt in cspr_policy.briefing_formats:

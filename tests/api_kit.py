@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 from flask.testing import FlaskClient
 
-from cspr import partnerships, tokens
+from cspr.accounts import tokens
+from cspr.accounts.models import Role
+from cspr.accounts.users import create_user
 from cspr.db import get_db
-from cspr.models import Role
-from cspr.users import create_user
+from cspr.partnerships import services as partnerships
 
 # Every member made here has set up an authenticator app with this key (tests compute its codes).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

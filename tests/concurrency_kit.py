@@ -10,9 +10,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from cspr import migrate
-from cspr.db import make_engine
-from cspr.models import Partnership
+from cspr.db import make_engine, migrate
+from cspr.partnerships.models import Partnership
 from tests.conftest import _create_pg_database, _drop_pg_database
 
 

@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
-from cspr import migrate
-from cspr.models import Base
+from cspr.db import migrate
+from cspr.db.models import Base
 from cspr.plugins import PluginRegistry
 from tests.mailbox import free_port
 

@@ -11,11 +11,16 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 
-from cspr import documents, holds, partnerships, tokens
+from cspr.accounts import tokens
+from cspr.accounts.models import Membership, Role, User
 from cspr.db import get_db
-from cspr.models import Base, Membership, OutboxMessage, OutboxStatus, Role, User
-from cspr.tenancy import acting_for
-from cspr.workflow.context import Context
+from cspr.db.models import Base
+from cspr.db.tenancy import acting_for
+from cspr.messaging.models import OutboxMessage, OutboxStatus
+from cspr.partnerships import services as partnerships
+from cspr.records import holds
+from cspr.reviews import documents
+from cspr.services.context import Context
 from tests.api_kit import Api
 from tests.web_kit import Browser, csrf_of, date, signed_in
 
@@ -62,7 +67,7 @@ def _ctx(app, session, slug: str) -> Context:  # noqa: ANN001
 
 def report_pdf(app, body: str) -> bytes:  # noqa: ANN001
     """A real PDF report with ``body`` as its text."""
-    from cspr.briefings import render_pdf
+    from cspr.publication.briefings import render_pdf
 
     fmt = {"key": "r", "name": "Report", "sections": [{"key": "body", "title": "Findings"}]}
     with app.test_request_context():
@@ -162,7 +167,7 @@ def build(app, slug: str, tag: str) -> Side:  # noqa: ANN001
         row = partnerships.get(session, slug)
         with acting_for(session, row.id):
             ctx = _ctx(app, session, slug)
-            from cspr.models import Briefing, Document, Review
+            from cspr.reviews.models import Briefing, Document, Review
 
             # a private file of R1 (its name and its text are sentinels)
             review = session.get(Review, r1)

@@ -9,9 +9,9 @@ from typing import Any
 
 from pypdf import PdfWriter
 
-from cspr.models import PublicationForm, Review
-from cspr.workflow import publishing
-from cspr.workflow.context import Context
+from cspr.publication import publish as publishing
+from cspr.reviews.models import PublicationForm, Review
+from cspr.services.context import Context
 
 
 def blank_pdf(marker: str) -> bytes:

@@ -7,10 +7,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cspr import archive, documents
-from cspr.models import Briefing, Incident, PanelResponse, RapidReviewDecision, Review
-from cspr.workflow import actions, incidents, notifications, rapid_reviews, reviews
-from cspr.workflow.context import Context
+from cspr.actions import services as actions
+from cspr.archive import services as archive
+from cspr.cases import incidents, notifications, rapid_reviews
+from cspr.cases.models import Incident, PanelResponse, RapidReviewDecision
+from cspr.reviews import documents
+from cspr.reviews import services as reviews
+from cspr.reviews.models import Briefing, Review
+from cspr.services.context import Context
 from tests.publish_kit import blank_pdf, publish
 
 D = dt.date

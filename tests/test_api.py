@@ -11,7 +11,7 @@ from icalendar import Calendar
 from openapi_spec_validator import validate
 from openpyxl import load_workbook
 
-from cspr.models import Role
+from cspr.accounts.models import Role
 from tests.api_kit import Api, make_member
 from tests.test_publishing import report_pdf
 
@@ -145,9 +145,10 @@ def test_the_deadlines_calendar_feed(app, admin, client):
     assert "Child K (DSCP-2026-001)" in str(event["SUMMARY"])
     assert event.decoded("DTSTART").isoformat() == "2026-03-10"
 
-    from cspr import partnerships, tokens
+    from cspr.accounts import tokens
+    from cspr.accounts.models import User
     from cspr.db import get_db
-    from cspr.models import User
+    from cspr.partnerships import services as partnerships
 
     with app.app_context(), get_db().session_scope() as session:
         user = session.get(User, admin.member.user_id)
@@ -261,7 +262,7 @@ def test_a_reviewer_sees_only_the_reviews_assigned_to_them(app, admin, client):
 
 def test_a_revoked_token_or_a_lost_membership_ends_access(app, admin):
     assert admin.get("/incidents").status_code == 200
-    from cspr import tokens
+    from cspr.accounts import tokens
     from cspr.db import get_db
 
     with app.app_context(), get_db().session_scope() as session:

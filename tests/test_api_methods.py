@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cspr.models import Role
+from cspr.accounts.models import Role
 from tests.api_kit import make_member
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

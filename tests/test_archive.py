@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from cspr import archive, demo, partnerships
+from cspr.archive import services as archive
+from cspr.archive.models import ArchiveDeposit
+from cspr.audit.models import AuditEvent
 from cspr.db import get_db
-from cspr.models import ArchiveDeposit, AuditEvent, Review
+from cspr.db.tenancy import across_partnerships, acting_for
+from cspr.partnerships import demo
+from cspr.partnerships import services as partnerships
+from cspr.reviews.models import Review
 from cspr.tasks import clock
-from cspr.tenancy import across_partnerships, acting_for
 from tests.helpers import cspr
 
 TODAY = dt.date(2026, 11, 23)
@@ -125,8 +129,8 @@ def test_archive_commands(tmp_path):
 
 
 def test_an_archived_report_can_be_requested_from_the_public_page(loaded, client, mailbox):
-    from cspr import outbox as outbox_service
-    from cspr.tasks.outbox import channel_for
+    from cspr.messaging import relay as outbox_service
+    from cspr.messaging.tasks import channel_for
     from tests.web_kit import Browser
 
     run(loaded)

@@ -22,10 +22,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from cspr import audit, migrate, partnerships
-from cspr.db import make_engine
-from cspr.models import Partnership, Role
-from cspr.tenancy import TenancyError, acting_for
+from cspr.accounts.models import Role
+from cspr.audit import events as audit
+from cspr.db import make_engine, migrate
+from cspr.db.tenancy import TenancyError, acting_for
+from cspr.partnerships import services as partnerships
+from cspr.partnerships.models import Partnership
 from tests.concurrency_kit import in_parallel, one_partnership_database
 from tests.conftest import PG_ADMIN_URL, REDIS_URL, _create_pg_database, _drop_pg_database
 
@@ -236,9 +238,9 @@ def run_cli(url: str, tmp: Path, *args: str):  # noqa: ANN201
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):  # noqa: ANN001, ANN201
     """A PostgreSQL database whose Doncaster chain was built by the real workflow and web app."""
-    from cspr import demo
     from cspr.db import get_db
-    from cspr.workflow.context import Context
+    from cspr.partnerships import demo
+    from cspr.services.context import Context
     from tests.api_kit import Api, make_member
 
     tmp = tmp_path_factory.mktemp("pristine")

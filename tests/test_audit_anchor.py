@@ -16,10 +16,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from cspr import audit, migrate, partnerships
+from cspr.audit import events as audit
 from cspr.config import ConfigError
-from cspr.models import Base
-from cspr.tenancy import acting_for
+from cspr.db import migrate
+from cspr.db.models import Base
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import services as partnerships
 from tests.conftest import PG_ADMIN_URL, REDIS_URL
 from tests.helpers import production_settings
 

@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cspr import audit, refusals
+from cspr.accounts.models import Role
+from cspr.audit import events as audit
+from cspr.audit import refusals
+from cspr.audit.models import AuditEvent, RefusalWindow
 from cspr.db import get_db
-from cspr.models import AuditEvent, RefusalWindow, Role
-from cspr.tenancy import acting_for
+from cspr.db.tenancy import acting_for
 from tests.api_kit import make_member
 from tests.concurrency_kit import in_parallel, one_partnership_database
 
@@ -22,7 +24,7 @@ AFTER_IT = dt.datetime(2071, 1, 1, tzinfo=dt.UTC)
 
 
 def trail_of(app, slug: str) -> list[AuditEvent]:  # noqa: ANN001
-    from cspr import partnerships
+    from cspr.partnerships import services as partnerships
 
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, slug)
@@ -143,7 +145,7 @@ def test_the_clocks_task_writes_the_summaries_of_closed_windows(app):
     assert entry["schedule"] == float(app.config["SWEEP_INTERVAL"])
     make_member(app, "doncaster", Role.ADMIN)
     an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
-    from cspr import partnerships
+    from cspr.partnerships import services as partnerships
 
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, "doncaster")

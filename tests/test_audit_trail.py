@@ -11,13 +11,16 @@ import json
 import pytest
 from sqlalchemy import select
 
-from cspr import audit, partnerships
+from cspr.accounts.models import Role
+from cspr.audit import events as audit
+from cspr.audit.models import AuditEvent
+from cspr.cases import incidents
 from cspr.db import get_db
-from cspr.models import AuditEvent, Role
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import services as partnerships
+from cspr.reviews import services as reviews
+from cspr.services.context import Context
 from cspr.tasks import clock
-from cspr.tenancy import acting_for
-from cspr.workflow import incidents, reviews
-from cspr.workflow.context import Context
 from tests.api_kit import Api, make_member
 from tests.web_kit import signed_in
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from cspr.db import get_db
-from cspr.models import JobRun
+from cspr.operations.models import JobRun
 from tests.test_worker import Processes, RedisServer, wait_for
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ from docx import Document
 from pypdf import PdfReader
 
 from cspr import create_app
-from cspr.briefings import BriefingError, render_docx, render_html, render_pdf
+from cspr.publication.briefings import BriefingError, render_docx, render_html, render_pdf
 
 
 @pytest.fixture(scope="module")

@@ -180,8 +180,8 @@ def closing_partnership():
 def test_statutory_clocks_agree_with_the_independent_calendar_on_every_day_2023_to_2028():
     from dateutil.relativedelta import relativedelta
 
+    from cspr.deadlines.services import due_date
     from cspr.defaults import STATUTORY_RULES
-    from cspr.workflow.deadlines import due_date
 
     policy, closures = closing_partnership()
     starts = [D(2023, 1, 1) + dt.timedelta(days=i) for i in range((D(2029, 1, 1) - D(2023, 1, 1)).days)]
@@ -218,7 +218,7 @@ def test_statutory_clocks_agree_with_the_independent_calendar_on_every_day_2023_
 
 
 def test_the_brief_case_a_christmas_closure_leaves_the_panel_notification_on_31_december():
-    from cspr.workflow.deadlines import due_date
+    from cspr.deadlines.services import due_date
 
     policy, _ = closing_partnership()
     rules = policy.deadline_rules

@@ -8,8 +8,10 @@ import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from cspr.models import Membership, Partnership, Review, User
-from cspr.tenancy import across_partnerships
+from cspr.accounts.models import Membership, User
+from cspr.db.tenancy import across_partnerships
+from cspr.partnerships.models import Partnership
+from cspr.reviews.models import Review
 from tests.conftest import truncate_all
 from tests.helpers import cspr, embedded_env
 

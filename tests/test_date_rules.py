@@ -18,14 +18,15 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from cspr import partnerships
+from cspr.accounts.models import Role
+from cspr.actions import services as actions
 from cspr.calendar import add_months
 from cspr.db import get_db
-from cspr.models import Action, Review, Role
-from cspr.tenancy import acting_for
-from cspr.workflow import actions
-from cspr.workflow.context import Context, london_today
-from cspr.workflow.dates import FLOOR, RULES, Kind
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import services as partnerships
+from cspr.reviews.models import Action, Review
+from cspr.services.context import Context, london_today
+from cspr.services.dates import FLOOR, RULES, Kind
 from tests.api_kit import Api, make_member
 from tests.web_kit import date, signed_in
 

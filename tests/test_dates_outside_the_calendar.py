@@ -1,6 +1,6 @@
 """A date the working-day calendar cannot count from is a clear error naming the field, never a 500.
 
-The input ranges (cspr.workflow.dates, 2000 to five years ahead) refuse such dates first; these
+The input ranges (cspr.services.dates, 2000 to five years ahead) refuse such dates first; these
 tests pin the calendar's own guard behind them, for any path that reaches the clocks directly.
 """
 
@@ -10,10 +10,13 @@ import datetime as dt
 
 import pytest
 
+from cspr.accounts.models import Role
 from cspr.calendar import ENGLAND
-from cspr.models import Deadline, DeadlineState, Role
-from cspr.workflow import deadlines, incidents, reviews
-from cspr.workflow.errors import InputError
+from cspr.cases import incidents
+from cspr.deadlines import services as deadlines
+from cspr.deadlines.models import Deadline, DeadlineState
+from cspr.reviews import services as reviews
+from cspr.services.errors import InputError
 from tests.api_kit import Api, make_member
 from tests.test_lifecycle import make_ctx
 from tests.test_report_before_publication import ready_to_plan

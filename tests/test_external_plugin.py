@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cspr import create_app, migrate, partnerships
-from cspr.db import get_db
+from cspr import create_app
+from cspr.db import get_db, migrate
+from cspr.partnerships import services as partnerships
 from tests.helpers import cspr, embedded_env
 
 pytestmark = pytest.mark.slow

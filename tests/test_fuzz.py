@@ -30,7 +30,7 @@ from schemathesis.engine import Status, events
 from werkzeug.serving import make_server
 
 import tests.fuzz_checks  # noqa: F401  (registers our check, so "all" includes it)
-from cspr.models import Role
+from cspr.accounts.models import Role
 from tests.api_kit import Api, make_member
 from tests.figures import report
 
@@ -239,17 +239,17 @@ def test_a_reviewer_account_id_out_of_range_is_a_field_error(client, fuzz_token)
 def test_control_characters_in_a_record_do_not_break_the_excel_export(app, client, fuzz_token):
     """Found by the fuzzer: a pseudonym with a control character made tracker.xlsx a 500.
 
-    The API now refuses such a pseudonym (cspr.plain_text); a record from before the rule
+    The API now refuses such a pseudonym (cspr.services.plain_text); a record from before the rule
     must still export.
     """
     headers = {"Authorization": f"Bearer {fuzz_token}"}
     corrected = client.patch("/api/v1/doncaster/incidents/1", headers=headers,
                              json={"pseudonym": "Child\x0bF\x11", "reason": "probe of the export"})
     assert corrected.status_code == 422 and "pseudonym" in corrected.get_json()["errors"]["json"]
-    from cspr import partnerships
+    from cspr.cases.models import Incident
     from cspr.db import get_db
-    from cspr.models import Incident
-    from cspr.tenancy import acting_for
+    from cspr.db.tenancy import acting_for
+    from cspr.partnerships import services as partnerships
 
     with app.app_context(), get_db().session_scope() as session:
         with acting_for(session, partnerships.get(session, "doncaster").id):

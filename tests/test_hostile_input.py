@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cspr.models import Role
+from cspr.accounts.models import Role
 from tests.test_publishing import ready  # noqa: F401 - the fixture
 from tests.test_staff import INCIDENT, add_incident
 from tests.web_kit import csrf_of, signed_in

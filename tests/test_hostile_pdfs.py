@@ -11,8 +11,8 @@ import zlib
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from cspr import documents
-from cspr.workflow.errors import InputError
+from cspr.reviews import documents
+from cspr.services.errors import InputError
 from tests.api_kit import Api
 from tests.test_publishing import publish, ready, report_pdf  # noqa: F401 -- ``ready`` is a fixture
 

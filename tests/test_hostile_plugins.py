@@ -13,13 +13,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from cspr import retention
 from cspr.calendar import ENGLAND, WorkingCalendar
+from cspr.cases import incidents, notifications, rapid_reviews
+from cspr.cases.models import RapidReviewDecision
+from cspr.deadlines.models import Deadline
+from cspr.deadlines.services import due_date
 from cspr.defaults import STATUTORY_RULES
-from cspr.models import Deadline, RapidReviewDecision, Review
 from cspr.plugins import PluginRegistry
-from cspr.workflow import incidents, notifications, rapid_reviews
-from cspr.workflow.deadlines import due_date
+from cspr.records import retention
+from cspr.reviews.models import Review
 from tests.plugin_kit import plugin_with
 from tests.records_kit import ARCHIVED_ON, archived_case
 from tests.test_lifecycle import make_ctx
@@ -261,8 +263,8 @@ def test_a_calendar_that_is_always_closed_refuses_rather_than_walks_to_year_9999
 
 
 def test_closure_days_do_not_delay_the_reminders_of_a_statutory_deadline(session):
-    from cspr import reminders
-    from cspr.models import Reminder
+    from cspr.deadlines import reminders
+    from cspr.deadlines.models import Reminder
 
     reg = install(cspr_closure_days=lambda year: [D(2026, 1, 2), D(2026, 1, 5)] if year == 2026 else [])
     ctx = make_ctx(session, reg.policy("riverside"), today=D(2026, 1, 2))

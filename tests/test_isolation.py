@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from cspr.models import Role
+from cspr.accounts.models import Role
 from tests.figures import report
 from tests.isolation_world import Side, build, snapshot
 from tests.web_kit import PASSWORD, Browser, csrf_of
@@ -104,9 +104,10 @@ TALLY = Tally()
 @pytest.fixture(scope="module")
 def world(pg_url, tmp_path_factory, smtp_server):  # noqa: ANN001, ANN201
     """Doncaster (A) and Plymouth (B), each with rich data and a member of each role; an operator."""
-    from cspr import create_app, partnerships
+    from cspr import create_app
+    from cspr.accounts.users import create_user
     from cspr.db import get_db
-    from cspr.users import create_user
+    from cspr.partnerships import services as partnerships
     from tests.conftest import REDIS_URL, truncate_all
 
     app = create_app({
@@ -165,7 +166,8 @@ def expand(rule: str, values: dict[str, list[str]]) -> list[str]:
 
 def staff_values(app, owner: Side, slug: str, rule) -> dict[str, list[str]]:  # noqa: ANN001
     """Values for a rule's parameters: the owner's real ids and keys, under ``slug``."""
-    from cspr.web.staff import cases, reviews
+    from cspr.cases import views as cases
+    from cspr.reviews import views as reviews
 
     values: dict[str, list[str]] = {k: [str(i) for i in v] for k, v in owner.ids.items()}
     values["slug"] = [slug]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cspr import partnerships
 from cspr.db import get_db
+from cspr.partnerships import services as partnerships
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_the_library_takes_a_real_kind_or_none(listed, client, kind):
 
 
 def test_the_search_itself_finds_nothing_for_a_kind_that_does_not_exist(listed):
-    from cspr import publication
+    from cspr.publication import public as publication
 
     with listed.app_context(), get_db().session_scope() as session:
         registry = listed.extensions["cspr.plugins"]

@@ -7,23 +7,20 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from cspr.actions import services as actions
+from cspr.audit.models import AuditEvent
 from cspr.calendar import add_months
-from cspr.models import (
-    AuditEvent,
-    Deadline,
-    DeadlineState,
-    PanelResponse,
-    Partnership,
-    Rag,
-    RapidReviewDecision,
-    Review,
-    ReviewKind,
-)
+from cspr.cases import incidents, notifications, rapid_reviews
+from cspr.cases.models import PanelResponse, RapidReviewDecision
+from cspr.db.tenancy import set_partnership
+from cspr.deadlines import services as deadlines
+from cspr.deadlines.models import Deadline, DeadlineState
+from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
-from cspr.tenancy import set_partnership
-from cspr.workflow import actions, deadlines, incidents, notifications, rapid_reviews, reviews
-from cspr.workflow.context import Context
-from cspr.workflow.errors import InputError, StepError
+from cspr.reviews import services as reviews
+from cspr.reviews.models import Rag, Review, ReviewKind
+from cspr.services.context import Context
+from cspr.services.errors import InputError, StepError
 from tests.plugin_kit import plugin_with
 from tests.publish_kit import publish
 
@@ -297,7 +294,7 @@ def test_every_step_is_in_the_audit_chain(ctx):
     for expected in ("incident.recorded", "deadline.set", "notification.recorded", "deadline.met",
                      "rapid_review.meeting", "rapid_review.decided", "review.started"):
         assert expected in actions_seen
-    from cspr import audit
+    from cspr.audit import events as audit
     assert audit.verify(ctx.session) == []
 
 

@@ -7,10 +7,11 @@ from xml.etree import ElementTree
 
 import pytest
 
-from cspr import create_app, demo
+from cspr import create_app
+from cspr.accounts.models import Role
 from cspr.config import ConfigError
 from cspr.db import get_db
-from cspr.models import Role
+from cspr.partnerships import demo
 from tests.conftest import REDIS_URL
 from tests.helpers import cspr, production_env, production_settings
 from tests.web_kit import Browser, csrf_of, signed_in

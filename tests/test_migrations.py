@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from cspr import migrate
-from cspr.db import make_engine
-from cspr.models import Base
+from cspr.db import make_engine, migrate
+from cspr.db.models import Base
 
 
 def test_migrated_database_matches_the_models(engine):

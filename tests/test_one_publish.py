@@ -7,12 +7,16 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from cspr import anonymisation, demo, documents, partnerships
+from cspr.audit.models import AuditEvent
 from cspr.db import get_db
-from cspr.models import AuditEvent, Briefing, Document, Review
-from cspr.tenancy import acting_for
-from cspr.workflow import reviews
-from cspr.workflow.context import Context
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import demo
+from cspr.partnerships import services as partnerships
+from cspr.publication import anonymisation
+from cspr.reviews import documents
+from cspr.reviews import services as reviews
+from cspr.reviews.models import Briefing, Document, Review
+from cspr.services.context import Context
 from tests.test_publishing import publish, ready, report_pdf  # noqa: F401 (the fixture)
 
 CORE = Path(__file__).resolve().parent.parent / "core"

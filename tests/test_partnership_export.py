@@ -11,13 +11,20 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from cspr import audit, demo, holds, migrate, partnerships, reminders, tokens, two_factor
-from cspr.db import get_db
-from cspr.export_archive import PLATFORM_TABLES, SHARED_TABLES, tenant_tables, unclassified_tables
-from cspr.models import AuditEvent, Base, Role, User
-from cspr.tenancy import across_partnerships, acting_for
-from cspr.users import create_user
-from cspr.workflow.context import Context
+from cspr.accounts import tokens, two_factor
+from cspr.accounts.models import Role, User
+from cspr.accounts.users import create_user
+from cspr.audit import events as audit
+from cspr.audit.models import AuditEvent
+from cspr.db import get_db, migrate
+from cspr.db.models import Base
+from cspr.db.tenancy import across_partnerships, acting_for
+from cspr.deadlines import reminders
+from cspr.partnerships import demo
+from cspr.partnerships import services as partnerships
+from cspr.records import holds
+from cspr.records.export_file import PLATFORM_TABLES, SHARED_TABLES, tenant_tables, unclassified_tables
+from cspr.services.context import Context
 from tests.conftest import _create_pg_database, _drop_pg_database
 from tests.helpers import cspr, embedded_env
 from tests.records_kit import archived_case

@@ -9,9 +9,10 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
 from cspr import cli as cli_module
-from cspr import create_app, hookimpl, migrate, partnerships
+from cspr import create_app, hookimpl
 from cspr.cli import cli
-from cspr.db import get_db
+from cspr.db import get_db, migrate
+from cspr.partnerships import services as partnerships
 from cspr.plugins import PluginsFailed
 from tests.plugin_kit import Minimal, plugin_with
 

@@ -317,10 +317,10 @@ def test_hook_cspr_register_tasks(tmp_path):
 
 
 def test_a_plugin_failing_at_runtime_fails_only_its_own_partnership(pg_url, app_pg_url, tmp_path):
-    from cspr import migrate, partnerships
+    from cspr.accounts.models import Role
     from cspr.calendar import WorkingCalendar
-    from cspr.db import get_db
-    from cspr.models import Role
+    from cspr.db import get_db, migrate
+    from cspr.partnerships import services as partnerships
     from cspr.plugins import PluginError
     from tests.api_kit import Api, make_member
     from tests.conftest import truncate_all

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cspr import create_app
+from cspr.accounts.models import Role
 from cspr.db import get_db
-from cspr.models import Role
 from tests.api_kit import make_member
 from tests.conftest import PG_ADMIN_URL, REDIS_URL
 

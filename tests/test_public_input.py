@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cspr.models import Role
+from cspr.accounts.models import Role
 from tests.web_kit import Browser, signed_in
 
 ADMIN = "admin@doncaster.example.org"

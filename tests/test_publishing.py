@@ -9,13 +9,14 @@ import re
 import pytest
 from sqlalchemy import select
 
-from cspr import partnerships
-from cspr.briefings import render_pdf
+from cspr.accounts.models import Role
+from cspr.audit.models import AuditEvent
 from cspr.db import get_db
-from cspr.models import AuditEvent, Role
-from cspr.tenancy import acting_for
-from cspr.workflow import reviews
-from cspr.workflow.context import Context
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import services as partnerships
+from cspr.publication.briefings import render_pdf
+from cspr.reviews import services as reviews
+from cspr.services.context import Context
 from tests.web_kit import date, signed_in
 
 D = dt.date

@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 
-from cspr import demo, partnerships
+from cspr.accounts.models import Role
 from cspr.db import get_db, statement_counter
-from cspr.models import Role
-from cspr.tenancy import acting_for
-from cspr.workflow.context import Context
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import demo
+from cspr.partnerships import services as partnerships
+from cspr.services.context import Context
 from tests.api_kit import Api, make_member
 
 AUDIT_EVENT = 3

@@ -16,10 +16,13 @@ import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from cspr import archive, demo, partnerships
+from cspr.accounts.models import Role
+from cspr.archive import services as archive
 from cspr.db import get_db
-from cspr.models import OutboxMessage, Role
-from cspr.tenancy import acting_for
+from cspr.db.tenancy import acting_for
+from cspr.messaging.models import OutboxMessage
+from cspr.partnerships import demo
+from cspr.partnerships import services as partnerships
 from tests.api_kit import TOTP_SECRET, make_member
 from tests.web_kit import PASSWORD, Browser, csrf_of
 

@@ -8,11 +8,12 @@ from collections import Counter
 
 from sqlalchemy import select
 
-from cspr import create_app, partnerships
-from cspr import outbox as outbox_service
+from cspr import create_app
 from cspr.db import get_db
-from cspr.models import OutboxMessage, OutboxStatus
-from cspr.tenancy import across_partnerships, acting_for
+from cspr.db.tenancy import across_partnerships, acting_for
+from cspr.messaging import relay as outbox_service
+from cspr.messaging.models import OutboxMessage, OutboxStatus
+from cspr.partnerships import services as partnerships
 
 MESSAGES = 120  # fewer than the issue's 200 to keep the test quick; 60 per partnership
 DELAY = 0.08  # seconds the SMTP server takes per recipient: one relay alone needs 9.6 s
@@ -46,7 +47,7 @@ def queue_messages(app) -> None:  # noqa: ANN001
 
 def run_until_done(relay, results: list, start: threading.Barrier) -> None:  # noqa: ANN001
     """What a worker does while messages are pending: one relay run after another."""
-    from cspr.tasks.outbox import channel_for
+    from cspr.messaging.tasks import channel_for
 
     start.wait()
     deadline = time.monotonic() + 60

@@ -9,14 +9,16 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from cspr import outbox as outbox_service
-from cspr import partnerships
+from cspr.accounts.models import Role
+from cspr.cases import incidents
 from cspr.db import get_db
-from cspr.models import OutboxMessage, OutboxStatus, Reminder, Role
+from cspr.db.tenancy import across_partnerships, acting_for
+from cspr.deadlines.models import Reminder
+from cspr.messaging import relay as outbox_service
+from cspr.messaging.models import OutboxMessage, OutboxStatus
+from cspr.partnerships import services as partnerships
+from cspr.services.context import Context
 from cspr.tasks import clock
-from cspr.tenancy import across_partnerships, acting_for
-from cspr.workflow import incidents
-from cspr.workflow.context import Context
 from tests.api_kit import make_member
 from tests.conftest import REDIS_URL
 
@@ -56,7 +58,7 @@ def reminders(app):  # noqa: ANN001, ANN201
 
 
 def relay(app, now=None):  # noqa: ANN001, ANN201
-    from cspr.tasks.outbox import channel_for
+    from cspr.messaging.tasks import channel_for
 
     with app.app_context(), get_db().sessionmaker() as session:
         return outbox_service.relay(session, channel_for, app.config, now=now)
@@ -117,7 +119,7 @@ def test_the_relay_task_is_sent_only_after_the_commit(app, case):
     broker = redis.Redis.from_url(REDIS_URL)
     broker.delete("outbox")
     with app.app_context(), get_db().sessionmaker() as session:
-        from cspr import reminders as reminder_service
+        from cspr.deadlines import reminders as reminder_service
         from cspr.tasks.after_commit import send_after_commit
 
         result = reminder_service.sweep(session, app.extensions["cspr.plugins"], DUE, "http://x")
@@ -192,7 +194,7 @@ def test_daily_jobs_run_once_per_day_in_england_when_the_clocks_change(app, day)
     target = dt.date.fromisoformat(day)
     assert ran.count(target) == 1
     assert ran == sorted(set(ran))  # each English day once, in order
-    from cspr.models import DailyRun
+    from cspr.operations.models import DailyRun
 
     with app.app_context(), get_db().sessionmaker() as session:
         assert session.scalar(select(func.count()).select_from(DailyRun).where(
@@ -304,6 +306,6 @@ def test_without_a_mail_server_development_logs_and_production_refuses(app, case
     app.config["ENV"] = "production"
     assert relay(app).retrying == 2  # production: no server is a delivery failure, retried
     app.config["ENV"] = "development"
-    with caplog.at_level(logging.INFO, logger="cspr.outbox"):
+    with caplog.at_level(logging.INFO, logger="cspr.messaging.relay"):
         result = relay(app, now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
     assert result.sent == 2 and "mail not sent (no CSPR_MAIL_SERVER)" in caplog.text

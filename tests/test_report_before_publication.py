@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from cspr.calendar import ENGLAND
+from cspr.deadlines.models import Deadline
+from cspr.deadlines.services import due_date, earliest_publication, report_in_time
 from cspr.defaults import STATUTORY_RULES
-from cspr.models import Deadline
-from cspr.workflow import reviews
-from cspr.workflow.deadlines import due_date, earliest_publication, report_in_time
-from cspr.workflow.errors import InputError
+from cspr.reviews import services as reviews
+from cspr.services.errors import InputError
 from tests.publish_kit import publish
 from tests.test_lifecycle import make_ctx
 

@@ -13,10 +13,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
 from sqlalchemy import create_engine, select, text, update
 
-from cspr import password_resets
+from cspr.accounts import password_resets
+from cspr.accounts.models import PasswordResetToken, Role, User
+from cspr.accounts.users import set_password
 from cspr.db import get_db
-from cspr.models import PasswordResetToken, Role, User
-from cspr.users import set_password
 from tests.api_kit import make_member
 from tests.web_kit import Browser, csrf_of
 

@@ -9,21 +9,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from cspr import audit, holds, retention
+from cspr.accounts.models import ApiToken, User
+from cspr.archive.models import ArchiveDeposit
+from cspr.audit import events as audit
+from cspr.audit.models import AuditEvent
 from cspr.calendar import add_months
-from cspr.models import (
-    ApiToken,
-    ArchiveDeposit,
-    AuditEvent,
-    Deadline,
-    Document,
-    Draft,
-    Incident,
-    OutboxMessage,
-    Review,
-    User,
-)
+from cspr.cases.models import Incident
+from cspr.deadlines.models import Deadline
+from cspr.messaging.models import OutboxMessage
 from cspr.plugins import PluginRegistry
+from cspr.records import holds, retention
+from cspr.reviews.models import Document, Draft, Review
 from tests.plugin_kit import plugin_with
 from tests.records_kit import ARCHIVED_ON, archived_case
 from tests.test_lifecycle import make_ctx
@@ -291,7 +287,7 @@ def test_holds_and_retention_commands(tmp_path):
 
 def test_the_daily_job_applies_retention_and_records_its_report(app):
     from cspr.db import get_db
-    from cspr.models import JobRun
+    from cspr.operations.models import JobRun
     from cspr.tasks import clock
 
     with app.app_context(), get_db().sessionmaker() as session:
@@ -303,12 +299,13 @@ def test_the_daily_job_applies_retention_and_records_its_report(app):
 def test_admins_place_and_release_holds_in_the_staff_app(app, client):
     from sqlalchemy.orm import Session
 
-    from cspr import partnerships
+    from cspr.accounts.models import Role
+    from cspr.cases import incidents
     from cspr.db import get_db
-    from cspr.models import LegalHold, Role
-    from cspr.tenancy import acting_for
-    from cspr.workflow import incidents
-    from cspr.workflow.context import Context
+    from cspr.db.tenancy import acting_for
+    from cspr.partnerships import services as partnerships
+    from cspr.records.models import LegalHold
+    from cspr.services.context import Context
     from tests.web_kit import signed_in
 
     admin = signed_in(app, client, "doncaster", Role.ADMIN)

@@ -8,10 +8,14 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 
-from cspr import demo, migrate, partnerships, publication, rls
-from cspr.db import get_db
-from cspr.models import Base, CrossPartnershipAccess, Role, TenantOwned
-from cspr.tenancy import across_partnerships, acting_for, public_view
+from cspr.accounts.models import Role
+from cspr.audit.models import CrossPartnershipAccess
+from cspr.db import get_db, migrate, rls
+from cspr.db.models import Base, TenantOwned
+from cspr.db.tenancy import across_partnerships, acting_for, public_view
+from cspr.partnerships import demo
+from cspr.partnerships import services as partnerships
+from cspr.publication import public as publication
 from tests.api_kit import Api, make_member
 
 
@@ -170,7 +174,7 @@ def test_the_check_catches_a_new_tenant_table_without_a_policy(owner):  # noqa: 
 
 def test_across_partnerships_records_who_and_why(app, loaded, owner):  # noqa: ANN001
     with app.app_context(), get_db().session_scope() as session:
-        from cspr.models import Incident
+        from cspr.cases.models import Incident
 
         with across_partnerships(session, "a test of the audited path", actor="test:rls"):
             found = {i.partnership_id for i in session.scalars(select(Incident))}
@@ -190,8 +194,8 @@ def test_per_request_lookups_need_no_cross_partnership_access(app, client, loade
     assert client.get("/library?q=information").status_code == 200  # public learning library
     assert client.get("/healthz").status_code in (200, 503)  # outbox backlog (counts only)
     with app.app_context():
-        from cspr.models import User
-        from cspr.web.staff.auth import memberships_of
+        from cspr.accounts.models import User
+        from cspr.accounts.views.sign_in import memberships_of
 
         session = get_db().sessionmaker()
         with app.test_request_context():
@@ -252,8 +256,9 @@ def test_db_upgrade_migrates_as_the_owner_while_the_app_role_serves(pg_url, app_
 
 
 def test_a_lookup_sees_only_its_own_rows_and_writes_nothing(app, loaded):  # noqa: ANN001
-    from cspr.models import ApiToken, Incident, Membership, User
-    from cspr.tenancy import TenancyError, looking_up
+    from cspr.accounts.models import ApiToken, Membership, User
+    from cspr.cases.models import Incident
+    from cspr.db.tenancy import TenancyError, looking_up
 
     with app.app_context(), get_db().session_scope() as session:
         admin = session.scalar(select(User).where(User.email == "admin@demo.example.org"))
@@ -276,8 +281,9 @@ def test_a_lookup_sees_only_its_own_rows_and_writes_nothing(app, loaded):  # noq
 def test_the_outbox_backlog_counts_every_partnership_without_crossing(session):  # noqa: ANN001
     import datetime as dt
 
-    from cspr import outbox
-    from cspr.models import OutboxMessage, OutboxStatus, Partnership
+    from cspr.messaging import relay as outbox
+    from cspr.messaging.models import OutboxMessage, OutboxStatus
+    from cspr.partnerships.models import Partnership
 
     rows = [Partnership(slug=s, name=f"{s} Partnership", short_name=s.upper()) for s in ("alpha", "beta")]
     session.add_all(rows)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cspr import create_app, migrate, partnerships
-from cspr.db import get_db
+from cspr import create_app
+from cspr.db import get_db, migrate
+from cspr.partnerships import services as partnerships
 from tests.helpers import cspr, embedded_env
 
 pytestmark = pytest.mark.slow
@@ -56,12 +57,13 @@ def test_the_scaffold_installs_passes_the_kit_and_serves_its_page(tmp_path, monk
 
     from sqlalchemy import select
 
-    from cspr.models import OutboxMessage, Role
+    from cspr.accounts.models import Role
+    from cspr.accounts.users import create_user
+    from cspr.cases import incidents
+    from cspr.db.tenancy import acting_for
+    from cspr.messaging.models import OutboxMessage
+    from cspr.services.context import Context
     from cspr.tasks import clock
-    from cspr.tenancy import acting_for
-    from cspr.users import create_user
-    from cspr.workflow import incidents
-    from cspr.workflow.context import Context
 
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, "tower-hamlets")

@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from cspr import migrate
+from cspr.db import migrate
 from tests.conftest import PG_ADMIN_URL
 from tests.helpers import cspr
 

@@ -11,13 +11,15 @@ import pytest
 import redis
 from sqlalchemy import select, update
 
-from cspr import holds, partnerships
+from cspr.accounts.models import Role, User, UserSession
+from cspr.accounts.users import UserError, create_user, password_problem
+from cspr.audit.models import AuditEvent
 from cspr.db import get_db, get_session
-from cspr.models import AuditEvent, Role, User, UserSession
-from cspr.tenancy import acting_for
-from cspr.users import UserError, create_user, password_problem
-from cspr.workflow import reviews
-from cspr.workflow.context import Context
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import services as partnerships
+from cspr.records import holds
+from cspr.reviews import services as reviews
+from cspr.services.context import Context
 from tests.api_kit import TOTP_SECRET, make_member
 from tests.conftest import REDIS_URL
 from tests.web_kit import PASSWORD, Browser, csrf_of, signed_in, totp_code
@@ -301,7 +303,7 @@ def test_disabling_an_account_ends_its_sessions(app, client):
 
 
 def test_a_password_reset_ends_every_session(app, client):
-    from cspr.web.staff.auth import reset_token
+    from cspr.accounts.views.sign_in import reset_token
 
     signed_in(app, client, "doncaster", Role.ADMIN)
     with app.test_request_context(), get_db().session_scope() as session:
@@ -374,7 +376,7 @@ def test_a_stale_form_post_goes_through_confirmation_and_changes_nothing(app, cl
 
 
 def test_single_sign_on_with_mfa_skips_our_code_and_without_it_asks(app):
-    from cspr.web.staff.auth import complete_sign_in
+    from cspr.accounts.views.sign_in import complete_sign_in
 
     @app.route("/test-sso/<int:mfa>")
     def _fake_sso(mfa: int):  # noqa: ANN202
@@ -430,7 +432,7 @@ def test_password_rules(password, problem):
 
 
 def test_weak_passwords_are_refused_on_the_forms_and_in_accounts(app, client, mailbox):
-    from cspr.web.staff.auth import reset_token
+    from cspr.accounts.views.sign_in import reset_token
 
     make_member(app, "doncaster", Role.ADMIN)
     with app.test_request_context(), get_db().session_scope() as session:
@@ -449,7 +451,7 @@ def test_weak_passwords_are_refused_on_the_forms_and_in_accounts(app, client, ma
 
 
 def test_single_sign_on_without_our_code_re_authenticates_through_the_provider(app):
-    from cspr.web.staff.auth import complete_sign_in
+    from cspr.accounts.views.sign_in import complete_sign_in
 
     @app.route("/test-sso")
     def _fake_sso():  # noqa: ANN202

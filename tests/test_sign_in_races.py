@@ -17,10 +17,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from cspr import two_factor
+from cspr.accounts import two_factor
+from cspr.accounts.models import Role, User
+from cspr.audit.models import AuditEvent
 from cspr.db import get_db
-from cspr.models import AuditEvent, Role, User
-from cspr.tenancy import acting_for
+from cspr.db.tenancy import acting_for
 from tests.api_kit import TOTP_SECRET, make_member
 from tests.figures import report
 from tests.web_kit import PASSWORD, csrf_of
@@ -66,7 +67,7 @@ def signed_in(answer: requests.Response) -> bool:
 
 
 def audit_actions(app) -> list[str]:  # noqa: ANN001
-    from cspr import partnerships
+    from cspr.partnerships import services as partnerships
 
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, "doncaster")
@@ -110,7 +111,7 @@ def test_one_recovery_code_works_once_under_eight_parallel_uses(app, live, admin
 
 def test_a_burst_of_wrong_passwords_locks_the_account_and_tests_no_more_than_the_threshold(
         app, live, admin, monkeypatch):
-    from cspr.web.staff import auth
+    from cspr.accounts.views import sign_in as auth
 
     compared: list[str] = []
     real_check = auth.check_password

@@ -6,8 +6,8 @@ import html as html_lib
 
 import pytest
 
-from cspr.models import Role
-from cspr.plain_text import single_line_problem
+from cspr.accounts.models import Role
+from cspr.services.plain_text import single_line_problem
 from tests.api_kit import Api, make_member
 from tests.web_kit import date, signed_in
 

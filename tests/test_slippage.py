@@ -14,10 +14,12 @@ from markupsafe import escape
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from cspr import partnerships
+from cspr.accounts.models import Role
+from cspr.audit.models import AuditEvent
 from cspr.db import get_db
-from cspr.models import AuditEvent, Review, Role
-from cspr.tenancy import acting_for
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import services as partnerships
+from cspr.reviews.models import Review
 from tests.api_kit import Api, make_member
 from tests.web_kit import date, signed_in
 

@@ -21,11 +21,14 @@ from joserfc.jwk import RSAKey
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from cspr import audit, create_app, partnerships
+from cspr import create_app
+from cspr.accounts.models import Role, User
+from cspr.audit import events as audit
+from cspr.audit.models import AuditEvent
 from cspr.db import get_db
-from cspr.models import AuditEvent, Role, User
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import services as partnerships
 from cspr.plugins import PluginRegistry
-from cspr.tenancy import acting_for
 from tests.api_kit import make_member
 from tests.conftest import REDIS_URL, truncate_all
 from tests.oidc_provider import Provider
@@ -180,7 +183,7 @@ def test_the_email_can_come_from_another_claim_as_with_entra_id(make_app, idp):
 
 @pytest.fixture
 def seen(monkeypatch) -> list[dict[str, Any]]:  # noqa: ANN001
-    from cspr.web.staff import sso as sso_module
+    from cspr.accounts.views import sso as sso_module
 
     calls: list[dict[str, Any]] = []
     real = sso_module.complete_sign_in
@@ -409,6 +412,6 @@ def test_hook_cspr_single_sign_on(registry):
         assert "cspr_single_sign_on" in error.reason and message in error.reason, error.reason
         assert "riverside" not in registry_.policies
     with pytest.raises(ValidationError):
-        from cspr.schemas.policy import SingleSignOnSchema
+        from cspr.partnerships.policy import SingleSignOnSchema
 
         SingleSignOnSchema().load({**entra, "issuer": "https://login.example.com/?tenant=x"})

@@ -8,12 +8,13 @@ import re
 import pytest
 from markupsafe import escape
 
-from cspr import partnerships
+from cspr.accounts.models import Role
+from cspr.cases import incidents
 from cspr.db import get_db, statement_counter
-from cspr.models import Role
-from cspr.tenancy import acting_for
-from cspr.workflow import incidents, reviews
-from cspr.workflow.context import Context
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import services as partnerships
+from cspr.reviews import services as reviews
+from cspr.services.context import Context
 from tests.api_kit import make_member
 from tests.web_kit import PASSWORD, Browser, csrf_of, date, signed_in
 
@@ -201,7 +202,7 @@ def test_admins_add_members_who_are_emailed_and_keep_one_admin(admin, mailbox):
 
 
 def test_operators_manage_partnerships_but_read_no_cases(app, client):
-    from cspr.users import create_user
+    from cspr.accounts.users import create_user
 
     with app.app_context(), get_db().session_scope() as session:
         partnerships.sync(session, app.extensions["cspr.plugins"])
@@ -235,7 +236,7 @@ def test_tracker_filters_and_exports(admin, app):
 @pytest.mark.parametrize("page", ["/app/doncaster/", "/app/doncaster/incidents/{iid}",
                                   "/app/doncaster/reviews/{rid}"])
 def test_pages_issue_the_same_sql_for_few_or_many_records(admin, app, page):
-    from cspr import demo
+    from cspr.partnerships import demo
 
     def seed(count, seed_no):
         with app.app_context(), get_db().session_scope() as session:
@@ -250,7 +251,8 @@ def test_pages_issue_the_same_sql_for_few_or_many_records(admin, app, page):
         with acting_for(session, row.id):
             from sqlalchemy import select
 
-            from cspr.models import Incident, Review
+            from cspr.cases.models import Incident
+            from cspr.reviews.models import Review
             iid = session.scalar(select(Incident.id).join(Review, Review.incident_id == Incident.id).limit(1))
             rid = session.scalar(select(Review.id).where(Review.incident_id == iid))
     url = page.format(iid=iid, rid=rid)
@@ -264,7 +266,7 @@ def test_pages_issue_the_same_sql_for_few_or_many_records(admin, app, page):
 
 
 def test_every_review_step_link_opens_its_own_form(admin, app):
-    from cspr.web.staff.reviews import STEPS
+    from cspr.reviews.views import STEPS
 
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, "doncaster")
@@ -285,7 +287,7 @@ def test_an_overdue_step_is_announced_on_the_case_page(admin, app):
 
 
 def test_a_member_of_two_partnerships_switches_between_them(app, client):
-    from cspr.users import create_user
+    from cspr.accounts.users import create_user
 
     with app.app_context(), get_db().session_scope() as session:
         partnerships.sync(session, app.extensions["cspr.plugins"])
@@ -318,8 +320,8 @@ def test_legacy_reviews_responses_and_corrections_through_forms(admin, app):
         with acting_for(session, row.id):
             from sqlalchemy import select
 
-            from cspr.models import Review
-            from cspr.workflow import actions
+            from cspr.actions import services as actions
+            from cspr.reviews.models import Review
 
             _, ctx = service_ctx(app, session, "doncaster")
             legacy = session.scalar(select(Review).where(Review.title == "Child Q"))

@@ -15,11 +15,12 @@ from cryptography.fernet import Fernet
 from flask.cli import ScriptInfo
 from sqlalchemy import create_engine, select, text
 
-from cspr import keys, partnerships
+from cspr.accounts import keys
+from cspr.accounts.models import Role, User
+from cspr.accounts.users import create_user
 from cspr.config import ConfigError
 from cspr.db import get_db
-from cspr.models import Role, User
-from cspr.users import create_user
+from cspr.partnerships import services as partnerships
 from tests.helpers import production_settings
 from tests.web_kit import PASSWORD, csrf_of
 
@@ -181,7 +182,8 @@ def test_production_refuses_to_start_without_a_key_and_a_malformed_key_anywhere(
 
 
 def test_the_export_carries_secrets_encrypted_and_import_needs_the_key(app, tmp_path):
-    from cspr import export_partnership, import_partnership
+    from cspr.records import exporting as export_partnership
+    from cspr.records import importing as import_partnership
 
     new_account(app)
     secret = pyotp.random_base32(32)
@@ -196,8 +198,8 @@ def test_the_export_carries_secrets_encrypted_and_import_needs_the_key(app, tmp_
         users = archive.read("tables/users.json").decode()
     assert secret not in users and "gAAAAA" in users
 
-    from cspr import create_app, migrate
-    from cspr.db import make_engine
+    from cspr import create_app
+    from cspr.db import make_engine, migrate
 
     def target(name: str, keys: list[str] | None):  # noqa: ANN202
         url = f"sqlite:///{tmp_path / name}.sqlite3"

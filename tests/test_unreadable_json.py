@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from cspr.models import Role
+from cspr.accounts.models import Role
 from tests.api_kit import make_member
 
 DEEP = "[" * 20_000 + "]" * 20_000  # Python's json parser gives up (RecursionError) long before this

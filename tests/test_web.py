@@ -6,8 +6,10 @@ import re
 
 import pytest
 
-from cspr import create_app, demo, partnerships
+from cspr import create_app
 from cspr.db import get_db
+from cspr.partnerships import demo
+from cspr.partnerships import services as partnerships
 
 
 @pytest.fixture
@@ -90,8 +92,9 @@ def test_govuk_assets_are_served_and_the_govuk_font_is_not_used(loaded, client):
 def test_healthz_is_503_when_the_sweep_has_stopped_or_the_outbox_is_stuck(loaded, client):
     import datetime as dt
 
-    from cspr.models import JobRun, OutboxMessage
-    from cspr.tenancy import acting_for
+    from cspr.db.tenancy import acting_for
+    from cspr.messaging.models import OutboxMessage
+    from cspr.operations.models import JobRun
 
     with loaded.app_context(), get_db().session_scope() as session:
         now = dt.datetime.now(dt.UTC)
@@ -182,7 +185,7 @@ def test_the_library_hides_a_disabled_partnerships_reviews(loaded, client):
 
 
 def test_the_library_works_on_the_embedded_sqlite_default(tmp_path):
-    from cspr import migrate
+    from cspr.db import migrate
 
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     with app.app_context():

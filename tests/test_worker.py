@@ -19,12 +19,13 @@ import pytest
 from celery import Celery
 from sqlalchemy import select
 
-from cspr import partnerships
+from cspr.accounts.models import Role
+from cspr.cases import incidents
 from cspr.db import get_db
-from cspr.models import JobRun, Role
-from cspr.tenancy import acting_for
-from cspr.workflow import incidents
-from cspr.workflow.context import Context, london_today
+from cspr.db.tenancy import acting_for
+from cspr.operations.models import JobRun
+from cspr.partnerships import services as partnerships
+from cspr.services.context import Context, london_today
 from tests.api_kit import make_member
 from tests.mailbox import free_port
 

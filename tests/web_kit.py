@@ -12,8 +12,8 @@ import pyotp
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from cspr.accounts.models import Role, User
 from cspr.db import get_db
-from cspr.models import Role, User
 from tests.api_kit import make_member
 
 PASSWORD = "a long enough passphrase"

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from cspr.models import (
-    AgeBand,
-    ArchiveOutcome,
-    DeadlineState,
-    DelayReason,
-    Harm,
-    PanelResponse,
-    PublicationForm,
-    Rag,
-    RapidReviewDecision,
-    ReviewKind,
-)
-from cspr.plain_text import SingleLine
+from cspr.cases.models import AgeBand, Harm, PanelResponse, RapidReviewDecision
+from cspr.deadlines.models import DeadlineState
+from cspr.reviews.models import ArchiveOutcome, DelayReason, PublicationForm, Rag, ReviewKind
+from cspr.services.plain_text import SingleLine
 
 MAX_ID = 2**31 - 1  # ids are database integers
 TEXT = validate.Length(min=1, max=10_000)
@@ -52,7 +43,7 @@ def each_once(values: list) -> None:
 
 
 def line(label: str, length: validate.Validator = SHORT) -> list[validate.Validator]:
-    """A single line of text named ``label`` in errors: the length, and cspr.plain_text's rule."""
+    """A single line of text named ``label`` in errors: the length, and cspr.services.plain_text's rule."""
     return [length, SingleLine(label)]
 
 REASON = fields.String(required=True, validate=validate.Length(min=3, max=500),

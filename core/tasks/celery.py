@@ -32,7 +32,7 @@ def init_celery(app: Flask) -> Celery:
         "task_soft_time_limit": 240,
         "task_default_queue": "clock",
         "task_routes": {
-            "cspr.tasks.outbox.*": {"queue": "outbox"},
+            "cspr.messaging.tasks.*": {"queue": "outbox"},
             "cspr.tasks.archive.*": {"queue": "archive"},
             "cspr.tasks.clock.*": {"queue": "clock"},
         },
@@ -73,7 +73,8 @@ def init_celery(app: Flask) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
 
-    from cspr.tasks import clock, outbox
+    from cspr.messaging import tasks as outbox
+    from cspr.tasks import clock
 
     clock.register(celery)
     outbox.register(celery)

@@ -12,14 +12,14 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from cspr import reminders
 from cspr.db import get_session
-from cspr.job_runs import touch
-from cspr.models import DailyRun
+from cspr.deadlines import reminders
+from cspr.operations.job_runs import touch
+from cspr.operations.models import DailyRun
 from cspr.plugins import get_registry
+from cspr.services.context import LONDON, london_today
 from cspr.tasks.after_commit import send_after_commit
 from cspr.web import links
-from cspr.workflow.context import LONDON, london_today
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def claim_day(session: Session, name: str, now: dt.datetime | None = None) -> Da
 
 
 def _archival(session: Session, day: dt.date) -> dict:
-    from cspr import archive
+    from cspr.archive import services as archive
 
     config = current_app.config
     result = archive.run(session, get_registry(), day, Path(config["ARCHIVE_DIR"]),
@@ -62,7 +62,7 @@ def _archival(session: Session, day: dt.date) -> dict:
 
 def _retention(session: Session, day: dt.date) -> dict:
 
-    from cspr import retention
+    from cspr.records import retention
 
     config = current_app.config
     report = retention.apply(session, get_registry(), day, documents_dir=Path(config["DOCUMENTS_DIR"]),
@@ -78,7 +78,7 @@ def audit_heads_path() -> Path:
 
 def _audit_heads(session: Session, day: dt.date) -> dict:
     """Copy every audit chain's head out of the database: a file line and a log line."""
-    from cspr import audit
+    from cspr.audit import events as audit
 
     path = audit_heads_path()
     document = audit.append_heads(session, path)
@@ -129,7 +129,7 @@ def register(celery: Celery) -> None:
     @celery.task(name="cspr.tasks.clock.refusal_summaries", shared=False, **RETRY)
     def refusal_summaries() -> int:
         """Summarise the refused requests counted past the audit limit in windows now closed."""
-        from cspr import refusals
+        from cspr.audit import refusals
 
         return refusals.summarise_closed(get_session())
 

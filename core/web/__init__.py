@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 from flask import Flask, Response, make_response, render_template
@@ -9,25 +10,35 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from cspr.accounts.keys import SecretUnreadable
 from cspr.db import get_session
-from cspr.keys import SecretUnreadable
 from cspr.plugins import PluginError
-from cspr.workflow.errors import WorkflowError
+from cspr.services.errors import WorkflowError
 
 log = logging.getLogger(__name__)
+
+#: Each domain's staff pages: importing one adds its routes to the staff blueprint.
+STAFF_PAGES = (
+    "cspr.accounts.views.members", "cspr.audit.views", "cspr.cases.views", "cspr.messaging.views",
+    "cspr.publication.briefing_views", "cspr.records.views", "cspr.reporting.views", "cspr.reviews.views",
+)
 
 
 def init_web(app: Flask) -> None:
     """Register the blueprints and the error pages (HTML, or JSON under /api/)."""
     from flask_wtf.csrf import CSRFProtect
 
-    from cspr.web import assets, converters, feeds, ops, public, staff
+    from cspr.accounts.views import sign_in as auth
+    from cspr.accounts.views.sso import bp as sso_bp
+    from cspr.deadlines import feeds
+    from cspr.operations import views as ops
+    from cspr.partnerships import views as operator
+    from cspr.publication import views as public
+    from cspr.web import assets, converters, staff
     from cspr.web.api import error_response, exception_headers, init_api, is_api_request
     from cspr.web.input_guard import init_input_guard
     from cspr.web.security import init_security
-    from cspr.web.staff import auth, operator
     from cspr.web.staff.helpers import init_helpers
-    from cspr.web.staff.sso import bp as sso_bp
 
     converters.install(app)
     init_security(app)
@@ -46,6 +57,8 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(sso_bp)  # single sign-on (OpenID Connect)
     app.register_blueprint(operator.bp)
+    for module in STAFF_PAGES:
+        importlib.import_module(module)
     app.register_blueprint(staff.bp)
     app.register_blueprint(public.bp)
 

@@ -1,6 +1,6 @@
 """Serving stored files: always a download, never a page of this site's origin.
 
-An uploaded report is checked before it is stored (``cspr.documents``), and served as a
+An uploaded report is checked before it is stored (``cspr.reviews.documents``), and served as a
 download too, so a file that slipped past the checks can never run as a page of the
 site: ``Content-Disposition: attachment`` (the browser saves it or hands it to its PDF
 viewer as a file, not as a document of this origin), the declared type with

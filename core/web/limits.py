@@ -95,7 +95,7 @@ def failed_from(name: str, scope: str, address: str, *, account: str) -> None:
 
 
 def init_limits(app: Flask) -> None:
-    """Attach the limiter to the app (bad API tokens are counted in cspr.web.api.auth)."""
+    """Attach the limiter to the app (bad API tokens are counted in cspr.accounts.api)."""
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     # The limiter is shared by every app of the process and init_app defaults "enabled" to its
     # current state: say it per app, or one app made with limits off would turn them off for all.

@@ -9,12 +9,15 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from cspr import partnerships
+from cspr.accounts.models import Role
+from cspr.actions import services as actions
+from cspr.cases import incidents, notifications, rapid_reviews
+from cspr.cases.models import Incident
 from cspr.db import get_db
-from cspr.models import Incident, Role
-from cspr.tenancy import acting_for
-from cspr.workflow import actions, incidents, notifications, rapid_reviews, reviews
-from cspr.workflow.context import Context
+from cspr.db.tenancy import acting_for
+from cspr.partnerships import services as partnerships
+from cspr.reviews import services as reviews
+from cspr.services.context import Context
 from tests.api_kit import TOTP_SECRET, make_member
 from tests.browser.conftest import axe_violations
 from tests.web_kit import PASSWORD
@@ -152,7 +155,7 @@ def test_the_accessibility_check_finds_a_real_violation(page):
 
 def test_every_page_has_no_serious_accessibility_violations(app, live, page):
     make_member(app, "doncaster", Role.ADMIN)
-    from cspr import demo
+    from cspr.partnerships import demo
 
     with app.app_context(), get_db().session_scope() as session:
         demo.load(session, app.extensions["cspr.plugins"])
@@ -219,7 +222,7 @@ def test_pages_work_under_their_content_security_policy(app, live, chromium):
 
 
 def test_a_first_sign_in_sets_up_an_authenticator_app_under_the_real_policy(app, live, chromium):
-    from cspr.users import create_user
+    from cspr.accounts.users import create_user
 
     with app.app_context(), get_db().session_scope() as session:
         partnerships.sync(session, app.extensions["cspr.plugins"])
@@ -249,7 +252,7 @@ def test_a_first_sign_in_sets_up_an_authenticator_app_under_the_real_policy(app,
 
 def test_the_sign_in_pages_pass_an_accessibility_check(app, live, page):
     make_member(app, "doncaster", Role.ADMIN)
-    from cspr.users import create_user
+    from cspr.accounts.users import create_user
 
     with app.app_context(), get_db().session_scope() as session:
         create_user(session, "new@doncaster.example.org", "New Person", PASSWORD,

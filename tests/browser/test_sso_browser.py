@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from cspr import create_app, partnerships
+from cspr import create_app
+from cspr.accounts.models import Role
 from cspr.db import get_db
-from cspr.models import Role
+from cspr.partnerships import services as partnerships
 from tests.api_kit import make_member
 from tests.browser.conftest import axe_violations
 from tests.conftest import REDIS_URL, truncate_all

@@ -11,8 +11,8 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from cspr.db import get_session
+from cspr.services.errors import InputError, NotFound, StepError, WorkflowError
 from cspr.web.api.resource import MAX_PAGE, PREFIX
-from cspr.workflow.errors import InputError, NotFound, StepError, WorkflowError
 
 
 def init_api(app: Flask) -> Api:
@@ -35,7 +35,11 @@ def init_api(app: Flask) -> Api:
     from cspr.web.converters import IdConverter, id_schema
 
     api.register_converter(IdConverter, id_schema)
-    from cspr.web.api import actions, cases, deadlines, exports, reviews
+    from cspr.actions import api as actions
+    from cspr.cases import api as cases
+    from cspr.deadlines import api as deadlines
+    from cspr.reporting import api as exports
+    from cspr.reviews import api as reviews
     from cspr.web.api.document import init_converter, init_documents
 
     init_converter(api)

@@ -17,11 +17,11 @@ from typing import Any
 from flask import Flask, abort, jsonify
 from flask_smorest import Api
 
-from cspr.models import RapidReviewDecision
+from cspr.cases.models import RapidReviewDecision
 from cspr.plugins import Policy
 
 NO_NUL = r"^[^\x00]*$"  # what cspr.web.input_guard refuses, in every request text
-# cspr.plain_text's single-line rule: no control characters (line breaks among them), no characters
+# cspr.services.plain_text's single-line rule: no control characters (line breaks among them), no characters
 # that turn the text's direction, no markup; the NUL of every text; and "not blank" when trimmed.
 NUL = "\\x00"
 SINGLE_LINE_EXCLUDED = (NUL + "-\\x1f\\x7f-\\x9f"  # control characters (Cc), line breaks among them
@@ -51,8 +51,8 @@ def text_pattern(*, single_line: bool, not_blank: bool) -> str:
 
 
 def single_line_field(self: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
-    """apispec attribute function: mark a field validated by cspr.plain_text.SingleLine."""
-    from cspr.plain_text import SingleLine
+    """apispec attribute function: mark a field validated by cspr.services.plain_text.SingleLine."""
+    from cspr.services.plain_text import SingleLine
 
     return {SINGLE_LINE: True} if any(isinstance(v, SingleLine) for v in field.validators) else {}
 
@@ -115,8 +115,8 @@ def declare(spec: dict[str, Any], max_page: int) -> dict[str, Any]:
 
 def values_of(policy: Policy) -> dict[str, list[str]]:
     """The partnership's own values, by the names fields use in ``x-cspr-one-of``."""
-    from cspr.workflow.rapid_reviews import STARTS
-    from cspr.workflow.reviews import STARTABLE
+    from cspr.cases.rapid_reviews import STARTS
+    from cspr.reviews.services import STARTABLE
 
     return {
         "areas": list(policy.identity["areas"]),

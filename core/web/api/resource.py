@@ -45,8 +45,8 @@ def bounded_pages(view: Callable) -> Callable:
 
 def scoped_blueprint(name: str, description: str) -> SmorestBlueprint:
     """A blueprint under /api/v1/<slug> whose views run in the token's partnership."""
-    from cspr.web.api.auth import authenticate
-    from cspr.web.auditing import after_request
+    from cspr.accounts.api import authenticate
+    from cspr.audit.requests import after_request
 
     blp = SmorestBlueprint(name, __name__, url_prefix=PREFIX + "/<slug>", description=description)
 

@@ -32,10 +32,12 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
-from cspr.models import AgeBand, Harm, PanelResponse, PublicationForm, Rag, RapidReviewDecision, Role
-from cspr.plain_text import SingleLineText
-from cspr.workflow.dates import label
-from cspr.workflow.reviews import DELAY_REASONS
+from cspr.accounts.models import Role
+from cspr.cases.models import AgeBand, Harm, PanelResponse, RapidReviewDecision
+from cspr.reviews.models import PublicationForm, Rag
+from cspr.reviews.services import DELAY_REASONS
+from cspr.services.dates import label
+from cspr.services.plain_text import SingleLineText
 
 DATE_FORMAT = "%d %m %Y"
 
@@ -140,7 +142,7 @@ class ReauthForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    """Choose a new password (the deny-list and context words are checked by cspr.users)."""
+    """Choose a new password (the deny-list and context words are checked by cspr.accounts.users)."""
 
     password = PasswordField("New password", validators=[
         InputRequired(message="Enter a new password"),

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+from cspr.reviews.services import DELAY_REASONS
 from cspr.web.staff.forms import GovDateField
-from cspr.workflow.reviews import DELAY_REASONS
 
 STATUS_TAGS = {
     "met": ("Met", "govuk-tag--green"),

@@ -10,15 +10,15 @@ from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from cspr import partnerships
+from cspr.accounts.models import Membership
+from cspr.accounts.permissions import Permission, allowed
+from cspr.audit import requests as auditing
 from cspr.db import get_session
-from cspr.models import Membership
-from cspr.permissions import Permission, allowed
+from cspr.db.tenancy import set_partnership
+from cspr.partnerships import services as partnerships
 from cspr.plugins import get_registry
-from cspr.tenancy import set_partnership
-from cspr.web import auditing
-from cspr.workflow.context import Context
-from cspr.workflow.errors import InputError
+from cspr.services.context import Context
+from cspr.services.errors import InputError
 
 bp = Blueprint("staff", __name__, url_prefix="/app/<slug>")
 

@@ -9,9 +9,9 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
-from cspr.permissions import Permission, allowed
+from cspr.accounts.permissions import Permission, allowed
+from cspr.services.errors import InputError, StepError
 from cspr.web.staff.pages import apply_errors, ctx
-from cspr.workflow.errors import InputError, StepError
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,74 @@
+"""Who may do what: the one matrix of roles against the actions the staff pages and the API check."""
+
+from __future__ import annotations
+
+import enum
+
+from cspr.accounts.models import Role
+
+
+class Permission(enum.StrEnum):
+    """A named action a member may or may not take in their partnership."""
+
+    READ_CASES = "read cases"  # case pages, the case tracker page, cases in the API
+    EDIT_CASES = "edit cases"  # record an incident, the notification, the meeting, corrections
+    SIGN_OFF = "sign off"  # decisions, the Panel's response, the final report, responses, assurance
+    SEE_DASHBOARD = "see dashboard"
+    READ_REVIEWS = "read reviews"  # a review's page; reviews, recommendations and actions in the API
+    LIST_REVIEWS = "list reviews"  # the staff list of all reviews
+    READ_ACTION_PLAN = "read action plan"  # the staff action plan page
+    EDIT_REVIEWS = "edit reviews"  # start one, its terms, reviewer, dates, report sent, archive
+    RECORD_DRAFT = "record draft"
+    PUBLISH = "publish"
+    EDIT_ACTION_PLAN = "edit action plan"  # add recommendations and actions, update actions
+    READ_DEADLINES = "read deadlines"  # the deadlines in the API (reviewers see their reviews' only)
+    EXPORT_TRACKER = "export tracker"  # CSV and XLSX
+    EXPORT_DEADLINES = "export deadlines"  # the iCalendar feed
+    MANAGE_BRIEFINGS = "manage briefings"
+    MANAGE_MEMBERS = "manage members"
+    MANAGE_MESSAGES = "manage messages"  # the outbox: see and retry messages
+    MANAGE_HOLDS = "manage holds"
+    READ_AUDIT_TRAIL = "read audit trail"
+
+
+_ALL = frozenset(Role)
+_ADMIN = frozenset({Role.ADMIN})
+_SIGNERS = frozenset({Role.ADMIN, Role.PARTNER})
+_STAFF_READERS = frozenset({Role.ADMIN, Role.PARTNER, Role.VIEWER})  # everyone but the reviewer
+
+MATRIX: dict[Permission, frozenset[Role]] = {
+    Permission.READ_CASES: _STAFF_READERS,
+    Permission.EDIT_CASES: _ADMIN,
+    Permission.SIGN_OFF: _SIGNERS,
+    Permission.SEE_DASHBOARD: _ALL,
+    Permission.READ_REVIEWS: _ALL,
+    Permission.LIST_REVIEWS: _STAFF_READERS,
+    Permission.READ_ACTION_PLAN: _STAFF_READERS,
+    Permission.EDIT_REVIEWS: _ADMIN,
+    Permission.RECORD_DRAFT: frozenset({Role.ADMIN, Role.REVIEWER}),
+    Permission.PUBLISH: _ADMIN,
+    Permission.EDIT_ACTION_PLAN: _ADMIN,
+    Permission.READ_DEADLINES: _ALL,
+    Permission.EXPORT_TRACKER: _STAFF_READERS,
+    Permission.EXPORT_DEADLINES: _STAFF_READERS,
+    Permission.MANAGE_BRIEFINGS: _ADMIN,
+    Permission.MANAGE_MEMBERS: _ADMIN,
+    Permission.MANAGE_MESSAGES: _ADMIN,
+    Permission.MANAGE_HOLDS: _ADMIN,
+    Permission.READ_AUDIT_TRAIL: _ADMIN,
+}
+
+
+def roles_for(action: Permission) -> frozenset[Role]:
+    """The roles that may take the action."""
+    return MATRIX[action]
+
+
+def allowed(role: Role | None, action: Permission) -> bool:
+    """Whether a member with this role may take the action (no role: never)."""
+    return role is not None and role in MATRIX[action]
+
+
+def describe(action: Permission) -> str:
+    """The roles that may take the action, in Role's order, for a refusal: 'admin or partner'."""
+    return " or ".join(r.value for r in Role if r in MATRIX[action])

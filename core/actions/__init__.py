@@ -1,0 +1,1 @@
+"""The action plan: recommendations, the partners' response and the actions agencies own."""

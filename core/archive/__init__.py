@@ -1,0 +1,1 @@
+"""Archive: reviews past their public period deposited with the NSPCC, losing nothing."""

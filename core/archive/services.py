@@ -1,0 +1,186 @@
+"""Archival: reviews past their partnership's public period leave the public page, losing nothing.
+
+Per the partnership's archive rule a review's deposit package is built (the report
+files, a metadata file with the NSPCC catalogue's fields, a checksum manifest) for
+the NSPCC National Case Review Repository or to answer requests; or, where the
+partnership keeps its reports on the page, nothing moves. Never before the statutory
+12 months; idempotent (an archived review is not taken again); every step audited.
+``verify`` proves each package on disk is whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from cspr.archive.models import ArchiveDeposit
+from cspr.calendar import add_months
+from cspr.db.tenancy import across_partnerships, acting_for
+from cspr.partnerships.models import Partnership
+from cspr.plugins import PluginRegistry
+from cspr.reviews import services as review_steps
+from cspr.reviews.models import ArchiveOutcome, Document, Review
+from cspr.services.context import Context
+
+MANIFEST = "manifest-sha256.txt"
+METADATA = "metadata.json"
+
+
+@dataclass
+class ArchiveResult:
+    """What one archival run did."""
+
+    archived: list[str] = field(default_factory=list)
+    kept: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def metadata(ctx: Context, review: Review) -> dict[str, Any]:
+    """The catalogue record: what the NSPCC repository files a report under. No child's name."""
+    identity = ctx.policy.identity
+    return {
+        "title": review.title,
+        "partnership": {"name": identity["name"], "short_name": identity["short_name"],
+                        "areas": identity["areas"]},
+        "kind": review.kind.value,
+        "pseudonym": review.pseudonym,
+        "year": review.published_on.year,
+        "author": review.reviewer_name,
+        "published_on": review.published_on.isoformat(),
+        "publication_form": review.publication_form.value if review.publication_form else "full",
+        "publication_note": review.publication_note,
+        "decided_on": review.decided_on.isoformat() if review.decided_on else None,
+        "report_sent_to_panel_on": review.sent_to_panel_on.isoformat() if review.sent_to_panel_on else None,
+        "summary": review.summary,
+        "themes": list(review.themes or []),
+        "recommendations": [{"number": r.number, "text": r.text, "response": r.response}
+                            for r in review.recommendations],
+        "archived_on": review.archived_on.isoformat() if review.archived_on else None,
+        "archive_rule": dict(ctx.policy.archive_rule),
+    }
+
+
+def build_package(ctx: Context, review: Review, documents_dir: Path) -> tuple[bytes, dict[str, str]]:
+    """The zip: public documents of the review, the metadata file and the checksum manifest."""
+    files: dict[str, bytes] = {}
+    for doc in ctx.session.scalars(select(Document).where(Document.review_id == review.id,
+                                                          Document.public.is_(True))):
+        data = (documents_dir / doc.storage_key).read_bytes()
+        if _sha256(data) != doc.sha256:
+            raise ValueError(f"document {doc.id} ({doc.filename}) does not match its checksum")
+        files[f"documents/{doc.filename}"] = data
+    files[METADATA] = json.dumps(metadata(ctx, review), indent=2, sort_keys=True).encode()
+    manifest = {name: _sha256(data) for name, data in sorted(files.items())}
+    files[MANIFEST] = "".join(f"{digest}  {name}\n" for name, digest in manifest.items()).encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            info = zipfile.ZipInfo(name, date_time=(review.published_on.year, 1, 1, 0, 0, 0))
+            archive.writestr(info, data, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue(), manifest
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def due(ctx: Context, today: dt.date) -> list[Review]:
+    """Published reviews whose public period under the partnership's rule has ended."""
+    months = ctx.policy.archive_rule["public_months"]
+    rows = ctx.session.scalars(
+        select(Review).where(Review.published_on.is_not(None), Review.archived_on.is_(None))
+        .options(selectinload(Review.recommendations)).order_by(Review.published_on, Review.id)
+    ).all()
+    return [r for r in rows if add_months(r.published_on, months) <= today]
+
+
+def archive_one(ctx: Context, review: Review, today: dt.date, archive_dir: Path,
+                documents_dir: Path) -> ArchiveDeposit | None:
+    """Archive one review as the rule says; None when the rule keeps it on the page."""
+    rule = ctx.policy.archive_rule["then"]
+    if rule == "keep":
+        return None
+    outcome = ArchiveOutcome.NSPCC if rule == "nspcc" else ArchiveOutcome.ON_REQUEST
+    review_steps.archive(ctx, review, archived_on=today, outcome=outcome)  # refuses before 12 months
+    data, manifest = build_package(ctx, review, documents_dir)
+    slug = re.sub(r"[^a-z0-9]+", "-", review.title.lower()).strip("-")[:60] or "review"
+    relative = Path(ctx.policy.slug) / str(review.published_on.year) / f"{review.id}-{slug}.zip"
+    _write_atomically(archive_dir / relative, data)
+    deposit = ArchiveDeposit(review_id=review.id, outcome=outcome.value, path=str(relative),
+                             sha256=_sha256(data), size_bytes=len(data), manifest=manifest)
+    ctx.session.add(deposit)
+    ctx.session.flush()
+    ctx.audit("archive.deposited", deposit, review=review.id, outcome=outcome, path=str(relative),
+              sha256=deposit.sha256)
+    return deposit
+
+
+def run(session: Session, registry: PluginRegistry, today: dt.date, archive_dir: Path,
+        documents_dir: Path) -> ArchiveResult:
+    """Archive what is due in every enabled partnership; one commit per review."""
+    result = ArchiveResult()
+    rows = session.scalars(select(Partnership).where(Partnership.enabled.is_(True))).all()
+    for row in rows:
+        policy = registry.policies.get(row.slug)
+        if policy is None:
+            continue
+        with acting_for(session, row.id):
+            ctx = Context(session, row, policy, actor="system:archival", today=today)
+            for review in due(ctx, today):
+                try:
+                    deposit = archive_one(ctx, review, today, archive_dir, documents_dir)
+                except Exception as exc:  # one review's problem must not stop the others
+                    session.rollback()
+                    result.problems.append(f"{row.slug} review {review.id}: {exc}")
+                    continue
+                if deposit is None:
+                    result.kept += 1
+                else:
+                    result.archived.append(f"{row.slug}/{review.id}")
+                session.commit()
+    return result
+
+
+def verify(session: Session, archive_dir: Path) -> tuple[int, list[str]]:
+    """Check every deposit: the file is there, whole, and each member matches the manifest."""
+    problems: list[str] = []
+    with across_partnerships(session, "archive verification", actor="system:archive"):
+        deposits = session.scalars(select(ArchiveDeposit).order_by(ArchiveDeposit.id)).all()
+    for deposit in deposits:
+        path = archive_dir / deposit.path
+        if not path.is_file():
+            problems.append(f"{deposit.path}: missing")
+            continue
+        data = path.read_bytes()
+        if _sha256(data) != deposit.sha256:
+            problems.append(f"{deposit.path}: the package's checksum does not match the record")
+            continue
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for name, digest in deposit.manifest.items():
+                    if _sha256(archive.read(name)) != digest:
+                        problems.append(f"{deposit.path}: {name} does not match the manifest")
+        except (zipfile.BadZipFile, KeyError) as exc:
+            problems.append(f"{deposit.path}: {exc}")
+    return len(deposits), problems

@@ -1,0 +1,1 @@
+"""Audit: the hash-chained events, refusals, what people read, and the trail admins see."""

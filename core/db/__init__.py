@@ -1,0 +1,99 @@
+"""The database: engine, sessions bound to the Flask app context, and SQLite settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from cspr.db import tenancy  # noqa: F401 - registers the tenant-scoping session hooks
+
+
+def make_engine(url: str, *, pool_size: int | None = None, max_overflow: int | None = None,
+                pool_timeout: float | None = None) -> Engine:
+    """Create the engine for a URL; SQLite gets foreign keys and a busy timeout.
+
+    A server database (PostgreSQL) gets a pool of ``pool_size`` connections kept open,
+    up to ``max_overflow`` more when busy, and waits ``pool_timeout`` seconds for one before
+    raising ``sqlalchemy.exc.TimeoutError`` (which the web app answers with 503). None:
+    SQLAlchemy's defaults (5, 10, 30 s).
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    pool = {name: value for name, value in (("pool_size", pool_size), ("max_overflow", max_overflow),
+                                            ("pool_timeout", pool_timeout)) if value is not None}
+    return create_engine(url, pool_pre_ping=True, **pool)
+
+
+class Database:
+    """The engine and session factory of one app."""
+
+    def __init__(self, url: str, *, pool_size: int | None = None, max_overflow: int | None = None,
+                 pool_timeout: float | None = None) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow,
+                                  pool_timeout=pool_timeout)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    def init_app(self, app: Flask) -> None:
+        """Attach to the app and close the context's session when the context ends."""
+        app.extensions["cspr.db"] = self
+        app.teardown_appcontext(_close_session)
+
+    @contextmanager
+    def session_scope(self) -> Iterator[Session]:
+        """A session that commits on success and rolls back on error."""
+        session = self.sessionmaker()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+@contextmanager
+def statement_counter(engine: Engine) -> Iterator[list[str]]:
+    """Collect the SQL statements the engine runs inside the block (for N+1 checks)."""
+    seen: list[str] = []
+
+    def _count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001, ANN002
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", _count)
+
+
+def get_db(app: Flask | None = None) -> Database:
+    """The Database of the app (the current one by default)."""
+    return (app or current_app).extensions["cspr.db"]
+
+
+def get_session() -> Session:
+    """The session of the current app context, made on first use."""
+    if "cspr_session" not in g:
+        g.cspr_session = get_db().sessionmaker()
+    return g.cspr_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("cspr_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,52 @@
+"""SQLAlchemy 2.0 typed models, one module per aggregate."""
+
+from cspr.accounts.models import (
+    ApiToken,
+    Membership,
+    PasswordResetToken,
+    RecoveryCode,
+    Role,
+    User,
+    UserSession,
+)
+from cspr.archive.models import ArchiveDeposit
+from cspr.audit.models import AuditEvent, CrossPartnershipAccess, RefusalWindow
+from cspr.cases.models import (
+    AgeBand,
+    Harm,
+    Incident,
+    Notification,
+    PanelResponse,
+    RapidReview,
+    RapidReviewDecision,
+)
+from cspr.db.base import Base, TenantOwned
+from cspr.deadlines.models import Deadline, DeadlineState, Reminder
+from cspr.messaging.models import OutboxMessage, OutboxStatus
+from cspr.operations.models import DailyRun, JobRun
+from cspr.partnerships.models import Partnership
+from cspr.records.models import LegalHold
+from cspr.reviews.models import (
+    Action,
+    ArchiveOutcome,
+    Briefing,
+    DelayReason,
+    Document,
+    Draft,
+    PublicationForm,
+    Rag,
+    Recommendation,
+    Review,
+    ReviewKind,
+)
+
+__all__ = [
+    "Action", "AgeBand", "ApiToken", "ArchiveDeposit", "ArchiveOutcome", "AuditEvent", "Base",
+    "DelayReason",
+    "Briefing", "CrossPartnershipAccess", "DailyRun", "Deadline", "DeadlineState", "Document", "Draft",
+    "Harm", "Incident", "JobRun", "LegalHold", "Membership", "Notification", "OutboxMessage", "OutboxStatus",
+    "PanelResponse",
+    "Partnership", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",
+    "Recommendation", "RefusalWindow", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
+    "PasswordResetToken", "RecoveryCode", "UserSession",
+]

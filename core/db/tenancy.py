@@ -1,0 +1,266 @@
+"""Tenant scoping in one place: every ORM query sees only the session's partnership.
+
+A session is put in a partnership's context with :func:`acting_for`. From then on
+every ORM SELECT, UPDATE and DELETE touching a tenant-owned model is given
+``partnership_id = <that partnership>`` by a session hook, and every new
+tenant-owned row is stamped with it. A session in no partnership's context sees
+no tenant rows at all (it fails closed). Work that must cross partnerships (the
+clock's sweeps) says so explicitly with :func:`across_partnerships`, with a reason,
+and each use is recorded in ``cross_partnership_access``.
+
+Two narrow, read-only lookups need no partnership and no cross-partnership access:
+:func:`looking_up` (a user's own memberships, a presented token) and
+:func:`public_view` (published reviews of every partnership).
+
+On PostgreSQL the same context is also set in the database, local to each
+transaction (``set_config(..., true)``), where row-level security enforces it as a
+backstop (see :mod:`cspr.db.rls`); nothing survives into the next user of a pooled
+connection.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import event, false, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+
+from cspr.db.base import TenantOwned
+
+log = logging.getLogger(__name__)
+
+KEY = "cspr.partnership_id"
+LOOKUP = "cspr.lookup"
+_ALL = "*all*"
+_APPLIED = "cspr.rls_applied"  # the settings the transaction's connection has now (PostgreSQL)
+_ACTIVE = "cspr.rls_active"  # a PostgreSQL transaction is open on a connection
+
+_SET_SQL = text(
+    "SELECT set_config('cspr.partnership_id', :pid, true), set_config('cspr.all_partnerships', :all, true),"
+    " set_config('cspr.user_id', :uid, true), set_config('cspr.token_hash', :token, true),"
+    " set_config('cspr.public', :public, true)"
+)
+
+
+class TenancyError(Exception):
+    """A write would cross from one partnership into another."""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a session outside any partnership may read: one user's memberships, one token, public reviews."""
+
+    user_id: int | None = None
+    token_hash: str | None = None
+    public: bool = False
+
+
+def current_partnership_id(session: Session) -> int | None:
+    """The partnership the session acts for, or None."""
+    value = session.info.get(KEY)
+    return value if isinstance(value, int) else None
+
+
+def set_partnership(session: Session, partnership_id: int | None) -> None:
+    """Put the session in one partnership's context (None: no partnership, sees nothing)."""
+    previous = session.info.get(KEY)
+    if previous != partnership_id:
+        # Pending writes belong to the context they were made in; rows loaded for another
+        # partnership must not be served from the identity map.
+        session.flush()
+        _forget_tenant_rows(session)
+    session.info[KEY] = partnership_id
+
+
+def _forget_tenant_rows(session: Session) -> None:
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, TenantOwned):
+            session.expunge(obj)
+
+
+@contextmanager
+def acting_for(session: Session, partnership_id: int) -> Iterator[Session]:
+    """Act for one partnership for the length of the block."""
+    previous = session.info.get(KEY)
+    set_partnership(session, partnership_id)
+    try:
+        yield session
+    finally:
+        set_partnership(session, previous)
+
+
+@contextmanager
+def across_partnerships(session: Session, reason: str, actor: str = "system") -> Iterator[Session]:
+    """See every partnership's rows: only for the platform's own clock work. Logged and recorded."""
+    if not reason:
+        raise TenancyError("a cross-partnership session needs a reason")
+    from cspr.audit.models import CrossPartnershipAccess
+
+    previous = session.info.get(KEY)
+    log.info("cross-partnership access", extra={"reason": reason, "actor": actor})
+    session.flush()
+    # Recorded in the caller's transaction: the record commits with the work it explains.
+    session.add(CrossPartnershipAccess(actor=actor[:200], reason=reason[:200]))
+    session.info[KEY] = _ALL
+    try:
+        yield session
+    finally:
+        session.flush()
+        _forget_tenant_rows(session)
+        session.info[KEY] = previous
+
+
+@contextmanager
+def _narrow(session: Session, lookup: Lookup) -> Iterator[Session]:
+    previous, previous_lookup = session.info.get(KEY), session.info.get(LOOKUP)
+    session.flush()
+    _forget_tenant_rows(session)
+    session.info[KEY], session.info[LOOKUP] = None, lookup
+    try:
+        yield session
+    finally:
+        _forget_tenant_rows(session)
+        session.info[KEY], session.info[LOOKUP] = previous, previous_lookup
+
+
+def looking_up(session: Session, *, user_id: int | None = None,
+               token_hash: str | None = None) -> AbstractContextManager[Session]:
+    """Read, outside any partnership, only ``user_id``'s memberships and the token with ``token_hash``."""
+    return _narrow(session, Lookup(user_id=user_id, token_hash=token_hash))
+
+
+def public_view(session: Session) -> AbstractContextManager[Session]:
+    """Read, outside any partnership, only the reviews on a public page (published, not archived)."""
+    return _narrow(session, Lookup(public=True))
+
+
+def _lookup_criteria(cls: type, lookup: Lookup):  # noqa: ANN202
+    from cspr.accounts.models import ApiToken, Membership
+    from cspr.reviews.models import Review
+
+    if cls is Membership and lookup.user_id is not None:
+        return Membership.user_id == lookup.user_id
+    if cls is ApiToken and lookup.token_hash is not None:
+        return ApiToken.token_hash == lookup.token_hash
+    if cls is Review and lookup.public:
+        return Review.published_on.is_not(None) & Review.archived_on.is_(None)
+    return false()
+
+
+def _tenant_classes() -> list[type]:
+    from cspr.db.models import Base
+
+    return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)]
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_queries(state: ORMExecuteState) -> None:
+    _sync(state.session)
+    if state.is_column_load or state.is_relationship_load:
+        return  # the criteria travel from the parent query
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    pid = state.session.info.get(KEY)
+    if pid == _ALL:
+        return
+    lookup = state.session.info.get(LOOKUP)
+    if pid is None and lookup is not None:
+        state.statement = state.statement.options(*[
+            with_loader_criteria(cls, _lookup_criteria(cls, lookup), include_aliases=True)
+            for cls in _tenant_classes()])
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantOwned,
+            lambda cls: cls.partnership_id == pid if pid is not None else cls.partnership_id.is_(None),
+            include_aliases=True,
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _context, _instances) -> None:  # noqa: ANN001
+    _sync(session)
+    pid = session.info.get(KEY)
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, TenantOwned):
+            continue
+        if obj.partnership_id is None and obj.partnership is not None:
+            obj.partnership_id = obj.partnership.id
+        if pid == _ALL:
+            if obj.partnership_id is None:
+                raise TenancyError(f"{type(obj).__name__} has no partnership")
+            continue
+        if pid is None:
+            raise TenancyError(
+                f"cannot write {type(obj).__name__} outside a partnership's context"
+            )
+        if obj.partnership_id is None:
+            obj.partnership_id = pid
+        elif obj.partnership_id != pid:
+            raise TenancyError(
+                f"{type(obj).__name__} belongs to partnership {obj.partnership_id}, "
+                f"not {pid}, the one this session acts for"
+            )
+
+
+# -- the database's copy of the context (PostgreSQL row-level security) ----------------
+def database_settings(session: Session) -> dict[str, str]:
+    """The values of the ``cspr.*`` settings that row-level security reads, for this session's context."""
+    pid = session.info.get(KEY)
+    lookup = session.info.get(LOOKUP) if pid is None else None
+    lookup = lookup or Lookup()
+    return {
+        "pid": str(pid) if isinstance(pid, int) else "",
+        "all": "on" if pid == _ALL else "",
+        "uid": str(lookup.user_id) if lookup.user_id is not None else "",
+        "token": lookup.token_hash or "",
+        "public": "on" if lookup.public else "",
+    }
+
+
+def _apply(session: Session, connection: Connection) -> None:
+    values = database_settings(session)
+    connection.execute(_SET_SQL, values)
+    session.info[_APPLIED] = values
+
+
+def _sync(session: Session) -> None:
+    """Bring the open transaction's settings in line with the session's context (one statement)."""
+    if session.info.get(_ACTIVE) and session.info.get(_APPLIED) != database_settings(session):
+        _apply(session, session.connection())
+
+
+_EMPTY = {"pid": "", "all": "", "uid": "", "token": "", "public": ""}
+
+
+@event.listens_for(Session, "after_begin")
+def _begin(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    if transaction.nested and session.info.get(_ACTIVE):
+        return  # a savepoint inherits the transaction's settings
+    session.info[_ACTIVE] = True
+    if isinstance(session.bind, Connection):
+        _apply(session, connection)  # joined a transaction someone else began: set everything
+        return
+    # A new transaction starts with every cspr.* setting empty (they are local to a transaction),
+    # so a session in no context needs no statement; otherwise set them now.
+    session.info[_APPLIED] = _EMPTY
+    if database_settings(session) != _EMPTY:
+        _apply(session, connection)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end(session: Session, transaction: SessionTransaction) -> None:
+    if not session.info.get(_ACTIVE):
+        return
+    if transaction.parent is None:
+        session.info.pop(_ACTIVE, None)  # the settings ended with the transaction
+        session.info.pop(_APPLIED, None)
+    elif transaction.nested:
+        session.info.pop(_APPLIED, None)  # a rolled-back savepoint may have undone a change: set again

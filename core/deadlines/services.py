@@ -1,0 +1,227 @@
+"""Deadline rules applied to a case: materialised rows, recomputed when a fact changes.
+
+Each rule of the partnership's table (the statutory ones, made stricter or not, and
+its local targets) becomes at most one row per case: due once its anchor date is
+known, met once its ``met_by`` event has happened, cancelled when it stops
+applying. Every change of a due date is an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from cspr.calendar import (
+    ENGLAND,
+    FIRST_YEAR,
+    LAST_YEAR,
+    CalendarRangeError,
+    WorkingCalendar,
+    add_months,
+    check_year,
+)
+from cspr.cases.models import Harm, Incident
+from cspr.deadlines.facts import INCIDENT_FACTS, case_facts, linked
+from cspr.deadlines.models import Deadline, DeadlineState
+from cspr.reviews.models import Action, Rag, Review, ReviewKind
+from cspr.services.context import Context
+from cspr.services.errors import InputError
+
+#: Kinds of review the statutory publication rules apply to (local CSPRs, joint ones included).
+PUBLISHED_BY_LAW = frozenset({ReviewKind.LOCAL_CSPR, ReviewKind.JOINT_DHR, ReviewKind.JOINT_SAR})
+ACTION_DUE = "action_due"
+#: The input field that gives each anchor date, to name it when the calendar cannot count from it.
+ANCHOR_FIELDS = {"incident": "incident_on", "aware": "aware_on", "notification": "sent_on",
+                 "decision": "decided_on", "planned_publication": "planned_on",
+                 "published": "published_on", "report_sent": "sent_on"}
+
+
+def clock(statutory: bool, calendar: WorkingCalendar) -> WorkingCalendar:
+    """The calendar a deadline counts by: England's bank holidays alone for a statutory one.
+
+    A partnership's closure days (``calendar``) move only its local targets: an office
+    closing is not a non-working day in law, and the statutory duties are not its own.
+    """
+    return ENGLAND if statutory else calendar
+
+
+def due_date(rule: dict[str, Any], anchor: dt.date, calendar: WorkingCalendar) -> dt.date:
+    """The date a rule gives for an anchor date (statutory rules by England's calendar)."""
+    cal = clock(rule["statutory"], calendar)
+    if rule["unit"] == "working_days":
+        if rule["direction"] == "before":
+            return cal.latest_before(anchor, rule["period"])
+        return cal.add(anchor, rule["period"])
+    sign = -1 if rule["direction"] == "before" else 1
+    return add_months(anchor, sign * rule["period"])
+
+
+def report_in_time(sent_on: dt.date, publish_on: dt.date, gap: int) -> bool:
+    """True if a report sent on ``sent_on`` went at least ``gap`` working days before ``publish_on``.
+
+    The same function as the ``report_to_panel`` due date (:meth:`WorkingCalendar.latest_before`):
+    a report sent on its due day never blocks the planned publication.
+    """
+    return ENGLAND.in_time_before(sent_on, publish_on, gap)
+
+
+def earliest_publication(sent_on: dt.date, gap: int) -> dt.date:
+    """The first day a review may be published when its report went on ``sent_on``."""
+    return ENGLAND.add(sent_on, gap)
+
+
+def _applies(kind: str, incident: Incident | None, review: Review | None) -> bool:
+    if kind == "notify_ofsted_sos":
+        return bool(incident and incident.looked_after and incident.harm == Harm.DEATH)
+    if kind == "rapid_review":
+        # a care leaver's death is notified, but no rapid review follows unless the
+        # criteria for a child are met (they are not: a care leaver is an adult)
+        return bool(incident and not incident.care_leaver)
+    if kind in ("publication", "report_to_panel"):
+        return bool(review and review.kind in PUBLISHED_BY_LAW and not review.legacy)
+    if kind == "public_period":
+        return bool(review and not review.legacy)
+    return True
+
+
+def sync_case(ctx: Context, incident: Incident | None = None, review: Review | None = None,
+              reason: str | None = None) -> list[Deadline]:
+    """Create, recompute, meet or cancel the case's deadlines from its current facts."""
+    incident, review = linked(incident, review)
+    facts = case_facts(incident, review)
+    subjects = {}
+    if incident is not None:
+        subjects["incident"] = f"incident:{incident.id}"
+    if review is not None:
+        subjects["review"] = f"review:{review.id}"
+    existing = {
+        (d.subject, d.kind): d
+        for d in ctx.session.scalars(select(Deadline).where(Deadline.subject.in_(subjects.values())))
+    }
+    touched = []
+    for kind, rule in ctx.policy.deadline_rules.items():
+        side = "incident" if rule["anchor"] in INCIDENT_FACTS else "review"
+        if side not in subjects:
+            continue
+        row = existing.get((subjects[side], kind))
+        anchor = facts.get(rule["anchor"])
+        if anchor is None or not _applies(kind, incident, review):
+            if row is not None and row.state != DeadlineState.CANCELLED:
+                row.state = DeadlineState.CANCELLED
+                ctx.audit("deadline.cancelled", row, kind=kind, reason=reason)
+            continue
+        try:  # every deadline, months-based too, must be countable: its standing counts working days
+            check_year(anchor.year)
+            due = due_date(rule, anchor, ctx.calendar)
+            check_year(due.year)
+        except CalendarRangeError as exc:  # a date the calendar cannot count from: the input's fault
+            raise InputError({ANCHOR_FIELDS.get(rule["anchor"], rule["anchor"]):
+                              f"must be between {FIRST_YEAR} and {LAST_YEAR}, and its deadline "
+                              f"too: the working-day calendar knows the bank holidays of those "
+                              f"years only"}) from exc
+        if row is None:
+            row = Deadline(
+                kind=kind, label=rule["label"], subject=subjects[side], due_on=due,
+                statutory=rule["statutory"], direction=rule["direction"],
+                incident_id=incident.id if side == "incident" else None,
+                review_id=review.id if side == "review" else None,
+            )
+            ctx.session.add(row)
+            ctx.session.flush()
+            ctx.audit("deadline.set", row, kind=kind, due_on=due)
+        elif row.due_on != due:
+            ctx.audit("deadline.recomputed", row, kind=kind, was=row.due_on, now=due, reason=reason)
+            row.due_on = due
+        _meet(ctx, row, facts.get(rule["met_by"]))
+        touched.append(row)
+    ctx.session.flush()
+    return touched
+
+
+def _meet(ctx: Context, row: Deadline, met_on: dt.date | None) -> None:
+    if met_on is not None:
+        if row.state != DeadlineState.MET or row.met_on != met_on:
+            row.state, row.met_on = DeadlineState.MET, met_on
+            ctx.audit("deadline.met", row, kind=row.kind, met_on=met_on, due_on=row.due_on)
+    elif row.state != DeadlineState.OPEN:
+        row.state, row.met_on = DeadlineState.OPEN, None
+
+
+def sync_action(ctx: Context, action: Action) -> Deadline:
+    """The deadline of an action: due on its due date, met when it is complete."""
+    subject = f"action:{action.id}"
+    row = ctx.session.scalar(
+        select(Deadline).where(Deadline.subject == subject, Deadline.kind == ACTION_DUE)
+    )
+    label = f"Action: {action.description[:150]}"
+    if row is None:
+        row = Deadline(kind=ACTION_DUE, label=label, subject=subject, due_on=action.due_on,
+                       statutory=False, direction="within", action_id=action.id)
+        ctx.session.add(row)
+        ctx.session.flush()
+        ctx.audit("deadline.set", row, kind=ACTION_DUE, due_on=action.due_on)
+    elif row.due_on != action.due_on:
+        ctx.audit("deadline.recomputed", row, kind=ACTION_DUE, was=row.due_on, now=action.due_on)
+        row.due_on = action.due_on
+    row.label = label
+    _meet(ctx, row, action.completed_on if action.rag == Rag.COMPLETE else None)
+    ctx.session.flush()
+    return row
+
+
+# -- reading deadlines ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a deadline stands on a day: a status word and working days late, if any."""
+
+    status: str  # met, met_late, overdue, due_today, open, not_before, cancelled
+    working_days_late: int | None
+    working_days_left: int | None
+
+
+def standing(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> Standing:
+    """The status of a deadline on ``today`` by its clock (England's for a statutory one).
+
+    A row from before the calendar had its range (a date it cannot count across) gets its
+    status without the working-day counts rather than an error.
+    """
+    try:
+        return _standing(deadline, clock(deadline.statutory, calendar), today)
+    except CalendarRangeError:  # only the met, overdue and open cases count working days
+        if deadline.state == DeadlineState.MET:
+            return Standing("met_late" if deadline.met_on > deadline.due_on else "met", None, None)
+        status = "overdue" if today > deadline.due_on else "due_today" if today == deadline.due_on else "open"
+        return Standing(status, None, None)
+
+
+def _standing(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> Standing:
+    if deadline.state == DeadlineState.CANCELLED:
+        return Standing("cancelled", None, None)
+    if deadline.direction == "at_least":
+        done = deadline.state == DeadlineState.MET
+        return Standing("met" if done else "not_before", None, None)
+    if deadline.state == DeadlineState.MET:
+        late = calendar.between(deadline.due_on, deadline.met_on) if deadline.met_on > deadline.due_on else 0
+        return Standing("met_late" if late else "met", late or None, None)
+    if today > deadline.due_on:
+        return Standing("overdue", calendar.between(deadline.due_on, today), None)
+    if today == deadline.due_on:
+        return Standing("due_today", None, 0)
+    return Standing("open", None, calendar.between(today, deadline.due_on))
+
+
+def due_or_overdue(until: dt.date) -> Select:
+    """Open deadlines due on or before ``until`` (overdue ones included), soonest first.
+
+    Served by the (partnership, state, due_on) index: it costs what is due, not what exists.
+    """
+    return (
+        select(Deadline)
+        .where(Deadline.state == DeadlineState.OPEN, Deadline.due_on <= until,
+               Deadline.direction != "at_least")
+        .order_by(Deadline.due_on, Deadline.id)
+    )

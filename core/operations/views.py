@@ -1,0 +1,101 @@
+"""Endpoints for ops: health of the database, broker and clock, and the plugins installed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, jsonify
+from sqlalchemy import text
+
+from cspr.db import get_session
+from cspr.messaging import relay as outbox
+from cspr.operations.models import JobRun
+from cspr.plugins import get_registry
+
+bp = Blueprint("ops", __name__)
+
+
+def _database() -> dict:
+    try:
+        get_session().execute(text("SELECT 1"))
+    except Exception as exc:  # health reports, it does not raise
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True}
+
+
+def _broker() -> dict:
+    celery = current_app.extensions["celery"]
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as exc:  # health reports, it does not raise
+        return {"ok": False, "error": type(exc).__name__}
+    return {"ok": True}
+
+
+#: The heartbeat is stale after this many of its intervals (beat, the broker or every worker stopped).
+HEARTBEAT_STALE_INTERVALS = 3
+
+
+def _last_run(name: str, interval_setting: str, stale_after: int = 5) -> dict:
+    """When a periodic job last ran; stale after ``stale_after`` intervals (None: never ran yet)."""
+    try:
+        run = get_session().get(JobRun, name)
+    except Exception:  # the database check reports this
+        return {"ok": False, "last_run": None}
+    if run is None:
+        return {"ok": True, "last_run": None}
+    last = run.last_run_at if run.last_run_at.tzinfo else run.last_run_at.replace(tzinfo=UTC)
+    age = (datetime.now(UTC) - last).total_seconds()
+    stale = age > stale_after * float(current_app.config[interval_setting])
+    return {"ok": not stale, "last_run": last.isoformat(), "age_seconds": round(age),
+            "detail": run.detail}
+
+
+def _clock() -> dict:
+    """The heartbeat (beat -> broker -> worker -> database): "ok", "stale" (with its age) or "never"."""
+    beat = _last_run("heartbeat", "HEARTBEAT_INTERVAL", stale_after=HEARTBEAT_STALE_INTERVALS)
+    if beat["last_run"] is None:
+        state = "never" if beat["ok"] else "unknown"
+    else:
+        state = "ok" if beat["ok"] else "stale"
+    limit = HEARTBEAT_STALE_INTERVALS * float(current_app.config["HEARTBEAT_INTERVAL"])
+    return {"ok": beat["ok"], "state": state, "last_heartbeat": beat["last_run"],
+            "age_seconds": beat.get("age_seconds"), "stale_after_seconds": round(limit)}
+
+
+def _outbox() -> dict:
+    try:
+        found = outbox.backlog(get_session())
+    except Exception as exc:  # the database check reports this
+        return {"ok": False, "error": type(exc).__name__}
+    limit = int(current_app.config.get("OUTBOX_STALE_SECONDS", 3600))
+    return {"ok": found["oldest_pending_seconds"] <= limit, **found}
+
+
+@bp.route("/healthz")
+def healthz():  # noqa: ANN201
+    """200 when the database and broker answer and the clock keeps time; 503 and what failed otherwise.
+
+    Unhealthy: the database or broker does not answer, the heartbeat has not run for three of
+    its intervals (``clock.state`` "stale": beat, the broker or the workers have stopped), the
+    sweep has not run for five of its intervals, or a message has waited in the outbox over an hour.
+    """
+    checks = {"database": _database(), "broker": _broker(), "clock": _clock(),
+              "sweep": _last_run("sweep", "SWEEP_INTERVAL"), "outbox": _outbox()}
+    registry = get_registry()
+    checks["plugins"] = {
+        "ok": not registry.errors and not registry.runtime_errors,
+        "loaded": sorted(registry.policies),
+        "broken": [str(e) for e in registry.errors],
+        "failing_at_runtime": dict(registry.runtime_errors),
+    }
+    healthy = all(checks[k]["ok"] for k in ("database", "broker", "clock", "sweep", "outbox"))
+    return jsonify(status="ok" if healthy else "unhealthy", checks=checks), 200 if healthy else 503
+
+
+@bp.route("/-/plugins.json")
+def plugins_json():  # noqa: ANN201
+    """The installed plugins, their versions, hooks and status."""
+    return jsonify([asdict(info) for info in get_registry().infos])

@@ -1,0 +1,1 @@
+"""Publication: the one guarded publish, anonymisation, briefings and the public pages."""

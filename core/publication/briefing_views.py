@@ -1,0 +1,96 @@
+"""Learning briefings edited in the app, section by section, in the partnership's own format."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovTextArea
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+from cspr.accounts.permissions import Permission
+from cspr.publication import publish as publishing
+from cspr.reviews.models import Briefing, Review
+from cspr.reviews.views import load as load_review
+from cspr.services.context import london_today
+from cspr.web.staff import forms as f
+from cspr.web.staff.pages import bp, ctx, roles
+from cspr.web.staff.steps import status_of, submit
+
+
+def briefing_form(fmt: dict, briefing: Briefing | None = None, review: Review | None = None) -> FlaskForm:
+    """A form with the title and one text box per section of the format, in its order.
+
+    A published review's briefing is public as soon as it is saved, so the form also asks for the
+    identifying terms (never stored) for the anonymisation guard, as the publish form does.
+    """
+
+    class Form(FlaskForm):
+        title = f._text("Title of the briefing")
+        submit = f._submit("Save the briefing")
+
+    for section in fmt["sections"]:
+        setattr(Form, f"section_{section['key']}", TextAreaField(
+            section["title"], description=section.get("prompt") or None, widget=GovTextArea(),
+            validators=[Optional(), Length(max=5000)]))
+    if review is not None and review.published_on is not None:
+        Form.identifying_terms = TextAreaField(
+            "Names and places that identify the child and family", widget=GovTextArea(),
+            description="The review is published, so this briefing is public once saved. One per line: "
+                        "the child's and family members' names, the school, the street. The briefing is "
+                        "searched for them. They are not stored.")
+    data = None
+    if briefing is not None:
+        data = {"title": briefing.title} | {f"section_{k}": v for k, v in (briefing.sections or {}).items()}
+    return Form(data=data)
+
+
+def _save(briefing: Briefing | None, fmt: dict, review: Review | None, data: dict) -> Briefing:
+    c = ctx()
+    sections = {s["key"]: (data.get(f"section_{s['key']}") or "").strip() for s in fmt["sections"]}
+    publishing.guard_briefing(c, review, title=data["title"].strip(), sections=sections,
+                              identifying_terms=data.get("identifying_terms"),
+                              secret_key=current_app.config["SECRET_KEY"])
+    review_id = review.id if review is not None else None
+    if briefing is None:
+        briefing = Briefing(review_id=review_id, format_key=fmt["key"], title=data["title"].strip(),
+                            sections=sections, published_on=london_today())
+        c.session.add(briefing)
+        c.session.flush()
+        c.audit("briefing.created", briefing, format=fmt["key"], review=review_id)
+    else:
+        briefing.title, briefing.sections = data["title"].strip(), sections
+        c.audit("briefing.updated", briefing)
+    return briefing
+
+
+@bp.route("/reviews/<int:review_id>/briefings/new", methods=["GET", "POST"])
+@roles(Permission.MANAGE_BRIEFINGS)
+def new_briefing(review_id: int):  # noqa: ANN201
+    """Write a learning briefing for a review, in one of the partnership's formats."""
+    review = load_review(review_id)
+    policy = ctx().policy
+    fmt = policy.briefing_format(request.args.get("format", "")) or policy.briefing_formats[0]
+    form = briefing_form(fmt, review=review)
+    saved = submit(form, lambda data: _save(None, fmt, review, data))
+    if saved:
+        flash(f"The briefing “{saved.title}” is saved.", "success")
+        return redirect(url_for("staff.review", review_id=review.id))
+    return render_template("staff/briefing_form.html", form=form, fmt=fmt, review=review,
+                           formats=policy.briefing_formats), status_of(form)
+
+
+@bp.route("/briefings/<int:briefing_id>", methods=["GET", "POST"])
+@roles(Permission.MANAGE_BRIEFINGS)
+def edit_briefing(briefing_id: int):  # noqa: ANN201
+    """Change a briefing's text."""
+    briefing = ctx().session.get(Briefing, briefing_id) or abort(404)
+    review = load_review(briefing.review_id) if briefing.review_id else None
+    fmt = ctx().policy.briefing_format(briefing.format_key) or abort(404)
+    form = briefing_form(fmt, briefing, review)
+    if submit(form, lambda data: _save(briefing, fmt, review, data)):
+        flash("The briefing is saved.", "success")
+        back = url_for("staff.review", review_id=review.id) if review else url_for("staff.dashboard")
+        return redirect(back)
+    return render_template("staff/briefing_form.html", form=form, fmt=fmt, review=review,
+                           formats=[fmt], briefing=briefing), status_of(form)

@@ -1,0 +1,159 @@
+"""What is public: a partnership's published reviews and briefings, and the feeds of new ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from sqlalchemy import Select, String, cast, func, literal, select
+from sqlalchemy.orm import Session
+
+from cspr.db.tenancy import acting_for, public_view
+from cspr.partnerships.models import Partnership
+from cspr.plugins import PluginRegistry
+from cspr.reviews.models import Briefing, Document, Review, ReviewKind
+
+THEMATIC = {ReviewKind.THEMATIC}
+LEGACY = {ReviewKind.SCR}
+
+
+@dataclass
+class PublicPage:
+    """The reviews a partnership's public page lists, in its sections."""
+
+    by_year: list[tuple[int, list[Review]]] = field(default_factory=list)
+    thematic: list[Review] = field(default_factory=list)
+    legacy: list[Review] = field(default_factory=list)
+    briefings: dict[int | None, list[Briefing]] = field(default_factory=dict)
+    documents: dict[int, list[Document]] = field(default_factory=dict)
+
+
+def _public_reviews():  # noqa: ANN202
+    return select(Review).where(Review.published_on.is_not(None), Review.archived_on.is_(None))
+
+
+def page(session: Session) -> PublicPage:
+    """The public page's content for the partnership the session acts for."""
+    reviews = session.scalars(_public_reviews().order_by(Review.published_on.desc(), Review.id)).all()
+    result = PublicPage()
+    current = [r for r in reviews if r.kind not in THEMATIC | LEGACY]
+    result.by_year = [(year, list(items)) for year, items in groupby(current, lambda r: r.published_on.year)]
+    result.thematic = [r for r in reviews if r.kind in THEMATIC]
+    result.legacy = [r for r in reviews if r.kind in LEGACY]
+    public_ids = {r.id for r in reviews}
+    if public_ids:
+        for document in session.scalars(select(Document).where(
+                Document.review_id.in_(public_ids), Document.public.is_(True)).order_by(Document.id)):
+            result.documents.setdefault(document.review_id, []).append(document)
+    for briefing in session.scalars(select(Briefing).order_by(Briefing.title)):
+        if briefing.review_id is None or briefing.review_id in public_ids:
+            result.briefings.setdefault(briefing.review_id, []).append(briefing)
+    return result
+
+
+def public_briefing(session: Session, briefing_id: int) -> Briefing | None:
+    """A briefing anyone may read: standalone, or of a review still on the public page."""
+    briefing = session.get(Briefing, briefing_id)
+    if briefing is None:
+        return None
+    if briefing.review_id is not None:
+        review = session.get(Review, briefing.review_id)
+        if review is None or review.published_on is None or review.archived_on is not None:
+            return None
+    return briefing
+
+
+def public_document(session: Session, storage_key: str) -> Document | None:
+    """A public file of a review still on the public page, by its random key."""
+    document = session.scalar(select(Document).where(Document.storage_key == storage_key,
+                                                     Document.public.is_(True)))
+    if document is None:
+        return None
+    review = session.get(Review, document.review_id)
+    if review is None or review.published_on is None or review.archived_on is not None:
+        return None
+    return document
+
+
+def feed(session: Session, registry: PluginRegistry, slug: str | None = None,
+         limit: int = 50) -> list[tuple[Partnership, Review]]:
+    """The newest publications, of one partnership or of every enabled one."""
+    entries: list[tuple[Partnership, Review]] = []
+    rows = session.scalars(select(Partnership).where(Partnership.enabled.is_(True))).all()
+    for row in rows:
+        if row.slug not in registry.policies or (slug and row.slug != slug):
+            continue
+        with acting_for(session, row.id):
+            for review in session.scalars(_public_reviews().order_by(Review.published_on.desc())
+                                          .limit(limit)):
+                entries.append((row, review))
+    entries.sort(key=lambda e: (e[1].published_on, e[1].id), reverse=True)
+    return entries[:limit]
+
+
+@dataclass
+class LibraryQuery:
+    """What someone searches the learning library for."""
+
+    text: str = ""
+    theme: str = ""
+    kind: str = ""
+    year: int | None = None
+    partnership: str = ""
+
+
+def _document(dialect: str):  # noqa: ANN202
+    """The searchable text of a review (the same expression as the full-text index)."""
+    text = func.coalesce(Review.title, "") + literal(" ") + func.coalesce(Review.summary, "") + \
+        literal(" ") + func.coalesce(cast(Review.themes, String), "")
+    return func.to_tsvector(literal("english").cast(REGCONFIG), text) if dialect == "postgresql" else text
+
+
+try:
+    from sqlalchemy.dialects.postgresql import REGCONFIG
+except ImportError:  # pragma: no cover - SQLAlchemy always ships it
+    REGCONFIG = String
+
+
+KINDS = frozenset(kind.value for kind in ReviewKind)
+
+
+def library(session: Session, registry: PluginRegistry, query: LibraryQuery,
+            limit: int = 100) -> list[tuple[Partnership, Review]]:
+    """Currently published reviews of every enabled partnership matching the query.
+
+    PostgreSQL ranks with full-text search over title, summary and themes (an index
+    serves it); SQLite, the embedded default, matches words with LIKE.
+    """
+    dialect = session.get_bind().dialect.name
+    with public_view(session):  # published reviews only: no cross-partnership access
+        partnerships = {p.id: p for p in session.scalars(
+            select(Partnership).where(Partnership.enabled.is_(True)))
+            if p.slug in registry.policies and (not query.partnership or p.slug == query.partnership)}
+        if not partnerships:
+            return []
+        stmt: Select = _public_reviews().where(Review.partnership_id.in_(partnerships))
+        if query.kind:
+            if query.kind not in KINDS:  # the enum refuses it when the query is sent: a 500, not "none"
+                return []
+            stmt = stmt.where(Review.kind == query.kind)
+        if query.year:
+            stmt = stmt.where(func.extract("year", Review.published_on) == query.year)
+        if query.theme:
+            stmt = stmt.where(cast(Review.themes, String).contains(f'"{query.theme}"'))
+        order = [Review.published_on.desc(), Review.id]
+        if query.text.strip():
+            if dialect == "postgresql":
+                tsquery = func.websearch_to_tsquery(literal("english").cast(REGCONFIG), query.text)
+                stmt = stmt.where(_document(dialect).op("@@")(tsquery))
+                order = [func.ts_rank(_document(dialect), tsquery).desc(), *order]
+            else:
+                for word in query.text.split():
+                    stmt = stmt.where(_document(dialect).ilike(f"%{word}%"))
+        rows = session.scalars(stmt.order_by(*order).limit(limit)).all()
+        return [(partnerships[r.partnership_id], r) for r in rows]
+
+
+def themes_in_use(registry: PluginRegistry) -> list[str]:
+    """Every theme any loaded partnership's vocabulary offers."""
+    return sorted({t for p in registry for t in p.themes}, key=str.lower)

@@ -1,0 +1,127 @@
+"""Step 7: publication as a deliberate act, with a partner's sign-off and the anonymisation guard.
+
+``publish`` is the one way a review becomes public: the staff app, the API, the demo and the CLI all
+call it. ``guard_briefing`` runs the same guard over a briefing written or changed after publication.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select
+
+from cspr.deadlines import services as deadlines
+from cspr.publication import anonymisation
+from cspr.reviews import documents
+from cspr.reviews import services as steps
+from cspr.reviews.models import Briefing, PublicationForm, Review
+from cspr.services.checks import Checker
+from cspr.services.context import Context
+from cspr.services.errors import InputError, StepError
+
+TERMS_REQUIRED = ("Enter the names and places that identify the child and family, so the platform can "
+                  "check nothing public contains them")
+
+
+def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_by: str,
+            identifying_terms: str, documents_dir: Path, secret_key: str,
+            publication_form: PublicationForm = PublicationForm.FULL,
+            publication_note: str | None = None, summary: str | None = None,
+            themes: list[str] = (), report: bytes | None = None,
+            report_filename: str = "report.pdf") -> Review:
+    """Publish: checks, the guard over every text going public, then the review and its report."""
+    publication_form = PublicationForm(publication_form)
+    partners = {a["key"]: a["name"] for a in ctx.policy.partners["safeguarding_partners"]}
+    terms = anonymisation.parse_terms(identifying_terms or "")
+    c = Checker(ctx)
+    c.date("published_on", published_on, "published")
+    c.check("signed_off_by", signed_off_by in partners,
+            "Select the safeguarding partner who signed off the publication")
+    c.require("identifying_terms", terms, TERMS_REQUIRED)
+    if publication_form == PublicationForm.FULL:
+        c.require("report", report, "Select the report to publish")
+    c.done()
+    texts: dict[str, str] = {}
+    if report:
+        # One bounded read: refuses active content, HTML and files too large or slow to check.
+        for number, text in enumerate(documents.pdf_text(report), start=1):
+            texts[f"the report, page {number}"] = text
+    texts["the summary"] = summary or ""
+    for briefing in ctx.session.scalars(select(Briefing).where(Briefing.review_id == review.id)):
+        texts.update(_briefing_texts(briefing.title, briefing.sections or {}))
+    _refuse_found(terms, texts, "Nothing was published.")
+    _mark_published(ctx, review, published_on=published_on, publication_form=publication_form,
+                    publication_note=publication_note, summary=summary, themes=list(themes))
+    if report:
+        documents.store(ctx, review, report, report_filename, "report", True, documents_dir)
+    ctx.audit("publication.signed_off", review, signed_off_by=signed_off_by,
+              partner=partners[signed_off_by], terms_checked=len(terms),
+              fingerprints=anonymisation.fingerprints(terms, secret_key),
+              texts_checked=len(texts))
+    return review
+
+
+def guard_briefing(ctx: Context, review: Review | None, *, title: str, sections: dict[str, str],
+                   identifying_terms: str | None, secret_key: str) -> None:
+    """A briefing of a published review goes public at once: the guard runs again before it is saved.
+
+    The identifying terms are never stored, so they are asked for again with each change.
+    """
+    if review is None or review.published_on is None:
+        return
+    terms = anonymisation.parse_terms(identifying_terms or "")
+    if not terms:
+        raise InputError({"identifying_terms": "The review is published, so this briefing is public: "
+                                               + TERMS_REQUIRED[0].lower() + TERMS_REQUIRED[1:]})
+    texts = _briefing_texts(title, sections)
+    _refuse_found(terms, texts, "The briefing was not saved.")
+    ctx.audit("briefing.guard_checked", review, terms_checked=len(terms),
+              fingerprints=anonymisation.fingerprints(terms, secret_key), texts_checked=len(texts))
+
+
+def _briefing_texts(title: str, sections: dict[str, str]) -> dict[str, str]:
+    texts = {f"the briefing “{title}” (title)": title or ""}
+    for key, text in sections.items():
+        texts[f"the briefing “{title}” ({key})"] = text or ""
+    return texts
+
+
+def _refuse_found(terms: list[str], texts: dict[str, str], outcome: str) -> None:
+    found = anonymisation.find(terms, texts)
+    if found:
+        places = "; ".join(f"“{f.term}” in {f.where}: …{f.context}…" for f in found[:8])
+        more = f" and {len(found) - 8} more" if len(found) > 8 else ""
+        raise InputError({"identifying_terms": f"{outcome} Identifying terms were found: {places}{more}"})
+
+
+def _mark_published(ctx: Context, review: Review, *, published_on: dt.date,
+                    publication_form: PublicationForm, publication_note: str | None,
+                    summary: str | None, themes: list[str]) -> Review:
+    """The review's own checks and fields, once the guard has passed (only ``publish`` calls this)."""
+    steps._open(review)
+    if review.final_report_agreed_on is None:
+        raise StepError("The partners must agree the final report first.")
+    by_law = review.kind in deadlines.PUBLISHED_BY_LAW
+    if by_law and review.sent_to_panel_on is None:
+        raise StepError("Send the final report to the Panel and the Secretary of State first.")
+    gap = steps._gap(ctx)
+    c = Checker(ctx)
+    c.date("published_on", published_on, "published")
+    if by_law and published_on is not None and steps._countable(c, "published_on", published_on):
+        earliest = deadlines.earliest_publication(review.sent_to_panel_on, gap)
+        c.check("published_on", deadlines.report_in_time(review.sent_to_panel_on, published_on, gap),
+                f"the report went to the Panel and the Secretary of State on "
+                f"{review.sent_to_panel_on:%-d %B %Y}: publish on or after {earliest:%-d %B %Y} "
+                f"({gap} working days later)")
+    c.not_before("published_on", published_on, review.final_report_agreed_on,
+                 "the final report's agreement")
+    steps._check_publication(c, ctx, publication_form, publication_note, themes)
+    c.done()
+    review.published_on = published_on
+    review.publication_form = publication_form
+    review.publication_note = (publication_note or "").strip() or None
+    review.summary = (summary or "").strip() or review.summary
+    review.themes = list(dict.fromkeys(themes))
+    ctx.audit("review.published", review, published_on=published_on, form=publication_form)
+    return steps._after(ctx, review, "published")

@@ -1,0 +1,1 @@
+"""Records: legal holds, retention, and a partnership's export and import."""

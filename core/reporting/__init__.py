@@ -1,0 +1,1 @@
+"""Reporting: the dashboard, the case tracker and its exports."""

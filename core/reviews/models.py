@@ -1,0 +1,192 @@
+"""The review, its documents and learning briefings, its recommendations and their actions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from cspr.db.base import Base, TenantOwned, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from cspr.cases.models import Incident
+
+
+class ReviewKind(enum.StrEnum):
+    """The kinds of review a partnership lists."""
+
+    LOCAL_CSPR = "local_cspr"
+    NATIONAL = "national"  # commissioned by the Panel
+    LOCAL_LEARNING = "local_learning"
+    THEMATIC = "thematic"
+    SCR = "scr"  # serious case review, before 2018-19
+    JOINT_DHR = "joint_dhr"  # joint with a domestic homicide review
+    JOINT_SAR = "joint_sar"  # joint with a safeguarding adults review
+
+
+class PublicationForm(enum.StrEnum):
+    """What of the report goes public."""
+
+    FULL = "full"
+    SUMMARY = "summary"  # a brief summary with the lessons
+    REDACTED = "redacted"  # a redacted report or executive summary
+
+
+class DelayReason(enum.StrEnum):
+    """Why a publication is planned past its target (the figures count these)."""
+
+    PARALLEL_PROCEEDINGS = "parallel_proceedings"  # criminal or family proceedings, an inquest
+    FAMILY_INVOLVEMENT = "family_involvement"
+    AUTHOR_AVAILABILITY = "author_availability"
+    AGENCY_RETURNS = "agency_returns"
+    OTHER = "other"
+
+
+class ArchiveOutcome(enum.StrEnum):
+    """Where a report went when its time on the public page ended."""
+
+    NSPCC = "nspcc"
+    ON_REQUEST = "on_request"
+    KEPT = "kept"
+
+
+class Rag(enum.StrEnum):
+    """An action's status."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+    COMPLETE = "complete"
+
+
+class Review(TenantOwned, Base):
+    """A review: a local CSPR, a thematic or learning review, or a legacy SCR."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ReviewKind] = mapped_column(str_enum(ReviewKind))
+    title: Mapped[str] = mapped_column(String(200))
+    pseudonym: Mapped[str | None] = mapped_column(String(100))
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="RESTRICT"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(32), default="commissioned")
+    legacy: Mapped[bool] = mapped_column(default=False)  # entered for the record
+    decided_on: Mapped[date | None]  # the decision to hold it: the 6-month clock
+    terms_of_reference_on: Mapped[date | None]
+    reviewer_commissioned_on: Mapped[date | None]
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewer_name: Mapped[str | None] = mapped_column(String(200))
+    final_report_agreed_on: Mapped[date | None]
+    # The safeguarding partners (agency keys) who agreed the final report.
+    final_report_agreed_by: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sent_to_panel_on: Mapped[date | None]  # final report to the Panel and Secretary of State
+    planned_publication_on: Mapped[date | None]
+    # a planned publication past the target says why (migration 0011)
+    publication_delay_reason: Mapped[DelayReason | None] = mapped_column(str_enum(DelayReason))
+    publication_delay_detail: Mapped[str | None] = mapped_column(Text)
+    published_on: Mapped[date | None]
+    publication_form: Mapped[PublicationForm | None] = mapped_column(str_enum(PublicationForm))
+    publication_note: Mapped[str | None] = mapped_column(Text)  # why summary or redacted
+    summary: Mapped[str | None] = mapped_column(Text)
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    archived_on: Mapped[date | None]
+    archive_outcome: Mapped[ArchiveOutcome | None] = mapped_column(str_enum(ArchiveOutcome))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    incident: Mapped[Incident | None] = relationship(back_populates="reviews")
+    documents: Mapped[list[Document]] = relationship(back_populates="review")
+    drafts: Mapped[list[Draft]] = relationship(order_by="Draft.version")
+    recommendations: Mapped[list[Recommendation]] = relationship(
+        back_populates="review", order_by="Recommendation.number"
+    )
+
+
+class Draft(TenantOwned, Base):
+    """A draft of the review's report received from the reviewer (reg 14: partners may ask)."""
+
+    __tablename__ = "review_drafts"
+    __table_args__ = (UniqueConstraint("review_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    received_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Document(TenantOwned, Base):
+    """A file held for a review: report, summary, terms of reference, draft."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255), unique=True)  # never a guessable path
+    public: Mapped[bool] = mapped_column(default=False)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    review: Mapped[Review] = relationship(back_populates="documents")
+
+
+class Briefing(TenantOwned, Base):
+    """A learning briefing in one of the partnership's formats (sections keyed by the format)."""
+
+    __tablename__ = "briefings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reviews.id", ondelete="CASCADE"), index=True
+    )
+    format_key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    sections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    published_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Recommendation(TenantOwned, Base):
+    """A recommendation of a review and the partners' response to it."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (UniqueConstraint("review_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
+
+    review: Mapped[Review] = relationship(back_populates="recommendations")
+    actions: Mapped[list[Action]] = relationship(back_populates="recommendation")
+
+
+class Action(TenantOwned, Base):
+    """An action owned by one partner agency, to carry a recommendation into practice."""
+
+    __tablename__ = "actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE"), index=True
+    )
+    description: Mapped[str] = mapped_column(Text)
+    owner_agency: Mapped[str] = mapped_column(String(64))  # an agency key from the plugin
+    due_on: Mapped[date]
+    rag: Mapped[Rag] = mapped_column(str_enum(Rag), default=Rag.AMBER)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    completed_on: Mapped[date | None]
+    assured_on: Mapped[date | None]
+    assured_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    recommendation: Mapped[Recommendation] = relationship(back_populates="actions")
