@@ -24,18 +24,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select, text
 
-from bench.common import at_least, per_call, scratch_database  # noqa: E402
-from cspr import create_app  # noqa: E402
+from bench.common import at_least, per_call, scratch_database
+from cspr import create_app
 from cspr.accounts.models import Role
-from cspr.accounts.users import create_user  # noqa: E402
+from cspr.accounts.users import create_user
 from cspr.cases.models import Incident
-from cspr.db import get_db  # noqa: E402
-from cspr.deadlines.models import Deadline, DeadlineState  # noqa: E402
+from cspr.db import get_db
+from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.partnerships import services as partnerships
-from cspr.services.context import london_today  # noqa: E402
-from cspr.tasks import clock  # noqa: E402
+from cspr.services.context import london_today
+from cspr.tasks import clock
 
 REDIS = os.environ.get("CSPR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 

@@ -24,22 +24,23 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pyotp  # noqa: E402
-from flask import Flask, jsonify  # noqa: E402
-from flask.testing import FlaskClient  # noqa: E402
-from sqlalchemy import create_engine, select  # noqa: E402
+import pyotp
+from flask import Flask, jsonify
+from flask.testing import FlaskClient
+from flask.typing import ResponseReturnValue
+from sqlalchemy import create_engine, select
 
-from bench.common import at_least, scratch_database  # noqa: E402
-from cspr import create_app  # noqa: E402
+from bench.common import at_least, scratch_database
+from cspr import create_app
 from cspr.accounts import two_factor
 from cspr.accounts.models import Role
-from cspr.accounts.users import create_user  # noqa: E402
-from cspr.db import get_db, statement_counter  # noqa: E402
-from cspr.db.tenancy import acting_for  # noqa: E402
-from cspr.deadlines.models import Deadline, DeadlineState  # noqa: E402
+from cspr.accounts.users import create_user
+from cspr.db import get_db, statement_counter
+from cspr.db.tenancy import acting_for
+from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.partnerships import demo
 from cspr.partnerships import services as partnerships
-from cspr.services.context import Context, london_today  # noqa: E402
+from cspr.services.context import Context, london_today
 
 SLUG = "doncaster"
 PASSWORD = "a long enough passphrase"
@@ -100,7 +101,7 @@ def bare_app(url: str, partnership_id: int) -> Flask:
     bare = Flask("bare")
 
     @bare.route("/due")
-    def due():  # noqa: ANN202
+    def due() -> ResponseReturnValue:
         until = london_today() + dt.timedelta(days=7)
         with engine.connect() as conn:  # Core, no ORM: nothing but the query
             rows = conn.execute(

@@ -23,19 +23,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select, text
 
-from bench.common import at_least, per_call, scratch_database  # noqa: E402
-from cspr import create_app  # noqa: E402
+from bench.common import at_least, per_call, scratch_database
+from cspr import create_app
 from cspr.accounts import tokens
-from cspr.accounts.models import Role  # noqa: E402
-from cspr.accounts.users import create_user  # noqa: E402
-from cspr.db import get_db, statement_counter  # noqa: E402
-from cspr.db.tenancy import acting_for  # noqa: E402
-from cspr.deadlines import services as deadlines  # noqa: E402
+from cspr.accounts.models import Role
+from cspr.accounts.users import create_user
+from cspr.db import get_db, statement_counter
+from cspr.db.tenancy import acting_for
+from cspr.deadlines import services as deadlines
 from cspr.partnerships import demo
 from cspr.partnerships import services as partnerships
-from cspr.services.context import Context, london_today  # noqa: E402
+from cspr.services.context import Context, london_today
 
 SLUG = "doncaster"
 

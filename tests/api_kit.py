@@ -28,7 +28,7 @@ class Member:
     token_id: int
 
 
-def make_member(app, slug: str, role: Role, email: str | None = None) -> Member:  # noqa: ANN001
+def make_member(app, slug: str, role: Role, email: str | None = None) -> Member:
     with app.app_context():
         with get_db().session_scope() as session:
             registry = app.extensions["cspr.plugins"]
@@ -54,11 +54,11 @@ class Api:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.member.token}"}
 
-    def get(self, path: str, slug: str | None = None, **kw):  # noqa: ANN003, ANN201
+    def get(self, path: str, slug: str | None = None, **kw):
         return self.client.get(self.url(path, slug), headers=self._headers(), **kw)
 
-    def post(self, path: str, json=None, slug: str | None = None, **kw):  # noqa: ANN001, ANN003, ANN201
+    def post(self, path: str, json=None, slug: str | None = None, **kw):
         return self.client.post(self.url(path, slug), json=json, headers=self._headers(), **kw)
 
-    def patch(self, path: str, json=None, slug: str | None = None):  # noqa: ANN001, ANN201
+    def patch(self, path: str, json=None, slug: str | None = None):
         return self.client.patch(self.url(path, slug), json=json, headers=self._headers())

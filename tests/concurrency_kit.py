@@ -41,7 +41,7 @@ def in_parallel(work: Callable[[], None], threads: int = 6) -> list[Exception]:
     def run() -> None:
         try:
             work()
-        except Exception as exc:  # noqa: BLE001 - handed back to the test
+        except Exception as exc:
             errors.append(exc)
 
     started = [threading.Thread(target=run) for _ in range(threads)]

@@ -157,7 +157,7 @@ def truncate_all(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def smtp_server():  # noqa: ANN201
+def smtp_server():
     """A real SMTP server (aiosmtpd) for the whole run."""
     from tests.mailbox import start_smtp
 
@@ -167,7 +167,7 @@ def smtp_server():  # noqa: ANN201
 
 
 @pytest.fixture
-def mailbox(smtp_server):  # noqa: ANN001, ANN201
+def mailbox(smtp_server):
     """The SMTP server's inbox, emptied for this test."""
     box, _ = smtp_server
     box.messages.clear()
@@ -176,7 +176,7 @@ def mailbox(smtp_server):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def app(pg_url: str, app_pg_url: str, tmp_path, smtp_server):  # noqa: ANN001, ANN201
+def app(pg_url: str, app_pg_url: str, tmp_path, smtp_server):
     """The app on the PostgreSQL test database as the application role (row-level security on),
     Redis as broker, a real SMTP server; emptied after."""
     from cspr import create_app
@@ -202,12 +202,12 @@ def app(pg_url: str, app_pg_url: str, tmp_path, smtp_server):  # noqa: ANN001, A
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def live(app) -> Iterator[str]:  # noqa: ANN001
+def live(app) -> Iterator[str]:
     """The app on 127.0.0.1:<free port>, one thread per request (for parallel requests and browsers)."""
     app.config["SERVER_NAME"] = None
     port = free_port()
@@ -220,7 +220,7 @@ def live(app) -> Iterator[str]:  # noqa: ANN001
     server.server_close()
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter) -> None:
     """Print the figures tests measured (tests/figures.py)."""
     from tests.figures import FIGURES
 

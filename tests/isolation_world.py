@@ -55,17 +55,17 @@ class Side:
         return value
 
 
-def _ok(response, status: int = 200) -> Any:  # noqa: ANN001
+def _ok(response, status: int = 200) -> Any:
     assert response.status_code == status, (response.status_code, response.get_data(as_text=True)[:500])
     return response.get_json()
 
 
-def _ctx(app, session, slug: str) -> Context:  # noqa: ANN001
+def _ctx(app, session, slug: str) -> Context:
     row = partnerships.get(session, slug)
     return Context(session, row, app.extensions["cspr.plugins"].policy(slug), actor="test")
 
 
-def report_pdf(app, body: str) -> bytes:  # noqa: ANN001
+def report_pdf(app, body: str) -> bytes:
     """A real PDF report with ``body`` as its text."""
     from cspr.publication.briefings import render_pdf
 
@@ -74,7 +74,7 @@ def report_pdf(app, body: str) -> bytes:  # noqa: ANN001
         return render_pdf(fmt, "Local child safeguarding practice review", {"body": body}, "Partnership")
 
 
-def build(app, slug: str, tag: str) -> Side:  # noqa: ANN001
+def build(app, slug: str, tag: str) -> Side:
     """A partnership with an incident, reviews at every stage, a plan, briefings, files and members."""
     side = Side(slug, tag)
     policy = app.extensions["cspr.plugins"].policy(slug)

@@ -19,7 +19,7 @@ class Mailbox:
         self.reject = False  # reject every message for good (550)
         self.delay = 0.0  # seconds to take over each recipient (before the message is accepted)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # noqa: ANN001, N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
         if self.delay:
             import asyncio
 
@@ -27,7 +27,7 @@ class Mailbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802
+    async def handle_DATA(self, server, session, envelope) -> str:
         if self.reject:
             return "550 Mailbox unavailable"
         if self.refuse > 0:

@@ -17,7 +17,7 @@ class NotifyStub:
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 auth = self.headers.get("Authorization", "")
                 if stub.fail_with:
@@ -36,7 +36,7 @@ class NotifyStub:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, *_args) -> None:  # noqa: ANN002
+            def log_message(self, *_args) -> None:
                 return None
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -193,7 +193,7 @@ class Provider:
             provider.requests.append(request.path)
 
         @app.get("/.well-known/openid-configuration")
-        def discovery():  # noqa: ANN202
+        def discovery():
             return jsonify({
                 "issuer": provider.issuer,
                 "authorization_endpoint": f"{provider.issuer}/authorize",
@@ -208,11 +208,11 @@ class Provider:
             })
 
         @app.get("/jwks")
-        def jwks():  # noqa: ANN202
+        def jwks():
             return jsonify({"keys": [provider.key.as_dict(private=False)]})
 
         @app.get("/authorize")
-        def authorize():  # noqa: ANN202
+        def authorize():
             # No login page: the person the test chose has just signed in and consented.
             user = dict(provider.identity)
             try:
@@ -222,7 +222,7 @@ class Provider:
             return server.create_authorization_response(grant_user=user, grant=grant)
 
         @app.post("/token")
-        def token():  # noqa: ANN202
+        def token():
             response = server.create_token_response()
             body = response.get_json(silent=True) or {}
             if provider.mangle is not None and "id_token" in body:

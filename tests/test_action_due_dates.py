@@ -24,7 +24,7 @@ SLUG = "doncaster"
 
 
 @pytest.fixture
-def plan(app):  # noqa: ANN001, ANN201
+def plan(app):
     """A review with its final report agreed and one recommendation; (recommendation id, agency)."""
     with app.app_context(), get_db().session_scope() as session:
         partnerships.sync(session, app.extensions["cspr.plugins"])
@@ -40,7 +40,7 @@ def plan(app):  # noqa: ANN001, ANN201
             return rec.id, review.id, ctx.policy.agencies[0]["key"]
 
 
-def count_actions(app) -> tuple[int, int]:  # noqa: ANN001
+def count_actions(app) -> tuple[int, int]:
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, SLUG)
         with acting_for(session, row.id):
@@ -96,7 +96,7 @@ def test_the_staff_form_refuses_it_and_the_plan_shows_no_impossible_lateness(app
     assert count_actions(app) == (1, 1)
 
 
-def moved_on_by_an_action_recorded_earlier(app, api: Api, rec: int, agency: str) -> None:  # noqa: ANN001
+def moved_on_by_an_action_recorded_earlier(app, api: Api, rec: int, agency: str) -> None:
     """An action recorded last month, now overdue, can still be completed: only a new due date is checked."""
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, SLUG)

@@ -8,7 +8,7 @@ from tests.api_kit import make_member
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
-def _allow(response) -> set[str]:  # noqa: ANN001
+def _allow(response) -> set[str]:
     return {m.strip().upper() for m in response.headers.get("Allow", "").split(",") if m.strip()}
 
 

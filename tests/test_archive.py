@@ -26,19 +26,19 @@ TODAY = dt.date(2026, 11, 23)
 
 
 @pytest.fixture
-def loaded(app):  # noqa: ANN001, ANN201
+def loaded(app):
     with app.app_context(), get_db().session_scope() as session:
         demo.load(session, app.extensions["cspr.plugins"])
     return app
 
 
-def run(app, today=TODAY):  # noqa: ANN001, ANN201
+def run(app, today=TODAY):
     with app.app_context(), get_db().sessionmaker() as session:
         return archive.run(session, app.extensions["cspr.plugins"], today,
                            Path(app.config["ARCHIVE_DIR"]), Path(app.config["DOCUMENTS_DIR"]))
 
 
-def reviews_of(app, slug):  # noqa: ANN001, ANN201
+def reviews_of(app, slug):
     with app.app_context(), get_db().sessionmaker() as session:
         row = partnerships.get(session, slug)
         with acting_for(session, row.id):

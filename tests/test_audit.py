@@ -69,7 +69,7 @@ def guard_off(session: Session) -> Iterator[None]:
             session.execute(text(sql))
 
 
-def rows_of(session, pid):  # noqa: ANN001, ANN201
+def rows_of(session, pid):
     return session.execute(text("SELECT seq, action, hash FROM audit_events WHERE partnership_id = :p "
                                 "ORDER BY seq"), {"p": pid}).all()
 
@@ -217,14 +217,14 @@ def test_concurrent_writers_extend_one_chain_without_collisions(dialect, tmp_pat
 
 # -- tampered copies of a real chain, checked by `cspr audit verify` --------------------
 
-def _app(url: str, tmp: Path):  # noqa: ANN202
+def _app(url: str, tmp: Path):
     from cspr import create_app
 
     return create_app({"DATABASE_URL": url, "BROKER_URL": REDIS_URL, "INSTANCE_PATH": str(tmp),
                        "TESTING": True, "SERVER_NAME": "cspr.test"})
 
 
-def run_cli(url: str, tmp: Path, *args: str):  # noqa: ANN201
+def run_cli(url: str, tmp: Path, *args: str):
     """``cspr ARGS`` against the database at ``url``, through click's runner."""
     from cspr.cli import cli
 
@@ -236,7 +236,7 @@ def run_cli(url: str, tmp: Path, *args: str):  # noqa: ANN201
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory):  # noqa: ANN001, ANN201
+def pristine(tmp_path_factory):
     """A PostgreSQL database whose Doncaster chain was built by the real workflow and web app."""
     from cspr.db import get_db
     from cspr.partnerships import demo
@@ -269,42 +269,42 @@ def pristine(tmp_path_factory):  # noqa: ANN001, ANN201
     _drop_pg_database(url)
 
 
-def _events(db) -> list:  # noqa: ANN001
+def _events(db) -> list:
     return db.conn.execute(text(
         "SELECT id, partnership_id, seq, occurred_at, actor, actor_user_id, action, object_type, "
         "object_id, detail, remote_addr, prev_hash, hash FROM audit_events "
         "WHERE partnership_id = :p ORDER BY seq"), {"p": db.pid}).all()
 
 
-def _set(db, at: int, **values) -> None:  # noqa: ANN001, ANN003
+def _set(db, at: int, **values) -> None:
     assignments = ", ".join(f"{k} = :{k}" for k in values)
     db.conn.execute(text(f"UPDATE audit_events SET {assignments} WHERE partnership_id = :p AND seq = :s"),
                     {"p": db.pid, "s": at, **values})
 
 
-def alter_one(db, n: int) -> None:  # noqa: ANN001
+def alter_one(db, n: int) -> None:
     _set(db, 10, action="nothing.happened")
 
 
-def delete_middle(db, n: int) -> None:  # noqa: ANN001
+def delete_middle(db, n: int) -> None:
     db.conn.execute(text("DELETE FROM audit_events WHERE partnership_id = :p AND seq = 15"), {"p": db.pid})
 
 
-def delete_newest(db, n: int) -> None:  # noqa: ANN001
+def delete_newest(db, n: int) -> None:
     db.conn.execute(text("DELETE FROM audit_events WHERE partnership_id = :p AND seq > :s"),
                     {"p": db.pid, "s": n - 3})
 
 
-def delete_all(db, n: int) -> None:  # noqa: ANN001
+def delete_all(db, n: int) -> None:
     db.conn.execute(text("DELETE FROM audit_events WHERE partnership_id = :p"), {"p": db.pid})
 
 
-def swap_two(db, n: int) -> None:  # noqa: ANN001
+def swap_two(db, n: int) -> None:
     for old, new in ((7, -7), (8, 7), (-7, 8)):
         _set(db, old, seq=new)
 
 
-def insert_forged(db, n: int) -> None:  # noqa: ANN001
+def insert_forged(db, n: int) -> None:
     """Make room at 20 and insert an event whose own hash is right (the algorithm is public)."""
     db.conn.execute(text("UPDATE audit_events SET seq = -seq WHERE partnership_id = :p AND seq >= 20"),
                     {"p": db.pid})
@@ -323,7 +323,7 @@ def insert_forged(db, n: int) -> None:  # noqa: ANN001
          "prev": before.hash, "hash": digest})
 
 
-def rewrite_from(db, n: int) -> None:  # noqa: ANN001
+def rewrite_from(db, n: int) -> None:
     """Alter event 10 and recompute every hash after it: a perfect chain, but not the exported one."""
     prev = None
     for event in _events(db):
@@ -390,7 +390,7 @@ def test_cspr_audit_verify_catches_every_tampered_copy(pristine, capsys):
 
 
 @contextmanager
-def tampered_copy(pristine, tamper) -> Iterator[str]:  # noqa: ANN001
+def tampered_copy(pristine, tamper) -> Iterator[str]:
     """A copy of the pristine database, tampered by a superuser with the guard off, for the block."""
     name = make_url(pristine.url).database
     copy = f"{name}_t"

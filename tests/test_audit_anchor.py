@@ -29,14 +29,14 @@ KEY = "the-heads-key-kept-by-the-operators-" + "k" * 16
 OTHER_KEY = "a-key-the-intruder-made-for-themselves-" + "x" * 16
 
 
-def make_app(url: str, tmp: Path, heads_key: str = KEY):  # noqa: ANN201
+def make_app(url: str, tmp: Path, heads_key: str = KEY):
     from cspr import create_app
 
     return create_app({"DATABASE_URL": url, "BROKER_URL": REDIS_URL, "INSTANCE_PATH": str(tmp),
                        "TESTING": True, "SERVER_NAME": "cspr.test", "AUDIT_HEADS_KEYS": [heads_key]})
 
 
-def run_cli(world, *args: str, heads_key: str = KEY):  # noqa: ANN001, ANN201
+def run_cli(world, *args: str, heads_key: str = KEY):
     from cspr.cli import cli
 
     app = make_app(world.url, world.tmp, heads_key)
@@ -47,7 +47,7 @@ def run_cli(world, *args: str, heads_key: str = KEY):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Iterator[SimpleNamespace]:  # noqa: ANN001
+def world(tmp_path_factory) -> Iterator[SimpleNamespace]:
     """A database owned by an ordinary (not superuser) role, as in production, with a few events."""
     tmp = tmp_path_factory.mktemp("anchor")
     owner, name = f"cspr_owner_{uuid.uuid4().hex[:8]}", f"cspr_test_{uuid.uuid4().hex[:10]}"
@@ -113,7 +113,7 @@ def test_verify_without_heads_warns_that_it_cannot_see_removals_at_the_end(world
     assert with_heads.exit_code == 0 and "warning" not in with_heads.output
 
 
-def heads_file(world, name: str, heads_key: str = KEY) -> Path:  # noqa: ANN001
+def heads_file(world, name: str, heads_key: str = KEY) -> Path:
     path = world.tmp / name
     result = run_cli(world, "audit", "head", "--out", str(path), heads_key=heads_key)
     assert result.exit_code == 0, result.output

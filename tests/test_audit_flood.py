@@ -23,7 +23,7 @@ CENTURY = 60 * 24 * 365 * 100
 AFTER_IT = dt.datetime(2071, 1, 1, tzinfo=dt.UTC)
 
 
-def trail_of(app, slug: str) -> list[AuditEvent]:  # noqa: ANN001
+def trail_of(app, slug: str) -> list[AuditEvent]:
     from cspr.partnerships import services as partnerships
 
     with app.app_context(), get_db().session_scope() as session:
@@ -35,7 +35,7 @@ def trail_of(app, slug: str) -> list[AuditEvent]:  # noqa: ANN001
             return list(events)
 
 
-def knock(app, token: str, path: str, times: int, threads: int) -> list[int]:  # noqa: ANN001
+def knock(app, token: str, path: str, times: int, threads: int) -> list[int]:
     """``times`` GETs of ``path`` with ``token``, from ``threads`` clients in parallel; their statuses."""
     statuses: list[int] = []
     lock = threading.Lock()
@@ -58,7 +58,7 @@ def knock(app, token: str, path: str, times: int, threads: int) -> list[int]:  #
     return statuses
 
 
-def summarise(app, now: dt.datetime) -> int:  # noqa: ANN001
+def summarise(app, now: dt.datetime) -> int:
     with app.app_context():
         return refusals.summarise_closed(get_db().sessionmaker(), now=now)
 

@@ -27,7 +27,7 @@ from tests.web_kit import signed_in
 HOME = {"REMOTE_ADDR": "203.0.113.7"}
 
 
-def events(app, slug: str) -> list[AuditEvent]:  # noqa: ANN001
+def events(app, slug: str) -> list[AuditEvent]:
     """The partnership's chain, oldest first."""
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, slug)
@@ -37,7 +37,7 @@ def events(app, slug: str) -> list[AuditEvent]:  # noqa: ANN001
             return found
 
 
-def add_incident(app, slug: str = "doncaster", pseudonym: str = "Child K") -> int:  # noqa: ANN001
+def add_incident(app, slug: str = "doncaster", pseudonym: str = "Child K") -> int:
     with app.app_context(), get_db().session_scope() as session:
         partnerships.sync(session, app.extensions["cspr.plugins"])
         row = partnerships.get(session, slug)
@@ -50,7 +50,7 @@ def add_incident(app, slug: str = "doncaster", pseudonym: str = "Child K") -> in
                                     harm="serious_harm", incident_on=day, aware_on=day).id
 
 
-def start_review(app) -> int:  # noqa: ANN001
+def start_review(app) -> int:
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, "doncaster")
         with acting_for(session, row.id):
@@ -60,7 +60,7 @@ def start_review(app) -> int:  # noqa: ANN001
 
 
 @pytest.fixture
-def admin(app, client):  # noqa: ANN001, ANN201
+def admin(app, client):
     return signed_in(app, client, "doncaster", Role.ADMIN)
 
 

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def broker(tmp_path):  # noqa: ANN001, ANN201
+def broker(tmp_path):
     """A private redis-server (never the shared one), empty each time it starts."""
     server = RedisServer(tmp_path)
     server.start()
@@ -27,7 +27,7 @@ def broker(tmp_path):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def procs(app_pg_url, broker, tmp_path):  # noqa: ANN001, ANN201
+def procs(app_pg_url, broker, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CSPR_")}
     env.update(CSPR_DATABASE_URL=app_pg_url, CSPR_BROKER_URL=broker.url,
                CSPR_INSTANCE_PATH=str(tmp_path / "instance"), CSPR_HEARTBEAT_INTERVAL="1",
@@ -38,12 +38,12 @@ def procs(app_pg_url, broker, tmp_path):  # noqa: ANN001, ANN201
     running.stop_all()
 
 
-def last_heartbeat(app) -> dt.datetime | None:  # noqa: ANN001
+def last_heartbeat(app) -> dt.datetime | None:
     with app.app_context(), get_db().sessionmaker() as session:
         return session.scalar(select(JobRun.last_run_at).where(JobRun.name == "heartbeat"))
 
 
-def beat_log(procs) -> str:  # noqa: ANN001
+def beat_log(procs) -> str:
     return "".join(p.read_text() for p in procs.logs.glob("beat-*.log"))
 
 

@@ -39,7 +39,7 @@ FIGURES: dict[str, object] = {}
 
 
 @pytest.fixture
-def fuzz_token(app, client) -> str:  # noqa: ANN001
+def fuzz_token(app, client) -> str:
     """An admin of Doncaster, with an incident that became a review, its plan, and a thematic review."""
     admin = Api(client, make_member(app, "doncaster", Role.ADMIN))
     incident = admin.post("/incidents", {
@@ -65,7 +65,7 @@ def fuzz_token(app, client) -> str:  # noqa: ANN001
 
 
 @contextmanager
-def serving(app) -> Iterator[str]:  # noqa: ANN001
+def serving(app) -> Iterator[str]:
     """The app on a local port, as the CLI meets it (the in-process WSGI transport lacks redirects)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -102,7 +102,7 @@ TALLY = Tally()
 
 
 @pytest.fixture(scope="module")
-def world(pg_url, tmp_path_factory, smtp_server):  # noqa: ANN001, ANN201
+def world(pg_url, tmp_path_factory, smtp_server):
     """Doncaster (A) and Plymouth (B), each with rich data and a member of each role; an operator."""
     from cspr import create_app
     from cspr.accounts.users import create_user
@@ -131,7 +131,7 @@ def world(pg_url, tmp_path_factory, smtp_server):  # noqa: ANN001, ANN201
 
 # -- reading what a response shows -------------------------------------------------------------
 
-def shown(response) -> str:  # noqa: ANN001
+def shown(response) -> str:
     """Everything a response shows a person: headers, body, and the text inside a zip or a PDF."""
     data = response.get_data()
     parts = [f"{k}: {v}" for k, v in response.headers.items()]
@@ -144,7 +144,7 @@ def shown(response) -> str:  # noqa: ANN001
     return "\n".join(parts).lower()
 
 
-def leaked(response, sentinels: set[str]) -> list[str]:  # noqa: ANN001
+def leaked(response, sentinels: set[str]) -> list[str]:
     text = shown(response)
     return sorted(s for s in sentinels if s.lower() in text)
 
@@ -164,7 +164,7 @@ def expand(rule: str, values: dict[str, list[str]]) -> list[str]:
     return urls
 
 
-def staff_values(app, owner: Side, slug: str, rule) -> dict[str, list[str]]:  # noqa: ANN001
+def staff_values(app, owner: Side, slug: str, rule) -> dict[str, list[str]]:
     """Values for a rule's parameters: the owner's real ids and keys, under ``slug``."""
     from cspr.cases import views as cases
     from cspr.reviews import views as reviews
@@ -189,13 +189,13 @@ def identities(prober: Side, operator: Browser) -> dict[str, tuple[str, Browser]
     return people
 
 
-def request(browser: Browser, method: str, url: str, csrf: str):  # noqa: ANN201
+def request(browser: Browser, method: str, url: str, csrf: str):
     if method in READ:
         return browser.client.open(url, method=method)
     return browser.client.open(url, method=method, data={"csrf_token": csrf, **FORM})
 
 
-def expect_refused(kind: str, who: str, response, variant: str) -> str | None:  # noqa: ANN001
+def expect_refused(kind: str, who: str, response, variant: str) -> str | None:
     """Why the answer is wrong for a request about another partnership's data, or None."""
     status = response.status_code
     if who == "anonymous" and kind in (MEMBER, SIGNED_IN, OPERATOR):
@@ -223,7 +223,7 @@ def unchanged_but_refusals_recorded(before: dict, after: dict) -> set[str]:
     return added
 
 
-def classify(rule) -> str | None:  # noqa: ANN001
+def classify(rule) -> str | None:
     """How a rule is probed; None for a rule nobody has classified yet."""
     if rule.endpoint.startswith("staff.") and rule.rule.startswith("/app/<slug>/"):
         return MEMBER
@@ -240,7 +240,7 @@ def test_a_new_unclassified_route_fails_the_probe():
     assert classify(Rule("/<slug>/", endpoint="public.partnership")) == PUBLIC
 
 
-def probe_staff(app, owner: Side, prober: Side, operator: Browser, tally: Tally) -> None:  # noqa: ANN001
+def probe_staff(app, owner: Side, prober: Side, operator: Browser, tally: Tally) -> None:
     """Every rule of the URL map, every method, as each identity, about the owner's data."""
     secret = owner.private | owner.public
     people = identities(prober, operator)
@@ -305,7 +305,7 @@ def example(schema: dict[str, Any], spec: dict[str, Any]) -> Any:
     return None
 
 
-def api_operations(client) -> list[tuple[str, str, Any]]:  # noqa: ANN001
+def api_operations(client) -> list[tuple[str, str, Any]]:
     spec = client.get("/api/v1/openapi.json").get_json()
     ops = []
     for path, item in spec["paths"].items():
@@ -321,7 +321,7 @@ def api_url(path: str, values: dict[str, list[str]]) -> list[str]:
     return expand(path.replace("{", "<").replace("}", ">"), values)
 
 
-def probe_api(app, owner: Side, prober: Side, tally: Tally) -> None:  # noqa: ANN001
+def probe_api(app, owner: Side, prober: Side, tally: Tally) -> None:
     """Every operation of the OpenAPI document, with each of the prober's tokens and with none."""
     client = app.test_client()
     secret = owner.private | owner.public
@@ -351,7 +351,7 @@ def probe_api(app, owner: Side, prober: Side, tally: Tally) -> None:  # noqa: AN
                     assert response.is_json, label
 
 
-def probe_own_views(app, owner: Side, prober: Side, tally: Tally) -> None:  # noqa: ANN001
+def probe_own_views(app, owner: Side, prober: Side, tally: Tally) -> None:
     """The prober's own lists, trackers, exports and calendars never include the owner's records."""
     secret = owner.private | owner.public
     rules = [r for r in app.url_map.iter_rules()
@@ -437,7 +437,7 @@ def test_a_reviewer_reaches_only_the_review_assigned_to_them(world):
     before = snapshot(url, "doncaster")
     checked, problems = 0, []
 
-    def compare(label: str, mine, theirs) -> None:  # noqa: ANN001
+    def compare(label: str, mine, theirs) -> None:
         nonlocal checked
         checked += 1
         assert theirs.status_code < 500 and mine.status_code < 500, label

@@ -9,7 +9,7 @@ from cspr.partnerships import services as partnerships
 
 
 @pytest.fixture
-def listed(app):  # noqa: ANN001, ANN201
+def listed(app):
     """The partnerships on the deployment, so the library really searches (an empty one never does)."""
     with app.app_context(), get_db().session_scope() as session:
         partnerships.sync(session, app.extensions["cspr.plugins"])

@@ -22,14 +22,14 @@ GOOD_KEY = "k" * 40
 
 
 @pytest.fixture
-def open_app(app):  # noqa: ANN001, ANN201
+def open_app(app):
     """The test app answering any Host (no SERVER_NAME), with a configured public address."""
     app.config["SERVER_NAME"] = None
     app.config["BASE_URL"] = BASE
     return app
 
 
-def _links(message) -> list[str]:  # noqa: ANN001
+def _links(message) -> list[str]:
     return re.findall(r"https?://\S+", message.get_payload(decode=True).decode())
 
 
@@ -97,8 +97,8 @@ def test_production_refuses_to_start_without_a_base_url(tmp_path):
 
 
 @pytest.fixture
-def production(app_pg_url, pg_url, tmp_path):  # noqa: ANN001, ANN201
-    def make(**settings):  # noqa: ANN003, ANN202
+def production(app_pg_url, pg_url, tmp_path):
+    def make(**settings):
         return create_app(production_settings(SECRET_KEY=GOOD_KEY, DATABASE_URL=app_pg_url,
                                               BROKER_URL=REDIS_URL, INSTANCE_PATH=str(tmp_path / "instance"),
                                               BASE_URL=BASE, **settings))

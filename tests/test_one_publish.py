@@ -69,7 +69,7 @@ def test_every_published_demo_case_shows_a_sign_off(app, tmp_path):
                 assert published and {str(r.id) for r in published} <= signed, row.slug
 
 
-def _briefing_after_publication(app, ready):  # noqa: ANN001, ANN202, F811
+def _briefing_after_publication(app, ready):  # noqa: F811
     admin, rid, partner = ready
     fmt = app.extensions["cspr.plugins"].policy("doncaster").briefing_formats[0]
     key = fmt["sections"][0]["key"]
@@ -84,7 +84,7 @@ def _briefing_after_publication(app, ready):  # noqa: ANN001, ANN202, F811
     return admin, bid, key
 
 
-def _text_of(app, bid):  # noqa: ANN001, ANN202
+def _text_of(app, bid):
     with app.app_context(), get_db().sessionmaker() as session:
         row = partnerships.get(session, "doncaster")
         with acting_for(session, row.id):

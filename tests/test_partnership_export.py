@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 LATER = dt.date(2028, 1, 10)
 
 
-def build(app) -> int:  # noqa: ANN001
+def build(app) -> int:
     """Doncaster with the full life of a case, its people, a token, a hold and reminders; others with demo data."""
     registry = app.extensions["cspr.plugins"]
     docs, arch = Path(app.config["DOCUMENTS_DIR"]), Path(app.config["ARCHIVE_DIR"])
@@ -61,7 +61,7 @@ def build(app) -> int:  # noqa: ANN001
         return row.id
 
 
-def plain(row) -> tuple:  # noqa: ANN001
+def plain(row) -> tuple:
     """A row with its datetimes in naive UTC (SQLite gives them back without a zone)."""
     return tuple(v.astimezone(dt.UTC).replace(tzinfo=None) if isinstance(v, dt.datetime) and v.tzinfo else v
                  for v in row)
@@ -93,7 +93,7 @@ def dump(url: str, pid: int) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture
-def target(tmp_path):  # noqa: ANN201
+def target(tmp_path):
     """A second, fresh PostgreSQL database set up as a new deployment would be (cspr db upgrade)."""
     url = _create_pg_database()
     env = {"CSPR_DATABASE_URL": url, "CSPR_INSTANCE_PATH": str(tmp_path / "target")}

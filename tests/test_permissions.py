@@ -108,7 +108,7 @@ PROBES = [  # (path, permission): GETs that only the permission's roles may make
 ]
 
 
-def test_each_role_is_let_in_or_refused_by_the_api_as_the_matrix_says(app, client) -> None:  # noqa: ANN001
+def test_each_role_is_let_in_or_refused_by_the_api_as_the_matrix_says(app, client) -> None:
     members = {role: Api(client, make_member(app, "doncaster", role)) for role in COLUMNS}
     for path, action in PROBES:
         for role, api in members.items():

@@ -20,7 +20,7 @@ from tests.api_kit import make_member
 from tests.conftest import PG_ADMIN_URL, REDIS_URL
 
 
-def small_pool_app(database_url: str, tmp_path, **pool):  # noqa: ANN001, ANN003, ANN201
+def small_pool_app(database_url: str, tmp_path, **pool):
     settings = {"DATABASE_URL": database_url, "BROKER_URL": REDIS_URL, "TESTING": True,
                 "INSTANCE_PATH": str(tmp_path / "small-pool"), "RATELIMIT_ENABLED": False,
                 "DATABASE_POOL_SIZE": 1, "DATABASE_MAX_OVERFLOW": 0, "DATABASE_POOL_TIMEOUT": 0.3}
@@ -29,7 +29,7 @@ def small_pool_app(database_url: str, tmp_path, **pool):  # noqa: ANN001, ANN003
 
 
 @pytest.fixture
-def busy(app, tmp_path):  # noqa: ANN001, ANN201
+def busy(app, tmp_path):
     """An app whose pool is one connection, a member's API token, and that connection held."""
     member = make_member(app, "doncaster", Role.ADMIN)
     small = small_pool_app(app.config["DATABASE_URL"], tmp_path)

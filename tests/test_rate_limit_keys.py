@@ -30,13 +30,13 @@ X = "admin@doncaster.example.org"  # the account under attack
 Y = "viewer@doncaster.example.org"  # a colleague behind the same address
 
 
-def password_step(client, email: str, password: str):  # noqa: ANN001, ANN201
+def password_step(client, email: str, password: str):
     page = client.get("/sign-in")
     return client.post("/sign-in", data={"csrf_token": csrf_of(page.get_data(as_text=True)),
                                          "email": email, "password": password})
 
 
-def code_step(client, code: str):  # noqa: ANN001, ANN201
+def code_step(client, code: str):
     page = client.get("/sign-in/two-factor")
     return client.post("/sign-in/two-factor", data={"csrf_token": csrf_of(page.get_data(as_text=True)),
                                                     "code": code})
@@ -106,7 +106,7 @@ def test_wrong_codes_for_one_account_do_not_block_a_colleagues_code(app, client)
 # -- the public "ask for an archived report" form ---------------------------------------
 
 @pytest.fixture
-def archived(app):  # noqa: ANN001, ANN201
+def archived(app):
     """The demo partnerships with Southampton's old reports archived as "available on request"."""
     from pathlib import Path
 
@@ -118,7 +118,7 @@ def archived(app):  # noqa: ANN001, ANN201
     return app
 
 
-def ask(client, address: str | None = None):  # noqa: ANN001, ANN201
+def ask(client, address: str | None = None):
     """Send a filled-in request for the first archived report."""
     if address:
         client.environ_base["REMOTE_ADDR"] = address
@@ -129,7 +129,7 @@ def ask(client, address: str | None = None):  # noqa: ANN001, ANN201
         "email": "practitioner@example.org", "reason": "Team learning session"})
 
 
-def queued(app) -> int:  # noqa: ANN001
+def queued(app) -> int:
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, "southampton")
         with acting_for(session, row.id):

@@ -23,7 +23,7 @@ DELAY = 0.08  # seconds the SMTP server takes per recipient: one relay alone nee
 LEASE = 3
 
 
-def relay_app(app, tmp_path, name: str):  # noqa: ANN001, ANN201
+def relay_app(app, tmp_path, name: str):
     """Another app (its own engine and pool) on the same database and SMTP server."""
     return create_app({
         "DATABASE_URL": app.config["DATABASE_URL"], "BROKER_URL": app.config["BROKER_URL"],
@@ -33,7 +33,7 @@ def relay_app(app, tmp_path, name: str):  # noqa: ANN001, ANN201
     })
 
 
-def queue_messages(app) -> None:  # noqa: ANN001
+def queue_messages(app) -> None:
     with app.app_context(), get_db().session_scope() as session:
         partnerships.sync(session, app.extensions["cspr.plugins"])
         for slug in ("doncaster", "york"):
@@ -45,7 +45,7 @@ def queue_messages(app) -> None:  # noqa: ANN001
                                               subject=f"Reminder {i}", body="A deadline is due."))
 
 
-def run_until_done(relay, results: list, start: threading.Barrier) -> None:  # noqa: ANN001
+def run_until_done(relay, results: list, start: threading.Barrier) -> None:
     """What a worker does while messages are pending: one relay run after another."""
     from cspr.messaging.tasks import channel_for
 

@@ -27,7 +27,7 @@ DUE = dt.date(2026, 3, 10)
 
 
 @pytest.fixture
-def case(app):  # noqa: ANN001, ANN201
+def case(app):
     make_member(app, "doncaster", Role.ADMIN)
     make_member(app, "doncaster", Role.PARTNER)
     make_member(app, "york", Role.ADMIN)
@@ -39,25 +39,25 @@ def case(app):  # noqa: ANN001, ANN201
                                     age_band="1_4", harm="serious_harm", incident_on=AWARE, aware_on=AWARE).id
 
 
-def sweep(app, today):  # noqa: ANN001, ANN201
+def sweep(app, today):
     with app.app_context(), get_db().sessionmaker() as session:
         return clock.run_sweep(session, today)
 
 
-def outbox_rows(app):  # noqa: ANN001, ANN201
+def outbox_rows(app):
     with app.app_context(), get_db().sessionmaker() as session:
         with across_partnerships(session, "test"):
             return [(m.recipient, m.subject, m.body, m.status) for m in
                     session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
 
 
-def reminders(app):  # noqa: ANN001, ANN201
+def reminders(app):
     with app.app_context(), get_db().sessionmaker() as session:
         with across_partnerships(session, "test"):
             return sorted((r.stage, r.superseded) for r in session.scalars(select(Reminder)))
 
 
-def relay(app, now=None):  # noqa: ANN001, ANN201
+def relay(app, now=None):
     from cspr.messaging.tasks import channel_for
 
     with app.app_context(), get_db().sessionmaker() as session:
@@ -101,7 +101,7 @@ def test_two_sweeps_at_the_same_moment_record_each_reminder_once(app, case):
     barrier = threading.Barrier(2)
     results = []
 
-    def run():  # noqa: ANN202
+    def run():
         with app.app_context(), get_db().sessionmaker() as session:
             barrier.wait()
             results.append(clock.run_sweep(session, DUE))
@@ -230,7 +230,7 @@ NOTIFY_KEY = "cspr_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-
 
 
 @pytest.fixture
-def notify_app(pg_url, app_pg_url, tmp_path, smtp_server):  # noqa: ANN001, ANN201
+def notify_app(pg_url, app_pg_url, tmp_path, smtp_server):
     from cspr import create_app
     from tests.conftest import truncate_all
     from tests.notify_stub import NotifyStub
@@ -252,7 +252,7 @@ def notify_app(pg_url, app_pg_url, tmp_path, smtp_server):  # noqa: ANN001, ANN2
         truncate_all(pg_url)
 
 
-def riverside_case(app):  # noqa: ANN001
+def riverside_case(app):
     make_member(app, "riverside", Role.ADMIN)
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, "riverside")

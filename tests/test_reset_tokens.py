@@ -25,11 +25,11 @@ NEW = {"password": "a brand new passphrase", "confirm": "a brand new passphrase"
 
 
 @pytest.fixture
-def member(app):  # noqa: ANN001, ANN201
+def member(app):
     return make_member(app, "doncaster", Role.ADMIN)
 
 
-def _mailed_token(client, mailbox) -> str:  # noqa: ANN001
+def _mailed_token(client, mailbox) -> str:
     """Ask for a link as the person would, and read the token off the e-mail."""
     mailbox.messages.clear()
     assert Browser(client).submit("/reset-password", {"email": ADMIN}).status_code == 200
@@ -37,7 +37,7 @@ def _mailed_token(client, mailbox) -> str:  # noqa: ANN001
     return re.search(r"/reset-password/(\S+)", message.get_payload(decode=True).decode()).group(1)
 
 
-def _password_hash(app) -> str:  # noqa: ANN001
+def _password_hash(app) -> str:
     with app.app_context(), get_db().session_scope() as session:
         return session.scalar(select(User.password_hash).where(User.email == ADMIN))
 
@@ -106,7 +106,7 @@ def test_a_refused_new_password_leaves_the_link_usable(app, client, mailbox, mem
     assert browser.submit(f"/reset-password/{token}", NEW).status_code == 302
 
 
-def _race(app, token: str, passwords: list[str]) -> list[int]:  # noqa: ANN001
+def _race(app, token: str, passwords: list[str]) -> list[int]:
     """POST the same link with each password from its own browser, all at the same moment."""
     clients = [app.test_client() for _ in passwords]
     forms = [csrf_of(c.get(f"/reset-password/{token}").get_data(as_text=True)) for c in clients]

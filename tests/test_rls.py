@@ -46,7 +46,7 @@ def as_app(app_pg_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def loaded(app) -> dict[str, int]:  # noqa: ANN001
+def loaded(app) -> dict[str, int]:
     """Demo content, live cases and accounts in every partnership, loaded through the app (its role)."""
     with app.app_context(), get_db().session_scope() as session:
         registry = app.extensions["cspr.plugins"]
@@ -59,7 +59,7 @@ def loaded(app) -> dict[str, int]:  # noqa: ANN001
     return ids
 
 
-def test_the_app_connects_as_a_role_that_owns_nothing_and_cannot_bypass_rls(app, app_role, owner):  # noqa: ANN001
+def test_the_app_connects_as_a_role_that_owns_nothing_and_cannot_bypass_rls(app, app_role, owner):
     with app.app_context():
         assert get_db().engine.connect().execute(text("SELECT current_user")).scalar() == app_role
     with owner.connect() as conn:
@@ -73,7 +73,7 @@ def test_the_app_connects_as_a_role_that_owns_nothing_and_cannot_bypass_rls(app,
         assert forced == []  # the owner (migrations, admin tasks) is exempt by design
 
 
-def test_with_no_partnership_set_raw_sql_sees_no_tenant_row(loaded, owner, as_app):  # noqa: ANN001
+def test_with_no_partnership_set_raw_sql_sees_no_tenant_row(loaded, owner, as_app):
     with owner.connect() as conn:
         tables = _tenant_tables(conn)
         existing = {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in tables}
@@ -86,7 +86,7 @@ def test_with_no_partnership_set_raw_sql_sees_no_tenant_row(loaded, owner, as_ap
         assert conn.execute(text("SELECT * FROM incidents")).all() == []
 
 
-def test_with_a_partnership_set_raw_sql_sees_only_its_rows(loaded, owner, as_app):  # noqa: ANN001
+def test_with_a_partnership_set_raw_sql_sees_only_its_rows(loaded, owner, as_app):
     doncaster = loaded["doncaster"]
     with owner.connect() as conn:
         tables = _tenant_tables(conn)
@@ -101,7 +101,7 @@ def test_with_a_partnership_set_raw_sql_sees_only_its_rows(loaded, owner, as_app
     assert expected["incidents"] > 0 and others == 0
 
 
-def test_a_write_into_another_partnership_is_refused(loaded, as_app):  # noqa: ANN001
+def test_a_write_into_another_partnership_is_refused(loaded, as_app):
     doncaster, york = loaded["doncaster"], loaded["york"]
     with as_app.connect() as conn:
         with conn.begin():
@@ -119,7 +119,7 @@ def test_a_write_into_another_partnership_is_refused(loaded, as_app):  # noqa: A
             assert conn.execute(text("DELETE FROM reviews")).rowcount == 0
 
 
-def test_the_app_role_cannot_truncate_or_rewrite_the_access_record(loaded, as_app):  # noqa: ANN001
+def test_the_app_role_cannot_truncate_or_rewrite_the_access_record(loaded, as_app):
     for statement in ("TRUNCATE incidents", "DELETE FROM cross_partnership_access",
                       "UPDATE cross_partnership_access SET reason = 'x'", "ALTER TABLE incidents "
                       "DISABLE ROW LEVEL SECURITY"):
@@ -127,7 +127,7 @@ def test_the_app_role_cannot_truncate_or_rewrite_the_access_record(loaded, as_ap
             conn.execute(text(statement))
 
 
-def test_the_setting_never_leaks_to_the_next_transaction_on_a_pooled_connection(loaded, as_app):  # noqa: ANN001
+def test_the_setting_never_leaks_to_the_next_transaction_on_a_pooled_connection(loaded, as_app):
     with as_app.connect() as conn:
         with conn.begin():
             pid = conn.scalar(text("SELECT pg_backend_pid()"))
@@ -138,7 +138,7 @@ def test_the_setting_never_leaks_to_the_next_transaction_on_a_pooled_connection(
         assert conn.scalar(text("SELECT count(*) FROM incidents")) == 0
 
 
-def test_an_orm_session_sets_the_partnership_per_transaction_only(app, loaded):  # noqa: ANN001
+def test_an_orm_session_sets_the_partnership_per_transaction_only(app, loaded):
     with app.app_context():
         db = get_db()
         with db.session_scope() as session, acting_for(session, loaded["york"]):
@@ -151,7 +151,7 @@ def test_an_orm_session_sets_the_partnership_per_transaction_only(app, loaded): 
             assert conn.scalar(text("SELECT count(*) FROM incidents")) == 0
 
 
-def test_every_tenant_table_has_row_level_security_and_a_policy(owner):  # noqa: ANN001
+def test_every_tenant_table_has_row_level_security_and_a_policy(owner):
     """The CI check: a table with partnership_id and no policy fails the build."""
     with owner.connect() as conn:
         assert rls.unprotected_tables(conn) == []
@@ -161,7 +161,7 @@ def test_every_tenant_table_has_row_level_security_and_a_policy(owner):  # noqa:
     assert {"incidents", "reviews", "memberships", "audit_events", "outbox"} <= protected
 
 
-def test_the_check_catches_a_new_tenant_table_without_a_policy(owner):  # noqa: ANN001
+def test_the_check_catches_a_new_tenant_table_without_a_policy(owner):
     with owner.connect() as conn, conn.begin() as tx:
         conn.execute(text("CREATE TABLE legal_holds_example (id int, partnership_id int)"))
         assert rls.unprotected_tables(conn) == ["legal_holds_example: row-level security is off"]
@@ -172,7 +172,7 @@ def test_the_check_catches_a_new_tenant_table_without_a_policy(owner):  # noqa: 
         tx.rollback()
 
 
-def test_across_partnerships_records_who_and_why(app, loaded, owner):  # noqa: ANN001
+def test_across_partnerships_records_who_and_why(app, loaded, owner):
     with app.app_context(), get_db().session_scope() as session:
         from cspr.cases.models import Incident
 
@@ -186,7 +186,7 @@ def test_across_partnerships_records_who_and_why(app, loaded, owner):  # noqa: A
     assert rows[0].occurred_at is not None
 
 
-def test_per_request_lookups_need_no_cross_partnership_access(app, client, loaded, owner):  # noqa: ANN001
+def test_per_request_lookups_need_no_cross_partnership_access(app, client, loaded, owner):
     member = make_member(app, "plymouth", Role.VIEWER, "viewer@plymouth.example.org")
     with owner.begin() as conn:
         conn.execute(text("DELETE FROM cross_partnership_access"))
@@ -206,7 +206,7 @@ def test_per_request_lookups_need_no_cross_partnership_access(app, client, loade
         assert conn.scalar(select(CrossPartnershipAccess.id).limit(1)) is None
 
 
-def test_the_public_view_sees_published_reviews_only(app, loaded):  # noqa: ANN001
+def test_the_public_view_sees_published_reviews_only(app, loaded):
     with app.app_context(), get_db().session_scope() as session:
         with public_view(session):
             reviews = session.execute(text("SELECT published_on, archived_on FROM reviews")).all()
@@ -217,7 +217,7 @@ def test_the_public_view_sees_published_reviews_only(app, loaded):  # noqa: ANN0
     assert {p.slug for p, _ in found} == set(loaded)
 
 
-def test_grant_app_role_refuses_a_role_that_would_bypass_rls(pg_url, tmp_path):  # noqa: ANN001
+def test_grant_app_role_refuses_a_role_that_would_bypass_rls(pg_url, tmp_path):
     from cspr import create_app
     from cspr.cli import cli
 
@@ -236,7 +236,7 @@ def test_grant_app_role_refuses_a_role_that_would_bypass_rls(pg_url, tmp_path): 
         owner_app.extensions["cspr.db"].engine.dispose()
 
 
-def test_db_upgrade_migrates_as_the_owner_while_the_app_role_serves(pg_url, app_pg_url, tmp_path):  # noqa: ANN001
+def test_db_upgrade_migrates_as_the_owner_while_the_app_role_serves(pg_url, app_pg_url, tmp_path):
     from cspr import create_app
     from cspr.cli import cli
 
@@ -255,7 +255,7 @@ def test_db_upgrade_migrates_as_the_owner_while_the_app_role_serves(pg_url, app_
         truncate_all(pg_url)
 
 
-def test_a_lookup_sees_only_its_own_rows_and_writes_nothing(app, loaded):  # noqa: ANN001
+def test_a_lookup_sees_only_its_own_rows_and_writes_nothing(app, loaded):
     from cspr.accounts.models import ApiToken, Membership, User
     from cspr.cases.models import Incident
     from cspr.db.tenancy import TenancyError, looking_up
@@ -278,7 +278,7 @@ def test_a_lookup_sees_only_its_own_rows_and_writes_nothing(app, loaded):  # noq
 
 
 @pytest.mark.parametrize("db_url", ["postgresql", "sqlite"], indirect=True)
-def test_the_outbox_backlog_counts_every_partnership_without_crossing(session):  # noqa: ANN001
+def test_the_outbox_backlog_counts_every_partnership_without_crossing(session):
     import datetime as dt
 
     from cspr.messaging import relay as outbox

@@ -16,7 +16,7 @@ from tests.helpers import cspr
 
 
 @pytest.fixture
-def fresh(tmp_path) -> Iterator[dict[str, str]]:  # noqa: ANN001
+def fresh(tmp_path) -> Iterator[dict[str, str]]:
     """CREATE ROLE owner, CREATE DATABASE ... OWNER owner, CREATE ROLE app NOBYPASSRLS: nothing else."""
     suffix = uuid.uuid4().hex[:10]
     owner, role, name = f"cspr_owner_{suffix}", f"cspr_app_{suffix}", f"cspr_setup_{suffix}"

@@ -27,19 +27,19 @@ from tests.web_kit import PASSWORD, Browser, csrf_of, signed_in, totp_code
 ADMIN = "admin@doncaster.example.org"
 
 
-def password_only(client, email=ADMIN, password=PASSWORD):  # noqa: ANN001, ANN201
+def password_only(client, email=ADMIN, password=PASSWORD):
     """The first step alone: the password is right, the second factor is still to come."""
     page = client.get("/sign-in")
     return client.post("/sign-in", data={"csrf_token": csrf_of(page.get_data(as_text=True)),
                                          "email": email, "password": password})
 
 
-def post_code(client, code, url="/sign-in/two-factor"):  # noqa: ANN001, ANN201
+def post_code(client, code, url="/sign-in/two-factor"):
     page = client.get(url)
     return client.post(url, data={"csrf_token": csrf_of(page.get_data(as_text=True)), "code": code})
 
 
-def sessions_of(app, email=ADMIN) -> list[UserSession]:  # noqa: ANN001
+def sessions_of(app, email=ADMIN) -> list[UserSession]:
     with app.app_context(), get_db().session_scope() as session:
         user_id = session.scalar(select(User.id).where(User.email == email))
         rows = session.scalars(select(UserSession).where(UserSession.user_id == user_id)
@@ -48,7 +48,7 @@ def sessions_of(app, email=ADMIN) -> list[UserSession]:  # noqa: ANN001
         return list(rows)
 
 
-def shift_sessions(app, email=ADMIN, **moves: timedelta) -> None:  # noqa: ANN001
+def shift_sessions(app, email=ADMIN, **moves: timedelta) -> None:
     """Move a user's session timestamps into the past (the clock moving on)."""
     with app.app_context(), get_db().session_scope() as session:
         user_id = session.scalar(select(User.id).where(User.email == email))
@@ -57,7 +57,7 @@ def shift_sessions(app, email=ADMIN, **moves: timedelta) -> None:  # noqa: ANN00
                         .values({column: now - delta for column, delta in moves.items()}))
 
 
-def audit_actions(app, slug="doncaster") -> list[AuditEvent]:  # noqa: ANN001
+def audit_actions(app, slug="doncaster") -> list[AuditEvent]:
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, slug)
         with acting_for(session, row.id):
@@ -161,7 +161,7 @@ def test_five_wrong_passwords_lock_the_account_and_say_no_more_than_for_an_unkno
     unknown = password_only(client, "nobody@example.org", PASSWORD)
     assert locked.status_code == unknown.status_code == 400
 
-    def message(response):  # noqa: ANN001, ANN202
+    def message(response):
         return re.search(r"Enter a correct email address and password[^<]*", response.get_data(as_text=True)).group(0)
 
     assert message(locked) == message(unknown) == message(answers[0])
@@ -318,7 +318,7 @@ def test_a_password_reset_ends_every_session(app, client):
 # -- re-authentication ------------------------------------------------------------------
 
 @pytest.fixture
-def review_id(app):  # noqa: ANN001, ANN201
+def review_id(app):
     with app.app_context(), get_db().session_scope() as session:
         partnerships.sync(session, app.extensions["cspr.plugins"])
         row = partnerships.get(session, "doncaster")
@@ -327,7 +327,7 @@ def review_id(app):  # noqa: ANN001, ANN201
             return reviews.start(ctx, kind="local_cspr", title="Re-auth", decided_on=dt.date(2026, 1, 5)).id
 
 
-def confirm(browser, next_url, password=PASSWORD):  # noqa: ANN001, ANN201
+def confirm(browser, next_url, password=PASSWORD):
     return browser.submit(f"/confirm-it-is-you?next={next_url}",
                           {"password": password, "code": totp_code(browser.client.application, ADMIN)})
 
@@ -379,7 +379,7 @@ def test_single_sign_on_with_mfa_skips_our_code_and_without_it_asks(app):
     from cspr.accounts.views.sign_in import complete_sign_in
 
     @app.route("/test-sso/<int:mfa>")
-    def _fake_sso(mfa: int):  # noqa: ANN202
+    def _fake_sso(mfa: int):
         user = get_session().scalar(select(User).where(User.email == ADMIN))
         return complete_sign_in(user, method="oidc:test", second_factor=bool(mfa))
 
@@ -454,7 +454,7 @@ def test_single_sign_on_without_our_code_re_authenticates_through_the_provider(a
     from cspr.accounts.views.sign_in import complete_sign_in
 
     @app.route("/test-sso")
-    def _fake_sso():  # noqa: ANN202
+    def _fake_sso():
         user = get_session().scalar(select(User).where(User.email == "sso@example.org"))
         return complete_sign_in(user, method="oidc:doncaster", second_factor=True)
 

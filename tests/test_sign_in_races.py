@@ -66,7 +66,7 @@ def signed_in(answer: requests.Response) -> bool:
     return answer.status_code == 302 and "/sign-in" not in answer.headers["Location"]
 
 
-def audit_actions(app) -> list[str]:  # noqa: ANN001
+def audit_actions(app) -> list[str]:
     from cspr.partnerships import services as partnerships
 
     with app.app_context(), get_db().session_scope() as session:
@@ -76,7 +76,7 @@ def audit_actions(app) -> list[str]:  # noqa: ANN001
 
 
 @pytest.fixture
-def admin(app):  # noqa: ANN001, ANN201
+def admin(app):
     # Generous request limits: these tests are about what the database allows, not Flask-Limiter.
     app.config.update(RATELIMIT_SIGN_IN_EMAIL="100 per minute", RATELIMIT_SECOND_FACTOR="100 per minute")
     return make_member(app, "doncaster", Role.ADMIN)

@@ -29,7 +29,7 @@ NO_REASON = f"Select the reason for the delay: the planned publication date is a
 
 
 @pytest.fixture
-def api(app, client):  # noqa: ANN001, ANN201
+def api(app, client):
     return Api(client, make_member(app, SLUG, Role.ADMIN, "api-admin@doncaster.example.org"))
 
 
@@ -39,7 +39,7 @@ def start_review(api: Api, kind: str = "local_cspr") -> int:
     return response.get_json()["id"]
 
 
-def audited(app, review_id: int) -> list[dict]:  # noqa: ANN001
+def audited(app, review_id: int) -> list[dict]:
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, SLUG)
         with acting_for(session, row.id):
@@ -48,7 +48,7 @@ def audited(app, review_id: int) -> list[dict]:  # noqa: ANN001
                                          AuditEvent.object_id == str(review_id)).order_by(AuditEvent.seq))]
 
 
-def stored(app, review_id: int) -> tuple:  # noqa: ANN001
+def stored(app, review_id: int) -> tuple:
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, SLUG)
         with acting_for(session, row.id):

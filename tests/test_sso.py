@@ -40,7 +40,7 @@ CALLBACK = "http://cspr.test/sign-in/riverside/sso/callback"
 
 
 @pytest.fixture(scope="module")
-def provider():  # noqa: ANN201
+def provider():
     idp = Provider().start()
     idp.redirect_uris = [CALLBACK]
     yield idp
@@ -67,12 +67,12 @@ def sso_settings(issuer: str, **changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_app(pg_url: str, tmp_path, idp: Provider, monkeypatch):  # noqa: ANN001, ANN201
+def make_app(pg_url: str, tmp_path, idp: Provider, monkeypatch):
     """Build the platform with Riverside's plugin turning on single sign-on at the test provider."""
     monkeypatch.setenv(SECRET_ENV, idp.client_secret)
     apps = []
 
-    def build(**changes: Any):  # noqa: ANN202
+    def build(**changes: Any):
         settings = {**sso_settings(idp.issuer), **changes}
         plugin = plugin_with(cspr_single_sign_on=lambda: settings)
         app = create_app({
@@ -93,11 +93,11 @@ def make_app(pg_url: str, tmp_path, idp: Provider, monkeypatch):  # noqa: ANN001
 
 
 @pytest.fixture
-def app(make_app):  # noqa: ANN001, ANN201
+def app(make_app):
     return make_app()
 
 
-def sso(client, idp: Provider, slug: str = "riverside", tamper_state: bool = False):  # noqa: ANN001, ANN201
+def sso(client, idp: Provider, slug: str = "riverside", tamper_state: bool = False):
     """Click "Sign in with ...", let the provider approve, and bring its answer back to the callback."""
     start = client.get(f"/sign-in/{slug}/sso")
     assert start.status_code == 302, start.get_data(as_text=True)
@@ -113,7 +113,7 @@ def sso(client, idp: Provider, slug: str = "riverside", tamper_state: bool = Fal
     return client.get(f"{back.path}?{urlencode(query, doseq=True)}")
 
 
-def audit_trail(app, slug: str = "riverside") -> list[AuditEvent]:  # noqa: ANN001
+def audit_trail(app, slug: str = "riverside") -> list[AuditEvent]:
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, slug)
         with acting_for(session, row.id):
@@ -121,11 +121,11 @@ def audit_trail(app, slug: str = "riverside") -> list[AuditEvent]:  # noqa: ANN0
             return list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
 
 
-def refusals(app, slug: str = "riverside") -> list[AuditEvent]:  # noqa: ANN001
+def refusals(app, slug: str = "riverside") -> list[AuditEvent]:
     return [e for e in audit_trail(app, slug) if e.action == "sign_in.sso_refused"]
 
 
-def signed_in_email(client) -> str | None:  # noqa: ANN001
+def signed_in_email(client) -> str | None:
     page = client.get("/app/", follow_redirects=True).get_data(as_text=True)
     if "Signed in as " not in page:
         return None
@@ -182,13 +182,13 @@ def test_the_email_can_come_from_another_claim_as_with_entra_id(make_app, idp):
 # records the arguments on the way through to the real complete_sign_in; it changes nothing.
 
 @pytest.fixture
-def seen(monkeypatch) -> list[dict[str, Any]]:  # noqa: ANN001
+def seen(monkeypatch) -> list[dict[str, Any]]:
     from cspr.accounts.views import sso as sso_module
 
     calls: list[dict[str, Any]] = []
     real = sso_module.complete_sign_in
 
-    def spy(user: User, **kwargs: Any):  # noqa: ANN202
+    def spy(user: User, **kwargs: Any):
         calls.append({"email": user.email, **kwargs})
         return real(user, **kwargs)
 
@@ -196,7 +196,7 @@ def seen(monkeypatch) -> list[dict[str, Any]]:  # noqa: ANN001
     return calls
 
 
-def where_a_password_sign_in_lands(app) -> str:  # noqa: ANN001
+def where_a_password_sign_in_lands(app) -> str:
     browser = Browser(app.test_client())  # the password step alone (Browser.sign_in goes on to the code)
     response = browser.submit("/sign-in", {"email": "ali@riverside.example.org", "password": PASSWORD})
     assert response.status_code == 302
@@ -227,7 +227,7 @@ def test_the_providers_mfa_decides_whether_our_second_step_is_needed(make_app, i
 
 # -- refusals -------------------------------------------------------------------------------------
 
-def assert_refused(response, status: int, words: str) -> str:  # noqa: ANN001
+def assert_refused(response, status: int, words: str) -> str:
     page = response.get_data(as_text=True).replace("&#39;", "'")
     assert response.status_code == status, page
     assert "You could not sign in with your Riverside Council account" in page

@@ -23,12 +23,12 @@ INCIDENT = {"pseudonym": "Child K", "la_case_reference": "LA-77", "la_area": "Do
             "aware_on": date("2026-03-03")}
 
 
-def service_ctx(app, session, slug):  # noqa: ANN001, ANN201
+def service_ctx(app, session, slug):
     row = partnerships.get(session, slug)
     return row, Context(session, row, app.extensions["cspr.plugins"].policy(slug), actor="test")
 
 
-def add_incident(app, slug="doncaster", aware="2026-03-03", pseudonym="Child K"):  # noqa: ANN001, ANN201
+def add_incident(app, slug="doncaster", aware="2026-03-03", pseudonym="Child K"):
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, slug)
         with acting_for(session, row.id):
@@ -42,7 +42,7 @@ def add_incident(app, slug="doncaster", aware="2026-03-03", pseudonym="Child K")
 
 
 @pytest.fixture
-def admin(app, client):  # noqa: ANN001, ANN201
+def admin(app, client):
     return signed_in(app, client, "doncaster", Role.ADMIN)
 
 

@@ -28,7 +28,7 @@ EMAIL = "lead@doncaster.example.org"
 BASE32_SECRET = re.compile(r"[A-Z2-7]{32}")
 
 
-def twin(app, tmp_path: Path, **overrides):  # noqa: ANN001, ANN003, ANN201
+def twin(app, tmp_path: Path, **overrides):
     """Another app on the same database as ``app`` (as another deployment's settings would be)."""
     from cspr import create_app
 
@@ -38,7 +38,7 @@ def twin(app, tmp_path: Path, **overrides):  # noqa: ANN001, ANN003, ANN201
     return create_app({**settings, "TESTING": True, "INSTANCE_PATH": str(tmp_path / "twin"), **overrides})
 
 
-def new_account(app) -> None:  # noqa: ANN001
+def new_account(app) -> None:
     with app.app_context(), get_db().session_scope() as session:
         partnerships.sync(session, app.extensions["cspr.plugins"])
         create_user(session, EMAIL, "Lead", PASSWORD, memberships=[(partnerships.get(session, "doncaster"),
@@ -54,13 +54,13 @@ def stored(pg_url: str) -> dict:
     return dict(row)
 
 
-def read_secret(app) -> str | None:  # noqa: ANN001
+def read_secret(app) -> str | None:
     """The secret as the app reads it (decrypted)."""
     with app.app_context(), get_db().session_scope() as session:
         return session.scalar(select(User).where(User.email == EMAIL)).totp_secret
 
 
-def enrol(client) -> str:  # noqa: ANN001
+def enrol(client) -> str:
     """Sign in for the first time and set up the authenticator app; the secret the page showed."""
     page = client.get("/sign-in").get_data(as_text=True)
     response = client.post("/sign-in", data={"csrf_token": csrf_of(page), "email": EMAIL, "password": PASSWORD})
@@ -73,7 +73,7 @@ def enrol(client) -> str:  # noqa: ANN001
     return secret
 
 
-def code_step(client, secret: str, pg_url: str):  # noqa: ANN001, ANN201
+def code_step(client, secret: str, pg_url: str):
     """Sign in with the password, then a code the authenticator app shows (not one used already)."""
     page = client.get("/sign-in").get_data(as_text=True)
     response = client.post("/sign-in", data={"csrf_token": csrf_of(page), "email": EMAIL, "password": PASSWORD})
@@ -162,7 +162,7 @@ def test_a_wrong_key_fails_clearly_and_rotation_moves_every_secret_to_the_new_ke
         only_new.extensions["cspr.db"].engine.dispose()
 
 
-def main_cli():  # noqa: ANN201
+def main_cli():
     from cspr.cli import cli
 
     return cli
@@ -201,7 +201,7 @@ def test_the_export_carries_secrets_encrypted_and_import_needs_the_key(app, tmp_
     from cspr import create_app
     from cspr.db import make_engine, migrate
 
-    def target(name: str, keys: list[str] | None):  # noqa: ANN202
+    def target(name: str, keys: list[str] | None):
         url = f"sqlite:///{tmp_path / name}.sqlite3"
         engine = make_engine(url)
         migrate.upgrade(engine)

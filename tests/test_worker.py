@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 class RedisServer:
     """A private redis-server we can stop and start."""
 
-    def __init__(self, tmp_path) -> None:  # noqa: ANN001
+    def __init__(self, tmp_path) -> None:
         self.port = free_port()
         self.dir = tmp_path
         self.proc: subprocess.Popen | None = None
@@ -63,7 +63,7 @@ class RedisServer:
 
 
 @pytest.fixture
-def broker(tmp_path):  # noqa: ANN001, ANN201
+def broker(tmp_path):
     server = RedisServer(tmp_path)
     server.start()
     yield server
@@ -73,13 +73,13 @@ def broker(tmp_path):  # noqa: ANN001, ANN201
 class Processes:
     """`cspr worker` and `cspr beat` processes, each in its own process group."""
 
-    def __init__(self, env: dict[str, str], logs) -> None:  # noqa: ANN001
+    def __init__(self, env: dict[str, str], logs) -> None:
         self.env = env
         self.logs = logs
         self.running: list[subprocess.Popen] = []
 
     def start(self, *args: str) -> subprocess.Popen:
-        log = open(self.logs / f"{args[0]}-{len(self.running)}.log", "w")  # noqa: SIM115
+        log = open(self.logs / f"{args[0]}-{len(self.running)}.log", "w")
         proc = subprocess.Popen([sys.executable, "-m", "cspr", *args], env=self.env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
         self.running.append(proc)
@@ -101,7 +101,7 @@ class Processes:
 
 
 @pytest.fixture
-def procs(app_pg_url, broker, smtp_server, tmp_path):  # noqa: ANN001, ANN201
+def procs(app_pg_url, broker, smtp_server, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CSPR_")}
     env.update(
         CSPR_DATABASE_URL=app_pg_url, CSPR_BROKER_URL=broker.url, CSPR_MAIL_SERVER="127.0.0.1",
@@ -115,7 +115,7 @@ def procs(app_pg_url, broker, smtp_server, tmp_path):  # noqa: ANN001, ANN201
     running.stop_all()
 
 
-def seed(app, count: int) -> int:  # noqa: ANN001
+def seed(app, count: int) -> int:
     """``count`` cases whose Panel notification is due today: each sends to admin and partner."""
     make_member(app, "doncaster", Role.ADMIN)
     make_member(app, "doncaster", Role.PARTNER)
@@ -138,7 +138,7 @@ def send(broker_url: str, task: str, queue: str) -> None:
     client.close()
 
 
-def wait_for(predicate, timeout: float = 60, every: float = 0.2) -> bool:  # noqa: ANN001
+def wait_for(predicate, timeout: float = 60, every: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -147,7 +147,7 @@ def wait_for(predicate, timeout: float = 60, every: float = 0.2) -> bool:  # noq
     return predicate()
 
 
-def once_each(mailbox, expected: int) -> None:  # noqa: ANN001
+def once_each(mailbox, expected: int) -> None:
     counts = Counter(mailbox.keys())
     assert len(counts) == expected, f"{len(counts)} distinct of {expected}"
     assert max(counts.values()) == 1, [k for k, n in counts.items() if n > 1]

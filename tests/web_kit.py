@@ -38,16 +38,16 @@ class Browser:
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
 
-    def get(self, url: str, **kw: Any):  # noqa: ANN201
+    def get(self, url: str, **kw: Any):
         return self.client.get(url, **kw)
 
-    def submit(self, url: str, data: dict[str, Any], follow: bool = False):  # noqa: ANN201
+    def submit(self, url: str, data: dict[str, Any], follow: bool = False):
         page = self.client.get(url)
         assert page.status_code == 200, (url, page.status_code)
         payload = {"csrf_token": csrf_of(page.get_data(as_text=True)), **data}
         return self.client.post(url, data=payload, follow_redirects=follow)
 
-    def sign_in(self, email: str, password: str = PASSWORD, next: str | None = None):  # noqa: ANN201, A002
+    def sign_in(self, email: str, password: str = PASSWORD, next: str | None = None):
         """Password, then the second factor (setting up the authenticator app on a first sign-in)."""
         url = "/sign-in" + (f"?next={next}" if next else "")
         response = self.submit(url, {"email": email, "password": password})
@@ -60,7 +60,7 @@ class Browser:
             return self.enrol(step)
         return response
 
-    def enrol(self, url: str = "/sign-in/set-up-two-factor"):  # noqa: ANN201
+    def enrol(self, url: str = "/sign-in/set-up-two-factor"):
         """Read the key off the set-up page as a person would, confirm a code, keep the recovery codes."""
         html = self.client.get(url).get_data(as_text=True)
         secret = re.search(r'id="totp-secret">([^<]+)<', html).group(1).replace(" ", "")
@@ -70,12 +70,12 @@ class Browser:
         self.recovery_codes = re.findall(r"<li><code>([^<]+)</code></li>", codes_page)
         return response
 
-    def sign_out(self):  # noqa: ANN201
+    def sign_out(self):
         token = csrf_of(self.client.get("/sign-in").get_data(as_text=True))
         return self.client.post("/sign-out", data={"csrf_token": token})
 
 
-def totp_code(app, email: str) -> str:  # noqa: ANN001
+def totp_code(app, email: str) -> str:
     """The code the user's authenticator app shows now (the next one if this one was just used)."""
     while True:
         with app.app_context(), get_db().session_scope() as session:
@@ -88,7 +88,7 @@ def totp_code(app, email: str) -> str:  # noqa: ANN001
         time.sleep(1)
 
 
-def signed_in(app, client: FlaskClient, slug: str, role: Role, email: str | None = None) -> Browser:  # noqa: ANN001
+def signed_in(app, client: FlaskClient, slug: str, role: Role, email: str | None = None) -> Browser:
     member = make_member(app, slug, role, email)
     browser = Browser(client)
     response = browser.sign_in(email or f"{role.value}@{slug}.example.org")

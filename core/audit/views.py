@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, func, select
 
 from cspr.accounts.models import User
@@ -58,7 +59,7 @@ def _page_url(page: int) -> str:
 
 @bp.route("/audit")
 @roles(Permission.READ_AUDIT_TRAIL)
-def audit_trail():  # noqa: ANN201
+def audit_trail() -> ResponseReturnValue:
     """Every audit event of the partnership, newest first, 50 to a page."""
     form, filters = _filters()
     if filters is None:
@@ -115,7 +116,7 @@ def csv_lines(db: Database, partnership_id: int, filters: dict[str, Any]) -> Ite
 @bp.route("/audit.csv")
 @roles(Permission.READ_AUDIT_TRAIL)
 @fresh_required
-def audit_csv():  # noqa: ANN201
+def audit_csv() -> ResponseReturnValue:
     """The filtered events as CSV, with seq, prev_hash and hash so they can be checked elsewhere."""
     c = ctx()
     form, filters = _filters()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -62,7 +63,7 @@ def load(incident_id: int) -> Incident:
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
 @roles(Permission.EDIT_CASES)
-def new_incident():  # noqa: ANN201
+def new_incident() -> ResponseReturnValue:
     """Record a serious incident."""
     form = f.IncidentForm()
     _areas(form)
@@ -76,7 +77,7 @@ def new_incident():  # noqa: ANN201
 
 @bp.route("/incidents/<int:incident_id>")
 @roles(Permission.READ_CASES)
-def incident(incident_id: int):  # noqa: ANN201
+def incident(incident_id: int) -> ResponseReturnValue:
     """A case as a task list of its statutory steps, each with its deadline."""
     c = ctx()
     inc = load(incident_id)
@@ -87,7 +88,7 @@ def incident(incident_id: int):  # noqa: ANN201
 
 
 @bp.route("/incidents/<int:incident_id>/<step>", methods=["GET", "POST"])
-def incident_step(incident_id: int, step: str):  # noqa: ANN201
+def incident_step(incident_id: int, step: str) -> ResponseReturnValue:
     """One step of a case."""
     if step not in STEPS:
         abort(404)

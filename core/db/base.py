@@ -48,9 +48,9 @@ class TenantOwned:
     """A row that belongs to one partnership; scoped by :mod:`cspr.db.tenancy`."""
 
     @declared_attr
-    def partnership_id(cls) -> Mapped[int]:  # noqa: N805
+    def partnership_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("partnerships.id", ondelete="RESTRICT"), index=True)
 
     @declared_attr
-    def partnership(cls) -> Mapped[Partnership]:  # noqa: N805
+    def partnership(cls) -> Mapped[Partnership]:
         return relationship("Partnership", lazy="raise_on_sql")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from cspr.accounts.permissions import Permission
@@ -14,7 +15,7 @@ from cspr.web.staff.pages import bp, ctx, roles
 
 @bp.route("/messages")
 @roles(Permission.MANAGE_MESSAGES)
-def messages():  # noqa: ANN201
+def messages() -> ResponseReturnValue:
     """Failed messages (and how many wait to be sent)."""
     c = ctx()
     failed = c.session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
@@ -26,7 +27,7 @@ def messages():  # noqa: ANN201
 
 @bp.route("/messages/<int:message_id>/retry", methods=["POST"])
 @roles(Permission.MANAGE_MESSAGES)
-def retry_message(message_id: int):  # noqa: ANN201
+def retry_message(message_id: int) -> ResponseReturnValue:
     """Try a failed message again."""
     form = ConfirmForm()
     if not form.validate_on_submit():

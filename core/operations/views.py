@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from cspr.db import get_session
@@ -75,7 +76,7 @@ def _outbox() -> dict:
 
 
 @bp.route("/healthz")
-def healthz():  # noqa: ANN201
+def healthz() -> ResponseReturnValue:
     """200 when the database and broker answer and the clock keeps time; 503 and what failed otherwise.
 
     Unhealthy: the database or broker does not answer, the heartbeat has not run for three of
@@ -96,6 +97,6 @@ def healthz():  # noqa: ANN201
 
 
 @bp.route("/-/plugins.json")
-def plugins_json():  # noqa: ANN201
+def plugins_json() -> ResponseReturnValue:
     """The installed plugins, their versions, hooks and status."""
     return jsonify([asdict(info) for info in get_registry().infos])

@@ -71,7 +71,7 @@ class PartnersSchema(Schema):
     relevant_agencies = fields.List(fields.Nested(AgencySchema), load_default=list)
 
     @validates_schema
-    def _statutory_three(self, data: dict, **_kwargs) -> None:
+    def _statutory_three(self, data: dict, **_kwargs: object) -> None:
         types = [a["type"] for a in data["safeguarding_partners"]]
         missing = [t for t in ("local_authority", "health", "police") if t not in types]
         if missing:
@@ -104,7 +104,7 @@ class BriefingFormatSchema(Schema):
     )
 
     @validates_schema
-    def _unique_sections(self, data: dict, **_kwargs) -> None:
+    def _unique_sections(self, data: dict, **_kwargs: object) -> None:
         keys = [s["key"] for s in data["sections"]]
         if len(keys) != len(set(keys)):
             raise ValidationError("section keys must be unique", "sections")
@@ -123,7 +123,7 @@ class ArchiveRuleSchema(Schema):
     request_contact = fields.String(load_default=None, allow_none=True)
 
     @validates_schema
-    def _contact_for_requests(self, data: dict, **_kwargs) -> None:
+    def _contact_for_requests(self, data: dict, **_kwargs: object) -> None:
         if data["then"] == "on_request" and not data.get("request_contact"):
             raise ValidationError("'on_request' needs a request_contact", "request_contact")
 
@@ -141,7 +141,7 @@ class DeadlineRuleSchema(Schema):
     source = fields.String(load_default="")
 
     @validates_schema
-    def _local_targets_say_what_meets_them(self, data: dict, **_kwargs) -> None:
+    def _local_targets_say_what_meets_them(self, data: dict, **_kwargs: object) -> None:
         if not data["statutory"] and not data.get("met_by"):
             raise ValidationError(f"a local target needs met_by, one of {', '.join(EVENTS)}", "met_by")
 
@@ -157,7 +157,7 @@ class ReminderStageSchema(Schema):
     )
 
     @validates_schema
-    def _recipients(self, data: dict, **_kwargs) -> None:
+    def _recipients(self, data: dict, **_kwargs: object) -> None:
         bad = [r for r in data["recipients"] if r not in ROLES and "@" not in r]
         if bad:
             raise ValidationError(
@@ -173,7 +173,7 @@ class ChannelSchema(Schema):
     template_id = fields.UUID(load_default=None)
 
     @validates_schema
-    def _template_for_notify(self, data: dict, **_kwargs) -> None:
+    def _template_for_notify(self, data: dict, **_kwargs: object) -> None:
         if data["channel"] == "notify" and not data.get("template_id"):
             raise ValidationError("GOV.UK Notify needs the template_id of the reminder template",
                                   "template_id")
@@ -190,7 +190,7 @@ class ContentBlockSchema(Schema):
     until = fields.Date(load_default=None)
 
     @validates_schema
-    def _no_html(self, data: dict, **_kwargs) -> None:
+    def _no_html(self, data: dict, **_kwargs: object) -> None:
         if "<" in data["body"]:
             raise ValidationError("body is plain text: no HTML", "body")
 
@@ -217,7 +217,7 @@ class SingleSignOnSchema(Schema):
     mfa_by_provider = fields.Boolean(load_default=False)
 
     @validates_schema
-    def _sound(self, data: dict, **_kwargs) -> None:
+    def _sound(self, data: dict, **_kwargs: object) -> None:
         from urllib.parse import urlsplit
 
         parts = urlsplit(data["issuer"])
@@ -252,7 +252,7 @@ class RetentionRuleSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(("delete", "keep")))
 
     @validates_schema
-    def _consistent(self, data: dict, **_kwargs) -> None:
+    def _consistent(self, data: dict, **_kwargs: object) -> None:
         anchor = RETENTION_KINDS[data["kind"]]
         if data["counted_from"] != anchor:
             raise ValidationError(f"{data['kind']} is counted from '{anchor}'", "counted_from")

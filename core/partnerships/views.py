@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -35,7 +36,7 @@ def operator_only(view: Callable) -> Callable:
 
 @bp.route("/")
 @operator_only
-def partnerships():  # noqa: ANN201
+def partnerships() -> ResponseReturnValue:
     """Every partnership, whether it is enabled, and its plugin's state."""
     rows = get_session().scalars(select(Partnership).order_by(Partnership.name)).all()
     registry = get_registry()
@@ -45,7 +46,7 @@ def partnerships():  # noqa: ANN201
 
 @bp.route("/partnerships/<slug>/toggle", methods=["POST"])
 @operator_only
-def toggle(slug: str):  # noqa: ANN201
+def toggle(slug: str) -> ResponseReturnValue:
     """Enable or disable a partnership; its data is kept either way."""
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -65,7 +66,7 @@ def toggle(slug: str):  # noqa: ANN201
 
 @bp.route("/users")
 @operator_only
-def users():  # noqa: ANN201
+def users() -> ResponseReturnValue:
     """Every account: whether it is active, has two-factor set up, and how many sessions are open."""
     session = get_session()
     rows = session.scalars(select(User).order_by(User.email)).all()
@@ -86,7 +87,7 @@ def _user(user_id: int) -> User:
 @bp.route("/users/<int:user_id>/toggle", methods=["POST"])
 @operator_only
 @fresh_required
-def toggle_user(user_id: int):  # noqa: ANN201
+def toggle_user(user_id: int) -> ResponseReturnValue:
     """Disable an account (every session of it ends at once) or enable it again."""
     user = _user(user_id)
     if user.id == current_user.id:
@@ -105,7 +106,7 @@ def toggle_user(user_id: int):  # noqa: ANN201
 @bp.route("/users/<int:user_id>/reset-two-factor", methods=["POST"])
 @operator_only
 @fresh_required
-def reset_user_two_factor(user_id: int):  # noqa: ANN201
+def reset_user_two_factor(user_id: int) -> ResponseReturnValue:
     """A lost phone: the account sets up an authenticator app again at its next sign-in."""
     user = _user(user_id)
     reset_two_factor(get_session(), user, actor=f"user:{current_user.id}", actor_user_id=current_user.id,

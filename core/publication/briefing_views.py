@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovTextArea
 from wtforms import TextAreaField
@@ -66,7 +67,7 @@ def _save(briefing: Briefing | None, fmt: dict, review: Review | None, data: dic
 
 @bp.route("/reviews/<int:review_id>/briefings/new", methods=["GET", "POST"])
 @roles(Permission.MANAGE_BRIEFINGS)
-def new_briefing(review_id: int):  # noqa: ANN201
+def new_briefing(review_id: int) -> ResponseReturnValue:
     """Write a learning briefing for a review, in one of the partnership's formats."""
     review = load_review(review_id)
     policy = ctx().policy
@@ -82,7 +83,7 @@ def new_briefing(review_id: int):  # noqa: ANN201
 
 @bp.route("/briefings/<int:briefing_id>", methods=["GET", "POST"])
 @roles(Permission.MANAGE_BRIEFINGS)
-def edit_briefing(briefing_id: int):  # noqa: ANN201
+def edit_briefing(briefing_id: int) -> ResponseReturnValue:
     """Change a briefing's text."""
     briefing = ctx().session.get(Briefing, briefing_id) or abort(404)
     review = load_review(briefing.review_id) if briefing.review_id else None

@@ -6,6 +6,7 @@ import re
 import uuid
 
 from flask import Blueprint, Response, abort, render_template
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from cspr.db import get_session
@@ -26,7 +27,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @bp.route("/")
-def home():  # noqa: ANN201
+def home() -> ResponseReturnValue:
     """Every partnership on this deployment."""
     rows = partnerships.active(get_session(), get_registry())
     return render_template("home.html", partnerships=rows)
@@ -49,7 +50,7 @@ def _on_request(session, row) -> list[Review]:  # noqa: ANN001
 
 
 @bp.route("/<slug>/")
-def partnership(slug: str):  # noqa: ANN201
+def partnership(slug: str) -> ResponseReturnValue:
     """One partnership's reviews page: what a review is, its reviews, briefings and partners."""
     session, row, policy = _public(slug)
     on_request = _on_request(session, row)
@@ -61,7 +62,7 @@ def partnership(slug: str):  # noqa: ANN201
 
 @bp.route("/<slug>/briefings/<int:briefing_id>")
 @bp.route("/<slug>/briefings/<int:briefing_id>.<any(pdf, docx):fmt>")
-def briefing(slug: str, briefing_id: int, fmt: str = "html"):  # noqa: ANN201
+def briefing(slug: str, briefing_id: int, fmt: str = "html") -> ResponseReturnValue:
     """A learning briefing in the partnership's format: a page, a PDF or a Word document."""
     session, row, policy = _public(slug)
     with acting_for(session, row.id):
@@ -84,7 +85,7 @@ def briefing(slug: str, briefing_id: int, fmt: str = "html"):  # noqa: ANN201
 
 
 @bp.route("/library")
-def library():  # noqa: ANN201
+def library() -> ResponseReturnValue:
     """The learning library: every partnership's published reviews, by theme, kind, year or words."""
     from flask import request
 
@@ -108,7 +109,7 @@ def library():  # noqa: ANN201
 
 
 @bp.route("/<slug>/reports/<key>.pdf")
-def report(slug: str, key: str):  # noqa: ANN201
+def report(slug: str, key: str) -> ResponseReturnValue:
     """A published report, by the random key it is stored under (never a guessable path), as a download."""
     from pathlib import Path
 
@@ -129,7 +130,7 @@ def report(slug: str, key: str):  # noqa: ANN201
 
 @bp.route("/reviews.atom")
 @bp.route("/<slug>/reviews.atom")
-def atom(slug: str | None = None):  # noqa: ANN201
+def atom(slug: str | None = None) -> ResponseReturnValue:
     """An Atom feed of new publications: one partnership's, or the whole deployment's."""
     policy = None
     if slug is not None:
@@ -155,7 +156,7 @@ def _may_send_request(slug: str) -> bool:
 
 
 @bp.route("/<slug>/request-a-report", methods=["GET", "POST"])
-def request_report(slug: str):  # noqa: ANN201
+def request_report(slug: str) -> ResponseReturnValue:
     """Ask the partnership's team for a report no longer on the page."""
     session, row, policy = _public(slug)
     if policy.archive_rule["then"] != "on_request":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 
 from cspr.accounts.permissions import Permission
 from cspr.accounts.views.sign_in import fresh_required
@@ -17,7 +18,7 @@ from cspr.web.staff.pages import bp, ctx, roles
 
 @bp.route("/holds")
 @roles(Permission.MANAGE_HOLDS)
-def holds():  # noqa: ANN201
+def holds() -> ResponseReturnValue:
     """The partnership's legal holds, in force and released."""
     rows = holds_service.listing(ctx().session, include_released=True)
     return render_template("staff/holds.html", active=[h for h in rows if h.active],
@@ -26,7 +27,7 @@ def holds():  # noqa: ANN201
 
 @bp.route("/holds/new", methods=["GET", "POST"])
 @roles(Permission.MANAGE_HOLDS)
-def place_hold():  # noqa: ANN201
+def place_hold() -> ResponseReturnValue:
     """Place a hold on the whole partnership, one case or one review."""
     c = ctx()
     form = f.HoldForm()
@@ -58,7 +59,7 @@ def place_hold():  # noqa: ANN201
 @bp.route("/holds/<int:hold_id>/release", methods=["GET", "POST"])
 @roles(Permission.MANAGE_HOLDS)
 @fresh_required  # releasing lets retention delete again
-def release_hold(hold_id: int):  # noqa: ANN201
+def release_hold(hold_id: int) -> ResponseReturnValue:
     """Release a hold in force, with the reason."""
     c = ctx()
     hold = c.session.get(LegalHold, hold_id)

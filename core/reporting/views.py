@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Response, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from cspr.accounts.models import Role
@@ -45,7 +46,7 @@ def subject_links(rows: list[Deadline]) -> dict[str, dict]:
 
 @bp.route("/")
 @roles(Permission.SEE_DASHBOARD)
-def dashboard():  # noqa: ANN201
+def dashboard() -> ResponseReturnValue:
     """What is due this week, what is overdue, reviews by stage, actions by status."""
     c = ctx()
     if c.role == Role.REVIEWER:
@@ -62,7 +63,7 @@ def dashboard():  # noqa: ANN201
                            stages=stages, rag={r.value: rag.get(r, 0) for r in Rag})
 
 
-def reviewer_home():  # noqa: ANN201
+def reviewer_home() -> ResponseReturnValue:
     """An independent reviewer's home: only the reviews assigned to them."""
     c = ctx()
     rows = c.session.scalars(select(Review).where(Review.reviewer_id == c.user_id)
@@ -72,7 +73,7 @@ def reviewer_home():  # noqa: ANN201
 
 @bp.route("/cases")
 @roles(Permission.READ_CASES)
-def tracker():  # noqa: ANN201
+def tracker() -> ResponseReturnValue:
     """The case tracker: every case with its stage, dates and lateness; filters and exports."""
     rows = exports.tracker_rows(ctx())
     stage = request.args.get("stage", "")

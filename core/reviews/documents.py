@@ -155,7 +155,7 @@ def _open(data: bytes, field: str, budget: _Budget) -> PdfReader:
     if reader.is_encrypted:
         try:
             opened = reader.decrypt("")
-        except Exception:  # noqa: BLE001 -- an unsupported or broken encryption is the same answer
+        except Exception:
             opened = 0
         if not opened:
             raise InputError({field: "The selected file is protected with a password. Save it again without "
@@ -278,7 +278,7 @@ def _read(data: bytes, field: str, max_bytes: int, extract: bool) -> list[str]:
     except (LimitReachedError, MemoryError, RecursionError) as exc:
         log.info("pdf.refused_limit", extra={"reason": type(exc).__name__, "detail": str(exc)[:200]})
         raise InputError({field: TOO_COMPLEX}) from None
-    except Exception as exc:  # noqa: BLE001 -- pypdf raises many kinds of error on a damaged file
+    except Exception as exc:
         log.info("pdf.refused_unreadable", extra={"reason": type(exc).__name__, "detail": str(exc)[:200]})
         raise InputError({field: "The selected file is not a PDF that can be read"}) from None
     return texts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -108,7 +109,7 @@ def load(review_id: int) -> Review:
 
 @bp.route("/reviews")
 @roles(Permission.LIST_REVIEWS)
-def review_list():  # noqa: ANN201
+def review_list() -> ResponseReturnValue:
     """Every review of the partnership."""
     rows = ctx().session.scalars(select(Review).order_by(Review.id.desc())).all()
     return render_template("staff/reviews.html", reviews=rows, kinds=KIND_LABELS)
@@ -116,7 +117,7 @@ def review_list():  # noqa: ANN201
 
 @bp.route("/reviews/new", methods=["GET", "POST"])
 @roles(Permission.EDIT_REVIEWS)
-def new_review():  # noqa: ANN201
+def new_review() -> ResponseReturnValue:
     """Start a review that no incident led to."""
     form = f.ReviewForm()
     form.kind.choices = [(k, KIND_LABELS[k]) for k in ctx().policy.review_kinds if k != "scr"]
@@ -129,7 +130,7 @@ def new_review():  # noqa: ANN201
 
 @bp.route("/reviews/legacy", methods=["GET", "POST"])
 @roles(Permission.EDIT_REVIEWS)
-def legacy_review():  # noqa: ANN201
+def legacy_review() -> ResponseReturnValue:
     """Enter a review published before the platform, for the record."""
     form = f.LegacyReviewForm()
     form.kind.choices = [(k, KIND_LABELS[k]) for k in ctx().policy.review_kinds]
@@ -142,7 +143,7 @@ def legacy_review():  # noqa: ANN201
 
 @bp.route("/reviews/<int:review_id>")
 @roles(Permission.READ_REVIEWS)
-def review(review_id: int):  # noqa: ANN201
+def review(review_id: int) -> ResponseReturnValue:
     """A review as a task list of its steps, with its deadlines."""
     c = ctx()
     rev = load(review_id)
@@ -154,7 +155,7 @@ def review(review_id: int):  # noqa: ANN201
 
 
 @bp.route("/reviews/<int:review_id>/<step>", methods=["GET", "POST"])
-def review_step(review_id: int, step: str):  # noqa: ANN201
+def review_step(review_id: int, step: str) -> ResponseReturnValue:
     """One step of a review."""
     if step not in STEPS:
         abort(404)
@@ -171,7 +172,7 @@ def review_step(review_id: int, step: str):  # noqa: ANN201
 
 @bp.route("/reviews/<int:review_id>/plan", methods=["GET", "POST"])
 @roles(Permission.READ_ACTION_PLAN)
-def plan(review_id: int):  # noqa: ANN201
+def plan(review_id: int) -> ResponseReturnValue:
     """Recommendations, the partners' responses and the actions with their status."""
     c = ctx()
     rev = load(review_id)
@@ -204,7 +205,7 @@ def _recommendation(recommendation_id: int) -> Recommendation:
 
 @bp.route("/recommendations/<int:recommendation_id>/actions/new", methods=["GET", "POST"])
 @roles(Permission.EDIT_ACTION_PLAN)
-def new_action(recommendation_id: int):  # noqa: ANN201
+def new_action(recommendation_id: int) -> ResponseReturnValue:
     """Add an action to a recommendation."""
     rec = _recommendation(recommendation_id)
     step = Step("Add an action", f.ActionForm, lambda c, r, d: actions.add_action(c, r, **d),
@@ -218,7 +219,7 @@ def new_action(recommendation_id: int):  # noqa: ANN201
 
 @bp.route("/recommendations/<int:recommendation_id>/response", methods=["GET", "POST"])
 @roles(Permission.SIGN_OFF)
-def respond(recommendation_id: int):  # noqa: ANN201
+def respond(recommendation_id: int) -> ResponseReturnValue:
     """Record the partners' response to a recommendation."""
     rec = _recommendation(recommendation_id)
     step = Step("Record the partners' response", f.ResponseForm,
@@ -229,7 +230,7 @@ def respond(recommendation_id: int):  # noqa: ANN201
 
 @bp.route("/actions/<int:action_id>/update", methods=["GET", "POST"])
 @roles(Permission.EDIT_ACTION_PLAN)
-def update_action(action_id: int):  # noqa: ANN201
+def update_action(action_id: int) -> ResponseReturnValue:
     """Move an action on."""
     action = ctx().session.get(actions.Action, action_id) or abort(404)
     rec = _recommendation(action.recommendation_id)
@@ -248,7 +249,7 @@ def update_action(action_id: int):  # noqa: ANN201
 
 @bp.route("/actions/<int:action_id>/assure", methods=["GET", "POST"])
 @roles(Permission.SIGN_OFF)
-def assure_action(action_id: int):  # noqa: ANN201
+def assure_action(action_id: int) -> ResponseReturnValue:
     """A partner signs off a complete action."""
     action = ctx().session.get(actions.Action, action_id) or abort(404)
     rec = _recommendation(action.recommendation_id)

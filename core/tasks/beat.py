@@ -34,7 +34,7 @@ class ResilientRedBeatScheduler(RedBeatScheduler):
     #: Seconds before the first retry; doubles each time up to ``retry_max``.
     retry_first = 1.0
 
-    def __init__(self, app: Any, **kwargs: Any) -> None:  # noqa: ANN401
+    def __init__(self, app: Any, **kwargs: Any) -> None:
         self.failures = 0  # retries in a row since Redis last answered
         self._lost = False  # the schedule and lock must be set up again before ticking
         self.retry_max = float(app.conf.get("cspr_beat_retry_max") or 30)
@@ -49,7 +49,7 @@ class ResilientRedBeatScheduler(RedBeatScheduler):
             log.warning("beat: Redis unreachable at start-up (%s: %s); will retry",
                         type(exc).__name__, exc)
 
-    def tick(self, *args: Any, **kwargs: Any) -> float:  # noqa: ANN401
+    def tick(self, *args: Any, **kwargs: Any) -> float:
         """One pass of the schedule; on a Redis error, the seconds to wait before the next try."""
         try:
             if self._lost or (self.lock_key and self.lock is None):

@@ -6,6 +6,7 @@ import importlib
 import logging
 
 from flask import Flask, Response, make_response, render_template
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -67,13 +68,13 @@ def init_web(app: Flask) -> None:
         return {"service_name": "Child Safeguarding Practice Reviews"}
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):  # noqa: ANN202
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         if is_api_request():
             return error_response(exc)
         return render_template("error.html", error=exc), exc.code, exception_headers(exc)
 
     @app.errorhandler(PluginError)
-    def _plugin_error(exc: PluginError):  # noqa: ANN202
+    def _plugin_error(exc: PluginError) -> ResponseReturnValue:
         """A partnership's plugin failed while serving: only that partnership's page fails."""
         from cspr.plugins import get_registry
 
@@ -88,7 +89,7 @@ def init_web(app: Flask) -> None:
         return render_template("plugin_error.html"), 503
 
     @app.errorhandler(SecretUnreadable)
-    def _secret_unreadable(exc: SecretUnreadable):  # noqa: ANN202
+    def _secret_unreadable(exc: SecretUnreadable) -> ResponseReturnValue:
         """A TOTP secret the configured keys do not open: say so plainly, never a 500."""
         from werkzeug.exceptions import ServiceUnavailable
 
@@ -101,22 +102,22 @@ def init_web(app: Flask) -> None:
         return render_template("error.html", error=error), 503
 
     @app.errorhandler(WorkflowError)
-    def _workflow_error(exc: WorkflowError):  # noqa: ANN202
+    def _workflow_error(exc: WorkflowError) -> ResponseReturnValue:
         return error_response(exc)
 
     @app.errorhandler(Exception)
-    def _server_error(exc: Exception):  # noqa: ANN202
+    def _server_error(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error", exc_info=exc)
         if is_api_request():
             return error_response(InternalServerError())
         return render_template("error.html", error=None), 500
 
     @app.errorhandler(PoolTimeout)
-    def _no_connection(exc: PoolTimeout):  # noqa: ANN202
+    def _no_connection(exc: PoolTimeout) -> ResponseReturnValue:
         return _unavailable(app, exc)
 
     @app.errorhandler(OperationalError)
-    def _database_error(exc: OperationalError):  # noqa: ANN202
+    def _database_error(exc: OperationalError) -> ResponseReturnValue:
         if database_unavailable(exc):
             return _unavailable(app, exc)
         return _server_error(exc)

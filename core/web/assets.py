@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_from_directory
+from flask.typing import ResponseReturnValue
 
 bp = Blueprint("assets", __name__)
 
@@ -19,7 +20,7 @@ def assets_dir() -> Path:
 
 
 @bp.route("/assets/<path:filename>")
-def asset(filename: str):  # noqa: ANN201
+def asset(filename: str) -> ResponseReturnValue:
     """Fonts, images and the manifest, then the compiled CSS and JavaScript."""
     root = assets_dir()
     for folder in (root / "assets", root):

@@ -13,8 +13,8 @@ MAX_ID = 2**31 - 1  # PostgreSQL's integer; beyond it a query would fail, not mi
 class IdConverter(IntegerConverter):
     """``<int:...>`` for ids: 0 to MAX_ID; any other number does not match the route."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
-                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = MAX_ID, signed: bool = False) -> None:
         super().__init__(map, fixed_digits, min, max, signed)
 
 

@@ -17,14 +17,14 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
-def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
+def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
 
 
 @pytest.fixture(scope="session")
-def chromium():  # noqa: ANN201
+def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -34,7 +34,7 @@ def chromium():  # noqa: ANN201
 
 
 @pytest.fixture
-def page(chromium, request):  # noqa: ANN001, ANN201
+def page(chromium, request):
     """A fresh browser tab; a screenshot is kept in test-artifacts/ if the test fails."""
     # bypass_csp lets the test inject axe-core; the app's own pages run under their CSP
     context = chromium.new_context(viewport={"width": 1200, "height": 900}, bypass_csp=True)
@@ -48,7 +48,7 @@ def page(chromium, request):  # noqa: ANN001, ANN201
     context.close()
 
 
-def axe_violations(tab) -> list[dict]:  # noqa: ANN001
+def axe_violations(tab) -> list[dict]:
     """Serious and critical WCAG 2.2 AA violations on the page, by axe-core."""
     tab.add_script_tag(path=str(AXE))
     result = tab.evaluate("""async () => await axe.run(document, {

@@ -25,7 +25,7 @@ from tests.web_kit import PASSWORD
 pytestmark = pytest.mark.slow
 
 
-def sign_in(page, live, email):  # noqa: ANN001
+def sign_in(page, live, email):
     """The password, then the code the member's authenticator app shows (make_member set it up)."""
     page.goto(f"{live}/sign-in")
     page.fill("#email", email)
@@ -36,14 +36,14 @@ def sign_in(page, live, email):  # noqa: ANN001
     page.click("button:has-text('Continue')")
 
 
-def fill_date(page, name, value: str):  # noqa: ANN001
+def fill_date(page, name, value: str):
     year, month, day = value.split("-")
     page.fill(f"#{name}-day", str(int(day)))
     page.fill(f"#{name}-month", str(int(month)))
     page.fill(f"#{name}-year", year)
 
 
-def with_ctx(app, slug, work):  # noqa: ANN001, ANN201
+def with_ctx(app, slug, work):
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, slug)
         with acting_for(session, row.id):
@@ -51,7 +51,7 @@ def with_ctx(app, slug, work):  # noqa: ANN001, ANN201
             return work(ctx)
 
 
-def old_incident(ctx, pseudonym="Child Late"):  # noqa: ANN001, ANN201
+def old_incident(ctx, pseudonym="Child Late"):
     area = ctx.policy.identity["areas"][0]
     day = dt.date(2026, 3, 3)
     return incidents.record(ctx, pseudonym=pseudonym, la_case_reference="LA-1", la_area=area, age_band="1_4",
@@ -102,7 +102,7 @@ def test_an_overdue_deadline_appears_on_the_dashboard(app, live, page):
 def test_a_reviewer_does_not_see_another_review(app, live, page):
     reviewer = make_member(app, "doncaster", Role.REVIEWER)
 
-    def setup(ctx):  # noqa: ANN001, ANN202
+    def setup(ctx):
         mine = reviews.start(ctx, kind="thematic", title="Assigned review", decided_on=dt.date(2026, 1, 5))
         other = reviews.start(ctx, kind="thematic", title="Someone else's review", decided_on=dt.date(2026, 1, 5))
         reviews.commission_reviewer(ctx, mine, commissioned_on=dt.date(2026, 1, 6), reviewer_name="R",
@@ -129,7 +129,7 @@ def test_a_user_of_one_partnership_gets_404_for_anothers_case(app, live, page):
         assert "Child York" not in page.content()
 
 
-def full_case(ctx):  # noqa: ANN001, ANN201
+def full_case(ctx):
     """A case with a published review, a recommendation and an action, for the page tour."""
     iid = old_incident(ctx, "Child Tour")
     inc = ctx.session.get(Incident, iid)

@@ -26,7 +26,7 @@ SECRET_ENV = "CSPR_TEST_SSO_SECRET_RIVERSIDE"
 
 
 @pytest.fixture
-def site(pg_url: str, tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:  # noqa: ANN001
+def site(pg_url: str, tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:
     """Riverside with single sign-on, served on 127.0.0.1; its provider on "localhost", another site."""
     idp = Provider(host="localhost").start()
     monkeypatch.setenv(SECRET_ENV, idp.client_secret)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from cspr.accounts.models import Membership, Role, User
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 
 @bp.route("/members")
 @roles(Permission.MANAGE_MEMBERS)
-def members():  # noqa: ANN201
+def members() -> ResponseReturnValue:
     """The partnership's members and their roles."""
     rows = ctx().session.execute(select(Membership, User).join(User, Membership.user_id == User.id)
                                  .order_by(User.name)).all()
@@ -33,7 +34,7 @@ def members():  # noqa: ANN201
 @bp.route("/members/new", methods=["GET", "POST"])
 @roles(Permission.MANAGE_MEMBERS)
 @fresh_required
-def add_member():  # noqa: ANN201
+def add_member() -> ResponseReturnValue:
     """Add someone (a new account gets an e-mail to set its password)."""
     c = ctx()
     form = f.MemberForm()
@@ -88,7 +89,7 @@ def _last_admin(membership: Membership) -> bool:
 @bp.route("/members/<int:membership_id>", methods=["GET", "POST"])
 @roles(Permission.MANAGE_MEMBERS)
 @fresh_required
-def change_role(membership_id: int):  # noqa: ANN201
+def change_role(membership_id: int) -> ResponseReturnValue:
     """Change a member's role."""
     c = ctx()
     membership, user = _membership(membership_id)
@@ -109,7 +110,7 @@ def change_role(membership_id: int):  # noqa: ANN201
 @bp.route("/members/<int:membership_id>/remove", methods=["GET", "POST"])
 @roles(Permission.MANAGE_MEMBERS)
 @fresh_required
-def remove_member(membership_id: int):  # noqa: ANN201
+def remove_member(membership_id: int) -> ResponseReturnValue:
     """Remove someone from the partnership (their account stays for their other partnerships)."""
     c = ctx()
     membership, user = _membership(membership_id)

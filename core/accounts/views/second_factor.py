@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
@@ -49,7 +50,7 @@ def _check_code(user: User, code: str) -> str | None:
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"], endpoint="two_factor")
 @limiter.limit(SECOND_FACTOR, key_func=account_key, methods=["POST"], error_message=TOO_MANY)
-def two_factor_step():  # noqa: ANN201
+def two_factor_step() -> ResponseReturnValue:
     """The TOTP step after the password (or a recovery code)."""
     pending = _pending()
     if pending is None:
@@ -80,7 +81,7 @@ def two_factor_step():  # noqa: ANN201
 
 @bp.route("/sign-in/set-up-two-factor", methods=["GET", "POST"])
 @limiter.limit(SECOND_FACTOR, key_func=account_key, methods=["POST"], error_message=TOO_MANY)
-def enrol():  # noqa: ANN201
+def enrol() -> ResponseReturnValue:
     """Set up an authenticator app: its secret as text and a QR code, confirmed with a code."""
     pending = _pending()
     if pending is None:
@@ -109,7 +110,7 @@ def enrol():  # noqa: ANN201
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @login_required
-def recovery_codes():  # noqa: ANN201
+def recovery_codes() -> ResponseReturnValue:
     """New recovery codes, shown once: straight after set-up, or when asked for (re-authenticated)."""
     from cspr.accounts.views.sign_in import require_fresh
 
@@ -135,7 +136,7 @@ def recovery_codes():  # noqa: ANN201
 @bp.route("/confirm-it-is-you", methods=["GET", "POST"])
 @login_required
 @limiter.limit(SECOND_FACTOR, key_func=account_key, methods=["POST"], error_message=TOO_MANY)
-def reauthenticate():  # noqa: ANN201
+def reauthenticate() -> ResponseReturnValue:
     """Prove who you are again before a sensitive action, then go back to it."""
     row = current_session()
     user: User = current_user

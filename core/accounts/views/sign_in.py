@@ -31,6 +31,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
@@ -211,7 +212,7 @@ def _password_attempt(user: User, password: str, moment: datetime) -> bool:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @limiter.limit(SIGN_IN_EMAIL, key_func=email_key, methods=["POST"], error_message=TOO_MANY)
-def sign_in():  # noqa: ANN201
+def sign_in() -> ResponseReturnValue:
     """The sign-in page.
 
     Limits (docs/security.md): every attempt for an e-mail address counts before anything is
@@ -282,7 +283,7 @@ def finish_sign_in(row: UserSession, user: User, *, how: str, to: str | None = N
 
 
 @bp.route("/sign-out", methods=["POST"])
-def sign_out():  # noqa: ANN201
+def sign_out() -> ResponseReturnValue:
     """Sign out (a form POST, protected from cross-site requests): the session row ends for good."""
     row = current_session()
     if row is not None:
@@ -299,7 +300,7 @@ def sign_out():  # noqa: ANN201
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limiter.limit(RESET, methods=["POST"], error_message=TOO_MANY)
-def reset_request():  # noqa: ANN201
+def reset_request() -> ResponseReturnValue:
     """Ask for a link to set a new password."""
     form = ResetRequestForm()
     if form.validate_on_submit():
@@ -323,7 +324,7 @@ def reset_request():  # noqa: ANN201
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @limiter.limit(RESET, methods=["POST"], deduct_when=not_redirected, error_message=TOO_MANY)
-def reset_password(token: str):  # noqa: ANN201
+def reset_password(token: str) -> ResponseReturnValue:
     """Set a new password from an e-mailed link (every session of the account ends)."""
     db = get_session()
     user, reason = password_resets.check(db, token)
@@ -375,7 +376,7 @@ def require_fresh() -> Response | None:
 
 @bp.route("/app/")
 @login_required
-def choose():  # noqa: ANN201
+def choose() -> ResponseReturnValue:
     """Choose a partnership (straight to it when there is only one)."""
     rows = memberships_of(current_user)
     if len(rows) == 1:

@@ -11,6 +11,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from joserfc.errors import JoseError
 from sqlalchemy import select
 
@@ -106,7 +107,7 @@ def _provider_unreachable(exc: Exception) -> Refusal:
 
 
 @bp.get("/sign-in/<slug>/sso")
-def start(slug: str):  # noqa: ANN201
+def start(slug: str) -> ResponseReturnValue:
     """Send the person to their organisation's sign-in page (state, nonce and PKCE S256)."""
     row, config, name = _partnership(slug)
     try:
@@ -178,7 +179,7 @@ def _member(row: Partnership, config: dict[str, Any], name: str, email: str) -> 
 
 
 @bp.get("/sign-in/<slug>/sso/callback")
-def callback(slug: str):  # noqa: ANN201
+def callback(slug: str) -> ResponseReturnValue:
     """Check the provider's answer and sign the member in (or say clearly why not)."""
     row, config, name = _partnership(slug)
     try:
