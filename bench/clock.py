@@ -33,9 +33,9 @@ from cspr.accounts.users import create_user
 from cspr.cases.models import Incident
 from cspr.db import get_db
 from cspr.deadlines.models import Deadline, DeadlineState
+from cspr.deadlines.tasks import run_sweep
 from cspr.partnerships import services as partnerships
 from cspr.services.context import london_today
-from cspr.tasks import clock
 
 REDIS = os.environ.get("CSPR_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
@@ -94,12 +94,12 @@ def sweep_part(args, url: str, tmp: str) -> None:  # noqa: ANN001
     found = bare_query()
     with app.app_context(), get_db().sessionmaker() as session:
         start = time.perf_counter()
-        first = clock.run_sweep(session, today)
+        first = run_sweep(session, today)
         first_time = time.perf_counter() - start
 
     def steady() -> None:
         with app.app_context(), get_db().sessionmaker() as session:
-            clock.run_sweep(session, today)
+            run_sweep(session, today)
 
     bare_time = per_call(bare_query, 20)
     steady_time = per_call(steady, 5, rounds=3)

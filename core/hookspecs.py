@@ -149,7 +149,7 @@ def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]] | None:
 
 @hookspec
 def cspr_review_kinds() -> list[str]:
-    """Add kinds of review the partnership offers (keys of :class:`cspr.db.models.ReviewKind`).
+    """Add kinds of review the partnership offers (keys of :class:`cspr.reviews.models.ReviewKind`).
 
     A list hook, like themes: the kinds every partnership holds (local CSPR, local
     learning review, thematic review) are always offered and cannot be removed, so a

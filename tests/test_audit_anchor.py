@@ -192,16 +192,16 @@ def test_a_rewritten_chain_with_rewritten_heads_cannot_pass_without_the_key(worl
 
 
 def test_the_daily_heads_lines_are_signed_and_verify(world):
+    from cspr.audit.tasks import audit_heads
     from cspr.db import get_db
-    from cspr.tasks import clock
 
     app = make_app(world.url, world.tmp)
     daily = world.tmp / "audit-heads.jsonl"
     app.config["AUDIT_HEADS_FILE"] = str(daily)
     try:
         with app.app_context(), get_db().session_scope() as session:
-            clock._audit_heads(session, dt.date(2026, 12, 1))
-            clock._audit_heads(session, dt.date(2026, 12, 2))
+            audit_heads(session, dt.date(2026, 12, 1))
+            audit_heads(session, dt.date(2026, 12, 2))
     finally:
         app.extensions["cspr.db"].engine.dispose()
     lines = [json.loads(line) for line in daily.read_text().splitlines()]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from cspr.accounts.models import Role
 from cspr.audit import events as audit
 from cspr.audit.models import AuditEvent
+from cspr.audit.tasks import audit_heads_path
 from cspr.cases import incidents
 from cspr.db import get_db
 from cspr.db.tenancy import acting_for
@@ -264,7 +265,7 @@ def test_the_daily_job_copies_the_chain_heads_outside_the_database(app, admin, t
 
 def test_the_default_heads_file_is_in_the_archive_folder(app):
     with app.app_context():
-        assert str(clock.audit_heads_path()).endswith("archive/audit-heads.jsonl")
+        assert str(audit_heads_path()).endswith("archive/audit-heads.jsonl")
 
 
 def _cells(table_html: str, column: int, strong: bool = False) -> list[str]:

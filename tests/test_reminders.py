@@ -14,6 +14,7 @@ from cspr.cases import incidents
 from cspr.db import get_db
 from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.deadlines.models import Reminder
+from cspr.deadlines.tasks import run_sweep
 from cspr.messaging import relay as outbox_service
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.partnerships import services as partnerships
@@ -41,7 +42,7 @@ def case(app):
 
 def sweep(app, today):
     with app.app_context(), get_db().sessionmaker() as session:
-        return clock.run_sweep(session, today)
+        return run_sweep(session, today)
 
 
 def outbox_rows(app):
@@ -104,7 +105,7 @@ def test_two_sweeps_at_the_same_moment_record_each_reminder_once(app, case):
     def run():
         with app.app_context(), get_db().sessionmaker() as session:
             barrier.wait()
-            results.append(clock.run_sweep(session, DUE))
+            results.append(run_sweep(session, DUE))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:

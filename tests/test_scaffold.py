@@ -61,9 +61,9 @@ def test_the_scaffold_installs_passes_the_kit_and_serves_its_page(tmp_path, monk
     from cspr.accounts.users import create_user
     from cspr.cases import incidents
     from cspr.db.tenancy import acting_for
+    from cspr.deadlines.tasks import run_sweep
     from cspr.messaging.models import OutboxMessage
     from cspr.services.context import Context
-    from cspr.tasks import clock
 
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, "tower-hamlets")
@@ -75,7 +75,7 @@ def test_the_scaffold_installs_passes_the_kit_and_serves_its_page(tmp_path, monk
             incidents.record(ctx, pseudonym="Child T", la_case_reference="T1", la_area="Tower Hamlets",
                              age_band="1_4", harm="serious_harm", incident_on=day, aware_on=day)
     with app.app_context(), get_db().sessionmaker() as session:
-        assert clock.run_sweep(session, dt.date(2026, 3, 10)).messages == 1
+        assert run_sweep(session, dt.date(2026, 3, 10)).messages == 1
         with acting_for(session, row.id):
             message = session.scalars(select(OutboxMessage)).one()
     assert message.recipient == "lead@towerhamlets.example.org" and "Child T" in message.subject

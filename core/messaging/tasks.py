@@ -11,7 +11,7 @@ from cspr.db import get_session
 from cspr.messaging import relay as outbox
 from cspr.operations.job_runs import touch
 from cspr.plugins import get_registry
-from cspr.tasks.clock import RETRY
+from cspr.tasks.celery import RETRY
 
 
 def channel_for(name: str, partnership_id: int) -> object:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
+
 from celery import Celery, Task
 from celery.signals import worker_process_init, worker_ready
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 
 QUEUES = ("clock", "outbox", "archive")
+
+#: How every scheduled task retries while the database or the broker is away.
+RETRY = {"autoretry_for": (OperationalError, ConnectionError), "retry_backoff": True,
+         "retry_backoff_max": 300, "max_retries": 10, "acks_late": True}
+
+#: Each domain's tasks: its module's ``register(celery)`` adds them (the names stay ``cspr.tasks.*``).
+TASK_MODULES = ("cspr.tasks.clock", "cspr.deadlines.tasks", "cspr.audit.tasks", "cspr.messaging.tasks")
 
 
 def init_celery(app: Flask) -> Celery:
@@ -32,7 +42,7 @@ def init_celery(app: Flask) -> Celery:
         "task_soft_time_limit": 240,
         "task_default_queue": "clock",
         "task_routes": {
-            "cspr.messaging.tasks.*": {"queue": "outbox"},
+            "cspr.tasks.outbox.*": {"queue": "outbox"},
             "cspr.tasks.archive.*": {"queue": "archive"},
             "cspr.tasks.clock.*": {"queue": "clock"},
         },
@@ -73,11 +83,8 @@ def init_celery(app: Flask) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
 
-    from cspr.messaging import tasks as outbox
-    from cspr.tasks import clock
-
-    clock.register(celery)
-    outbox.register(celery)
+    for module in TASK_MODULES:
+        importlib.import_module(module).register(celery)
     # each loaded plugin on its own: one that raises is quarantined and reported, the others serve
     app.extensions["cspr.plugins"].register_tasks(celery)
     return celery
