@@ -62,7 +62,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         raise PluginsFailed(registry.errors)
 
     app.jinja_loader = ChoiceLoader([
-        FileSystemLoader(str(Path(__file__).parent / "templates")),
+        FileSystemLoader([str(folder) for folder in template_folders()]),
         PrefixLoader({
             "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
             "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
@@ -74,6 +74,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_web(app)
     trust_proxies(app)
     return app
+
+
+def template_folders() -> list[Path]:
+    """The shared frame's templates (``web/templates``), then each domain's own ``templates`` folder."""
+    core = Path(__file__).parent
+    return [core / "web" / "templates", *sorted(p for p in core.glob("*/templates") if p.parent.name != "web")]
 
 
 def trust_proxies(app: Flask) -> None:

@@ -1,0 +1,46 @@
+"""The core's layout, read from its files: the frame at the top, one package per domain, templates in their domain."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from pathlib import Path
+
+from cspr.app import template_folders
+
+CORE = Path(__file__).resolve().parents[1] / "core"
+
+#: The frame and the plugin API, the only modules directly in core/ (ARCHITECTURE.md).
+TOP = {"__init__", "__main__", "app", "calendar", "config", "defaults", "hookspecs", "logs", "plugins",
+       "testing", "wsgi"}
+DOMAINS = {"accounts", "actions", "archive", "audit", "cases", "deadlines", "messaging", "operations",
+           "partnerships", "publication", "records", "reporting", "reviews"}
+FRAME = {"cli", "db", "services", "tasks", "web", "static", "schemas"}  # schemas: until each input moves to its domain
+
+
+def test_core_holds_the_frame_and_one_package_per_domain():
+    modules = {p.stem for p in CORE.glob("*.py")}
+    assert modules == TOP and len(modules) <= 12
+    folders = {p.name for p in CORE.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))}
+    assert folders == DOMAINS | FRAME
+    for name in DOMAINS:
+        assert (CORE / name / "__init__.py").read_text().startswith('"""'), name  # says what it holds
+
+
+def test_every_template_lives_in_one_place():
+    names = Counter(str(p.relative_to(folder)) for folder in template_folders()
+                    for p in folder.rglob("*") if p.is_file())
+    assert names and [n for n, count in names.items() if count > 1] == []
+    assert "base.html" in names and "staff/incident.html" in names
+    assert all(folder.parent.name in DOMAINS | {"web"} for folder in template_folders())
+
+
+def test_exactly_one_function_named_publish_outside_the_web():
+    found = []
+    for path in CORE.rglob("*.py"):
+        if "web" in path.relative_to(CORE).parts or path.stem in ("views", "api") or "views" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "publish":
+                found.append(f"{path.relative_to(CORE)}:{node.lineno}")
+    assert len(found) == 1 and found[0].startswith("publication/publish.py"), found
