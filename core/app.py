@@ -79,7 +79,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def template_folders() -> list[Path]:
     """The shared frame's templates (``web/templates``), then each domain's own ``templates`` folder."""
     core = Path(__file__).parent
-    return [core / "web" / "templates", *sorted(p for p in core.glob("*/templates") if p.parent.name != "web")]
+    domains = sorted(p for p in core.glob("*/templates") if p.parent.name != "web")
+    return [core / "web" / "templates", *domains]
 
 
 def trust_proxies(app: Flask) -> None:
