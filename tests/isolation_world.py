@@ -167,7 +167,8 @@ def build(app, slug: str, tag: str) -> Side:
         row = partnerships.get(session, slug)
         with acting_for(session, row.id):
             ctx = _ctx(app, session, slug)
-            from cspr.reviews.models import Briefing, Document, Review
+            from cspr.publication.models import Briefing
+            from cspr.reviews.models import Document, Review
 
             # a private file of R1 (its name and its text are sentinels)
             review = session.get(Review, r1)

@@ -11,9 +11,10 @@ from cspr.actions import services as actions
 from cspr.archive import services as archive
 from cspr.cases import incidents, notifications, rapid_reviews
 from cspr.cases.models import Incident, PanelResponse, RapidReviewDecision
+from cspr.publication.models import Briefing
 from cspr.reviews import documents
 from cspr.reviews import services as reviews
-from cspr.reviews.models import Briefing, Review
+from cspr.reviews.models import Review
 from cspr.services.context import Context
 from tests.publish_kit import blank_pdf, publish
 

@@ -9,13 +9,13 @@ from sqlalchemy import func, select
 
 from cspr.accounts.models import Role
 from cspr.actions import services as actions
+from cspr.actions.models import Action
 from cspr.calendar import add_months
 from cspr.db import get_db
 from cspr.db.tenancy import acting_for
 from cspr.deadlines.models import Deadline
 from cspr.partnerships import services as partnerships
 from cspr.reviews import services as reviews
-from cspr.reviews.models import Action
 from cspr.services.context import Context, london_today
 from tests.api_kit import Api, make_member
 from tests.web_kit import date, signed_in

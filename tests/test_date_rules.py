@@ -20,11 +20,12 @@ from sqlalchemy import select
 
 from cspr.accounts.models import Role
 from cspr.actions import services as actions
+from cspr.actions.models import Action
 from cspr.calendar import add_months
 from cspr.db import get_db
 from cspr.db.tenancy import acting_for
 from cspr.partnerships import services as partnerships
-from cspr.reviews.models import Action, Review
+from cspr.reviews.models import Review
 from cspr.services.context import Context, london_today
 from cspr.services.dates import FLOOR, RULES, Kind
 from tests.api_kit import Api, make_member

@@ -9,9 +9,10 @@ from tests.figures import report
 
 CORE = Path(__file__).resolve().parents[1] / "core"
 
-#: The largest cycle allowed: two modules that need each other's names (a model and its
-#: relationship's target, the sign-in pages and their second-factor routes).
-LARGEST_CYCLE = 2
+#: The largest cycle allowed (the issue's bound): models that name each other's classes in their
+#: relationships (an incident's reviews, a review's recommendations), the sign-in pages and their
+#: second-factor routes.
+LARGEST_CYCLE = 3
 
 
 def module_name(path: Path, root: Path = CORE) -> str:

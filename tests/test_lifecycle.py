@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cspr.actions import services as actions
+from cspr.actions.models import Rag
 from cspr.audit.models import AuditEvent
 from cspr.calendar import add_months
 from cspr.cases import incidents, notifications, rapid_reviews
@@ -18,7 +19,7 @@ from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
 from cspr.reviews import services as reviews
-from cspr.reviews.models import Rag, Review, ReviewKind
+from cspr.reviews.models import Review, ReviewKind
 from cspr.services.context import Context
 from cspr.services.errors import InputError, StepError
 from tests.plugin_kit import plugin_with

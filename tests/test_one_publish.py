@@ -13,9 +13,10 @@ from cspr.db.tenancy import acting_for
 from cspr.partnerships import demo
 from cspr.partnerships import services as partnerships
 from cspr.publication import anonymisation
+from cspr.publication.models import Briefing
 from cspr.reviews import documents
 from cspr.reviews import services as reviews
-from cspr.reviews.models import Briefing, Document, Review
+from cspr.reviews.models import Document, Review
 from cspr.services.context import Context
 from tests.test_publishing import publish, ready, report_pdf  # noqa: F401 (the fixture)
 

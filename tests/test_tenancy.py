@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import aliased
 
+from cspr.actions.models import Action, Recommendation
 from cspr.cases.models import AgeBand, Harm, Incident, Notification
 from cspr.db.tenancy import TenancyError, across_partnerships, acting_for, set_partnership
 from cspr.partnerships.models import Partnership
-from cspr.reviews.models import Action, Recommendation, Review, ReviewKind
+from cspr.reviews.models import Review, ReviewKind
 
 
 def _incident(ref: str, pseudonym: str) -> Incident:

@@ -9,9 +9,9 @@ from sqlalchemy.orm import selectinload
 from cspr.accounts.api import commit, ctx, requires
 from cspr.accounts.permissions import Permission
 from cspr.actions import services as actions
+from cspr.actions.models import Action, Recommendation
 from cspr.reviews import services as reviews
 from cspr.reviews.api import load as load_review
-from cspr.reviews.models import Action, Recommendation
 from cspr.schemas import api as s
 from cspr.services.errors import NotFound
 from cspr.web.api.resource import refuses, scoped_blueprint

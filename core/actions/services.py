@@ -6,8 +6,9 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from cspr.actions.models import Action, Rag, Recommendation
 from cspr.deadlines import services as deadlines
-from cspr.reviews.models import Action, Rag, Recommendation, Review
+from cspr.reviews.models import Review
 from cspr.services.checks import Checker
 from cspr.services.context import Context
 from cspr.services.errors import NotFound, StepError

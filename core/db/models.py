@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 typed models, one module per aggregate."""
+"""Every domain's models imported once, so the metadata is whole (Alembic, the RLS check, exports)."""
 
 from cspr.accounts.models import (
     ApiToken,
@@ -9,6 +9,7 @@ from cspr.accounts.models import (
     User,
     UserSession,
 )
+from cspr.actions.models import Action, Rag, Recommendation
 from cspr.archive.models import ArchiveDeposit
 from cspr.audit.models import AuditEvent, CrossPartnershipAccess, RefusalWindow
 from cspr.cases.models import (
@@ -25,17 +26,14 @@ from cspr.deadlines.models import Deadline, DeadlineState, Reminder
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations.models import DailyRun, JobRun
 from cspr.partnerships.models import Partnership
+from cspr.publication.models import Briefing
 from cspr.records.models import LegalHold
 from cspr.reviews.models import (
-    Action,
     ArchiveOutcome,
-    Briefing,
     DelayReason,
     Document,
     Draft,
     PublicationForm,
-    Rag,
-    Recommendation,
     Review,
     ReviewKind,
 )

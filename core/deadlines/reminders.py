@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cspr.accounts.models import Membership, Role, User
+from cspr.actions.models import Action
 from cspr.calendar import CalendarRangeError, WorkingCalendar
 from cspr.cases.models import Incident
 from cspr.db.tenancy import across_partnerships
@@ -27,7 +28,7 @@ from cspr.deadlines.services import clock, standing
 from cspr.messaging.models import OutboxMessage
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginError, PluginRegistry, Policy
-from cspr.reviews.models import Action, Review
+from cspr.reviews.models import Review
 
 log = logging.getLogger(__name__)
 

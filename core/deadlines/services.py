@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from cspr.actions.models import Action, Rag
 from cspr.calendar import (
     ENGLAND,
     FIRST_YEAR,
@@ -26,7 +27,7 @@ from cspr.calendar import (
 from cspr.cases.models import Harm, Incident
 from cspr.deadlines.facts import INCIDENT_FACTS, case_facts, linked
 from cspr.deadlines.models import Deadline, DeadlineState
-from cspr.reviews.models import Action, Rag, Review, ReviewKind
+from cspr.reviews.models import Review, ReviewKind
 from cspr.services.context import Context
 from cspr.services.errors import InputError
 

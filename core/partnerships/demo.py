@@ -11,14 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cspr.accounts.models import User
+from cspr.actions.models import Recommendation
 from cspr.audit import events as audit
 from cspr.cases import incidents, notifications, rapid_reviews
 from cspr.db.tenancy import acting_for
 from cspr.partnerships import services as partnerships
 from cspr.plugins import PluginRegistry
 from cspr.publication import publish as publishing
+from cspr.publication.models import Briefing
 from cspr.reviews import services as reviews
-from cspr.reviews.models import Briefing, PublicationForm, Recommendation, Review, ReviewKind
+from cspr.reviews.models import PublicationForm, Review, ReviewKind
 from cspr.services.context import Context
 
 

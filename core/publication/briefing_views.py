@@ -11,7 +11,8 @@ from wtforms.validators import Length, Optional
 
 from cspr.accounts.permissions import Permission
 from cspr.publication import publish as publishing
-from cspr.reviews.models import Briefing, Review
+from cspr.publication.models import Briefing
+from cspr.reviews.models import Review
 from cspr.reviews.views import load as load_review
 from cspr.services.context import london_today
 from cspr.web.staff import forms as f

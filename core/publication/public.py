@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from cspr.db.tenancy import acting_for, public_view
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
-from cspr.reviews.models import Briefing, Document, Review, ReviewKind
+from cspr.publication.models import Briefing
+from cspr.reviews.models import Document, Review, ReviewKind
 
 THEMATIC = {ReviewKind.THEMATIC}
 LEGACY = {ReviewKind.SCR}

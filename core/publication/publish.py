@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from cspr.deadlines import services as deadlines
 from cspr.publication import anonymisation
+from cspr.publication.models import Briefing
 from cspr.reviews import documents
 from cspr.reviews import services as steps
-from cspr.reviews.models import Briefing, PublicationForm, Review
+from cspr.reviews.models import PublicationForm, Review
 from cspr.services.checks import Checker
 from cspr.services.context import Context
 from cspr.services.errors import InputError, StepError

@@ -23,6 +23,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from cspr.accounts.models import ApiToken
+from cspr.actions.models import Action, Recommendation
 from cspr.archive.models import ArchiveDeposit
 from cspr.audit import events as audit
 from cspr.calendar import add_months
@@ -34,9 +35,10 @@ from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations.job_runs import touch
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
+from cspr.publication.models import Briefing
 from cspr.records.holds import Holds, in_force
 from cspr.records.models import LegalHold
-from cspr.reviews.models import Action, Briefing, Document, Draft, Recommendation, Review
+from cspr.reviews.models import Document, Draft, Review
 
 log = logging.getLogger(__name__)
 

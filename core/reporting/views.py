@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from cspr.accounts.models import Role
 from cspr.accounts.permissions import Permission
 from cspr.accounts.views.sign_in import fresh_required
+from cspr.actions.models import Action, Rag
 from cspr.cases.models import Incident
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.deadlines.present import deadline_dict
 from cspr.reporting import exports
-from cspr.reviews.models import Action, Rag, Review
+from cspr.reviews.models import Review
 from cspr.web.staff.pages import bp, ctx, roles
 
 

@@ -16,10 +16,11 @@ from sqlalchemy.orm import selectinload
 
 from cspr.accounts.api import commit, ctx, requires
 from cspr.accounts.permissions import Permission
+from cspr.actions.models import Recommendation
 from cspr.deadlines.present import attach_deadlines
 from cspr.publication import publish as publishing
 from cspr.reviews import services as reviews
-from cspr.reviews.models import Recommendation, Review
+from cspr.reviews.models import Review
 from cspr.schemas import api as s
 from cspr.services.context import Context
 from cspr.services.errors import InputError, NotFound

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from cspr.db.base import Base, TenantOwned, str_enum, utcnow
 
 if TYPE_CHECKING:
+    from cspr.actions.models import Recommendation
     from cspr.cases.models import Incident
 
 
@@ -51,15 +52,6 @@ class ArchiveOutcome(enum.StrEnum):
     NSPCC = "nspcc"
     ON_REQUEST = "on_request"
     KEPT = "kept"
-
-
-class Rag(enum.StrEnum):
-    """An action's status."""
-
-    RED = "red"
-    AMBER = "amber"
-    GREEN = "green"
-    COMPLETE = "complete"
 
 
 class Review(TenantOwned, Base):
@@ -137,56 +129,3 @@ class Document(TenantOwned, Base):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     review: Mapped[Review] = relationship(back_populates="documents")
-
-
-class Briefing(TenantOwned, Base):
-    """A learning briefing in one of the partnership's formats (sections keyed by the format)."""
-
-    __tablename__ = "briefings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int | None] = mapped_column(
-        ForeignKey("reviews.id", ondelete="CASCADE"), index=True
-    )
-    format_key: Mapped[str] = mapped_column(String(64))
-    title: Mapped[str] = mapped_column(String(200))
-    sections: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    published_on: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class Recommendation(TenantOwned, Base):
-    """A recommendation of a review and the partners' response to it."""
-
-    __tablename__ = "recommendations"
-    __table_args__ = (UniqueConstraint("review_id", "number"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
-    number: Mapped[int]
-    text: Mapped[str] = mapped_column(Text)
-    response: Mapped[str | None] = mapped_column(Text)
-
-    review: Mapped[Review] = relationship(back_populates="recommendations")
-    actions: Mapped[list[Action]] = relationship(back_populates="recommendation")
-
-
-class Action(TenantOwned, Base):
-    """An action owned by one partner agency, to carry a recommendation into practice."""
-
-    __tablename__ = "actions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recommendation_id: Mapped[int] = mapped_column(
-        ForeignKey("recommendations.id", ondelete="CASCADE"), index=True
-    )
-    description: Mapped[str] = mapped_column(Text)
-    owner_agency: Mapped[str] = mapped_column(String(64))  # an agency key from the plugin
-    due_on: Mapped[date]
-    rag: Mapped[Rag] = mapped_column(str_enum(Rag), default=Rag.AMBER)
-    evidence: Mapped[str | None] = mapped_column(Text)
-    completed_on: Mapped[date | None]
-    assured_on: Mapped[date | None]
-    assured_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
-    recommendation: Mapped[Recommendation] = relationship(back_populates="actions")

@@ -11,11 +11,13 @@ from cspr.accounts.models import Membership, Role, User
 from cspr.accounts.permissions import Permission, allowed
 from cspr.accounts.views.sign_in import require_fresh
 from cspr.actions import services as actions
+from cspr.actions.models import Rag, Recommendation
 from cspr.deadlines.models import Deadline
 from cspr.deadlines.present import deadline_dict, deadlines_by_kind
 from cspr.publication import publish as publishing
+from cspr.publication.models import Briefing
 from cspr.reviews import services as reviews
-from cspr.reviews.models import Briefing, Rag, Recommendation, Review
+from cspr.reviews.models import Review
 from cspr.services.errors import StepError
 from cspr.web.staff import forms as f
 from cspr.web.staff.pages import bp, ctx, roles

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from cspr.actions.models import Rag
 from cspr.cases.models import AgeBand, Harm, PanelResponse, RapidReviewDecision
 from cspr.deadlines.models import DeadlineState
-from cspr.reviews.models import ArchiveOutcome, DelayReason, PublicationForm, Rag, ReviewKind
+from cspr.reviews.models import ArchiveOutcome, DelayReason, PublicationForm, ReviewKind
 from cspr.services.plain_text import SingleLine
 
 MAX_ID = 2**31 - 1  # ids are database integers

@@ -33,8 +33,9 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
 
 from cspr.accounts.models import Role
+from cspr.actions.models import Rag
 from cspr.cases.models import AgeBand, Harm, PanelResponse, RapidReviewDecision
-from cspr.reviews.models import PublicationForm, Rag
+from cspr.reviews.models import PublicationForm
 from cspr.reviews.services import DELAY_REASONS
 from cspr.services.dates import label
 from cspr.services.plain_text import SingleLineText
