@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -11,12 +12,15 @@ import pytest
 
 from cspr import create_app
 from cspr.db import get_db, migrate
+from cspr.partnerships import demo
 from cspr.partnerships import services as partnerships
 from tests.helpers import cspr, embedded_env
 
 pytestmark = pytest.mark.slow
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+#: A plugin written from the docs before the core was laid out by domain, kept verbatim.
+OUTSIDE = Path(__file__).resolve().parent / "fixtures" / "outside_plugin"
 
 
 def tutorial_files() -> tuple[str, str]:
@@ -28,9 +32,9 @@ def tutorial_files() -> tuple[str, str]:
     return toml, module
 
 
-def install(tmp_path: Path, module_source: str) -> Path:
+def install(tmp_path: Path, module_source: str, toml: str | None = None) -> Path:
     """pip install the plugin into a folder of its own (not this environment)."""
-    toml, _ = tutorial_files()
+    toml = toml or tutorial_files()[0]
     src = tmp_path / "cspr-riverside"
     src.mkdir()
     (src / "pyproject.toml").write_text(toml)
@@ -84,3 +88,34 @@ def test_a_broken_outside_plugin_is_named_and_the_others_keep_serving(tmp_path):
     strict = cspr("plugins", env={**env, "CSPR_PLUGINS_STRICT": "true"})
     assert strict.returncode == 1
     assert "plugin 'riverside'" in strict.stderr
+
+
+def test_a_plugin_written_before_the_domain_layout_runs_unchanged(tmp_path, monkeypatch):
+    """Every hook's example from the reference, as an author wrote them against the old layout."""
+    site = install(tmp_path, (OUTSIDE / "cspr_riverside.py").read_text(),
+                   (OUTSIDE / "pyproject.toml").read_text())
+    env = embedded_env(tmp_path, PYTHONPATH=str(site))
+    check = cspr("plugins", "check", env=env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count("ok ") == 5
+
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delitem(sys.modules, "cspr_riverside", raising=False)  # another test's riverside
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "instance")})
+    policy = app.extensions["cspr.plugins"].policies["riverside"]
+    assert policy.deadline_rules["rapid_review"]["anchor"] == "aware"  # made stricter
+    assert policy.deadline_rules["terms_agreed"]["statutory"] is False  # a local target of its own
+    assert dt.date(2026, 12, 29) in policy.closure_days(2026)
+    assert [s["key"] for s in policy.reminder_schedule("notify_panel")] == ["two-days", "due", "chase"]
+    assert "scr" in policy.review_kinds and "County lines" in policy.themes
+    assert "riverside.weekly_digest" in app.extensions["celery"].tasks
+    with app.app_context():
+        database = get_db()
+        migrate.upgrade(database.engine)
+        with database.session_scope() as session:
+            partnerships.sync(session, app.extensions["cspr.plugins"])
+            demo.load(session, app.extensions["cspr.plugins"])
+    html = app.test_client().get("/riverside/").get_data(as_text=True)
+    assert "Riverside Police" in html
+    assert "Child R" in html  # its demo review, published
+    assert "safeguarding@riverside.example.org" in html  # reports on request after 12 months
