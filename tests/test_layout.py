@@ -1,8 +1,10 @@
-"""The core's layout, read from its files: the frame at the top, one package per domain, templates in their domain."""
+"""The core's layout, read from its files: the frame at the top, one package per domain, templates in their domain.
+
+One ``publish`` is checked by tests/test_one_publish.py, one module of role sets by tests/test_permissions.py.
+"""
 
 from __future__ import annotations
 
-import ast
 from collections import Counter
 from pathlib import Path
 
@@ -34,13 +36,3 @@ def test_every_template_lives_in_one_place():
     assert "base.html" in names and "staff/incident.html" in names
     assert all(folder.parent.name in DOMAINS | {"web"} for folder in template_folders())
 
-
-def test_exactly_one_function_named_publish_outside_the_web():
-    found = []
-    for path in CORE.rglob("*.py"):
-        if "web" in path.relative_to(CORE).parts or path.stem in ("views", "api") or "views" in path.parts:
-            continue
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "publish":
-                found.append(f"{path.relative_to(CORE)}:{node.lineno}")
-    assert len(found) == 1 and found[0].startswith("publication/publish.py"), found

@@ -28,7 +28,7 @@ def test_exactly_one_publish_function_exists_in_core_outside_the_web_layer():
              for path in CORE.rglob("*.py") if "web" not in path.relative_to(CORE).parts
              for number, line in enumerate(path.read_text().splitlines(), start=1)
              if re.match(r"\s*def publish\b", line)]
-    assert len(found) == 1 and found[0].startswith("workflow/publishing.py:"), found
+    assert len(found) == 1 and found[0].startswith("publication/publish.py:"), found
     assert not hasattr(reviews, "publish")  # the unguarded step is gone from the reviews module
 
 
