@@ -44,3 +44,21 @@ def test_exactly_one_function_named_publish_outside_the_web():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "publish":
                 found.append(f"{path.relative_to(CORE)}:{node.lineno}")
     assert len(found) == 1 and found[0].startswith("publication/publish.py"), found
+
+
+def test_each_cspr_command_group_is_one_module_of_the_cli_package():
+    from cspr.cli import cli
+
+    homes = {name: command.callback.__module__ for name, command in cli.commands.items()}
+    assert homes == {
+        "db": "cspr.cli.db", "plugins": "cspr.cli.plugins", "plugin": "cspr.cli.plugins",
+        "partnership": "cspr.cli.partnerships", "demo": "cspr.cli.demo", "users": "cspr.cli.users",
+        "tokens": "cspr.cli.tokens", "archive": "cspr.cli.archive", "audit": "cspr.cli.audit",
+        "worker": "cspr.cli.workers", "beat": "cspr.cli.workers", "up": "cspr.cli.workers",
+        "holds": "cspr.cli.records", "retention": "cspr.cli.records",
+    }
+    # a group's commands live with it (the root, cspr.cli, holds only the root group)
+    strays = [f"{name} {sub}: {command.commands[sub].callback.__module__}"
+              for name, command in cli.commands.items() for sub in getattr(command, "commands", {})
+              if command.commands[sub].callback.__module__ != homes[name]]
+    assert strays == [] and cli.callback.__module__ == "cspr.cli"
