@@ -36,3 +36,20 @@ def test_every_template_lives_in_one_place():
     assert "base.html" in names and "staff/incident.html" in names
     assert all(folder.parent.name in DOMAINS | {"web"} for folder in template_folders())
 
+
+def test_each_cspr_command_group_is_one_module_of_the_cli_package():
+    from cspr.cli import cli
+
+    homes = {name: command.callback.__module__ for name, command in cli.commands.items()}
+    assert homes == {
+        "db": "cspr.cli.db", "plugins": "cspr.cli.plugins", "plugin": "cspr.cli.plugins",
+        "partnership": "cspr.cli.partnerships", "demo": "cspr.cli.demo", "users": "cspr.cli.users",
+        "tokens": "cspr.cli.tokens", "archive": "cspr.cli.archive", "audit": "cspr.cli.audit",
+        "worker": "cspr.cli.workers", "beat": "cspr.cli.workers", "up": "cspr.cli.workers",
+        "holds": "cspr.cli.records", "retention": "cspr.cli.records",
+    }
+    # a group's commands live with it (the root, cspr.cli, holds only the root group)
+    strays = [f"{name} {sub}: {command.commands[sub].callback.__module__}"
+              for name, command in cli.commands.items() for sub in getattr(command, "commands", {})
+              if command.commands[sub].callback.__module__ != homes[name]]
+    assert strays == [] and cli.callback.__module__ == "cspr.cli"

@@ -1,20 +1,13 @@
-"""``cspr holds``, ``cspr retention`` and ``cspr partnership export|verify-export|import``."""
+"""``cspr holds place|release|list`` and ``cspr retention apply``: legal holds and the retention rules."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
-from cspr.db import get_db, migrate
+from cspr.cli.common import data_dirs, require_migrated
+from cspr.db import get_db
 from cspr.plugins import get_registry
-
-
-def _ready() -> None:
-    if migrate.current(get_db().engine) is None:
-        raise click.ClickException("the database has no schema yet: run 'cspr db upgrade' first")
 
 
 def _partnership(session, slug: str):  # noqa: ANN001, ANN202
@@ -24,10 +17,6 @@ def _partnership(session, slug: str):  # noqa: ANN001, ANN202
     if row is None:
         raise click.ClickException(f"no partnership '{slug}'")
     return row
-
-
-def _dirs() -> tuple[Path, Path]:
-    return Path(current_app.config["DOCUMENTS_DIR"]), Path(current_app.config["ARCHIVE_DIR"])
 
 
 # -- legal holds ----------------------------------------------------------------
@@ -48,7 +37,7 @@ def holds_place(slug: str, incident_ref: str | None, review_id: int | None, reas
     """Place a hold on the whole partnership, or on one case or review."""
     from cspr.records import holds as holds_module
 
-    _ready()
+    require_migrated()
     with get_db().session_scope() as session:
         row = _partnership(session, slug)
         try:
@@ -70,7 +59,7 @@ def holds_release(hold_id: int, slug: str, reason: str, by: str | None) -> None:
     """Release a hold; what it covered falls under the retention rules again."""
     from cspr.records import holds as holds_module
 
-    _ready()
+    require_migrated()
     with get_db().session_scope() as session:
         row = _partnership(session, slug)
         try:
@@ -90,7 +79,7 @@ def holds_list(slug: str, include_released: bool) -> None:
     from cspr.db.tenancy import acting_for
     from cspr.records import holds as holds_module
 
-    _ready()
+    require_migrated()
     with get_db().session_scope() as session:
         row = _partnership(session, slug)
         with acting_for(session, row.id):
@@ -120,8 +109,8 @@ def retention_apply(dry_run: bool, on) -> None:  # noqa: ANN001
     from cspr.records import retention as retention_module
     from cspr.services.context import london_today
 
-    _ready()
-    documents_dir, archive_dir = _dirs()
+    require_migrated()
+    documents_dir, archive_dir = data_dirs()
     session = get_db().sessionmaker()
     try:
         report = retention_module.apply(session, get_registry(), on.date() if on else london_today(),
@@ -133,74 +122,3 @@ def retention_apply(dry_run: bool, on) -> None:  # noqa: ANN001
         click.echo(line)
     if any(p.problems for p in report.partnerships):
         raise SystemExit(1)
-
-
-# -- export and import ---------------------------------------------------------
-@click.command("export")
-@click.argument("slug")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="The file to write (a zip).")
-@with_appcontext
-def partnership_export(slug: str, out: str) -> None:
-    """Write one partnership's complete data and files to a verifiable zip."""
-    from cspr.records import exporting as export_partnership
-
-    _ready()
-    documents_dir, archive_dir = _dirs()
-    try:
-        result = export_partnership.export(get_db(), slug, Path(out), documents_dir=documents_dir,
-                                           archive_dir=archive_dir)
-    except export_partnership.ExportError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Exported {slug} to {out}: {sum(result.rows.values())} row(s) in {len(result.rows)} "
-               f"table(s), {result.files} file(s).")
-    click.echo(f"sha256 {result.sha256}  (keep it: it proves the file is the one written)")
-
-
-@click.command("verify-export")
-@click.argument("file", type=click.Path())
-def partnership_verify_export(file: str) -> None:
-    """Check an export: every file's sha256 and the audit chain inside it."""
-    from cspr.records import export_file as export_archive
-
-    try:
-        with export_archive.ExportReader(Path(file)) as reader:
-            problems = reader.verify()
-            manifest = reader.manifest
-    except export_archive.ExportFileError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if problems:
-        for problem in problems:
-            click.echo(f"problem: {problem}", err=True)
-        raise click.ClickException(f"{len(problems)} problem(s): this export cannot be trusted")
-    click.echo(f"{file}: export of {manifest['partnership']} made {manifest['exported_at']} is intact: "
-               f"{len(manifest['files'])} file(s) match their sha256, the audit chain of "
-               f"{manifest['audit_head']['seq']} event(s) holds.")
-
-
-@click.command("import")
-@click.argument("file", type=click.Path())
-@with_appcontext
-def partnership_import(file: str) -> None:
-    """Restore an exported partnership into this deployment (where it does not exist yet)."""
-    from cspr.records import importing as import_partnership
-    from cspr.records.export_file import ExportFileError
-
-    _ready()
-    documents_dir, archive_dir = _dirs()
-    try:
-        result = import_partnership.restore(get_db(), get_registry(), Path(file),
-                                            documents_dir=documents_dir, archive_dir=archive_dir)
-    except (ExportFileError, import_partnership.ImportRefused) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Imported {result.slug}: {sum(result.rows.values())} row(s), {result.files} file(s); "
-               f"the audit chain of {result.audit_events} event(s) verified.")
-
-
-def register(cli: click.Group, partnership: click.Group) -> None:
-    """Add these commands to the ``cspr`` command."""
-    cli.add_command(holds)
-    cli.add_command(retention)
-    partnership.add_command(partnership_export)
-    partnership.add_command(partnership_verify_export)
-    partnership.add_command(partnership_import)

@@ -1,0 +1,46 @@
+"""``cspr demo``: load the partnerships' demo data and accounts."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from cspr.cli.common import require_schema
+from cspr.db import get_db
+from cspr.plugins import get_registry
+
+
+@click.command()
+@click.option("--cases/--no-cases", default=True, show_default=True,
+              help="Add fictional live cases so the dashboards have deadlines.")
+@click.option("--accounts/--no-accounts", default=True, show_default=True,
+              help="Create (or reset) the demo accounts and print their password.")
+@with_appcontext
+def demo(cases: bool, accounts: bool) -> None:
+    """Load demo data: published reviews and briefings, live cases, demo accounts."""
+    database = get_db()
+    require_schema(database)
+    load_demo(database, cases, accounts)
+
+
+def load_demo(database, cases: bool, accounts: bool) -> None:  # noqa: ANN001
+    import secrets
+
+    from cspr.partnerships import demo as demo_module
+
+    if current_app.config["ENV"] == "production" and accounts:
+        raise click.ClickException("demo accounts are not created in production")
+    password = os.environ.get("CSPR_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+    with database.session_scope() as session:
+        counts = demo_module.load(session, get_registry())
+        added = demo_module.load_cases(session, get_registry()) if cases else 0
+        emails = demo_module.load_accounts(session, get_registry(), password) if accounts else []
+    for count in counts:
+        click.echo(f"{count.slug}: {count.reviews} review(s), {count.briefings} briefing(s) added")
+    if added:
+        click.echo(f"{added} fictional live case(s) added")
+    if emails:
+        click.echo(f"Demo accounts ({', '.join(emails)}), password: {password}")
