@@ -52,6 +52,10 @@ def test_the_documented_order_works_from_a_fresh_database(fresh):
     assert early.returncode != 0 and "Traceback" not in early.stderr, early.stderr
     assert "may not read the tables yet" in early.stderr
     assert f"cspr db grant-app-role {fresh['role']}" in early.stderr
+    for command in (("holds", "list", "--partnership", "york"), ("retention", "apply", "--dry-run")):
+        refused = cspr(*command, env=both)  # the records commands say the same, never a traceback
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr
+        assert "may not read the tables yet" in refused.stderr
 
     grant = cspr("db", "grant-app-role", fresh["role"], env=both)  # step 2
     assert grant.returncode == 0, grant.stderr

@@ -29,9 +29,8 @@ def require_schema(database) -> None:  # noqa: ANN001
 
 
 def require_migrated() -> None:
-    """Stop if the database has no schema yet (the records and export commands' check)."""
-    if migrate.current(get_db().engine) is None:
-        raise click.ClickException("the database has no schema yet: run 'cspr db upgrade' first")
+    """The app's database has its schema and the app's role may read it (or stop, saying what to do)."""
+    require_schema(get_db())
 
 
 def data_dirs() -> tuple[Path, Path]:
