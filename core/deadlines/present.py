@@ -11,14 +11,20 @@ from cspr.cases.models import Incident
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline
 from cspr.reviews.models import Review
+from cspr.services import dates
 from cspr.services.context import Context
 
 
 def deadline_dict(ctx: Context, d: Deadline) -> dict[str, Any]:
-    """A deadline and where it stands today."""
+    """A deadline, what it counts from and what meets it by its rule, and where it stands today."""
     standing = deadlines.standing(d, ctx.calendar, ctx.today)
+    rule = ctx.policy.deadline_rules.get(d.kind) or {}
+    counts_from, met_by = rule.get("anchor"), rule.get("met_by")
     return {
         "id": d.id, "kind": d.kind, "label": d.label, "subject": d.subject, "due_on": d.due_on,
+        "incident_id": d.incident_id, "review_id": d.review_id,
+        "counts_from": counts_from, "counts_from_label": dates.label(counts_from) if counts_from else None,
+        "met_by": met_by, "met_by_label": dates.label(met_by) if met_by else None,
         "statutory": d.statutory, "direction": d.direction, "state": d.state, "met_on": d.met_on,
         "status": standing.status, "working_days_late": standing.working_days_late,
         "working_days_left": standing.working_days_left,
@@ -36,8 +42,27 @@ def attach_deadlines(ctx: Context, records: Iterable[Incident | Review], kind: s
             found[d.subject].append(deadline_dict(ctx, d))
     for subject, record in subjects.items():
         record.deadlines = found[subject]
-        if isinstance(record, Incident):
-            record.review_ids = [r.id for r in record.reviews]
+    incidents = [r for r in records if isinstance(r, Incident)]
+    for incident in incidents:
+        incident.review_ids = [r.id for r in sorted(incident.reviews, key=lambda r: r.id)]
+    if incidents:  # each review's own deadlines under it, in one more query
+        by_review = reviews_deadlines(ctx, [r for i in incidents for r in i.reviews])
+        for incident in incidents:
+            incident.review_deadlines = [
+                {"id": r.id, "kind": r.kind, "title": r.title, "stage": r.stage,
+                 "deadlines": by_review[r.id]}
+                for r in sorted(incident.reviews, key=lambda r: r.id)]
+
+
+def reviews_deadlines(ctx: Context, reviews: Iterable[Review]) -> dict[int, list[dict[str, Any]]]:
+    """Each review's deadlines with their standing, soonest first, by review id (one query)."""
+    found: dict[int, list[dict[str, Any]]] = {r.id: [] for r in reviews}
+    if found:
+        query = (select(Deadline).where(Deadline.review_id.in_(found), Deadline.action_id.is_(None))
+                 .order_by(Deadline.due_on, Deadline.id))
+        for d in ctx.session.scalars(query):
+            found[d.review_id].append(deadline_dict(ctx, d))
+    return found
 
 
 def deadlines_by_kind(ctx: Context, subject: str) -> dict[str, dict[str, Any]]:
