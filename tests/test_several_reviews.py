@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 import uuid
 
@@ -226,6 +228,10 @@ def test_the_api_lists_each_reviews_deadlines_under_that_review(app, client):
     terms = ok(api.get("/deadlines?kind=terms_agreed"))
     assert sorted((d["review_id"], d["state"]) for d in terms) == [(local, "open"), (national, "met")]
     assert by_kind(ok(api.get(f"/reviews/{national}"))["deadlines"])["terms_agreed"]["status"] == "met"
+    # the tracker's one row for the case counts both reviews' open deadlines: the local review's
+    # terms, reviewer and publication, and the national review's reviewer
+    (row,) = csv.DictReader(io.StringIO(api.get("/tracker.csv").get_data(as_text=True)))
+    assert (row["Open deadlines"], row["Overdue deadlines"]) == ("4", "4")
 
 
 def test_the_staff_case_page_shows_each_reviews_deadlines_under_it(app, client):

@@ -31,38 +31,41 @@ def deadline_dict(ctx: Context, d: Deadline) -> dict[str, Any]:
     }
 
 
-def attach_deadlines(ctx: Context, records: Iterable[Incident | Review], kind: str) -> None:
-    """Give each record a ``deadlines`` list, in one query for all of them."""
-    records = list(records)
-    subjects = {f"{kind}:{r.id}": r for r in records}
+def _by_subject(ctx: Context, subjects: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """The deadlines of each subject ("incident:3", "review:7"), soonest first, in one query."""
     found: dict[str, list[dict[str, Any]]] = {s: [] for s in subjects}
-    if subjects:
-        query = select(Deadline).where(Deadline.subject.in_(subjects)).order_by(Deadline.due_on)
+    if found:
+        query = select(Deadline).where(Deadline.subject.in_(found)).order_by(Deadline.due_on, Deadline.id)
         for d in ctx.session.scalars(query):
             found[d.subject].append(deadline_dict(ctx, d))
-    for subject, record in subjects.items():
-        record.deadlines = found[subject]
+    return found
+
+
+def attach_deadlines(ctx: Context, records: Iterable[Incident | Review], kind: str) -> None:
+    """Give each record a ``deadlines`` list, in one query for all of them.
+
+    An incident also gets ``review_ids`` and ``review_deadlines``: each review it led to, with
+    that review's own deadlines (in the same query).
+    """
+    records = list(records)
     incidents = [r for r in records if isinstance(r, Incident)]
+    led_to = [r for i in incidents for r in i.reviews]
+    found = _by_subject(ctx, [*(f"{kind}:{r.id}" for r in records), *(f"review:{r.id}" for r in led_to)])
+    for record in records:
+        record.deadlines = found[f"{kind}:{record.id}"]
     for incident in incidents:
-        incident.review_ids = [r.id for r in sorted(incident.reviews, key=lambda r: r.id)]
-    if incidents:  # each review's own deadlines under it, in one more query
-        by_review = reviews_deadlines(ctx, [r for i in incidents for r in i.reviews])
-        for incident in incidents:
-            incident.review_deadlines = [
-                {"id": r.id, "kind": r.kind, "title": r.title, "stage": r.stage,
-                 "deadlines": by_review[r.id]}
-                for r in sorted(incident.reviews, key=lambda r: r.id)]
+        reviews = sorted(incident.reviews, key=lambda r: r.id)
+        incident.review_ids = [r.id for r in reviews]
+        incident.review_deadlines = [
+            {"id": r.id, "kind": r.kind, "title": r.title, "stage": r.stage,
+             "deadlines": found[f"review:{r.id}"]} for r in reviews]
 
 
 def reviews_deadlines(ctx: Context, reviews: Iterable[Review]) -> dict[int, list[dict[str, Any]]]:
     """Each review's deadlines with their standing, soonest first, by review id (one query)."""
-    found: dict[int, list[dict[str, Any]]] = {r.id: [] for r in reviews}
-    if found:
-        query = (select(Deadline).where(Deadline.review_id.in_(found), Deadline.action_id.is_(None))
-                 .order_by(Deadline.due_on, Deadline.id))
-        for d in ctx.session.scalars(query):
-            found[d.review_id].append(deadline_dict(ctx, d))
-    return found
+    reviews = list(reviews)
+    found = _by_subject(ctx, [f"review:{r.id}" for r in reviews])
+    return {r.id: found[f"review:{r.id}"] for r in reviews}
 
 
 def deadlines_by_kind(ctx: Context, subject: str) -> dict[str, dict[str, Any]]:
