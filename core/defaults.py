@@ -11,50 +11,51 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from cspr.deadlines.names import Anchor, Fact
 from cspr.hookspecs import hookimpl
 
 #: The clock set by law and statutory guidance (see DOMAIN.md for each source).
 STATUTORY_RULES: dict[str, dict[str, Any]] = {
     "notify_panel": {
         "label": "Notify the Child Safeguarding Practice Review Panel",
-        "anchor": "aware", "period": 5, "unit": "working_days", "direction": "within",
-        "statutory": True, "met_by": "notification",
+        "anchor": Anchor.AWARE, "period": 5, "unit": "working_days", "direction": "within",
+        "statutory": True, "met_by": Fact.NOTIFICATION,
         "source": "Children Act 2004 s16C; Working Together 2023",
     },
     "notify_ofsted_sos": {
         "label": "Notify the Secretary of State and Ofsted (death of a looked-after child)",
-        "anchor": "aware", "period": 5, "unit": "working_days", "direction": "within",
-        "statutory": True, "met_by": "ofsted_sos_notified",
+        "anchor": Anchor.AWARE, "period": 5, "unit": "working_days", "direction": "within",
+        "statutory": True, "met_by": Fact.OFSTED_SOS_NOTIFIED,
         "source": "Working Together 2023",
     },
     "rapid_review": {
         "label": "Complete the rapid review and send it to the Panel",
-        "anchor": "notification", "period": 15, "unit": "working_days", "direction": "within",
-        "statutory": True, "met_by": "rapid_review_sent",
+        "anchor": Anchor.NOTIFICATION, "period": 15, "unit": "working_days", "direction": "within",
+        "statutory": True, "met_by": Fact.RAPID_REVIEW_SENT,
         "source": "Working Together 2023; Panel guidance",
     },
     "publication": {
         "label": "Publish the local child safeguarding practice review",
-        "anchor": "decision", "period": 6, "unit": "months", "direction": "within",
-        "statutory": True, "met_by": "published",
+        "anchor": Anchor.DECISION, "period": 6, "unit": "months", "direction": "within",
+        "statutory": True, "met_by": Fact.PUBLISHED,
         "source": "Working Together 2018 and 2023",
     },
     "report_to_panel": {
         "label": "Send the final report to the Panel and the Secretary of State",
-        "anchor": "planned_publication", "period": 7, "unit": "working_days",
-        "direction": "before", "statutory": True, "met_by": "report_sent",
+        "anchor": Anchor.PLANNED_PUBLICATION, "period": 7, "unit": "working_days",
+        "direction": "before", "statutory": True, "met_by": Fact.REPORT_SENT,
         "source": "Working Together 2018",
     },
     "public_period": {
         "label": "Keep the report publicly available",
-        "anchor": "published", "period": 12, "unit": "months", "direction": "at_least",
-        "statutory": True, "met_by": "archived",
+        "anchor": Anchor.PUBLISHED, "period": 12, "unit": "months", "direction": "at_least",
+        "statutory": True, "met_by": Fact.ARCHIVED,
         "source": "Working Together 2018 and 2023",
     },
 }
 
 #: Anchors a plugin may move a statutory rule to, because they come no later.
-STRICTER_ANCHORS: dict[str, set[str]] = {"rapid_review": {"aware"}}
+STRICTER_ANCHORS: dict[str, set[str]] = {"rapid_review": {Anchor.AWARE}}
 
 #: Every statutory deadline that is chased (all but the "at least" public period) keeps a
 #: reminder on or before its due day and an escalation within this many working days after

@@ -117,10 +117,16 @@ def cspr_deadline_rules(statutory: dict[str, dict[str, Any]]) -> dict[str, dict[
     Receives a copy of the statutory rules, keyed by kind (``notify_panel``,
     ``notify_ofsted_sos``, ``rapid_review``, ``publication``, ``report_to_panel``,
     ``public_period``), each ``{"label", "anchor", "period", "unit", "direction",
-    "statutory"}``. Returns the full table to use. A rule may be made stricter (a
-    shorter period, or for ``rapid_review`` the earlier anchor ``aware``); new
-    kinds with ``"statutory": False`` are local targets. Relaxing or removing a
-    statutory rule is refused when the plugin loads.
+    "statutory", "met_by", "source"}``. ``anchor`` is the date the rule counts from
+    and ``met_by`` the event that meets it: the values of
+    :class:`cspr.deadlines.names.Anchor` and :class:`cspr.deadlines.names.Fact`,
+    written as plain strings (``"aware"``, ``"terms_of_reference"``). A rule counting
+    from a review's date gives each review of an incident its own deadline. Returns
+    the full table to use. A rule may be made stricter (a shorter period, or for
+    ``rapid_review`` the earlier anchor ``aware``); new kinds with
+    ``"statutory": False`` are local targets and need a ``met_by``. Relaxing or
+    removing a statutory rule, or naming an unknown anchor or fact, is refused when
+    the plugin loads.
 
     .. versionadded:: 0.1
     """

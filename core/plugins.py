@@ -25,6 +25,7 @@ from marshmallow import Schema, ValidationError
 
 from cspr import defaults, hookspecs
 from cspr.calendar import FIRST_YEAR, LAST_YEAR, MAX_CLOSURE_DAYS, WorkingCalendar, closable
+from cspr.deadlines.names import ANCHOR_NAMES, FACT_NAMES, Anchor, Fact
 from cspr.partnerships import policy as schemas
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ def check_deadline_rules(rules: dict[str, dict[str, Any]]) -> dict[str, dict[str
         raise ValidationError("cspr_deadline_rules must return a dict keyed by kind")
     checked = {}
     for kind, rule in rules.items():
+        if isinstance(rule, dict):
+            _check_names(kind, rule)
         checked[kind] = _load(schemas.DeadlineRuleSchema, rule, f"deadline rule '{kind}'")
     for kind, law in defaults.STATUTORY_RULES.items():
         rule = checked.get(kind)
@@ -113,6 +116,19 @@ def check_deadline_rules(rules: dict[str, dict[str, Any]]) -> dict[str, dict[str
                 f"{law['period']} {law['unit'].replace('_', ' ')}, not {rule['period']}"
             )
     return checked
+
+
+def _check_names(kind: str, rule: dict[str, Any]) -> None:
+    """Refuse a rule that counts from, or is met by, a date the platform does not know."""
+    anchor, met_by = rule.get("anchor"), rule.get("met_by")
+    if anchor is not None and not (isinstance(anchor, str) and anchor in ANCHOR_NAMES):
+        raise ValidationError(
+            f"deadline rule '{kind}' counts from an unknown anchor {anchor!r}; "
+            f"the known anchors are {', '.join(Anchor)}")
+    if met_by is not None and not (isinstance(met_by, str) and met_by in FACT_NAMES):
+        raise ValidationError(
+            f"deadline rule '{kind}' is met by an unknown fact {met_by!r}; "
+            f"the known facts are {', '.join(Fact)}")
 
 
 def check_retention_rules(answers: list[Any]) -> dict[str, dict[str, Any]]:

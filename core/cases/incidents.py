@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from cspr.cases.models import AgeBand, Harm, Incident
 from cspr.deadlines import services as deadlines
+from cspr.deadlines.names import Anchor
 from cspr.services.checks import Checker
 from cspr.services.context import Context
 from cspr.services.errors import InputError, NotFound
@@ -29,8 +30,8 @@ def _check(ctx: Context, values: dict[str, Any]) -> None:
     c = Checker(ctx)
     for name in ("pseudonym", "la_case_reference", "la_area", "incident_on", "aware_on"):
         c.require(name, values.get(name))
-    c.date("incident_on", values.get("incident_on"), "incident")
-    c.date("aware_on", values.get("aware_on"), "aware")
+    c.date("incident_on", values.get("incident_on"), Anchor.INCIDENT)
+    c.date("aware_on", values.get("aware_on"), Anchor.AWARE)
     c.not_before("aware_on", values.get("aware_on"), values.get("incident_on"), "the incident")
     areas = ctx.policy.identity["areas"]
     c.check("la_area", values.get("la_area") in areas,

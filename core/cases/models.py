@@ -79,7 +79,8 @@ class Incident(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     notification: Mapped[Notification | None] = relationship(back_populates="incident")
-    reviews: Mapped[list[Review]] = relationship(back_populates="incident", viewonly=True)
+    reviews: Mapped[list[Review]] = relationship(back_populates="incident", viewonly=True,
+                                                 order_by="Review.id")
     rapid_review: Mapped[RapidReview | None] = relationship(back_populates="incident")
 
 

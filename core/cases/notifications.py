@@ -7,6 +7,7 @@ from typing import Any
 
 from cspr.cases.models import Harm, Incident, Notification
 from cspr.deadlines import services as deadlines
+from cspr.deadlines.names import Anchor
 from cspr.services.checks import Checker
 from cspr.services.context import Context
 from cspr.services.errors import InputError, StepError
@@ -17,9 +18,9 @@ CORRECTABLE = ("sent_on", "panel_reference", "ofsted_sos_notified_on", "partners
 def _check(ctx: Context, incident: Incident, values: dict[str, Any]) -> None:
     c = Checker(ctx)
     c.require("sent_on", values.get("sent_on"))
-    c.date("sent_on", values.get("sent_on"), "notification")
+    c.date("sent_on", values.get("sent_on"), Anchor.NOTIFICATION)
     c.not_before("sent_on", values.get("sent_on"), incident.aware_on, "the date the LA became aware")
-    for name, fact in (("ofsted_sos_notified_on", "ofsted_sos_notified"),
+    for name, fact in (("ofsted_sos_notified_on", Anchor.OFSTED_SOS_NOTIFIED),
                        ("partners_told_on", "partners_told")):
         c.date(name, values.get(name), fact)
         c.not_before(name, values.get(name), incident.aware_on, "the date the LA became aware")

@@ -6,6 +6,7 @@ import datetime as dt
 
 from cspr.cases.models import Incident, PanelResponse, RapidReview, RapidReviewDecision
 from cspr.deadlines import services as deadlines
+from cspr.deadlines.names import Anchor
 from cspr.reviews.models import Review, ReviewKind
 from cspr.services.checks import Checker
 from cspr.services.context import Context
@@ -67,7 +68,7 @@ def decide(ctx: Context, incident: Incident, *, decision: RapidReviewDecision,
     decision = RapidReviewDecision(decision)
     c = Checker(ctx)
     c.require("sent_to_panel_on", sent_to_panel_on)
-    c.date("sent_to_panel_on", sent_to_panel_on, "rapid_review_sent")
+    c.date("sent_to_panel_on", sent_to_panel_on, Anchor.RAPID_REVIEW_SENT)
     c.not_before("sent_to_panel_on", sent_to_panel_on, incident.notification.sent_on,
                  "the notification to the Panel")
     c.date("meeting_on", meeting_on, "rapid_review_meeting")
@@ -111,7 +112,7 @@ def record_panel_response(ctx: Context, incident: Incident, *, response: PanelRe
         raise StepError("The Panel's response is already recorded.")
     response = PanelResponse(response)
     c = Checker(ctx)
-    c.date("received_on", received_on, "panel_response")
+    c.date("received_on", received_on, Anchor.PANEL_RESPONSE)
     c.not_before("received_on", received_on, rapid.sent_to_panel_on, "the rapid review went to the Panel")
     c.done()
     rapid.panel_response, rapid.panel_response_on = response, received_on

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from cspr.accounts.permissions import Permission
 from cspr.cases import incidents, notifications, rapid_reviews
 from cspr.cases.models import Harm, Incident
-from cspr.deadlines.present import deadlines_by_kind
+from cspr.deadlines.present import deadlines_by_kind, reviews_deadlines
 from cspr.web.staff import forms as f
 from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.steps import Step, handle, status_of, submit
@@ -83,8 +83,9 @@ def incident(incident_id: int) -> ResponseReturnValue:
     inc = load(incident_id)
     due = deadlines_by_kind(c, f"incident:{inc.id}")
     lac_death = inc.looked_after and inc.harm == Harm.DEATH
+    reviews = sorted(inc.reviews, key=lambda r: r.id)
     return render_template("staff/incident.html", incident=inc, due=due, lac_death=lac_death,
-                           steps=STEPS)
+                           steps=STEPS, reviews=reviews, review_due=reviews_deadlines(c, reviews))
 
 
 @bp.route("/incidents/<int:incident_id>/<step>", methods=["GET", "POST"])

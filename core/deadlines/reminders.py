@@ -24,6 +24,7 @@ from cspr.calendar import CalendarRangeError, WorkingCalendar
 from cspr.cases.models import Incident
 from cspr.db.tenancy import across_partnerships
 from cspr.deadlines.models import Deadline, DeadlineState, Reminder
+from cspr.deadlines.names import Side
 from cspr.deadlines.services import clock, standing
 from cspr.messaging.models import OutboxMessage
 from cspr.partnerships.models import Partnership
@@ -171,12 +172,12 @@ def _subject_names(session: Session, rows: list[Deadline]) -> dict[str, dict]:
     ids = defaultdict(list)
     for d in rows:
         ids[d.subject_type].append(int(d.subject.split(":")[1]))
-    if ids["incident"]:
-        for i in session.scalars(select(Incident).where(Incident.id.in_(ids["incident"]))):
+    if ids[Side.INCIDENT]:
+        for i in session.scalars(select(Incident).where(Incident.id.in_(ids[Side.INCIDENT]))):
             names[f"incident:{i.id}"] = {"name": f"{i.pseudonym} ({i.reference})",
                                          "path": f"incidents/{i.id}"}
-    if ids["review"]:
-        for r in session.scalars(select(Review).where(Review.id.in_(ids["review"]))):
+    if ids[Side.REVIEW]:
+        for r in session.scalars(select(Review).where(Review.id.in_(ids[Side.REVIEW]))):
             names[f"review:{r.id}"] = {"name": r.title, "path": f"reviews/{r.id}",
                                        "reviewer_id": r.reviewer_id}
     if ids["action"]:

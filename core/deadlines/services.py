@@ -25,8 +25,9 @@ from cspr.calendar import (
     check_year,
 )
 from cspr.cases.models import Harm, Incident
-from cspr.deadlines.facts import INCIDENT_FACTS, case_facts, linked
+from cspr.deadlines.facts import Facts, case_facts, incident_side_facts, linked, reviews_of
 from cspr.deadlines.models import Deadline, DeadlineState
+from cspr.deadlines.names import Anchor, Side
 from cspr.reviews.models import Review, ReviewKind
 from cspr.services.context import Context
 from cspr.services.errors import InputError
@@ -35,9 +36,9 @@ from cspr.services.errors import InputError
 PUBLISHED_BY_LAW = frozenset({ReviewKind.LOCAL_CSPR, ReviewKind.JOINT_DHR, ReviewKind.JOINT_SAR})
 ACTION_DUE = "action_due"
 #: The input field that gives each anchor date, to name it when the calendar cannot count from it.
-ANCHOR_FIELDS = {"incident": "incident_on", "aware": "aware_on", "notification": "sent_on",
-                 "decision": "decided_on", "planned_publication": "planned_on",
-                 "published": "published_on", "report_sent": "sent_on"}
+ANCHOR_FIELDS = {Anchor.INCIDENT: "incident_on", Anchor.AWARE: "aware_on", Anchor.NOTIFICATION: "sent_on",
+                 Anchor.DECISION: "decided_on", Anchor.PLANNED_PUBLICATION: "planned_on",
+                 Anchor.PUBLISHED: "published_on", Anchor.REPORT_SENT: "sent_on"}
 
 
 def clock(statutory: bool, calendar: WorkingCalendar) -> WorkingCalendar:
@@ -90,24 +91,33 @@ def _applies(kind: str, incident: Incident | None, review: Review | None) -> boo
 
 def sync_case(ctx: Context, incident: Incident | None = None, review: Review | None = None,
               reason: str | None = None) -> list[Deadline]:
-    """Create, recompute, meet or cancel the case's deadlines from its current facts."""
-    incident, review = linked(incident, review)
-    facts = case_facts(incident, review)
-    subjects = {}
+    """Create, recompute, meet or cancel the case's deadlines from its current facts.
+
+    Given a review, its own deadlines follow (and its incident's, which may be met by one of
+    its events); given an incident, the incident's deadlines and every one of its reviews'.
+    """
+    incident, reviews = linked(incident, review)
+    touched: list[Deadline] = []
     if incident is not None:
-        subjects["incident"] = f"incident:{incident.id}"
-    if review is not None:
-        subjects["review"] = f"review:{review.id}"
-    existing = {
-        (d.subject, d.kind): d
-        for d in ctx.session.scalars(select(Deadline).where(Deadline.subject.in_(subjects.values())))
-    }
+        facts = incident_side_facts(incident, reviews_of(incident))
+        touched += _sync_subject(ctx, Side.INCIDENT, incident, incident, None, facts, reason)
+    for one in reviews:
+        facts = case_facts(incident, one)
+        touched += _sync_subject(ctx, Side.REVIEW, one, incident, one, facts, reason)
+    ctx.session.flush()
+    return touched
+
+
+def _sync_subject(ctx: Context, side: Side, record: Incident | Review, incident: Incident | None,
+                  review: Review | None, facts: Facts, reason: str | None) -> list[Deadline]:
+    """The deadlines of one incident or one review: the rules whose anchor is on its side."""
+    subject = f"{side}:{record.id}"
+    existing = {d.kind: d for d in ctx.session.scalars(select(Deadline).where(Deadline.subject == subject))}
     touched = []
     for kind, rule in ctx.policy.deadline_rules.items():
-        side = "incident" if rule["anchor"] in INCIDENT_FACTS else "review"
-        if side not in subjects:
+        if Anchor(rule["anchor"]).side != side:
             continue
-        row = existing.get((subjects[side], kind))
+        row = existing.get(kind)
         anchor = facts.get(rule["anchor"])
         if anchor is None or not _applies(kind, incident, review):
             if row is not None and row.state != DeadlineState.CANCELLED:
@@ -125,10 +135,10 @@ def sync_case(ctx: Context, incident: Incident | None = None, review: Review | N
                               f"years only"}) from exc
         if row is None:
             row = Deadline(
-                kind=kind, label=rule["label"], subject=subjects[side], due_on=due,
+                kind=kind, label=rule["label"], subject=subject, due_on=due,
                 statutory=rule["statutory"], direction=rule["direction"],
-                incident_id=incident.id if side == "incident" else None,
-                review_id=review.id if side == "review" else None,
+                incident_id=record.id if side == Side.INCIDENT else None,
+                review_id=record.id if side == Side.REVIEW else None,
             )
             ctx.session.add(row)
             ctx.session.flush()
@@ -138,7 +148,6 @@ def sync_case(ctx: Context, incident: Incident | None = None, review: Review | N
             row.due_on = due
         _meet(ctx, row, facts.get(rule["met_by"]))
         touched.append(row)
-    ctx.session.flush()
     return touched
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from cspr.deadlines.names import Anchor, Fact
 from cspr.reviews.models import ReviewKind
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="use lower-case letters, digits and -")
@@ -13,13 +14,9 @@ KEY = validate.Regexp(r"^[a-z0-9_][a-z0-9_-]*$", error="use lower-case letters, 
 AGENCY_TYPES = ("local_authority", "health", "police", "relevant_agency")
 ROLES = ("admin", "partner", "reviewer", "viewer", "chair")
 #: Events of a case that meet a deadline (and can anchor a local target).
-EVENTS = (
-    "notification", "ofsted_sos_notified", "rapid_review_sent", "panel_response", "decision",
-    "terms_of_reference", "reviewer_commissioned", "first_draft", "final_report_agreed",
-    "report_sent", "published", "archived",
-)
+EVENTS = tuple(f.value for f in Fact)
 #: Dates a deadline can count from.
-ANCHORS = ("incident", "aware", "planned_publication", *EVENTS)
+ANCHORS = tuple(a.value for a in Anchor)
 UNITS = ("working_days", "months")
 DIRECTIONS = ("within", "before", "at_least")
 
@@ -132,12 +129,12 @@ class DeadlineRuleSchema(Schema):
     """One row of the deadline rules table."""
 
     label = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    anchor = fields.String(required=True, validate=validate.OneOf(ANCHORS))
+    anchor = fields.Enum(Anchor, by_value=True, required=True)
     period = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
     direction = fields.String(required=True, validate=validate.OneOf(DIRECTIONS))
     statutory = fields.Boolean(required=True)
-    met_by = fields.String(load_default=None, validate=validate.OneOf(EVENTS))
+    met_by = fields.Enum(Fact, by_value=True, load_default=None)
     source = fields.String(load_default="")
 
     @validates_schema

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from cspr.deadlines import services as deadlines
+from cspr.deadlines.names import Anchor
 from cspr.publication import anonymisation
 from cspr.publication.models import Briefing
 from cspr.reviews import documents
@@ -36,7 +37,7 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_b
     partners = {a["key"]: a["name"] for a in ctx.policy.partners["safeguarding_partners"]}
     terms = anonymisation.parse_terms(identifying_terms or "")
     c = Checker(ctx)
-    c.date("published_on", published_on, "published")
+    c.date("published_on", published_on, Anchor.PUBLISHED)
     c.check("signed_off_by", signed_off_by in partners,
             "Select the safeguarding partner who signed off the publication")
     c.require("identifying_terms", terms, TERMS_REQUIRED)
@@ -108,7 +109,7 @@ def _mark_published(ctx: Context, review: Review, *, published_on: dt.date,
         raise StepError("Send the final report to the Panel and the Secretary of State first.")
     gap = steps._gap(ctx)
     c = Checker(ctx)
-    c.date("published_on", published_on, "published")
+    c.date("published_on", published_on, Anchor.PUBLISHED)
     if by_law and published_on is not None and steps._countable(c, "published_on", published_on):
         earliest = deadlines.earliest_publication(review.sent_to_panel_on, gap)
         c.check("published_on", deadlines.report_in_time(review.sent_to_panel_on, published_on, gap),

@@ -38,7 +38,7 @@ COLUMNS = [
 
 
 def tracker_rows(ctx: Context) -> list[dict[str, Any]]:
-    """One row per case (an incident and its review) and per review without an incident."""
+    """One row per case (an incident and its first review) and per review without an incident."""
     incidents = ctx.session.scalars(
         select(Incident).order_by(Incident.aware_on, Incident.id).options(
             selectinload(Incident.notification), selectinload(Incident.rapid_review),
@@ -62,10 +62,12 @@ def tracker_rows(ctx: Context) -> list[dict[str, Any]]:
 
     out = []
     for inc in incidents:
-        review = next((r for r in inc.reviews if not r.legacy), None)
+        led_to = [r for r in inc.reviews if not r.legacy]  # oldest first: the row shows the first
+        review = led_to[0] if led_to else None
         own = by_subject.get(f"incident:{inc.id}", {})
         rev = by_subject.get(f"review:{review.id}", {}) if review else {}
-        open_n, overdue_n = counts(f"incident:{inc.id}", *([f"review:{review.id}"] if review else []))
+        # the counts are the whole case's: the incident's and every review's it led to
+        open_n, overdue_n = counts(f"incident:{inc.id}", *(f"review:{r.id}" for r in led_to))
         decision = inc.rapid_review.decision if inc.rapid_review else None
         out.append({
             "reference": inc.reference, "pseudonym": inc.pseudonym,

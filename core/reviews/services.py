@@ -14,6 +14,7 @@ from cspr.accounts.models import Membership, Role
 from cspr.calendar import FIRST_YEAR, LAST_YEAR, add_months
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.facts import case_facts
+from cspr.deadlines.names import Anchor
 from cspr.reviews.models import ArchiveOutcome, DelayReason, Draft, PublicationForm, Review, ReviewKind
 from cspr.services.checks import Checker
 from cspr.services.context import Context
@@ -82,7 +83,7 @@ def start(ctx: Context, *, kind: ReviewKind, title: str, decided_on: dt.date,
     kind = _kind(ctx, kind, STARTABLE)
     c = Checker(ctx)
     c.require("title", (title or "").strip())
-    c.date("decided_on", decided_on, "decision")
+    c.date("decided_on", decided_on, Anchor.DECISION)
     c.done()
     review = Review(kind=kind, title=title.strip(), pseudonym=(pseudonym or "").strip() or None,
                     stage="decided", decided_on=decided_on, themes=[])
@@ -101,7 +102,7 @@ def record_legacy(ctx: Context, *, kind: ReviewKind, title: str, published_on: d
     kind = _kind(ctx, kind, tuple(ReviewKind))
     c = Checker(ctx)
     c.require("title", (title or "").strip())
-    c.date("published_on", published_on, "published")
+    c.date("published_on", published_on, Anchor.PUBLISHED)
     _check_publication(c, ctx, PublicationForm(publication_form), publication_note, themes)
     c.done()
     review = Review(kind=kind, title=title.strip(), pseudonym=pseudonym, legacy=True,
@@ -118,7 +119,7 @@ def agree_terms(ctx: Context, review: Review, *, agreed_on: dt.date) -> Review:
     """The terms of reference are agreed."""
     _open(review)
     c = Checker(ctx)
-    c.date("agreed_on", agreed_on, "terms_of_reference")
+    c.date("agreed_on", agreed_on, Anchor.TERMS_OF_REFERENCE)
     c.not_before("agreed_on", agreed_on, review.decided_on, "the decision to hold the review")
     c.done()
     review.terms_of_reference_on = agreed_on
@@ -132,7 +133,7 @@ def commission_reviewer(ctx: Context, review: Review, *, commissioned_on: dt.dat
     _open(review)
     c = Checker(ctx)
     c.require("reviewer_name", (reviewer_name or "").strip())
-    c.date("commissioned_on", commissioned_on, "reviewer_commissioned")
+    c.date("commissioned_on", commissioned_on, Anchor.REVIEWER_COMMISSIONED)
     c.not_before("commissioned_on", commissioned_on, review.decided_on,
                  "the decision to hold the review")
     if reviewer_user_id is not None:
@@ -184,7 +185,7 @@ def agree_final_report(ctx: Context, review: Review, *, agreed_on: dt.date,
         raise StepError(f"First {' and '.join(missing)}.")
     partners = {a["key"]: a for a in ctx.policy.partners["safeguarding_partners"]}
     c = Checker(ctx)
-    c.date("agreed_on", agreed_on, "final_report_agreed")
+    c.date("agreed_on", agreed_on, Anchor.FINAL_REPORT_AGREED)
     c.not_before("agreed_on", agreed_on, review.reviewer_commissioned_on, "the reviewer's commissioning")
     if review.drafts:
         c.not_before("agreed_on", agreed_on, review.drafts[-1].received_on, "the last draft")
@@ -233,7 +234,7 @@ def plan_publication(ctx: Context, review: Review, *, planned_on: dt.date,
     _open(review)
     c = Checker(ctx)
     c.require("planned_on", planned_on, "Enter the planned publication date")
-    c.date("planned_on", planned_on, "planned_publication")
+    c.date("planned_on", planned_on, Anchor.PLANNED_PUBLICATION)
     c.not_before("planned_on", planned_on, review.decided_on, "the decision to hold the review")
     detail = (delay_detail or "").strip() or None
     try:
@@ -289,7 +290,7 @@ def send_report(ctx: Context, review: Review, *, sent_on: dt.date) -> Review:
         raise StepError("Plan the publication date first: the report must go at least "
                         f"{_gap(ctx)} working days before it.")
     c = Checker(ctx)
-    c.date("sent_on", sent_on, "report_sent")
+    c.date("sent_on", sent_on, Anchor.REPORT_SENT)
     c.not_before("sent_on", sent_on, review.final_report_agreed_on, "the final report's agreement")
     c.done()
     review.sent_to_panel_on = sent_on
@@ -317,7 +318,7 @@ def archive(ctx: Context, review: Review, *, archived_on: dt.date,
     outcome = ArchiveOutcome(outcome or {"keep": "kept"}.get(rule["then"], rule["then"]))
     earliest = add_months(review.published_on, rule["public_months"])
     c = Checker(ctx)
-    c.date("archived_on", archived_on, "archived")
+    c.date("archived_on", archived_on, Anchor.ARCHIVED)
     c.not_before("archived_on", archived_on, review.published_on, "the publication")
     if outcome != ArchiveOutcome.KEPT:
         c.check("archived_on", archived_on >= earliest,
@@ -336,7 +337,7 @@ def correct_decision_date(ctx: Context, review: Review, *, decided_on: dt.date, 
     if not reason or not reason.strip():
         raise InputError({"reason": "say why the record is being corrected"})
     c = Checker(ctx)
-    c.date("decided_on", decided_on, "decision")
+    c.date("decided_on", decided_on, Anchor.DECISION)
     for name, value in (("terms of reference", review.terms_of_reference_on),
                         ("reviewer's commissioning", review.reviewer_commissioned_on)):
         if value is not None:

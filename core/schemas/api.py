@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from cspr.actions.models import Rag
 from cspr.cases.models import AgeBand, Harm, PanelResponse, RapidReviewDecision
 from cspr.deadlines.models import DeadlineState
+from cspr.deadlines.names import Anchor, Fact
 from cspr.reviews.models import ArchiveOutcome, DelayReason, PublicationForm, ReviewKind
 from cspr.services.plain_text import SingleLine
 
@@ -165,6 +166,11 @@ class DeadlineOut(Schema):
     kind = fields.String()
     label = fields.String()
     subject = fields.String(metadata={"example": "incident:12"})
+    incident_id = fields.Integer(allow_none=True, metadata={"description": "The incident it is about."})
+    review_id = fields.Integer(allow_none=True, metadata={
+        "description": "The review it is about, if any: each review of an incident has its own deadlines."})
+    counts_from = enum(Anchor, allow_none=True, metadata={"description": "The date it counts from."})
+    met_by = enum(Fact, allow_none=True, metadata={"description": "The event that meets it."})
     due_on = fields.Date()
     statutory = fields.Boolean()
     direction = fields.String(metadata={"description": "within, before, or at_least (not before)"})
@@ -174,6 +180,16 @@ class DeadlineOut(Schema):
         "description": "met, met_late, overdue, due_today, open, not_before, cancelled"})
     working_days_late = fields.Integer(allow_none=True)
     working_days_left = fields.Integer(allow_none=True)
+
+
+class IncidentReviewOut(Schema):
+    """A review an incident led to, with that review's own deadlines."""
+
+    id = fields.Integer()
+    kind = enum(ReviewKind)
+    title = fields.String()
+    stage = fields.String()
+    deadlines = fields.List(fields.Nested(DeadlineOut))
 
 
 class IncidentOut(Schema):
@@ -194,7 +210,9 @@ class IncidentOut(Schema):
     notification = fields.Nested(NotificationOut, allow_none=True)
     rapid_review = fields.Nested(RapidReviewOut, allow_none=True)
     review_ids = fields.List(fields.Integer())
-    deadlines = fields.List(fields.Nested(DeadlineOut))
+    deadlines = fields.List(fields.Nested(DeadlineOut), metadata={"description": "The incident's own."})
+    reviews = fields.List(fields.Nested(IncidentReviewOut), attribute="review_deadlines",
+                          metadata={"description": "Each review the incident led to, with its deadlines."})
 
 
 class IncidentQuery(Schema):

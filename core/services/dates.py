@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from cspr.calendar import add_months
+from cspr.deadlines.names import Anchor
 
 #: The earliest date the platform accepts for anything that happened.
 FLOOR = dt.date(2000, 1, 1)
@@ -47,26 +48,28 @@ class DateRule:
     kind: Kind = Kind.PAST
 
 
-#: Every date input of the lifecycle, by the fact it records.
+#: Every date input of the lifecycle, by the fact it records (a deadline's anchors by their
+#: :class:`~cspr.deadlines.names.Anchor`; the label names the date in forms, messages and pages).
 RULES: dict[str, DateRule] = {
-    "incident": DateRule("Date of the incident"),
-    "aware": DateRule("Date the local authority became aware"),
-    "notification": DateRule("Date the Panel was notified"),
-    "ofsted_sos_notified": DateRule("Date Ofsted and the Secretary of State were told"),
+    Anchor.INCIDENT: DateRule("Date of the incident"),
+    Anchor.AWARE: DateRule("Date the local authority became aware"),
+    Anchor.NOTIFICATION: DateRule("Date the Panel was notified"),
+    Anchor.OFSTED_SOS_NOTIFIED: DateRule("Date Ofsted and the Secretary of State were told"),
     "partners_told": DateRule("Date the safeguarding partners were told"),
     "rapid_review_started": DateRule("Date the rapid review started"),
     "rapid_review_meeting": DateRule("Date of the rapid review meeting"),
-    "rapid_review_sent": DateRule("Date the rapid review went to the Panel"),
-    "panel_response": DateRule("Date the Panel's response arrived"),
-    "decision": DateRule("Date of the decision to hold the review"),
-    "terms_of_reference": DateRule("Date the terms of reference were agreed"),
-    "reviewer_commissioned": DateRule("Date the reviewer was commissioned"),
+    Anchor.RAPID_REVIEW_SENT: DateRule("Date the rapid review went to the Panel"),
+    Anchor.PANEL_RESPONSE: DateRule("Date the Panel's response arrived"),
+    Anchor.DECISION: DateRule("Date of the decision to hold the review"),
+    Anchor.TERMS_OF_REFERENCE: DateRule("Date the terms of reference were agreed"),
+    Anchor.REVIEWER_COMMISSIONED: DateRule("Date the reviewer was commissioned"),
     "draft": DateRule("Date the draft arrived"),
-    "final_report_agreed": DateRule("Date the final report was agreed"),
-    "report_sent": DateRule("Date the final report went to the Panel and the Secretary of State"),
-    "planned_publication": DateRule("Planned publication date", Kind.PLANNED),
-    "published": DateRule("Publication date"),
-    "archived": DateRule("Date it left the public page"),
+    Anchor.FIRST_DRAFT: DateRule("Date the first draft arrived"),
+    Anchor.FINAL_REPORT_AGREED: DateRule("Date the final report was agreed"),
+    Anchor.REPORT_SENT: DateRule("Date the final report went to the Panel and the Secretary of State"),
+    Anchor.PLANNED_PUBLICATION: DateRule("Planned publication date", Kind.PLANNED),
+    Anchor.PUBLISHED: DateRule("Publication date"),
+    Anchor.ARCHIVED: DateRule("Date it left the public page"),
     "action_due": DateRule("Due date", Kind.DUE),
     "action_completed": DateRule("Date completed"),
     "assured": DateRule("Date of the sign-off"),
