@@ -10,7 +10,7 @@ and puts its messages on the fields (and so in the GOV.UK error summary). The lo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from flask import g
@@ -178,7 +178,7 @@ class SchemaForm(FlaskForm):
             self.put_errors(_first_messages(error.messages), skip=broken)
         return not self.errors and not self.form_errors
 
-    def put_errors(self, errors: dict[str, str], skip: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    def put_errors(self, errors: dict[str, str], skip: Collection[str] = ()) -> None:
         """Put messages by schema (or service) field name on the form's fields; unknown ones on the form."""
         by_schema = {name: form_name for form_name, name in self.names.items()}
         for name, message in errors.items():
