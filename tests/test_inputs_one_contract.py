@@ -148,6 +148,18 @@ def _incident(app, api: Api) -> int:  # noqa: ANN001
     return response.get_json()["id"]
 
 
+def _action(api: Api) -> tuple[int, int]:
+    """A recommendation and its action (on a review entered for the record, which may have them)."""
+    legacy = api.post("/reviews/legacy", json={"kind": "scr", "title": "Child Old", "published_on": "2015-01-01"})
+    assert legacy.status_code == 201, legacy.get_data(as_text=True)
+    rec = api.post(f"/reviews/{legacy.get_json()['id']}/recommendations", json={"text": "Share sooner"})
+    assert rec.status_code == 201, rec.get_data(as_text=True)
+    action = api.post(f"/recommendations/{rec.get_json()['id']}/actions", json={
+        "description": "Joint training", "owner_agency": "sy-police", "due_on": dt.date.today().isoformat()})
+    assert action.status_code == 201, action.get_data(as_text=True)
+    return rec.get_json()["id"], action.get_json()["id"]
+
+
 def _input_names(page: str) -> set[str]:
     names = set(re.findall(r'<(?:input|textarea|select)[^>]*\bname="([^"]+)"', page))
     return names - {"csrf_token", "submit"}
@@ -189,17 +201,42 @@ def test_a_correction_on_the_page_changes_what_it_names_and_nothing_else(app, bo
     ("/reviews/{rid}/terms", "TermsIn"),
     ("/reviews/{rid}/reviewer", "ReviewerIn"),
     ("/reviews/{rid}/draft", "DraftIn"),
+    ("/reviews/{rid}/final-report", "FinalReportIn"),
     ("/reviews/{rid}/publication-date", "PlanIn"),
+    ("/reviews/{rid}/report-sent", "ReportSentIn"),
     ("/reviews/{rid}/archive", "ArchiveIn"),
     ("/reviews/{rid}/correct", "DecisionDateCorrection"),
     ("/reviews/new", "ReviewIn"),
     ("/reviews/legacy", "LegacyReviewIn"),
+    ("/recommendations/{rec}/actions/new", "ActionIn"),
+    ("/recommendations/{rec}/response", "ResponseIn"),
+    ("/actions/{aid}/assure", "AssuranceIn"),
 ])
 def test_each_page_offers_the_fields_of_its_api_schema(app, both, page, schema):
     browser, api, document = both
     iid, rid = _incident(app, api), _review_ready_for_drafts(app)
-    html = browser.get(f"/app/{SLUG}" + page.format(iid=iid, rid=rid)).get_data(as_text=True)
+    rec, aid = _action(api) if "{rec}" in page or "{aid}" in page else (0, 0)
+    html = browser.get(f"/app/{SLUG}" + page.format(iid=iid, rid=rid, rec=rec, aid=aid)).get_data(as_text=True)
     assert _input_names(html) == set(document[schema]["properties"])
+
+
+def test_the_notification_correction_and_the_action_update_offer_what_the_api_takes(app, both):
+    browser, api, document = both
+    iid = _incident(app, api)
+    assert api.post(f"/incidents/{iid}/notification",
+                    json={"sent_on": dt.date.today().isoformat()}).status_code == 201
+    html = browser.get(f"/app/{SLUG}/incidents/{iid}/correct-notification").get_data(as_text=True)
+    assert _input_names(html) == set(document["NotificationCorrection"]["properties"])
+    _rec, aid = _action(api)
+    html = browser.get(f"/app/{SLUG}/actions/{aid}/update").get_data(as_text=True)
+    assert _input_names(html) == set(document["ActionUpdate"]["properties"])
+
+
+def test_the_publish_page_offers_what_the_api_takes_with_the_report_as_an_upload(app, both):
+    browser, _api, document = both
+    html = browser.get(f"/app/{SLUG}/reviews/{_review_ready_for_drafts(app)}/publish").get_data(as_text=True)
+    expected = set(document["PublicationIn"]["properties"]) - {"report_pdf"} | {"report"}
+    assert _input_names(html) == expected and 'type="file"' in html
 
 
 def test_the_decision_page_takes_the_meeting_date_as_the_api_does(app, both):
