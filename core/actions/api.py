@@ -8,11 +8,12 @@ from sqlalchemy.orm import selectinload
 
 from cspr.accounts.api import commit, ctx, requires
 from cspr.accounts.permissions import Permission
+from cspr.actions import inputs as i
+from cspr.actions import outputs as o
 from cspr.actions import services as actions
 from cspr.actions.models import Action, Recommendation
 from cspr.reviews import services as reviews
 from cspr.reviews.api import load as load_review
-from cspr.schemas import api as s
 from cspr.services.errors import NotFound
 from cspr.web.api.resource import refuses, scoped_blueprint
 
@@ -40,15 +41,15 @@ class RecommendationList(MethodView):
 
     @requires(Permission.READ_REVIEWS)
     @refuses(blp)
-    @blp.response(200, s.RecommendationOut(many=True))
+    @blp.response(200, o.RecommendationOut(many=True))
     def get(self, review_id: int) -> list[Recommendation]:
         """The recommendations with their actions."""
         return load_review(review_id).recommendations
 
     @requires(Permission.EDIT_ACTION_PLAN)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.RecommendationIn)
-    @blp.response(201, s.RecommendationOut)
+    @blp.arguments(i.RecommendationIn)
+    @blp.response(201, o.RecommendationOut)
     def post(self, data: dict, review_id: int) -> Recommendation:
         """Add a recommendation (once the final report is agreed)."""
         rec = actions.add_recommendation(ctx(), reviews.get(ctx(), review_id), **data)
@@ -62,8 +63,8 @@ class ResponseStep(MethodView):
 
     @requires(Permission.SIGN_OFF)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.ResponseIn)
-    @blp.response(200, s.RecommendationOut)
+    @blp.arguments(i.ResponseIn)
+    @blp.response(200, o.RecommendationOut)
     def post(self, data: dict, recommendation_id: int) -> Recommendation:
         """Record the partners' response to a recommendation."""
         actions.respond(ctx(), _recommendation(recommendation_id), **data)
@@ -77,8 +78,8 @@ class ActionList(MethodView):
 
     @requires(Permission.EDIT_ACTION_PLAN)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.ActionIn)
-    @blp.response(201, s.ActionOut)
+    @blp.arguments(i.ActionIn)
+    @blp.response(201, o.ActionOut)
     def post(self, data: dict, recommendation_id: int) -> Action:
         """Add an action owned by one of the partnership's agencies; its due date is a deadline."""
         action = actions.add_action(ctx(), _recommendation(recommendation_id), **data)
@@ -92,15 +93,15 @@ class ActionDetail(MethodView):
 
     @requires(Permission.READ_REVIEWS)
     @refuses(blp)
-    @blp.response(200, s.ActionOut)
+    @blp.response(200, o.ActionOut)
     def get(self, action_id: int) -> Action:
         """An action."""
         return _action(action_id)
 
     @requires(Permission.EDIT_ACTION_PLAN)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.ActionUpdate)
-    @blp.response(200, s.ActionOut)
+    @blp.arguments(i.ActionUpdate)
+    @blp.response(200, o.ActionOut)
     def patch(self, data: dict, action_id: int) -> Action:
         """Progress: RAG status, evidence, completion, due date or owner."""
         action = actions.update_action(ctx(), _action(action_id), **data)
@@ -114,8 +115,8 @@ class AssuranceStep(MethodView):
 
     @requires(Permission.SIGN_OFF)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.AssuranceIn)
-    @blp.response(200, s.ActionOut)
+    @blp.arguments(i.AssuranceIn)
+    @blp.response(200, o.ActionOut)
     def post(self, data: dict, action_id: int) -> Action:
         """A partner signs off a complete action."""
         action = actions.assure(ctx(), _action(action_id), **data)

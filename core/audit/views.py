@@ -17,21 +17,23 @@ from cspr.accounts.models import User
 from cspr.accounts.permissions import Permission
 from cspr.accounts.views.sign_in import fresh_required
 from cspr.audit import events as audit
+from cspr.audit.inputs import AuditFilterIn
 from cspr.audit.models import AuditEvent
 from cspr.db import Database, get_db
 from cspr.db.tenancy import acting_for
 from cspr.reporting.exports import spreadsheet_safe
-from cspr.web.staff import forms as f
+from cspr.web.forms import SchemaForm, form_for
 from cspr.web.staff.pages import bp, ctx, roles
 
 PAGE_SIZE = 50
+AuditFilterForm = form_for(AuditFilterIn, submit="Filter", csrf=False)
 
 CSV_COLUMNS = ["partnership_id", "seq", "occurred_at", "actor", "actor_user_id", "user_name",
                "user_email", "action", "object_type", "object_id", "detail", "remote_addr", "prev_hash",
                "hash", "canonical"]
 
 
-def _filters() -> tuple[f.AuditFilterForm, dict[str, Any] | None]:
+def _filters() -> tuple[SchemaForm, dict[str, Any] | None]:
     """The filter form from the query string, and the filters (None if the form has errors)."""
     c = ctx()
     people = c.session.execute(
@@ -39,13 +41,14 @@ def _filters() -> tuple[f.AuditFilterForm, dict[str, Any] | None]:
             select(AuditEvent.actor_user_id).where(AuditEvent.partnership_id == c.partnership.id,
                                                    AuditEvent.actor_user_id.is_not(None)).distinct()))
         .order_by(User.name, User.id)).all()
-    form = f.AuditFilterForm(formdata=request.args if request.args else None)
+    form = AuditFilterForm(formdata=request.args if request.args else None)
     form.user.choices = [("", "Anyone")] + [(str(i), f"{name} ({email})") for i, name, email in people]
     if request.args and not form.validate():
         return form, None
-    return form, {"action_prefix": (form.action.data or "").strip(),
-                  "user_id": int(form.user.data) if form.user.data else None,
-                  "since": form.since.data, "until": form.until.data}
+    data = form.loaded or AuditFilterIn().load({})
+    return form, {"action_prefix": (data["action"] or "").strip(),
+                  "user_id": int(data["user"]) if data["user"] else None,
+                  "since": data["since"], "until": data["until"]}
 
 
 def _with_people(query: Select) -> Select:

@@ -9,9 +9,10 @@ from sqlalchemy.orm import selectinload
 from cspr.accounts.api import commit, ctx, requires
 from cspr.accounts.permissions import Permission
 from cspr.cases import incidents, notifications, rapid_reviews
+from cspr.cases import inputs as i
+from cspr.cases import outputs as o
 from cspr.cases.models import Incident
 from cspr.deadlines.present import attach_deadlines
-from cspr.schemas import api as s
 from cspr.web.api.resource import bounded_pages, refuses, scoped_blueprint
 
 blp = scoped_blueprint("incidents", "Serious incidents, the Panel notification and the rapid review.")
@@ -40,8 +41,8 @@ class IncidentList(MethodView):
 
     @requires(Permission.READ_CASES)
     @refuses(blp, 403, 422)
-    @blp.arguments(s.IncidentQuery, location="query")
-    @blp.response(200, s.IncidentOut(many=True))
+    @blp.arguments(i.IncidentQuery, location="query")
+    @blp.response(200, o.IncidentOut(many=True))
     @blp.paginate()
     @bounded_pages
     def get(self, query: dict, pagination_parameters) -> list[Incident]:  # noqa: ANN001
@@ -63,8 +64,8 @@ class IncidentList(MethodView):
 
     @requires(Permission.EDIT_CASES)
     @refuses(blp, 400, 403, 422)
-    @blp.arguments(s.IncidentIn)
-    @blp.response(201, s.IncidentOut)
+    @blp.arguments(i.IncidentIn)
+    @blp.response(201, o.IncidentOut)
     def post(self, data: dict) -> Incident:
         """Record an incident; the 5-working-day clock to notify the Panel starts."""
         incident = incidents.record(ctx(), **data)
@@ -78,15 +79,15 @@ class IncidentDetail(MethodView):
 
     @requires(Permission.READ_CASES)
     @refuses(blp, 403)
-    @blp.response(200, s.IncidentOut)
+    @blp.response(200, o.IncidentOut)
     def get(self, incident_id: int) -> Incident:
         """An incident with its notification, rapid review and deadlines."""
         return _out(_load(incident_id))
 
     @requires(Permission.EDIT_CASES)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.IncidentCorrection)
-    @blp.response(200, s.IncidentOut)
+    @blp.arguments(i.IncidentCorrection)
+    @blp.response(200, o.IncidentOut)
     def patch(self, data: dict, incident_id: int) -> Incident:
         """Correct recorded facts, with a reason; dependent deadlines are recomputed."""
         reason = data.pop("reason")
@@ -101,8 +102,8 @@ class NotificationStep(MethodView):
 
     @requires(Permission.EDIT_CASES)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.NotificationIn)
-    @blp.response(201, s.IncidentOut)
+    @blp.arguments(i.NotificationIn)
+    @blp.response(201, o.IncidentOut)
     def post(self, data: dict, incident_id: int) -> Incident:
         """Record the notification; the rapid review's clock starts."""
         notifications.record(ctx(), _load(incident_id), **data)
@@ -111,8 +112,8 @@ class NotificationStep(MethodView):
 
     @requires(Permission.EDIT_CASES)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.NotificationCorrection)
-    @blp.response(200, s.IncidentOut)
+    @blp.arguments(i.NotificationCorrection)
+    @blp.response(200, o.IncidentOut)
     def patch(self, data: dict, incident_id: int) -> Incident:
         """Correct the notification, with a reason."""
         reason = data.pop("reason")
@@ -127,8 +128,8 @@ class MeetingStep(MethodView):
 
     @requires(Permission.EDIT_CASES)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.MeetingIn)
-    @blp.response(200, s.IncidentOut)
+    @blp.arguments(i.MeetingIn)
+    @blp.response(200, o.IncidentOut)
     def post(self, data: dict, incident_id: int) -> Incident:
         """Record when the rapid review started and met."""
         rapid_reviews.record_meeting(ctx(), _load(incident_id), **data)
@@ -142,8 +143,8 @@ class DecisionStep(MethodView):
 
     @requires(Permission.SIGN_OFF)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.DecisionIn)
-    @blp.response(200, s.IncidentOut)
+    @blp.arguments(i.DecisionIn)
+    @blp.response(200, o.IncidentOut)
     def post(self, data: dict, incident_id: int) -> Incident:
         """Record the decision sent to the Panel; a local review starts if decided."""
         rapid_reviews.decide(ctx(), _load(incident_id), **data)
@@ -157,8 +158,8 @@ class PanelResponseStep(MethodView):
 
     @requires(Permission.SIGN_OFF)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.PanelResponseIn)
-    @blp.response(200, s.IncidentOut)
+    @blp.arguments(i.PanelResponseIn)
+    @blp.response(200, o.IncidentOut)
     def post(self, data: dict, incident_id: int) -> Incident:
         """Record the Panel's response to the rapid review."""
         rapid_reviews.record_panel_response(ctx(), _load(incident_id), **data)

@@ -9,44 +9,46 @@ from sqlalchemy.orm import selectinload
 
 from cspr.accounts.permissions import Permission
 from cspr.cases import incidents, notifications, rapid_reviews
+from cspr.cases import inputs as i
 from cspr.cases.models import Harm, Incident
 from cspr.deadlines.present import deadlines_by_kind, reviews_deadlines
-from cspr.web.staff import forms as f
+from cspr.web.forms import form_for
 from cspr.web.staff.pages import bp, ctx, roles
-from cspr.web.staff.steps import Step, handle, status_of, submit
+from cspr.web.staff.steps import Step, changed, handle, status_of, submit
 
-
-def _areas(form: f.IncidentForm, _record: object = None) -> None:
-    form.la_area.choices = [("", "Select an area")] + [(a, a) for a in ctx().policy.identity["areas"]]
+IncidentForm = form_for(i.IncidentIn, submit="Record the incident")
 
 
 STEPS = {
     "notification": Step(
-        "Record the notification to the Panel", f.NotificationForm,
+        "Record the notification to the Panel", form_for(i.NotificationIn),
         lambda c, inc, d: notifications.record(c, inc, **d), Permission.EDIT_CASES,
         "The notification is recorded. The rapid review's 15 working days have started."),
     "meeting": Step(
-        "Record the rapid review meeting", f.MeetingForm,
+        "Record the rapid review meeting", form_for(i.MeetingIn),
         lambda c, inc, d: rapid_reviews.record_meeting(c, inc, **d), Permission.EDIT_CASES,
         "The rapid review meeting is recorded."),
     "decision": Step(
-        "Record the partners' decision", f.DecisionForm,
+        "Record the partners' decision", form_for(i.DecisionIn),
         lambda c, inc, d: rapid_reviews.decide(c, inc, **d), Permission.SIGN_OFF,
         "The decision is recorded and the rapid review is marked as sent to the Panel."),
     "panel-response": Step(
-        "Record the Panel's response", f.PanelResponseForm,
+        "Record the Panel's response", form_for(i.PanelResponseIn),
         lambda c, inc, d: rapid_reviews.record_panel_response(c, inc, **d), Permission.SIGN_OFF,
         "The Panel's response is recorded."),
     "correct-notification": Step(
-        "Correct the date the Panel was notified", f.NotificationCorrectionForm,
-        lambda c, inc, d: notifications.correct(c, inc, {"sent_on": d["sent_on"]}, d["reason"]),
+        "Correct the notification to the Panel",
+        form_for(i.NotificationCorrection, submit="Save the correction"),
+        lambda c, inc, d: notifications.correct(c, inc, changed(inc.notification, d), d["reason"]),
         Permission.EDIT_CASES,
-        "The correction is saved and the rapid review's deadline was recomputed."),
+        "The correction is saved and the rapid review's deadline was recomputed.",
+        prefill=lambda inc: inc.notification),
     "correct": Step(
-        "Correct the date the local authority became aware", f.CorrectionForm,
-        lambda c, inc, d: incidents.correct(c, inc, {"aware_on": d["aware_on"]}, d["reason"]),
+        "Correct the facts of the incident", form_for(i.IncidentCorrection, submit="Save the correction"),
+        lambda c, inc, d: incidents.correct(c, inc, changed(inc, d), d["reason"]),
         Permission.EDIT_CASES,
-        "The correction is saved and the deadlines that depend on it were recomputed."),
+        "The correction is saved and the deadlines that depend on it were recomputed.",
+        prefill=lambda inc: inc),
 }
 
 
@@ -65,8 +67,7 @@ def load(incident_id: int) -> Incident:
 @roles(Permission.EDIT_CASES)
 def new_incident() -> ResponseReturnValue:
     """Record a serious incident."""
-    form = f.IncidentForm()
-    _areas(form)
+    form = IncidentForm()
     incident = submit(form, lambda data: incidents.record(ctx(), **data))
     if incident:
         flash(f"Incident {incident.reference} is recorded. Notify the Panel within 5 working days.",

@@ -8,10 +8,11 @@ from sqlalchemy import func, or_, select
 from cspr.accounts.api import ctx, requires
 from cspr.accounts.models import Role
 from cspr.accounts.permissions import Permission
+from cspr.deadlines import inputs as i
+from cspr.deadlines import outputs as o
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.deadlines.present import deadline_dict
 from cspr.reviews.models import Review
-from cspr.schemas import api as s
 from cspr.web.api.resource import bounded_pages, refuses, scoped_blueprint
 
 blp = scoped_blueprint("deadlines", "Statutory deadlines and local targets.")
@@ -23,8 +24,8 @@ class DeadlineList(MethodView):
 
     @requires(Permission.READ_DEADLINES)
     @refuses(blp, 422)
-    @blp.arguments(s.DeadlineQuery, location="query")
-    @blp.response(200, s.DeadlineOut(many=True))
+    @blp.arguments(i.DeadlineQuery, location="query")
+    @blp.response(200, o.DeadlineOut(many=True))
     @blp.paginate()
     @bounded_pages
     def get(self, query: dict, pagination_parameters) -> list[dict]:  # noqa: ANN001

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from cspr.accounts.permissions import Permission
 from cspr.messaging import relay as outbox
 from cspr.messaging.models import OutboxMessage, OutboxStatus
-from cspr.web.staff.forms import ConfirmForm
+from cspr.web.forms import ConfirmForm
 from cspr.web.staff.pages import bp, ctx, roles
 
 

@@ -18,7 +18,7 @@ from cspr.db import get_session
 from cspr.db.tenancy import acting_for
 from cspr.partnerships.models import Partnership
 from cspr.plugins import get_registry
-from cspr.web.staff.forms import ConfirmForm
+from cspr.web.forms import ConfirmForm
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 

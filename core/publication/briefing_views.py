@@ -4,47 +4,27 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovTextArea
-from wtforms import TextAreaField
-from wtforms.validators import Length, Optional
 
 from cspr.accounts.permissions import Permission
 from cspr.publication import publish as publishing
+from cspr.publication.inputs import briefing_schema
 from cspr.publication.models import Briefing
 from cspr.reviews.models import Review
 from cspr.reviews.views import load as load_review
 from cspr.services.context import london_today
-from cspr.web.staff import forms as f
+from cspr.web.forms import SchemaForm, form_for
 from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.steps import status_of, submit
 
 
-def briefing_form(fmt: dict, briefing: Briefing | None = None, review: Review | None = None) -> FlaskForm:
-    """A form with the title and one text box per section of the format, in its order.
-
-    A published review's briefing is public as soon as it is saved, so the form also asks for the
-    identifying terms (never stored) for the anonymisation guard, as the publish form does.
-    """
-
-    class Form(FlaskForm):
-        title = f._text("Title of the briefing")
-        submit = f._submit("Save the briefing")
-
-    for section in fmt["sections"]:
-        setattr(Form, f"section_{section['key']}", TextAreaField(
-            section["title"], description=section.get("prompt") or None, widget=GovTextArea(),
-            validators=[Optional(), Length(max=5000)]))
-    if review is not None and review.published_on is not None:
-        Form.identifying_terms = TextAreaField(
-            "Names and places that identify the child and family", widget=GovTextArea(),
-            description="The review is published, so this briefing is public once saved. One per line: "
-                        "the child's and family members' names, the school, the street. The briefing is "
-                        "searched for them. They are not stored.")
+def briefing_form(fmt: dict, briefing: Briefing | None = None, review: Review | None = None) -> SchemaForm:
+    """The form of the format's briefing schema (cspr.publication.inputs.briefing_schema), filled in."""
+    published = review is not None and review.published_on is not None
+    form_class = form_for(briefing_schema(fmt, published), submit="Save the briefing")
     data = None
     if briefing is not None:
         data = {"title": briefing.title} | {f"section_{k}": v for k, v in (briefing.sections or {}).items()}
-    return Form(data=data)
+    return form_class(data=data)
 
 
 def _save(briefing: Briefing | None, fmt: dict, review: Review | None, data: dict) -> Briefing:

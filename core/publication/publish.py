@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -21,6 +22,7 @@ from cspr.reviews.models import PublicationForm, Review
 from cspr.services.checks import Checker
 from cspr.services.context import Context
 from cspr.services.errors import InputError, StepError
+from cspr.services.inputs import Upload
 
 TERMS_REQUIRED = ("Enter the names and places that identify the child and family, so the platform can "
                   "check nothing public contains them")
@@ -62,6 +64,14 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_b
               fingerprints=anonymisation.fingerprints(terms, secret_key),
               texts_checked=len(texts))
     return review
+
+
+def publish_loaded(ctx: Context, review: Review, *, documents_dir: Path, secret_key: str,
+                   report_pdf: Upload | None = None, **loaded: Any) -> Review:
+    """Publish with what cspr.publication.inputs.PublicationIn loaded (from the staff page or the API)."""
+    return publish(ctx, review, report=(report_pdf.content if report_pdf else None) or None,
+                   report_filename=(report_pdf.filename if report_pdf else "") or "report.pdf",
+                   documents_dir=documents_dir, secret_key=secret_key, **loaded)
 
 
 def guard_briefing(ctx: Context, review: Review | None, *, title: str, sections: dict[str, str],

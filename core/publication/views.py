@@ -16,13 +16,15 @@ from cspr.partnerships import services as partnerships
 from cspr.plugins import get_registry
 from cspr.publication import briefings
 from cspr.publication import public as publication
+from cspr.publication.inputs import ReportRequestIn
 from cspr.reviews.models import ArchiveOutcome, Review
 from cspr.tasks.after_commit import send_after_commit
 from cspr.web import limits
-from cspr.web.staff.forms import ReportRequestForm
+from cspr.web.forms import form_for
 
 bp = Blueprint("public", __name__)
 YEAR = re.compile(r"[12][0-9]{3}")  # ASCII digits only: str.isdigit() accepts "²", which int() refuses
+ReportRequestForm = form_for(ReportRequestIn, submit="Send the request")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 

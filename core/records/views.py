@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from cspr.accounts.permissions import Permission
 from cspr.accounts.views.sign_in import fresh_required
 from cspr.records import holds as holds_service
+from cspr.records.inputs import HoldIn, ReleaseHoldIn
 from cspr.records.models import LegalHold
-from cspr.web.converters import MAX_ID
-from cspr.web.staff import forms as f
+from cspr.web.forms import form_for
 from cspr.web.staff.pages import bp, ctx, roles
+
+HoldForm = form_for(HoldIn, submit="Place the hold")
+ReleaseHoldForm = form_for(ReleaseHoldIn, submit="Release the hold")
 
 
 @bp.route("/holds")
@@ -30,29 +31,23 @@ def holds() -> ResponseReturnValue:
 def place_hold() -> ResponseReturnValue:
     """Place a hold on the whole partnership, one case or one review."""
     c = ctx()
-    form = f.HoldForm()
+    form = HoldForm()
     if form.validate_on_submit():
-        scope = form.scope.data
-        ref = (form.incident_ref.data or "").strip()
-        number = (form.review_id.data or "").strip()
-        if scope == "incident" and not ref:
-            form.incident_ref.errors = ["Enter the case reference"]
-        elif scope == "review" and not (re.fullmatch(r"[0-9]{1,10}", number) and int(number) <= MAX_ID):
-            form.review_id.errors = ["Enter the review number, like 12"]
+        data = form.loaded
+        scope = data["scope"]
+        try:
+            hold = holds_service.place(
+                c.session, c.partnership, reason=data["reason"], actor=c.actor, actor_user_id=c.user_id,
+                incident_ref=data["incident_ref"].strip() if scope == "incident" else None,
+                review_id=int(data["review_id"]) if scope == "review" else None)
+        except holds_service.HoldError as exc:
+            target = {"incident": form.incident_ref, "review": form.review_id}.get(scope, form.reason)
+            target.errors = [str(exc)[0].upper() + str(exc)[1:]]
         else:
-            try:
-                hold = holds_service.place(
-                    c.session, c.partnership, reason=form.reason.data, actor=c.actor, actor_user_id=c.user_id,
-                    incident_ref=ref if scope == "incident" else None,
-                    review_id=int(number) if scope == "review" else None)
-            except holds_service.HoldError as exc:
-                target = {"incident": form.incident_ref, "review": form.review_id}.get(scope, form.reason)
-                target.errors = [str(exc)[0].upper() + str(exc)[1:]]
-            else:
-                c.session.commit()
-                flash(f"Hold {hold.id} placed on {hold.subject}. Nothing it covers will be deleted "
-                      "until it is released.", "success")
-                return redirect(url_for("staff.holds"))
+            c.session.commit()
+            flash(f"Hold {hold.id} placed on {hold.subject}. Nothing it covers will be deleted "
+                  "until it is released.", "success")
+            return redirect(url_for("staff.holds"))
     return render_template("staff/hold_new.html", form=form), 400 if form.errors else 200
 
 
@@ -68,9 +63,9 @@ def release_hold(hold_id: int) -> ResponseReturnValue:
     if not hold.active:
         flash(f"Hold {hold.id} was already released.", "error")
         return redirect(url_for("staff.holds"))
-    form = f.ReleaseHoldForm()
+    form = ReleaseHoldForm()
     if form.validate_on_submit():
-        holds_service.release(c.session, c.partnership, hold.id, reason=form.reason.data, actor=c.actor,
+        holds_service.release(c.session, c.partnership, hold.id, reason=form.loaded["reason"], actor=c.actor,
                               actor_user_id=c.user_id)
         c.session.commit()
         flash(f"Hold {hold.id} released. What it covered follows the retention rules again.", "success")

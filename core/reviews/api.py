@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,12 +16,14 @@ from cspr.accounts.api import commit, ctx, requires
 from cspr.accounts.permissions import Permission
 from cspr.actions.models import Recommendation
 from cspr.deadlines.present import attach_deadlines
+from cspr.publication import inputs as p
 from cspr.publication import publish as publishing
+from cspr.reviews import inputs as i
+from cspr.reviews import outputs as o
 from cspr.reviews import services as reviews
 from cspr.reviews.models import Review
-from cspr.schemas import api as s
 from cspr.services.context import Context
-from cspr.services.errors import InputError, NotFound
+from cspr.services.errors import NotFound
 from cspr.web.api.resource import bounded_pages, refuses, scoped_blueprint
 
 blp = scoped_blueprint("reviews", "Reviews: local CSPRs, thematic and learning reviews, legacy SCRs.")
@@ -53,8 +53,8 @@ class ReviewList(MethodView):
 
     @requires(Permission.READ_REVIEWS)
     @refuses(blp, 422)
-    @blp.arguments(s.ReviewQuery, location="query")
-    @blp.response(200, s.ReviewOut(many=True))
+    @blp.arguments(i.ReviewQuery, location="query")
+    @blp.response(200, o.ReviewOut(many=True))
     @blp.paginate()
     @bounded_pages
     def get(self, query: dict, pagination_parameters) -> list[Review]:  # noqa: ANN001
@@ -76,8 +76,8 @@ class ReviewList(MethodView):
 
     @requires(Permission.EDIT_REVIEWS)
     @refuses(blp, 400, 403, 422)
-    @blp.arguments(s.ReviewIn)
-    @blp.response(201, s.ReviewOut)
+    @blp.arguments(i.ReviewIn)
+    @blp.response(201, o.ReviewOut)
     def post(self, data: dict) -> Review:
         """Start a review no incident led to (thematic, local learning, local CSPR)."""
         review = reviews.start(ctx(), **data)
@@ -91,8 +91,8 @@ class LegacyReviews(MethodView):
 
     @requires(Permission.EDIT_REVIEWS)
     @refuses(blp, 400, 403, 422)
-    @blp.arguments(s.LegacyReviewIn)
-    @blp.response(201, s.ReviewOut)
+    @blp.arguments(i.LegacyReviewIn)
+    @blp.response(201, o.ReviewOut)
     def post(self, data: dict) -> Review:
         """Enter a published review for the record (e.g. a serious case review)."""
         review = reviews.record_legacy(ctx(), **data)
@@ -106,15 +106,15 @@ class ReviewDetail(MethodView):
 
     @requires(Permission.READ_REVIEWS)
     @refuses(blp)
-    @blp.response(200, s.ReviewOut)
+    @blp.response(200, o.ReviewOut)
     def get(self, review_id: int) -> Review:
         """A review with its drafts, recommendations, actions and deadlines."""
         return _out(review_id)
 
     @requires(Permission.EDIT_REVIEWS)
     @refuses(blp, 400, 403, 409, 422)
-    @blp.arguments(s.DecisionDateCorrection)
-    @blp.response(200, s.ReviewOut)
+    @blp.arguments(i.DecisionDateCorrection)
+    @blp.response(200, o.ReviewOut)
     def patch(self, data: dict, review_id: int) -> Review:
         """Correct the date of the decision to hold the review, with a reason."""
         reviews.correct_decision_date(ctx(), load(review_id), **data)
@@ -129,7 +129,7 @@ def _step(path: str, schema: type[Schema], service: Callable, action: Permission
     @requires(action)
     @refuses(blp, 400, 403, 409, 422)
     @blp.arguments(schema)
-    @blp.response(200, s.ReviewOut)
+    @blp.response(200, o.ReviewOut)
     def view(data: dict, review_id: int) -> Review:
         review = load(review_id)
         service(ctx(), review, **data)
@@ -141,32 +141,25 @@ def _step(path: str, schema: type[Schema], service: Callable, action: Permission
     blp.route(f"/reviews/<int:review_id>/{path}", methods=["POST"], endpoint=view.__name__)(view)
 
 
-_step("terms-of-reference", s.TermsIn, reviews.agree_terms, Permission.EDIT_REVIEWS,
+_step("terms-of-reference", i.TermsIn, reviews.agree_terms, Permission.EDIT_REVIEWS,
       "The terms of reference are agreed.")
-_step("reviewer", s.ReviewerIn, reviews.commission_reviewer, Permission.EDIT_REVIEWS,
+_step("reviewer", i.ReviewerIn, reviews.commission_reviewer, Permission.EDIT_REVIEWS,
       "The independent reviewer is commissioned.")
-_step("drafts", s.DraftIn, reviews.receive_draft, Permission.RECORD_DRAFT,
+_step("drafts", i.DraftIn, reviews.receive_draft, Permission.RECORD_DRAFT,
       "A draft report is received (the assigned reviewer may record it).")
-_step("final-report", s.FinalReportIn, reviews.agree_final_report, Permission.SIGN_OFF,
+_step("final-report", i.FinalReportIn, reviews.agree_final_report, Permission.SIGN_OFF,
       "The three safeguarding partners agree the final report.")
-_step("planned-publication", s.PlanIn, reviews.plan_publication, Permission.EDIT_REVIEWS,
+_step("planned-publication", i.PlanIn, reviews.plan_publication, Permission.EDIT_REVIEWS,
       "Set or move the planned publication date.")
-_step("report-sent", s.ReportSentIn, reviews.send_report, Permission.EDIT_REVIEWS,
+_step("report-sent", i.ReportSentIn, reviews.send_report, Permission.EDIT_REVIEWS,
       "The final report went to the Panel and the Secretary of State.")
-def _publish(c: Context, review: Review, *, report_pdf: str | None = None, **data: Any) -> Review:
-    """The same checks as the staff form: sign-off, the anonymisation guard, a real PDF."""
-    report = None
-    if report_pdf:
-        try:
-            report = base64.b64decode(report_pdf, validate=True)
-        except (binascii.Error, ValueError):
-            raise InputError({"report_pdf": "The report must be a PDF encoded as base64"}) from None
-    return publishing.publish(c, review, report=report, report_filename="report.pdf",
-                              documents_dir=Path(current_app.config["DOCUMENTS_DIR"]),
-                              secret_key=current_app.config["SECRET_KEY"], **data)
+def _publish(c: Context, review: Review, **data: Any) -> Review:
+    """The same checks as the staff page: sign-off, the anonymisation guard, a real PDF."""
+    return publishing.publish_loaded(c, review, documents_dir=Path(current_app.config["DOCUMENTS_DIR"]),
+                                     secret_key=current_app.config["SECRET_KEY"], **data)
 
 
-_step("publication", s.PublicationIn, _publish, Permission.PUBLISH,
+_step("publication", p.PublicationIn, _publish, Permission.PUBLISH,
       "Publish the review (at least 7 working days after the report went to the Panel).")
-_step("archive", s.ArchiveIn, reviews.archive, Permission.EDIT_REVIEWS,
+_step("archive", i.ArchiveIn, reviews.archive, Permission.EDIT_REVIEWS,
       "Take the review off the public page after its public period.")

@@ -2,99 +2,87 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from cspr.accounts.models import Membership, Role, User
 from cspr.accounts.permissions import Permission, allowed
 from cspr.accounts.views.sign_in import require_fresh
+from cspr.actions import inputs as a
 from cspr.actions import services as actions
-from cspr.actions.models import Rag, Recommendation
+from cspr.actions.models import Recommendation
 from cspr.deadlines.models import Deadline
 from cspr.deadlines.present import deadline_dict, deadlines_by_kind
+from cspr.publication import inputs as p
 from cspr.publication import publish as publishing
 from cspr.publication.models import Briefing
+from cspr.reviews import inputs as i
 from cspr.reviews import services as reviews
 from cspr.reviews.models import Review
 from cspr.services.errors import StepError
-from cspr.web.staff import forms as f
+from cspr.web.forms import form_for
 from cspr.web.staff.pages import bp, ctx, roles
-from cspr.web.staff.steps import Step, handle, status_of, submit
+from cspr.web.staff.steps import Step, changed, handle, status_of, submit
 
-KIND_LABELS = {"local_cspr": "Local child safeguarding practice review", "national": "National review",
-               "local_learning": "Local learning review", "thematic": "Thematic review",
-               "scr": "Serious case review", "joint_dhr": "Joint review with a domestic homicide review",
-               "joint_sar": "Joint review with a safeguarding adults review"}
-
-
-def _reviewers(form: f.ReviewerForm, _review: Review) -> None:
-    rows = ctx().session.execute(select(User.id, User.name).join(Membership, Membership.user_id == User.id)
-                                 .where(Membership.role == Role.REVIEWER).order_by(User.name)).all()
-    form.reviewer_user_id.choices = [("", "No account")] + [(str(i), n) for i, n in rows]
-
-
-def _partners(form: f.FinalReportForm, _review: Review) -> None:
-    form.agreed_by.choices = [(a["key"], a["name"]) for a in ctx().policy.partners["safeguarding_partners"]]
-
-
-def _themes(form: f.PublicationForm_, _review: Review) -> None:
-    form.themes.choices = [(t, t) for t in ctx().policy.themes]
-
-
-def _signers(form: f.PublishForm, _review: Review) -> None:
-    form.signed_off_by.choices = [(a["key"], a["name"])
-                                  for a in ctx().policy.partners["safeguarding_partners"]]
+ReviewForm = form_for(i.ReviewIn, submit="Start the review")
+LegacyReviewForm = form_for(i.LegacyReviewIn, submit="Add the review")
+RecommendationForm = form_for(a.RecommendationIn, submit="Add the recommendation")
 
 
 def _publish(c, review, d):  # noqa: ANN001, ANN202
-    from pathlib import Path
-
     from flask import current_app
 
-    upload = d.pop("report", None)
-    data = upload.read() if upload else None
-    return publishing.publish(
-        c, review, report=data or None, report_filename=getattr(upload, "filename", "") or "report.pdf",
-        documents_dir=Path(current_app.config["DOCUMENTS_DIR"]), secret_key=current_app.config["SECRET_KEY"],
-        **d)
-
-
-def _commission(c, review, d):  # noqa: ANN001, ANN202
-    user_id = int(d["reviewer_user_id"]) if d.get("reviewer_user_id") else None
-    return reviews.commission_reviewer(c, review, commissioned_on=d["commissioned_on"],
-                                       reviewer_name=d["reviewer_name"], reviewer_user_id=user_id)
+    return publishing.publish_loaded(c, review, documents_dir=Path(current_app.config["DOCUMENTS_DIR"]),
+                                     secret_key=current_app.config["SECRET_KEY"], **d)
 
 
 STEPS = {
-    "terms": Step("Record the terms of reference", f.TermsForm,
+    "terms": Step("Record the terms of reference", form_for(i.TermsIn),
                   lambda c, r, d: reviews.agree_terms(c, r, **d), Permission.EDIT_REVIEWS,
                   "The terms of reference are recorded."),
-    "reviewer": Step("Commission the independent reviewer", f.ReviewerForm, _commission,
-                     Permission.EDIT_REVIEWS,
-                     "The reviewer is commissioned.", prepare=_reviewers),
-    "draft": Step("Record a draft report", f.DraftForm, lambda c, r, d: reviews.receive_draft(c, r, **d),
-                  Permission.RECORD_DRAFT, "The draft is recorded."),
-    "final-report": Step("Record the partners' agreement of the final report", f.FinalReportForm,
+    "reviewer": Step("Commission the independent reviewer", form_for(i.ReviewerIn),
+                     lambda c, r, d: reviews.commission_reviewer(c, r, **d), Permission.EDIT_REVIEWS,
+                     "The reviewer is commissioned."),
+    "draft": Step("Record a draft report", form_for(i.DraftIn),
+                  lambda c, r, d: reviews.receive_draft(c, r, **d), Permission.RECORD_DRAFT,
+                  "The draft is recorded."),
+    "final-report": Step("Record the partners' agreement of the final report", form_for(i.FinalReportIn),
                          lambda c, r, d: reviews.agree_final_report(c, r, **d), Permission.SIGN_OFF,
-                         "The final report is agreed.", prepare=_partners),
-    "publication-date": Step("Plan the publication date", f.PlanForm,
+                         "The final report is agreed."),
+    "publication-date": Step("Plan the publication date", form_for(i.PlanIn),
                  lambda c, r, d: reviews.plan_publication(c, r, **d), Permission.EDIT_REVIEWS,
                  "The publication date is planned. The report must reach the Panel 7 working days before."),
     "report-sent": Step("Record that the final report went to the Panel and the Secretary of State",
-                        f.ReportSentForm, lambda c, r, d: reviews.send_report(c, r, **d),
+                        form_for(i.ReportSentIn), lambda c, r, d: reviews.send_report(c, r, **d),
                         Permission.EDIT_REVIEWS,
                         "The report is recorded as sent."),
-    "publish": Step("Publish the review", f.PublishForm, lambda c, r, d: _publish(c, r, d),
+    "publish": Step("Publish the review", form_for(p.PublicationIn, submit="Publish"), _publish,
                     Permission.PUBLISH,
-                    "The review is published. It must stay public for at least 12 months.",
-                    prepare=lambda form, r: (_themes(form, r), _signers(form, r))),
-    "archive": Step("Archive the review", f.ArchiveForm, lambda c, r, d: reviews.archive(c, r, **d),
+                    "The review is published. It must stay public for at least 12 months."),
+    "archive": Step("Archive the review", form_for(i.ArchiveIn, submit="Archive"),
+                    lambda c, r, d: reviews.archive(c, r, **d),
                     Permission.EDIT_REVIEWS, "The review is archived."),
-    "correct": Step("Correct the date of the decision to hold the review", f.DecisionDateForm,
+    "correct": Step("Correct the date of the decision to hold the review",
+                    form_for(i.DecisionDateCorrection, submit="Save the correction"),
                     lambda c, r, d: reviews.correct_decision_date(c, r, **d), Permission.EDIT_REVIEWS,
                     "The correction is saved and the deadlines that depend on it were recomputed."),
+}
+ACTION_STEPS = {
+    "add": Step("Add an action", form_for(a.ActionIn, submit="Add the action"),
+                lambda c, r, d: actions.add_action(c, r, **d), Permission.EDIT_ACTION_PLAN,
+                "The action is added; its due date is on the dashboard."),
+    "respond": Step("Record the partners' response", form_for(a.ResponseIn, submit="Save the response"),
+                    lambda c, r, d: actions.respond(c, r, **d), Permission.SIGN_OFF,
+                    "The response is recorded."),
+    "update": Step("Update the action", form_for(a.ActionUpdate),
+                   lambda c, act, d: actions.update_action(c, act, **changed(act, d)),
+                   Permission.EDIT_ACTION_PLAN, "The action is updated.", prefill=lambda act: act),
+    "assure": Step("Sign off the action", form_for(a.AssuranceIn, submit="Sign off"),
+                   lambda c, act, d: actions.assure(c, act, **d), Permission.SIGN_OFF,
+                   "The action is signed off."),
 }
 
 
@@ -114,15 +102,14 @@ def load(review_id: int) -> Review:
 def review_list() -> ResponseReturnValue:
     """Every review of the partnership."""
     rows = ctx().session.scalars(select(Review).order_by(Review.id.desc())).all()
-    return render_template("staff/reviews.html", reviews=rows, kinds=KIND_LABELS)
+    return render_template("staff/reviews.html", reviews=rows, kinds=i.KIND_LABELS)
 
 
 @bp.route("/reviews/new", methods=["GET", "POST"])
 @roles(Permission.EDIT_REVIEWS)
 def new_review() -> ResponseReturnValue:
     """Start a review that no incident led to."""
-    form = f.ReviewForm()
-    form.kind.choices = [(k, KIND_LABELS[k]) for k in ctx().policy.review_kinds if k != "scr"]
+    form = ReviewForm()
     review = submit(form, lambda data: reviews.start(ctx(), **data))
     if review:
         flash(f"The review “{review.title}” has started.", "success")
@@ -134,8 +121,7 @@ def new_review() -> ResponseReturnValue:
 @roles(Permission.EDIT_REVIEWS)
 def legacy_review() -> ResponseReturnValue:
     """Enter a review published before the platform, for the record."""
-    form = f.LegacyReviewForm()
-    form.kind.choices = [(k, KIND_LABELS[k]) for k in ctx().policy.review_kinds]
+    form = LegacyReviewForm()
     review = submit(form, lambda data: reviews.record_legacy(ctx(), **data))
     if review:
         flash(f"“{review.title}” is added to the record.", "success")
@@ -152,7 +138,7 @@ def review(review_id: int) -> ResponseReturnValue:
     due = deadlines_by_kind(c, f"review:{rev.id}")
     briefings = c.session.scalars(select(Briefing).where(Briefing.review_id == rev.id)
                                   .order_by(Briefing.id)).all()
-    return render_template("staff/review.html", review=rev, due=due, kinds=KIND_LABELS, steps=STEPS,
+    return render_template("staff/review.html", review=rev, due=due, kinds=i.KIND_LABELS, steps=STEPS,
                            briefings=briefings)
 
 
@@ -178,7 +164,7 @@ def plan(review_id: int) -> ResponseReturnValue:
     """Recommendations, the partners' responses and the actions with their status."""
     c = ctx()
     rev = load(review_id)
-    form = f.RecommendationForm()
+    form = RecommendationForm()
     if request.method == "POST":
         if not allowed(c.role, Permission.EDIT_ACTION_PLAN):
             abort(403)
@@ -194,7 +180,7 @@ def plan(review_id: int) -> ResponseReturnValue:
             [a.id for r in rev.recommendations for a in r.actions])))} if rev.recommendations else {}
     agencies = {a["key"]: a["name"] for a in c.policy.agencies}
     return render_template("staff/plan.html", review=rev, form=form, due=due, agencies=agencies,
-                           rag_labels=f.RAG_LABELS), status_of(form)
+                           rag_labels=a.RAG_LABELS), status_of(form)
 
 
 def _recommendation(recommendation_id: int) -> Recommendation:
@@ -210,11 +196,7 @@ def _recommendation(recommendation_id: int) -> Recommendation:
 def new_action(recommendation_id: int) -> ResponseReturnValue:
     """Add an action to a recommendation."""
     rec = _recommendation(recommendation_id)
-    step = Step("Add an action", f.ActionForm, lambda c, r, d: actions.add_action(c, r, **d),
-                Permission.EDIT_ACTION_PLAN,
-                "The action is added; its due date is on the dashboard.",
-                prepare=lambda form, _r: setattr(form.owner_agency, "choices", [("", "Select the owner")] + [
-                    (a["key"], a["name"]) for a in ctx().policy.agencies]))
+    step = ACTION_STEPS["add"]
     return handle(step, rec, url_for("staff.plan", review_id=rec.review_id),
                   f"Recommendation {rec.number}")
 
@@ -224,8 +206,7 @@ def new_action(recommendation_id: int) -> ResponseReturnValue:
 def respond(recommendation_id: int) -> ResponseReturnValue:
     """Record the partners' response to a recommendation."""
     rec = _recommendation(recommendation_id)
-    step = Step("Record the partners' response", f.ResponseForm,
-                lambda c, r, d: actions.respond(c, r, **d), Permission.SIGN_OFF, "The response is recorded.")
+    step = ACTION_STEPS["respond"]
     return handle(step, rec, url_for("staff.plan", review_id=rec.review_id),
                   f"Recommendation {rec.number}")
 
@@ -236,16 +217,7 @@ def update_action(action_id: int) -> ResponseReturnValue:
     """Move an action on."""
     action = ctx().session.get(actions.Action, action_id) or abort(404)
     rec = _recommendation(action.recommendation_id)
-
-    def prepare(form: f.ActionUpdateForm, a: actions.Action) -> None:
-        if not form.is_submitted():
-            form.rag.data = a.rag.value
-            form.evidence.data = a.evidence
-
-    step = Step("Update the action", f.ActionUpdateForm,
-                lambda c, a, d: actions.update_action(c, a, rag=Rag(d["rag"]), evidence=d["evidence"],
-                                                      completed_on=d["completed_on"]),
-                Permission.EDIT_ACTION_PLAN, "The action is updated.", prepare=prepare)
+    step = ACTION_STEPS["update"]
     return handle(step, action, url_for("staff.plan", review_id=rec.review_id), action.description[:80])
 
 
@@ -255,7 +227,5 @@ def assure_action(action_id: int) -> ResponseReturnValue:
     """A partner signs off a complete action."""
     action = ctx().session.get(actions.Action, action_id) or abort(404)
     rec = _recommendation(action.recommendation_id)
-    step = Step("Sign off the action", f.AssuranceForm, lambda c, a, d: actions.assure(c, a, **d),
-                Permission.SIGN_OFF,
-                "The action is signed off.")
+    step = ACTION_STEPS["assure"]
     return handle(step, action, url_for("staff.plan", review_id=rec.review_id), action.description[:80])

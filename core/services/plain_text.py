@@ -13,7 +13,6 @@ import unicodedata
 from typing import Any
 
 import marshmallow
-import wtforms
 
 #: Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), the marks U+200E/U+200F, U+061C.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
@@ -36,7 +35,7 @@ def single_line_problem(value: str) -> str | None:
 
 
 class SingleLine(marshmallow.validate.Validator):
-    """The API's side of the rule: ``validate=SingleLine("Pseudonym")``."""
+    """The rule as a marshmallow validator, ``validate=SingleLine("Pseudonym")``; staff forms run it too."""
 
     def __init__(self, label: str) -> None:
         self.label = label
@@ -48,14 +47,3 @@ class SingleLine(marshmallow.validate.Validator):
             raise marshmallow.ValidationError(f"{self.label} {problem}")
         return value
 
-
-class SingleLineText:
-    """The staff forms' side of the rule (a WTForms validator), naming the field by its label."""
-
-    field_flags: dict[str, Any] = {}
-
-    def __call__(self, form: wtforms.Form, field: wtforms.Field) -> None:
-        """Stop the field's validation with a GOV.UK-style message when the value breaks the rule."""
-        problem = single_line_problem(field.data) if isinstance(field.data, str) else None
-        if problem:
-            raise wtforms.validators.StopValidation(f"{field.label.text} {problem}")

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
+from cspr.accounts.inputs import ROLE_LABELS, MemberIn, RoleIn
 from cspr.accounts.models import Membership, Role, User
 from cspr.accounts.permissions import Permission
 from cspr.accounts.users import UserError, create_user
@@ -15,12 +16,15 @@ from cspr.accounts.views.sign_in import fresh_required, reset_token
 from cspr.audit import events as audit
 from cspr.db import get_session
 from cspr.messaging import mail
+from cspr.web.forms import ConfirmForm, form_for
 from cspr.web.links import external_url
-from cspr.web.staff import forms as f
 from cspr.web.staff.pages import bp, ctx, roles
 
 log = logging.getLogger(__name__)
 
+
+MemberForm = form_for(MemberIn, submit="Add the member")
+RoleForm = form_for(RoleIn, submit="Change the role")
 
 @bp.route("/members")
 @roles(Permission.MANAGE_MEMBERS)
@@ -28,7 +32,7 @@ def members() -> ResponseReturnValue:
     """The partnership's members and their roles."""
     rows = ctx().session.execute(select(Membership, User).join(User, Membership.user_id == User.id)
                                  .order_by(User.name)).all()
-    return render_template("staff/members.html", rows=rows, labels=f.ROLE_LABELS)
+    return render_template("staff/members.html", rows=rows, labels=ROLE_LABELS)
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
@@ -37,7 +41,7 @@ def members() -> ResponseReturnValue:
 def add_member() -> ResponseReturnValue:
     """Add someone (a new account gets an e-mail to set its password)."""
     c = ctx()
-    form = f.MemberForm()
+    form = MemberForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         role = Role(form.role.data)
@@ -67,7 +71,7 @@ def add_member() -> ResponseReturnValue:
             c.session.flush()
             c.audit("membership.created", user, role=role)
         c.session.commit()
-        flash(f"{email} is now a member as {f.ROLE_LABELS[role.value].lower()}.", "success")
+        flash(f"{email} is now a member as {ROLE_LABELS[role.value].lower()}.", "success")
         return redirect(url_for("staff.members"))
     return render_template("staff/member_new.html", form=form), 400 if form.errors else 200
 
@@ -93,7 +97,7 @@ def change_role(membership_id: int) -> ResponseReturnValue:
     """Change a member's role."""
     c = ctx()
     membership, user = _membership(membership_id)
-    form = f.RoleForm(data={"role": membership.role.value})
+    form = RoleForm(data={"role": membership.role.value})
     if form.validate_on_submit():
         role = Role(form.role.data)
         if role != Role.ADMIN and _last_admin(membership):
@@ -102,7 +106,7 @@ def change_role(membership_id: int) -> ResponseReturnValue:
             was, membership.role = membership.role, role
             c.audit("membership.role_changed", user, was=was, now=role)
             c.session.commit()
-            flash(f"{user.email} is now {f.ROLE_LABELS[role.value].lower()}.", "success")
+            flash(f"{user.email} is now {ROLE_LABELS[role.value].lower()}.", "success")
             return redirect(url_for("staff.members"))
     return render_template("staff/member_role.html", form=form, user=user), 400 if form.errors else 200
 
@@ -114,7 +118,7 @@ def remove_member(membership_id: int) -> ResponseReturnValue:
     """Remove someone from the partnership (their account stays for their other partnerships)."""
     c = ctx()
     membership, user = _membership(membership_id)
-    form = f.ConfirmForm()
+    form = ConfirmForm()
     if form.validate_on_submit():
         if _last_admin(membership):
             flash("The partnership needs at least one admin.", "error")

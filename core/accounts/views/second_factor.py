@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from cspr.accounts import two_factor
+from cspr.accounts.inputs import CodeIn, ReauthIn
 from cspr.accounts.models import User, UserSession
 from cspr.accounts.users import check_password
 from cspr.accounts.views.sign_in import (
@@ -22,9 +23,11 @@ from cspr.accounts.views.sign_in import (
     record_failure,
 )
 from cspr.db import get_session
+from cspr.web.forms import form_for
 from cspr.web.limits import SECOND_FACTOR, TOO_MANY, account_key, limiter
-from cspr.web.staff.forms import CodeForm, ReauthForm
 
+CodeForm = form_for(CodeIn, submit="Continue")
+ReauthForm = form_for(ReauthIn, submit="Confirm")
 SHOW_CODES = "show_recovery_codes"
 
 

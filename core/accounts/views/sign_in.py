@@ -38,6 +38,7 @@ from sqlalchemy.orm import object_session
 
 from cspr.accounts import lockout, password_resets
 from cspr.accounts import sessions as user_sessions
+from cspr.accounts.inputs import NewPasswordIn, ResetRequestIn, SignInIn
 from cspr.accounts.models import Membership, User, UserSession
 from cspr.accounts.users import UserError, audit_for_user, check_password, set_password, verify_nobody
 from cspr.db import get_session
@@ -45,15 +46,18 @@ from cspr.db.tenancy import looking_up
 from cspr.messaging import mail
 from cspr.partnerships.models import Partnership
 from cspr.web import limits
+from cspr.web.forms import form_for
 from cspr.web.limits import RESET, SIGN_IN_EMAIL, TOO_MANY, email_key, limiter, not_redirected
 from cspr.web.links import external_url
-from cspr.web.staff.forms import NewPasswordForm, ResetRequestForm, SignInForm
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = "Sign in to see this page."
+SignInForm = form_for(SignInIn, submit="Sign in")
+ResetRequestForm = form_for(ResetRequestIn, submit="Send the link")
+NewPasswordForm = form_for(NewPasswordIn, submit="Save the password")
 SID = "cspr_sid"  # the cookie session's key for the server-side session's token
 ENDED = {
     "idle": "You were signed out because you had not used the service for {idle} minutes. Sign in again.",

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from cspr.reviews.services import DELAY_REASONS
-from cspr.web.staff.forms import GovDateField
+from cspr.web.forms import GovDateField
 
 STATUS_TAGS = {
     "met": ("Met", "govuk-tag--green"),

@@ -18,7 +18,7 @@ from cspr.db.tenancy import set_partnership
 from cspr.partnerships import services as partnerships
 from cspr.plugins import get_registry
 from cspr.services.context import Context
-from cspr.services.errors import InputError
+from cspr.web.forms import apply_errors  # noqa: F401 (the staff pages' way to show a service's errors)
 
 bp = Blueprint("staff", __name__, url_prefix="/app/<slug>")
 
@@ -71,13 +71,3 @@ def roles(action: Permission) -> Callable:
             return view(*args, **kwargs)
         return wrapper
     return decorator
-
-
-def apply_errors(form: Any, error: InputError) -> None:
-    """Put a service's field errors on the form's fields (unknown ones on the form)."""
-    for name, message in error.errors.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*list(field.errors), message]
-        else:
-            form.form_errors.append(message)

@@ -1,4 +1,4 @@
-"""One handler for every lifecycle step's form: show it, run the service, map its errors back."""
+"""One handler for every lifecycle step: show the form, load its schema, run the service, map errors."""
 
 from __future__ import annotations
 
@@ -6,34 +6,36 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from cspr.accounts.permissions import Permission, allowed
 from cspr.services.errors import InputError, StepError
-from cspr.web.staff.pages import apply_errors, ctx
+from cspr.web.forms import SchemaForm, apply_errors
+from cspr.web.staff.pages import ctx
 
 
 @dataclass(frozen=True)
 class Step:
-    """A step of a case or review as a page with one form."""
+    """A step of a case or review as a page with one form (built from the step's schema)."""
 
     title: str
-    form: type[FlaskForm]
-    run: Callable[..., Any]  # run(ctx, record, data)
+    form: type[SchemaForm]
+    run: Callable[..., Any]  # run(ctx, record, loaded): the service, given what the schema loaded
     action: Permission  # who may take the step
     done: str  # the confirmation shown after it
-    prepare: Callable[[FlaskForm, Any], None] | None = None
+    prefill: Callable[[Any], Any] | None = None  # the object whose values a correction form starts from
     hint: str = ""
 
 
-def form_data(form: FlaskForm) -> dict[str, Any]:
-    """The form's values without the button and the CSRF token."""
-    return {k: v for k, v in form.data.items() if k not in ("submit", "csrf_token")}
+def changed(record: Any, loaded: dict[str, Any], drop: tuple[str, ...] = ("reason",)) -> dict[str, Any]:
+    """What a prefilled correction form changes: the loaded values that differ from ``record``'s."""
+    return {name: value for name, value in loaded.items()
+            if name not in drop and (record is None or getattr(record, name, None) != value)}
 
 
-def submit(form: FlaskForm, run: Callable[[dict[str, Any]], Any]) -> Any:
-    """Run a valid form's service: commit and return its result, or put its errors on the form.
+def submit(form: SchemaForm, run: Callable[[dict[str, Any]], Any]) -> Any:
+    """Run a valid form's service with what its schema loaded: commit and return the result, or put the
+    service's errors on the form's fields.
 
     A step out of order is flashed and re-raised for the caller to redirect.
     """
@@ -41,7 +43,7 @@ def submit(form: FlaskForm, run: Callable[[dict[str, Any]], Any]) -> Any:
     if not form.validate_on_submit():
         return None
     try:
-        result = run(form_data(form))
+        result = run(form.loaded)
     except InputError as error:
         c.session.rollback()
         apply_errors(form, error)
@@ -54,7 +56,7 @@ def submit(form: FlaskForm, run: Callable[[dict[str, Any]], Any]) -> Any:
     return result
 
 
-def status_of(form: FlaskForm) -> int:
+def status_of(form: Any) -> int:
     """400 when the form has errors, else 200."""
     return 400 if form.errors or form.form_errors else 200
 
@@ -64,9 +66,8 @@ def handle(step: Step, record: Any, back: str, caption: str) -> Any:
     c = ctx()
     if not allowed(c.role, step.action):
         abort(403)
-    form = step.form()
-    if step.prepare:
-        step.prepare(form, record)
+    start = step.prefill(record) if step.prefill and request.method == "GET" else None
+    form = step.form(obj=start)
     try:
         done = submit(form, lambda data: step.run(c, record, data) or True)
     except StepError:

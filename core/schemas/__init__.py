@@ -1,1 +1,0 @@
-"""Marshmallow schemas: the API's contract and the validation of every input, plugins' included."""
