@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from cspr.db import get_db
 from cspr.operations.models import JobRun
-from tests.test_worker import Processes, RedisServer, wait_for
+from tests.tasks.test_worker import Processes, RedisServer, wait_for
 
 pytestmark = pytest.mark.slow
 

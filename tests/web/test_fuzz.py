@@ -34,7 +34,7 @@ from cspr.accounts.models import Role
 from tests.api_kit import Api, make_member
 from tests.figures import report
 
-CONFIG = Path(__file__).with_name("schemathesis.toml")  # seed, examples per operation, stateful steps
+CONFIG = Path(__file__).resolve().parents[1] / "schemathesis.toml"  # seed, examples per operation, stateful steps
 FIGURES: dict[str, object] = {}
 
 
@@ -108,7 +108,7 @@ def run_schemathesis(url: str, token: str) -> dict:
 def test_schemathesis_finds_nothing_with_every_check(app, fuzz_token):
     """All phases, all checks: no server error, every answer as documented, valid data accepted."""
     # Thousands of requests without a token from one address would trip the bad-token limit (and then
-    # every request is 429); the limit has its own tests (tests/test_sign_in.py).
+    # every request is 429); the limit has its own tests (tests/accounts/test_sign_in.py).
     app.config["RATELIMIT_API_AUTH"] = "1000000 per minute"
     started = time.monotonic()
     with serving(app) as url:

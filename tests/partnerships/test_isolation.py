@@ -63,8 +63,8 @@ CLASSES: dict[str, tuple[str, str]] = {
 }
 # Probes that would end the prober's own session or act as designed: skipped, with the reason.
 SKIP = {
-    ("auth.sign_out", "POST", "signed"): "would end the prober's session; tests/test_staff.py covers it",
-    ("auth.sign_out", "POST", "operator"): "would end the prober's session; tests/test_staff.py covers it",
+    ("auth.sign_out", "POST", "signed"): "would end the prober's session; tests/web/test_staff.py covers it",
+    ("auth.sign_out", "POST", "operator"): "would end the prober's session; tests/web/test_staff.py covers it",
     ("operator.toggle", "POST", "operator"): "operators may disable any partnership, by design",
     ("operator.toggle_user", "POST", "operator"): "operators may disable any account, by design",
     ("operator.reset_user_two_factor", "POST", "operator"): "operators may reset any account's two factors",
@@ -279,7 +279,7 @@ def probe_staff(app, owner: Side, prober: Side, operator: Browser, tally: Tally)
                     problem = expect_refused(kind, who, response, variant)
                     if problem:
                         tally.wrong.append(f"{label}: {problem}")
-    assert unclassified == [], f"classify these routes in tests/test_isolation.py CLASSES: {unclassified}"
+    assert unclassified == [], f"classify these routes in tests/partnerships/test_isolation.py CLASSES: {unclassified}"
 
 
 # -- the API, from its OpenAPI document ----------------------------------------------------------

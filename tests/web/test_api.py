@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from cspr.accounts.models import Role
 from tests.api_kit import Api, make_member
-from tests.test_publishing import report_pdf
+from tests.publication.test_publishing import report_pdf
 
 
 def b64(data: bytes) -> str:

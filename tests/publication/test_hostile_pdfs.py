@@ -14,7 +14,7 @@ from pypdf import PdfReader, PdfWriter
 from cspr.reviews import documents
 from cspr.services.errors import InputError
 from tests.api_kit import Api
-from tests.test_publishing import publish, ready, report_pdf  # noqa: F401 -- ``ready`` is a fixture
+from tests.publication.test_publishing import publish, ready, report_pdf  # noqa: F401 -- ``ready`` is a fixture
 
 FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
 TEXT = b"BT /F1 12 Tf 72 720 Td (Agencies did not share information about the family.) Tj ET"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.figures import report
 
-CORE = Path(__file__).resolve().parents[1] / "core"
+CORE = Path(__file__).resolve().parents[2] / "core"
 
 #: The largest cycle allowed: two modules that need each other's names (a model and its
 #: relationship's target, the sign-in pages and their second-factor routes).

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.test_up import free_port, get
+from tests.cli.test_up import free_port, get
 
 pytestmark = pytest.mark.slow
 

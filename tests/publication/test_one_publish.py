@@ -17,9 +17,9 @@ from cspr.reviews import documents
 from cspr.reviews import services as reviews
 from cspr.reviews.models import Briefing, Document, Review
 from cspr.services.context import Context
-from tests.test_publishing import publish, ready, report_pdf  # noqa: F401 (the fixture)
+from tests.publication.test_publishing import publish, ready, report_pdf  # noqa: F401 (the fixture)
 
-CORE = Path(__file__).resolve().parent.parent / "core"
+CORE = Path(__file__).resolve().parents[2] / "core"
 
 
 def test_exactly_one_publish_function_exists_in_core_outside_the_web_layer():

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from cspr.accounts.models import Role
-from tests.test_publishing import ready  # noqa: F401 - the fixture
-from tests.test_staff import INCIDENT, add_incident
+from tests.publication.test_publishing import ready  # noqa: F401 - the fixture
+from tests.web.test_staff import INCIDENT, add_incident
 from tests.web_kit import csrf_of, signed_in
 
 SCRIPT = '<script>alert("x")</script>'
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_markup_in_a_case_is_refused_and_older_markup_is_shown_as_text_everywhere(app, client):

@@ -81,7 +81,7 @@ def _role_sets(tree: ast.AST) -> list[int]:
 
 
 def test_only_the_permissions_module_defines_sets_of_roles() -> None:
-    core = Path(__file__).resolve().parent.parent / "core"
+    core = Path(__file__).resolve().parents[2] / "core"
     found = {}
     for path in sorted(core.rglob("*.py")):
         if path.name == "permissions.py" and path.parent == core / "accounts":

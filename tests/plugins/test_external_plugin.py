@@ -16,7 +16,7 @@ from tests.helpers import cspr, embedded_env
 
 pytestmark = pytest.mark.slow
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 
 
 def tutorial_files() -> tuple[str, str]:

@@ -9,7 +9,7 @@ import pytest
 
 from cspr import hookspecs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HOOKS = sorted(n for n in dir(hookspecs) if n.startswith("cspr_"))
 
 
@@ -33,5 +33,5 @@ def test_hook_is_documented_with_its_signature(hook):
 
 @pytest.mark.parametrize("hook", HOOKS)
 def test_hook_has_a_test_of_its_own(hook):
-    tests = "".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
+    tests = "".join(p.read_text() for p in (ROOT / "tests").rglob("test_*.py"))
     assert f"def test_hook_{hook}(" in tests, f"no test_hook_{hook} in tests/"

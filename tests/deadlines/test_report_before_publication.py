@@ -13,8 +13,8 @@ from cspr.deadlines.services import due_date, earliest_publication, report_in_ti
 from cspr.defaults import STATUTORY_RULES
 from cspr.reviews import services as reviews
 from cspr.services.errors import InputError
+from tests.cases.test_lifecycle import make_ctx
 from tests.publish_kit import publish
-from tests.test_lifecycle import make_ctx
 
 D = dt.date
 RULE = STATUTORY_RULES["report_to_panel"]

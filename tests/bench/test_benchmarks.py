@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PG_ADMIN_URL
-from tests.test_worker import RedisServer
+from tests.tasks.test_worker import RedisServer
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NUMBER = r"(\d+(?:\.\d+)?)"
 
 

@@ -18,8 +18,8 @@ from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.reviews import services as reviews
 from cspr.services.errors import InputError
 from tests.api_kit import Api, make_member
-from tests.test_lifecycle import make_ctx
-from tests.test_report_before_publication import ready_to_plan
+from tests.cases.test_lifecycle import make_ctx
+from tests.deadlines.test_report_before_publication import ready_to_plan
 
 
 def test_dates_the_calendar_cannot_count_from_are_422s_naming_the_field(app, client):

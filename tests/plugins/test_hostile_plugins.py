@@ -22,9 +22,9 @@ from cspr.defaults import STATUTORY_RULES
 from cspr.plugins import PluginRegistry
 from cspr.records import retention
 from cspr.reviews.models import Review
+from tests.cases.test_lifecycle import make_ctx
 from tests.plugin_kit import plugin_with
 from tests.records_kit import ARCHIVED_ON, archived_case
-from tests.test_lifecycle import make_ctx
 
 D = dt.date
 

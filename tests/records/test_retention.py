@@ -20,9 +20,9 @@ from cspr.messaging.models import OutboxMessage
 from cspr.plugins import PluginRegistry
 from cspr.records import holds, retention
 from cspr.reviews.models import Document, Draft, Review
+from tests.cases.test_lifecycle import make_ctx
 from tests.plugin_kit import plugin_with
 from tests.records_kit import ARCHIVED_ON, archived_case
-from tests.test_lifecycle import make_ctx
 
 D = dt.date
 LATER = D(2028, 1, 10)
@@ -141,7 +141,7 @@ def test_a_dry_run_deletes_nothing_and_says_what_would_go(ctx, dirs):
 
 
 def test_an_open_case_is_never_deleted(ctx, dirs):
-    from tests.test_lifecycle import run_to_decision
+    from tests.cases.test_lifecycle import run_to_decision
 
     run_to_decision(ctx)  # a local CSPR still under way
     report = apply(ctx, dirs, D(2200, 1, 1))
@@ -219,7 +219,7 @@ def test_a_bad_retention_rule_stops_the_plugin_with_the_reason(rule, message):
 
 
 def test_a_plugin_rule_overrides_the_default_in_a_run(rsession, dirs):
-    # a plugin may only lengthen the floor (tests/test_hostile_plugins.py: a shorter rule is refused)
+    # a plugin may only lengthen the floor (tests/plugins/test_hostile_plugins.py: a shorter rule is refused)
     longer = {"kind": "case_records", "keep_for_years": 30, "counted_from": "closure", "action": "delete"}
     reg = PluginRegistry(extra=[("riverside", plugin_with(cspr_retention_rules=lambda: [longer]))]).load()
     ctx = make_ctx(rsession, reg.policy("riverside"), today=LATER)
