@@ -126,6 +126,7 @@ def _race(app, token: str, passwords: list[str]) -> list[int]:  # noqa: ANN001
     return answers
 
 
+@pytest.mark.commits
 def test_two_parallel_posts_of_one_link_set_the_password_at_most_once(app, member, pg_url):
     hasher = PasswordHasher()
     for round_ in range(3):

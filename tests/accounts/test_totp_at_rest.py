@@ -24,6 +24,8 @@ from cspr.partnerships import services as partnerships
 from tests.helpers import production_settings
 from tests.web_kit import PASSWORD, csrf_of
 
+pytestmark = pytest.mark.commits  # the owner reads the stored secrets through a connection of its own
+
 EMAIL = "lead@doncaster.example.org"
 BASE32_SECRET = re.compile(r"[A-Z2-7]{32}")
 

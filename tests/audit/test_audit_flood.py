@@ -18,6 +18,8 @@ from cspr.db.tenancy import acting_for
 from tests.api_kit import make_member
 from tests.concurrency_kit import in_parallel, one_partnership_database
 
+pytestmark = pytest.mark.commits  # refusals arrive from many threads at once
+
 #: A window of a century (aligned to 1970): the test's requests never straddle two windows.
 CENTURY = 60 * 24 * 365 * 100
 AFTER_IT = dt.datetime(2071, 1, 1, tzinfo=dt.UTC)

@@ -19,6 +19,8 @@ from cspr.db import get_db
 from tests.api_kit import make_member
 from tests.conftest import PG_ADMIN_URL, REDIS_URL
 
+pytestmark = pytest.mark.commits  # the pool's own connections are the subject; requests run in parallel
+
 
 def small_pool_app(database_url: str, tmp_path, **pool):  # noqa: ANN001, ANN003, ANN201
     settings = {"DATABASE_URL": database_url, "BROKER_URL": REDIS_URL, "TESTING": True,

@@ -18,6 +18,8 @@ from cspr.partnerships import services as partnerships
 from cspr.publication import public as publication
 from tests.api_kit import Api, make_member
 
+pytestmark = pytest.mark.commits  # raw SQL as the owner and as the app role reads what the app committed
+
 
 def _set(conn: Connection, pid: int | None) -> None:
     conn.execute(text("SELECT set_config('cspr.partnership_id', :p, true)"),

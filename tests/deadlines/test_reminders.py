@@ -97,6 +97,7 @@ def test_a_sweep_after_downtime_sends_only_the_latest_stage(app, case):
     assert recipients == {"admin@doncaster.example.org", "partner@doncaster.example.org", chair}
 
 
+@pytest.mark.commits
 def test_two_sweeps_at_the_same_moment_record_each_reminder_once(app, case):
     barrier = threading.Barrier(2)
     results = []

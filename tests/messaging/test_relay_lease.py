@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from cspr import create_app
@@ -14,6 +15,8 @@ from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.messaging import relay as outbox_service
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.partnerships import services as partnerships
+
+pytestmark = pytest.mark.commits  # two relays, each an app with its own engine, in two threads
 
 MESSAGES = 120  # fewer than the 200 to keep the test quick; 60 per partnership
 DELAY = 0.08  # seconds the SMTP server takes per recipient: one relay alone needs 9.6 s

@@ -29,7 +29,7 @@ from tests.conftest import _create_pg_database, _drop_pg_database
 from tests.helpers import cspr, embedded_env
 from tests.records_kit import archived_case
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.commits]  # commits: `cspr partnership export` runs in a subprocess
 LATER = dt.date(2028, 1, 10)
 
 

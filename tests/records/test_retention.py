@@ -296,6 +296,7 @@ def test_the_daily_job_applies_retention_and_records_its_report(app):
         assert run.detail["dry_run"] is False and run.detail["today"] == "2026-11-23"
 
 
+@pytest.mark.commits
 def test_admins_place_and_release_holds_in_the_staff_app(app, client):
     from sqlalchemy.orm import Session
 

@@ -14,7 +14,7 @@ from cspr.db import get_db
 from cspr.operations.models import JobRun
 from tests.tasks.test_worker import Processes, RedisServer, wait_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.commits]  # commits: a real beat, in a process of its own
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from cspr.services.context import Context, london_today
 from tests.api_kit import make_member
 from tests.mailbox import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.commits]  # commits: a real worker and beat, in processes of their own
 
 
 class RedisServer:

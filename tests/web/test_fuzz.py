@@ -105,6 +105,7 @@ def run_schemathesis(url: str, token: str) -> dict:
             "failures": failures, "errors": errors}
 
 
+@pytest.mark.commits  # schemathesis calls the app on a server thread
 def test_schemathesis_finds_nothing_with_every_check(app, fuzz_token):
     """All phases, all checks: no server error, every answer as documented, valid data accepted."""
     # Thousands of requests without a token from one address would trip the bad-token limit (and then

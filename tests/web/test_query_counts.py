@@ -14,6 +14,8 @@ from cspr.partnerships import services as partnerships
 from cspr.services.context import Context
 from tests.api_kit import Api, make_member
 
+pytestmark = pytest.mark.commits  # counts a real transaction's statements (a savepoint would add its own)
+
 AUDIT_EVENT = 3
 
 

@@ -150,6 +150,7 @@ def test_report_requests_from_one_address_are_limited_with_a_friendly_page(archi
     assert ask(archived.test_client(), "192.0.2.50").status_code == 200  # someone else can still ask
 
 
+@pytest.mark.commits
 def test_a_partnerships_team_gets_no_more_requests_than_its_limit_from_parallel_senders(archived):
     archived.config["RATELIMIT_REPORT_REQUEST_PARTNERSHIP"] = "3 per day"
     senders = [archived.test_client() for _ in range(10)]
