@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -129,6 +130,32 @@ def session(engine: Engine) -> Iterator[Session]:
         sess.close()
         outer.rollback()
         conn.close()
+
+
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Passwords hashed in this process with argon2id at its lowest cost, not the production cost.
+
+    The production cost (64 MiB, 3 passes) is deliberately slow: a tenth of a second for each hash
+    and each sign-in, hundreds of times a run. Still argon2id, verified and refused the same way;
+    hashes made elsewhere (``cspr`` subprocesses) still verify, since a hash carries its parameters.
+    Tests of parallel requests (``commits``, ``live``) keep the production cost, and with it the
+    production's window for a race.
+    """
+    from cspr.accounts import users
+
+    if commits(request):
+        yield
+        return
+    production = users._hasher
+    users._hasher = QUICK_HASHER
+    try:
+        yield
+    finally:
+        users._hasher = production
 
 
 @pytest.fixture(scope="session")
