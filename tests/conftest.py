@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.serving import make_server
 
 from cspr.db import migrate
@@ -131,6 +132,32 @@ def session(engine: Engine) -> Iterator[Session]:
         conn.close()
 
 
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashes(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Passwords hashed in this process with argon2id at its lowest cost, not the production cost.
+
+    The production cost (64 MiB, 3 passes) is deliberately slow: a tenth of a second for each hash
+    and each sign-in, hundreds of times a run. Still argon2id, verified and refused the same way;
+    hashes made elsewhere (``cspr`` subprocesses) still verify, since a hash carries its parameters.
+    Tests of parallel requests (``commits``, ``live``) keep the production cost, and with it the
+    production's window for a race.
+    """
+    from cspr.accounts import users
+
+    if commits(request):
+        yield
+        return
+    production = users._hasher
+    users._hasher = QUICK_HASHER
+    try:
+        yield
+    finally:
+        users._hasher = production
+
+
 @pytest.fixture(scope="session")
 def registry() -> PluginRegistry:
     """The installed plugins, loaded and checked."""
@@ -139,17 +166,37 @@ def registry() -> PluginRegistry:
     return reg
 
 
+#: Every sequence of the schema back to its start (what TRUNCATE ... RESTART IDENTITY did).
+_RESTART_SEQUENCES = text("""
+DO $$
+DECLARE seq regclass;
+BEGIN
+  FOR seq IN SELECT c.oid::regclass FROM pg_class c
+             WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace
+  LOOP
+    EXECUTE format('ALTER SEQUENCE %s RESTART', seq);
+  END LOOP;
+END $$
+""")
+
+
 def truncate_all(url: str) -> None:
-    """Empty every table (for tests whose app commits)."""
+    """Empty every table and restart every id (for tests whose app commits).
+
+    DELETE, not TRUNCATE: on tables this small it is ten times faster (TRUNCATE makes new files
+    for each of ~40 tables and their indexes, and syncs them at commit).
+    """
     eng = create_engine(url)
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with eng.begin() as conn:
         if eng.dialect.name == "postgresql":
             conn.execute(text("SET LOCAL lock_timeout = '20s'"))  # a leaked session fails, not hangs
-            # audit_events refuses TRUNCATE (a trigger); the test admin, a superuser, switches
-            # triggers off for this transaction only.
+            # audit_events refuses DELETE (a trigger); the test admin, a superuser, switches
+            # triggers (and with them the foreign-key checks) off for this transaction only.
             conn.execute(text("SET LOCAL session_replication_role = replica"))
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(_RESTART_SEQUENCES)
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
@@ -175,10 +222,74 @@ def mailbox(smtp_server):
     return box
 
 
+COMMITS = "commits"
+
+
+def commits(request: pytest.FixtureRequest) -> bool:
+    """Does this test need the app's commits to be real (seen by other connections)?
+
+    Marked ``@pytest.mark.commits`` (a test, a class or ``pytestmark`` of a module), or asks
+    for ``live`` (a server in another thread, one connection per request).
+    """
+    return request.node.get_closest_marker(COMMITS) is not None or "live" in request.fixturenames
+
+
+def bind_to_one_transaction(application) -> Callable[[], None]:
+    """Run every session of the app in one transaction on one connection; returns its rollback.
+
+    Each session joins it through a savepoint (``join_transaction_mode="create_savepoint"``): a
+    session's commit releases its savepoint, its rollback returns to it, and the end of the test
+    rolls the whole transaction back, which empties the database far faster than truncating.
+    The connection is the app's own (the application role), so row-level security still applies.
+    """
+    db = application.extensions["cspr.db"]
+    connection = db.engine.connect()
+    transaction = connection.begin()
+    db.sessionmaker = sessionmaker(bind=connection, expire_on_commit=False,
+                                   join_transaction_mode="create_savepoint")
+
+    def rollback() -> None:
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+
+    return rollback
+
+
+@pytest.fixture(scope="session")
+def owner_engine(pg_url: str) -> Iterator[Engine]:
+    """The test database as its owner (no row-level security), for checks between tests."""
+    eng = create_engine(pg_url)
+    yield eng
+    eng.dispose()
+
+
+#: The tables that hold a row, in one statement.
+_TABLES_WITH_ROWS = text(" UNION ALL ".join(
+    f"SELECT '{table.name}' WHERE EXISTS (SELECT 1 FROM {table.name})" for table in Base.metadata.sorted_tables))
+
+
+def left_behind(owner: Engine) -> list[str]:
+    """After a rolled-back test: the tables something committed to anyway; every id restarted.
+
+    Ids are drawn outside transactions, so the rollback leaves them advanced; they restart here,
+    as after a truncation, so the next test starts from 1 whichever way this one ran.
+    """
+    with owner.begin() as conn:
+        tables = conn.scalars(_TABLES_WITH_ROWS).all()
+        conn.execute(_RESTART_SEQUENCES)
+    return tables
+
+
 @pytest.fixture
-def app(pg_url: str, app_pg_url: str, tmp_path, smtp_server):
+def app(request, pg_url: str, app_pg_url: str, tmp_path, smtp_server, owner_engine):
     """The app on the PostgreSQL test database as the application role (row-level security on),
-    Redis as broker, a real SMTP server; emptied after."""
+    Redis as broker, a real SMTP server.
+
+    Its sessions share one transaction, rolled back after the test. A test whose rows other
+    connections, threads or processes must see is marked ``commits`` (or uses ``live``): its
+    commits are real, and every table is emptied after it instead. A rolled-back test that
+    committed through another connection all the same fails, naming the tables."""
     from cspr import create_app
 
     application = create_app({
@@ -194,11 +305,22 @@ def app(pg_url: str, app_pg_url: str, tmp_path, smtp_server):
         "RATELIMIT_STORAGE_URI": REDIS_URL,
         "RATELIMIT_KEY_PREFIX": f"cspr-test-{uuid.uuid4().hex[:10]}",
     })
+    committing = commits(request)
+    rollback = None if committing else bind_to_one_transaction(application)
     try:
         yield application
     finally:
+        if rollback is not None:
+            rollback()
         application.extensions["cspr.db"].engine.dispose()
-        truncate_all(pg_url)
+        if committing:
+            truncate_all(pg_url)
+        else:
+            leaked = left_behind(owner_engine)
+            if leaked:
+                truncate_all(pg_url)
+                pytest.fail(f"rows were committed outside the test's transaction (in {', '.join(leaked)}): "
+                            "mark the test @pytest.mark.commits", pytrace=False)
 
 
 @pytest.fixture

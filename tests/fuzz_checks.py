@@ -6,7 +6,7 @@ date against today, against another date of the request or against the stored re
 an account is a reviewer here, whether the report is a readable PDF, what a combination of
 fields requires. So ``tests/schemathesis.toml`` lets ``positive_data_acceptance`` take a 422, and
 this check fails that 422 unless every field it names is one of those rules. Loaded by
-``tests/test_fuzz.py``, and by the CLI with ``SCHEMATHESIS_HOOKS=tests.fuzz_checks``.
+``tests/web/test_fuzz.py``, and by the CLI with ``SCHEMATHESIS_HOOKS=tests.fuzz_checks``.
 """
 
 from __future__ import annotations
