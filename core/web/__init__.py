@@ -47,7 +47,7 @@ def init_web(app: Flask) -> None:
     csrf = CSRFProtect(app)
     auth.init_login(app)
     init_helpers(app)
-    app.register_blueprint(assets.bp)
+    assets.init_assets(app)  # fingerprinted, cached for a year, gzipped
     app.register_blueprint(ops.bp)
     app.register_blueprint(feeds.bp)
     for blueprint in init_api(app).blueprints:  # bearer tokens, no cookies: no CSRF
