@@ -104,13 +104,18 @@ class Built:
             return False
 
 
-_built: dict[Path, Built] = {}
 _lock = threading.Lock()
 
 
+def _cache() -> dict[tuple, Built]:
+    """This app's built files, by path and the folders references resolve in."""
+    return current_app.extensions.setdefault("cspr.assets", {})
+
+
 def _build(kind: str, path: Path, depth: int = 0) -> Built:
+    key = (path, str(assets_dir()), current_app.static_folder)
     with _lock:
-        cached = _built.get(path)
+        cached = _cache().get(key)
     if cached is not None and cached.fresh():
         return cached
     stamps = {path: _stamp(path)}
@@ -120,7 +125,7 @@ def _build(kind: str, path: Path, depth: int = 0) -> Built:
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     built = Built(data, hashlib.sha256(data).hexdigest()[:12], mimetype, stamps)
     with _lock:
-        _built[path] = built
+        _cache()[key] = built
     return built
 
 
