@@ -203,3 +203,25 @@ def test_no_case_content_or_partnership_detail_is_exposed(scraping, client, mail
     labels = set(re.findall(r'(\w+)="', text))
     assert labels <= {"channel", "kind", "outcome", "what", "endpoint", "method", "status", "le", "job",
                       "queue", "generation", "version", "implementation", "major", "minor", "patchlevel"}  # process metrics
+
+
+def test_metrics_on_the_embedded_sqlite_default(tmp_path):
+    from cspr import create_app
+    from cspr.db import migrate
+    from cspr.partnerships import demo
+
+    embedded = create_app({"INSTANCE_PATH": str(tmp_path), "METRICS_TOKEN": TOKEN})
+    with embedded.app_context():
+        migrate.upgrade(get_db().engine)
+        with get_db().session_scope() as session:
+            demo.load(session, embedded.extensions["cspr.plugins"])
+            row = partnerships.get(session, "plymouth")
+            with acting_for(session, row.id):
+                session.add(OutboxMessage(idempotency_key="embedded", recipient="a@b.example", subject="s",
+                                          body="b", created_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)))
+    values = scrape(embedded.test_client())
+    assert value(values, "cspr_database_up") == 1
+    assert value(values, "cspr_outbox_pending_messages") == 1
+    assert value(values, "cspr_outbox_oldest_pending_age_seconds") >= 180
+    assert not any(name == "cspr_queue_length" for name, _ in values)  # no Redis lists to count
+    embedded.extensions["cspr.db"].engine.dispose()

@@ -24,6 +24,7 @@ from flask import Flask, current_app, g, request, request_finished, request_star
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from sqlalchemy import select
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class LiveCollector(Collector):
         session = get_session()
         try:
             backlog = relay.backlog(session)
-            runs = session.query(JobRun.name, JobRun.last_run_at).all()
+            runs = session.execute(select(JobRun.name, JobRun.last_run_at)).all()
         except Exception as exc:  # a scrape reports, it does not raise
             session.rollback()
             log.warning("metrics: database unreadable", extra={"error": type(exc).__name__})
