@@ -153,7 +153,7 @@ def test_the_heartbeats_age_and_each_jobs_last_run(scraping, client):
 
 
 def test_queue_depths_come_from_the_broker(scraping, client, tmp_path):
-    from tests.test_worker import RedisServer
+    from tests.worker_kit import RedisServer
 
     server = RedisServer(tmp_path)
     server.start()

@@ -13,9 +13,9 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.mailbox import free_port
-from tests.test_worker import broker, procs, seed, wait_for  # noqa: F401 - fixtures
+from tests.worker_kit import broker, procs, seed, wait_for  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.commits]  # commits: real processes read the database
 
 TOKEN = "a-long-random-scrape-token-for-the-tests"
 
