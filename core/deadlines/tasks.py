@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cspr.db import get_session
 from cspr.deadlines import reminders
+from cspr.operations import metrics
 from cspr.operations.job_runs import touch
 from cspr.plugins import get_registry
 from cspr.services.context import london_today
@@ -18,6 +19,7 @@ from cspr.tasks.celery import RETRY
 from cspr.web import links
 
 
+@metrics.timed_sweep
 def run_sweep(session: Session, today: dt.date | None = None) -> reminders.SweepResult:
     """One sweep, committed with its reminders, outbox messages and heartbeat; relay after commit."""
     result = reminders.sweep(session, get_registry(), today or london_today(),

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.messaging.models import OutboxMessage, OutboxStatus
+from cspr.operations import metrics
 from cspr.partnerships.models import Partnership
 
 log = logging.getLogger(__name__)
@@ -215,6 +216,7 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
                     message.attempts += 1
                     message.claimed_until = None
                     result.sent += 1
+                    metrics.message_sent(message)
                 session.commit()
     finally:
         for channel in channels.values():
@@ -258,6 +260,7 @@ def _failed(message: OutboxMessage, exc: DeliveryError, config: dict[str, Any],
         message.next_attempt_at = _now() + dt.timedelta(seconds=delay)
         result.retrying += 1
     result.errors.append(str(exc))
+    metrics.message_failed(message, final=message.status == OutboxStatus.FAILED)
 
 
 def _counts(session: Session) -> tuple[int, dt.datetime | None, int]:

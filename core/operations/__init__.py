@@ -1,1 +1,1 @@
-"""What ops watch: the clock's heartbeats, when each job last ran, and the health endpoint."""
+"""What ops watch: the clock's heartbeats, when each job last ran, the health endpoint and /metrics."""

@@ -1,16 +1,19 @@
-"""Endpoints for ops: health of the database, broker and clock, and the plugins installed."""
+"""Endpoints for ops: health of the database, broker and clock, the plugins installed, and metrics."""
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from sqlalchemy import text
 
 from cspr.db import get_session
 from cspr.messaging import relay as outbox
+from cspr.operations import metrics
 from cspr.operations.models import JobRun
 from cspr.plugins import get_registry
 
@@ -100,3 +103,21 @@ def healthz() -> ResponseReturnValue:
 def plugins_json() -> ResponseReturnValue:
     """The installed plugins, their versions, hooks and status."""
     return jsonify([asdict(info) for info in get_registry().infos])
+
+
+@bp.route("/metrics")
+def prometheus() -> ResponseReturnValue:
+    """Prometheus metrics, for a scraper holding ``CSPR_METRICS_TOKEN`` as its bearer token.
+
+    Off (404) while no token is set; 401 without the token or with another one.
+    """
+    token = str(current_app.config.get("METRICS_TOKEN") or "")
+    if not token:
+        abort(404)
+    given = request.headers.get("Authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        return Response("Metrics need the bearer token set in CSPR_METRICS_TOKEN.\n", 401,
+                        {"WWW-Authenticate": 'Bearer realm="metrics"', "Cache-Control": "no-store"},
+                        mimetype="text/plain")
+    return Response(metrics.exposition(), content_type=CONTENT_TYPE_PLAIN_0_0_4,
+                    headers={"Cache-Control": "no-store"})

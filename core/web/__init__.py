@@ -33,6 +33,7 @@ def init_web(app: Flask) -> None:
     from cspr.accounts.views.sso import bp as sso_bp
     from cspr.deadlines import feeds
     from cspr.operations import views as ops
+    from cspr.operations.metrics import init_metrics
     from cspr.partnerships import views as operator
     from cspr.publication import views as public
     from cspr.web import assets, converters, staff
@@ -42,12 +43,13 @@ def init_web(app: Flask) -> None:
     from cspr.web.staff.helpers import init_helpers
 
     converters.install(app)
+    init_metrics(app)  # request latency by endpoint, for /metrics
     init_security(app)
     init_input_guard(app)
     csrf = CSRFProtect(app)
     auth.init_login(app)
     init_helpers(app)
-    app.register_blueprint(assets.bp)
+    assets.init_assets(app)  # fingerprinted, cached for a year, gzipped
     app.register_blueprint(ops.bp)
     app.register_blueprint(feeds.bp)
     for blueprint in init_api(app).blueprints:  # bearer tokens, no cookies: no CSRF

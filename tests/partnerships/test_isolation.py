@@ -39,6 +39,7 @@ CLASSES: dict[str, tuple[str, str]] = {
     "public.library": (PUBLIC, "the learning library of published reviews"),
     "ops.healthz": (PUBLIC, "health of database, broker, clock; no tenant data"),
     "ops.plugins_json": (PUBLIC, "installed plugins, versions and hooks; no tenant data"),
+    "ops.prometheus": (PUBLIC, "Prometheus metrics: 404 until CSPR_METRICS_TOKEN is set, then the bearer only; no tenant data"),
     "assets.asset": (PUBLIC, "GOV.UK Frontend's files"),
     "static": (PUBLIC, "the app's own static files"),
     "api-docs.openapi_json": (PUBLIC, "the API's contract"),

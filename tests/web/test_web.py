@@ -80,7 +80,7 @@ def test_plugins_json_lists_installed_plugins(loaded, client):
 
 def test_govuk_assets_are_served_and_the_govuk_font_is_not_used(loaded, client):
     page = client.get("/").get_data(as_text=True)
-    assert "/static/build/cspr.css" in page
+    assert re.search(r"/static/build/cspr\.[0-9a-f]{12}\.css", page)  # fingerprinted (test_static_assets)
     css = client.get("/static/build/cspr.css")
     assert css.status_code == 200 and b".govuk-template" in css.data
     assert b"GDS Transport" not in css.data and b"arial" in css.data  # GDS Transport is for GOV.UK only
