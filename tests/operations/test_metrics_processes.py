@@ -92,7 +92,7 @@ def test_gunicorns_workers_are_added_up_even_after_they_exit(app_pg_url, pg_url,
         server.wait(30)
 
 
-def test_flower_started_against_the_broker_lists_the_worker(procs, broker, tmp_path):  # noqa: F811
+def test_flower_started_against_the_broker_lists_the_worker(app, procs, broker, tmp_path):  # noqa: F811 - app: emptied after the worker stops
     procs.start("worker", "--concurrency", "1")
     port = free_port()
     log = open(tmp_path / "flower.log", "w")
