@@ -1,4 +1,4 @@
-"""Shared fixtures: a real PostgreSQL database built by the migrations, SQLite, apps, plugins."""
+"""Shared fixtures: PostgreSQL built by the migrations, SQLite, apps (rolled back or committing), plugins."""
 
 from __future__ import annotations
 
