@@ -62,75 +62,80 @@ def sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: 
     CONFLICT DO NOTHING, their messages in one more. SQLite reads every due deadline and
     decides in Python, with the same inserts.
     """
+    with across_partnerships(session, "deadline sweep", actor="system:clock"):
+        return sweep_across(session, registry, today, base_url)
+
+
+def sweep_across(session: Session, registry: PluginRegistry, today: dt.date, base_url: str) -> SweepResult:
+    """:func:`sweep`, in a session already looking across partnerships for the deadline sweep."""
     result = SweepResult()
     leads = [-s["offset"] for p in registry for sched in p.reminder_schedules.values()
              for s in sched if s["offset"] < 0]
     horizon = today + dt.timedelta(days=2 * max(leads, default=0) + LEAD_MARGIN_DAYS)
-    with across_partnerships(session, "deadline sweep", actor="system:clock"):
-        due_rows = (select(Deadline).where(Deadline.state == DeadlineState.OPEN, Deadline.due_on <= horizon,
-                                           Deadline.direction != "at_least")
-                    .order_by(Deadline.partnership_id, Deadline.due_on, Deadline.id))
-        if session.get_bind().dialect.name == "postgresql":
-            result.examined, work = _with_work(session, registry, today, horizon)
-            if not work:
-                return result
-            rows = session.scalars(due_rows.where(Deadline.id.in_(work))).all()
-        else:
-            rows = session.scalars(due_rows).all()
-            result.examined = len(rows)
-        if not rows:
+    due_rows = (select(Deadline).where(Deadline.state == DeadlineState.OPEN, Deadline.due_on <= horizon,
+                                       Deadline.direction != "at_least")
+                .order_by(Deadline.partnership_id, Deadline.due_on, Deadline.id))
+    if session.get_bind().dialect.name == "postgresql":
+        result.examined, work = _with_work(session, registry, today, horizon)
+        if not work:
             return result
-        partnerships = {p.id: p for p in session.scalars(select(Partnership))}
-        sent = defaultdict(set)
-        for deadline_id, stage in session.execute(
-            select(Reminder.deadline_id, Reminder.stage).where(
-                Reminder.deadline_id.in_([d.id for d in rows]))):
-            sent[deadline_id].add(stage)
-        wanted: list[tuple[Deadline, dict, bool]] = []  # (deadline, stage, superseded), in order
-        for deadline in rows:
-            partnership = partnerships[deadline.partnership_id]
-            policy = registry.policies.get(partnership.slug)
-            if policy is None or not partnership.enabled:
-                if partnership.slug not in result.skipped_partnerships:
-                    result.skipped_partnerships.append(partnership.slug)
-                continue
-            try:
-                stages = _schedule(policy, deadline.kind)
-                cal = clock(deadline.statutory, policy.calendar)  # closure days never delay the law's
-                due = [s for s in stages if _stage_on(cal, deadline.due_on, s["offset"]) <= today]
-            except PluginError as exc:  # one partnership's broken plugin stops only its own reminders
-                log.error("reminders skipped: %s", exc, extra={"partnership": partnership.slug})
-                continue
-            if not due:
-                continue
-            latest = max(due, key=lambda s: s["offset"])
-            if latest["key"] in sent[deadline.id]:
-                continue
-            wanted.extend((deadline, stage, stage is not latest) for stage in due
-                          if stage["key"] not in sent[deadline.id])
-        if not wanted:
-            return result
-        claimed = _claim_all(session, wanted)  # what another sweep got first is not ours
-        names = _subject_names(session, rows)
-        people = _members(session, {d.partnership_id for d, _, _ in wanted})
-        messages = []
-        for deadline, stage, superseded in wanted:
-            reminder_id = claimed.get((deadline.id, stage["key"]))
-            if reminder_id is None:
-                continue
-            if superseded:
-                result.superseded += 1
-                continue
-            result.reminders += 1
-            partnership = partnerships[deadline.partnership_id]
-            policy = registry.policies[partnership.slug]
-            recipients = _recipients(stage["recipients"], policy, people[deadline.partnership_id],
-                                     deadline, names)
-            messages += [_message(reminder_id, deadline, address, policy, partnership, names, today, base_url)
-                         for address in recipients]
-        if messages:
-            session.execute(insert(OutboxMessage.__table__), messages)
-        result.messages = len(messages)
+        rows = session.scalars(due_rows.where(Deadline.id.in_(work))).all()
+    else:
+        rows = session.scalars(due_rows).all()
+        result.examined = len(rows)
+    if not rows:
+        return result
+    partnerships = {p.id: p for p in session.scalars(select(Partnership))}
+    sent = defaultdict(set)
+    for deadline_id, stage in session.execute(
+        select(Reminder.deadline_id, Reminder.stage).where(
+            Reminder.deadline_id.in_([d.id for d in rows]))):
+        sent[deadline_id].add(stage)
+    wanted: list[tuple[Deadline, dict, bool]] = []  # (deadline, stage, superseded), in order
+    for deadline in rows:
+        partnership = partnerships[deadline.partnership_id]
+        policy = registry.policies.get(partnership.slug)
+        if policy is None or not partnership.enabled:
+            if partnership.slug not in result.skipped_partnerships:
+                result.skipped_partnerships.append(partnership.slug)
+            continue
+        try:
+            stages = _schedule(policy, deadline.kind)
+            cal = clock(deadline.statutory, policy.calendar)  # closure days never delay the law's
+            due = [s for s in stages if _stage_on(cal, deadline.due_on, s["offset"]) <= today]
+        except PluginError as exc:  # one partnership's broken plugin stops only its own reminders
+            log.error("reminders skipped: %s", exc, extra={"partnership": partnership.slug})
+            continue
+        if not due:
+            continue
+        latest = max(due, key=lambda s: s["offset"])
+        if latest["key"] in sent[deadline.id]:
+            continue
+        wanted.extend((deadline, stage, stage is not latest) for stage in due
+                      if stage["key"] not in sent[deadline.id])
+    if not wanted:
+        return result
+    claimed = _claim_all(session, wanted)  # what another sweep got first is not ours
+    names = _subject_names(session, rows)
+    people = _members(session, {d.partnership_id for d, _, _ in wanted})
+    messages = []
+    for deadline, stage, superseded in wanted:
+        reminder_id = claimed.get((deadline.id, stage["key"]))
+        if reminder_id is None:
+            continue
+        if superseded:
+            result.superseded += 1
+            continue
+        result.reminders += 1
+        partnership = partnerships[deadline.partnership_id]
+        policy = registry.policies[partnership.slug]
+        recipients = _recipients(stage["recipients"], policy, people[deadline.partnership_id],
+                                 deadline, names)
+        messages += [_message(reminder_id, deadline, address, policy, partnership, names, today, base_url)
+                     for address in recipients]
+    if messages:
+        session.execute(insert(OutboxMessage.__table__), messages)
+    result.messages = len(messages)
     return result
 
 
@@ -166,13 +171,15 @@ _ONE = dt.timedelta(days=1)
 _WALK = 1000
 
 
-def _stage_table(registry: PluginRegistry, today: dt.date) -> list[dict]:
-    """Each partnership's stages with the last due date each has come for, by its two clocks.
+def _stage_table(registry: PluginRegistry, today: dt.date) -> tuple[list[dict], list[dict]]:
+    """Each partnership's kinds by schedule, and each schedule's stages with the last due date
+    each stage has come for by the two clocks (statutory: England's; local: the partnership's).
 
-    Kinds with the same schedule share rows. A schedule whose days cannot be counted here is
-    left out, so its deadlines are judged one by one in Python, as every deadline once was.
+    A schedule whose days cannot be counted here is left out, so its deadlines are judged one
+    by one in Python, as every deadline once was.
     """
-    table: list[dict] = []
+    kinds: list[dict] = []
+    stages: list[dict] = []
     last: dict[tuple[int, int], dt.date] = {}
 
     def threshold(cal: WorkingCalendar, offset: int) -> str:
@@ -183,40 +190,43 @@ def _stage_table(registry: PluginRegistry, today: dt.date) -> list[dict]:
 
     for policy in registry:
         groups: dict[tuple, list[str]] = defaultdict(list)
-        for kind, stages in policy.reminder_schedules.items():
-            groups[tuple((s["key"], s["offset"]) for s in stages)].append(kind)
-        for stages, kinds in groups.items():
+        for kind, schedule in policy.reminder_schedules.items():
+            groups[tuple((s["key"], s["offset"]) for s in schedule)].append(kind)
+        for schedule, members in groups.items():
+            group = len(stages) + 1  # any number no other group has
             try:
-                rows = [{"s": policy.slug, "k": kinds, "g": key, "o": offset, "i": i,
+                rows = [{"g": group, "key": key, "o": offset, "i": i,
                          "ts": threshold(clock(True, policy.calendar), offset),
                          "tl": threshold(clock(False, policy.calendar), offset)}
-                        for i, (key, offset) in enumerate(stages)]
+                        for i, (key, offset) in enumerate(schedule)]
             except (CalendarRangeError, PluginError):
                 continue
-            table += rows
-    return table
+            stages += rows
+            kinds += [{"s": policy.slug, "k": kind, "g": group} for kind in members]
+    return kinds, stages
 
 
 _WITH_WORK = text("""
-WITH t AS (
+WITH km AS (
+  SELECT * FROM jsonb_to_recordset(CAST(:kinds AS jsonb)) AS km(s text, k text, g int)
+), st AS MATERIALIZED (
   SELECT * FROM jsonb_to_recordset(CAST(:stages AS jsonb))
-    AS t(s text, k text[], g text, o int, i int, ts date, tl date)
+    AS st(g int, key text, o int, i int, ts date, tl date)
 ), due AS (
-  SELECT d.id, d.kind, d.due_on, d.statutory, p.slug, p.enabled
+  SELECT d.id, d.due_on, d.statutory, p.enabled, km.g
   FROM deadlines d JOIN partnerships p ON p.id = d.partnership_id
+  LEFT JOIN km ON km.s = p.slug AND km.k = d.kind
   WHERE d.state = :open AND d.due_on <= :horizon AND d.direction <> 'at_least'
 )
 SELECT (SELECT count(*) FROM due) AS examined, w.id FROM (SELECT 1) AS one LEFT JOIN (
   SELECT due.id FROM due
   LEFT JOIN LATERAL (
-    SELECT t.g FROM t
-    WHERE t.s = due.slug AND due.kind = ANY(t.k)
-      AND due.due_on <= CASE WHEN due.statutory THEN t.ts ELSE t.tl END
-    ORDER BY t.o DESC, t.i LIMIT 1) AS latest ON true
-  WHERE due.due_on < :first_year_end OR NOT due.enabled
-     OR NOT EXISTS (SELECT 1 FROM t WHERE t.s = due.slug AND due.kind = ANY(t.k))
-     OR (latest.g IS NOT NULL AND NOT EXISTS (
-           SELECT 1 FROM reminders r WHERE r.deadline_id = due.id AND r.stage = latest.g))
+    SELECT st.key FROM st
+    WHERE st.g = due.g AND due.due_on <= CASE WHEN due.statutory THEN st.ts ELSE st.tl END
+    ORDER BY st.o DESC, st.i LIMIT 1) AS latest ON true
+  WHERE due.g IS NULL OR NOT due.enabled OR due.due_on < :first_year_end
+     OR (latest.key IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM reminders r WHERE r.deadline_id = due.id AND r.stage = latest.key))
 ) AS w ON true
 """)
 
@@ -229,8 +239,9 @@ def _with_work(session: Session, registry: PluginRegistry, today: dt.date,
     partnership or kind the stage table does not know (a disabled partnership, a kind asked
     of its plugin for the first time) is returned too, for the sweep to judge as before.
     """
+    kinds, stages = _stage_table(registry, today)
     rows = session.execute(_WITH_WORK, {
-        "stages": json.dumps(_stage_table(registry, today)), "open": DeadlineState.OPEN.value,
+        "kinds": json.dumps(kinds), "stages": json.dumps(stages), "open": DeadlineState.OPEN.value,
         "horizon": horizon, "first_year_end": dt.date(FIRST_YEAR + 1, 1, 1)}).all()
     return rows[0].examined, [r.id for r in rows if r.id is not None]
 

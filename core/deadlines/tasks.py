@@ -6,9 +6,11 @@ import datetime as dt
 from dataclasses import asdict
 
 from celery import Celery
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from cspr.db import get_session
+from cspr.db.tenancy import across_partnerships
 from cspr.deadlines import reminders
 from cspr.operations.job_runs import touch
 from cspr.plugins import get_registry
@@ -20,9 +22,16 @@ from cspr.web import links
 
 def run_sweep(session: Session, today: dt.date | None = None) -> reminders.SweepResult:
     """One sweep, committed with its reminders, outbox messages and heartbeat; relay after commit."""
-    result = reminders.sweep(session, get_registry(), today or london_today(),
-                             links.base_url())
-    touch(session, "sweep", **asdict(result))
+    with across_partnerships(session, "deadline sweep", actor="system:clock"):
+        result = reminders.sweep_across(session, get_registry(), today or london_today(),
+                                        links.base_url())
+        # in the sweep's own context, so the database's copy of it need not be set again
+        touch(session, "sweep", **asdict(result))
+        if not (result.reminders or result.superseded) and session.get_bind().dialect.name == "postgresql":
+            # Nothing recorded but the run itself (its heartbeat and cross-partnership access
+            # record): its commit need not wait for the disk. A server crash in that moment
+            # could lose the record of a sweep that found nothing; never a reminder.
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     if result.messages:
         send_after_commit(session, "cspr.tasks.outbox.relay")
     session.commit()
