@@ -16,18 +16,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from cspr.accounts.models import Membership, Role, User
 from cspr.actions.models import Action
 from cspr.calendar import FIRST_YEAR, CalendarRangeError, WorkingCalendar
 from cspr.cases.models import Incident
+from cspr.db.base import utcnow
 from cspr.db.tenancy import across_partnerships
 from cspr.deadlines.models import Deadline, DeadlineState, Reminder
 from cspr.deadlines.names import Side
 from cspr.deadlines.services import clock, standing
-from cspr.messaging.models import OutboxMessage
+from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginError, PluginRegistry, Policy
 from cspr.reviews.models import Review
@@ -134,7 +135,7 @@ def sweep_across(session: Session, registry: PluginRegistry, today: dt.date, bas
         messages += [_message(reminder_id, deadline, address, policy, partnership, names, today, base_url)
                      for address in recipients]
     if messages:
-        session.execute(insert(OutboxMessage.__table__), messages)
+        _insert_messages(session, messages)
     result.messages = len(messages)
     return result
 
@@ -246,20 +247,59 @@ def _with_work(session: Session, registry: PluginRegistry, today: dt.date,
     return rows[0].examined, [r.id for r in rows if r.id is not None]
 
 
+_CLAIM_PG = text("""
+INSERT INTO reminders (deadline_id, stage, superseded, partnership_id, created_at)
+SELECT u.d, u.s, u.sup, u.p, :now
+FROM unnest(CAST(:d AS int[]), CAST(:s AS text[]), CAST(:sup AS bool[]), CAST(:p AS int[]))
+  WITH ORDINALITY AS u(d, s, sup, p, n)
+ORDER BY u.n
+ON CONFLICT (deadline_id, stage) DO NOTHING
+RETURNING id, deadline_id, stage
+""")
+
+_MESSAGES_PG = text("""
+INSERT INTO outbox (partnership_id, reminder_id, channel, idempotency_key, recipient, subject, body,
+                    status, attempts, next_attempt_at, created_at)
+SELECT u.p, u.r, u.c, u.k, u.rc, u.sj, u.b, :pending, 0, :now, :now
+FROM unnest(CAST(:p AS int[]), CAST(:r AS int[]), CAST(:c AS text[]), CAST(:k AS text[]),
+            CAST(:rc AS text[]), CAST(:sj AS text[]), CAST(:b AS text[]))
+  WITH ORDINALITY AS u(p, r, c, k, rc, sj, b, n)
+ORDER BY u.n
+""")
+
+
 def _claim_all(session: Session, wanted: list[tuple[Deadline, dict, bool]]) -> dict[tuple[int, str], int]:
     """Insert every (deadline, stage) row in one statement; the ids of those this sweep inserted.
 
     The unique (deadline, stage) decides: a row another sweep inserted first (committed, or
-    committed while this one waited on it) is passed by, ON CONFLICT DO NOTHING.
+    committed while this one waited on it) is passed by, ON CONFLICT DO NOTHING. PostgreSQL
+    takes the rows as arrays (one short statement however many); SQLite as a multi-row insert.
     """
-    table = Reminder.__table__
-    dialect = session.get_bind().dialect.name
-    ins = (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
-    statement = ins.on_conflict_do_nothing(index_elements=["deadline_id", "stage"]).returning(
-        table.c.id, table.c.deadline_id, table.c.stage)
-    values = [{"deadline_id": d.id, "stage": stage["key"], "superseded": superseded,
-               "partnership_id": d.partnership_id} for d, stage, superseded in wanted]
-    return {(row.deadline_id, row.stage): row.id for row in session.execute(statement, values)}
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.execute(_CLAIM_PG, {
+            "d": [d.id for d, _, _ in wanted], "s": [stage["key"] for _, stage, _ in wanted],
+            "sup": [superseded for _, _, superseded in wanted],
+            "p": [d.partnership_id for d, _, _ in wanted], "now": utcnow()})
+    else:
+        table = Reminder.__table__
+        statement = sqlite.insert(table).on_conflict_do_nothing(
+            index_elements=["deadline_id", "stage"]).returning(table.c.id, table.c.deadline_id, table.c.stage)
+        found = session.execute(statement, [
+            {"deadline_id": d.id, "stage": stage["key"], "superseded": superseded,
+             "partnership_id": d.partnership_id} for d, stage, superseded in wanted])
+    return {(row.deadline_id, row.stage): row.id for row in found}
+
+
+def _insert_messages(session: Session, messages: list[dict]) -> None:
+    """The outbox rows, in one statement (arrays on PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_MESSAGES_PG, {
+            "p": [m["partnership_id"] for m in messages], "r": [m["reminder_id"] for m in messages],
+            "c": [m["channel"] for m in messages], "k": [m["idempotency_key"] for m in messages],
+            "rc": [m["recipient"] for m in messages], "sj": [m["subject"] for m in messages],
+            "b": [m["body"] for m in messages], "pending": OutboxStatus.PENDING.value, "now": utcnow()})
+    else:
+        session.execute(insert(OutboxMessage.__table__), messages)
 
 
 def _members(session: Session, partnership_ids: set[int]) -> dict[int, dict[str, list[tuple[int, str]]]]:
