@@ -156,6 +156,7 @@ def main() -> None:
                 client.get(f"/app/{SLUG}/")
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         dashboard_rps = rate(lambda: dashboard_page(client), args.requests)
         bare_rps = rate(lambda: bare.get("/due"), args.requests)
         print(f"cases={args.cases} due rows={rows} dashboard SQL statements={len(seen)}")

@@ -24,6 +24,7 @@ pyproject.toml; upgrade it when one is announced and recompute open deadlines.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -79,6 +80,7 @@ class WorkingCalendar:
     def __init__(self, closure_days: ClosureDays | None = None) -> None:
         self._closure_source = closure_days
         self._closures: dict[int, frozenset[dt.date]] = {}
+        self._off: dict[int, list[dt.date]] = {}
 
     def closures(self, year: int) -> frozenset[dt.date]:
         """The partnership's own closure days in a year (at most :data:`MAX_CLOSURE_DAYS` working days)."""
@@ -157,10 +159,16 @@ class WorkingCalendar:
         for _ in range(extra):
             current += dt.timedelta(days=1)
             count += current.weekday() < 5
-        closed: set[dt.date] = set()
         for year in range(start.year, end.year + 1):
-            closed |= bank_holidays(year) | self.closures(year)
-        return count - sum(1 for day in closed if start < day <= end and day.weekday() < 5)
+            off = self._days_off(year)
+            count -= bisect_right(off, end) - bisect_right(off, start)
+        return count
+
+    def _days_off(self, year: int) -> list[dt.date]:
+        """The weekdays of ``year`` that are not working days, in order (worked out once a year)."""
+        if year not in self._off:
+            self._off[year] = sorted(d for d in bank_holidays(year) | self.closures(year) if d.weekday() < 5)
+        return self._off[year]
 
 
 #: England and Wales: the calendar of every statutory clock (bank holidays only).

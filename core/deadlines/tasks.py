@@ -9,6 +9,7 @@ from celery import Celery
 from sqlalchemy.orm import Session
 
 from cspr.db import get_session
+from cspr.db.tenancy import across_partnerships
 from cspr.deadlines import reminders
 from cspr.operations import metrics
 from cspr.operations.job_runs import touch
@@ -22,9 +23,11 @@ from cspr.web import links
 @metrics.timed_sweep
 def run_sweep(session: Session, today: dt.date | None = None) -> reminders.SweepResult:
     """One sweep, committed with its reminders, outbox messages and heartbeat; relay after commit."""
-    result = reminders.sweep(session, get_registry(), today or london_today(),
-                             links.base_url())
-    touch(session, "sweep", **asdict(result))
+    with across_partnerships(session, "deadline sweep", actor="system:clock"):
+        result = reminders.sweep_across(session, get_registry(), today or london_today(),
+                                        links.base_url())
+        # in the sweep's own context, so the database's copy of it need not be set again
+        touch(session, "sweep", **asdict(result))
     if result.messages:
         send_after_commit(session, "cspr.tasks.outbox.relay")
     session.commit()

@@ -3,12 +3,14 @@
 A relay lists a batch of due messages, then takes them one at a time: each is claimed
 with an atomic conditional UPDATE (still pending, due, and no other relay's lease
 running; a lease of OUTBOX_LEASE seconds, committed) just before it is sent, and
-marked sent in its own commit right after. A second relay passes a claimed message
-by, however long the batch takes, and a slow batch never outlives the lease of the
-message it is sending. A crash loses at most the one message between the server's
-"250 OK" and our commit; the message carries its idempotency key in its Message-ID
-so a receiver can drop that duplicate. Failures are retried with exponential
-backoff; a message that keeps failing is marked failed for a person to act on.
+marked sent right after, in the commit that claims the next one (the last in a
+commit of its own). The batch's messages of one channel share one connection. A
+second relay passes a claimed message by, however long the batch takes, and a slow
+batch never outlives the lease of the message it is sending. A crash loses at most
+the one message between the server's "250 OK" and our commit; the message carries
+its idempotency key in its Message-ID so a receiver can drop that duplicate.
+Failures are retried with exponential backoff; a message that keeps failing is
+marked failed for a person to act on.
 """
 
 from __future__ import annotations
@@ -194,14 +196,12 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
     try:
         for message_id_, partnership_id in ids:
             with acting_for(session, partnership_id):
-                if not claim(session, message_id_, clock(), lease):
-                    session.rollback()
-                    continue  # sent, failed, or another relay holds it now
+                # the claim commits with the outcome of the message before it: one commit each
+                message = take(session, message_id_, clock(), lease)
                 session.commit()  # the claim: other relays now pass this message by
-                result.claimed += 1
-                message = session.get(OutboxMessage, message_id_, populate_existing=True)
                 if message is None:
-                    continue
+                    continue  # sent, failed, or another relay holds it now
+                result.claimed += 1
                 key = (message.channel, message.partnership_id)
                 try:
                     channel = channels.get(key)
@@ -217,7 +217,8 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
                     message.claimed_until = None
                     result.sent += 1
                     metrics.message_sent(message)
-                session.commit()
+                session.flush()  # recorded now, committed with the next claim or after the batch
+        session.commit()
     finally:
         for channel in channels.values():
             channel.__exit__(None, None, None)
@@ -227,6 +228,25 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
     return result
 
 
+def take(session: Session, message_id_: int, at: dt.datetime, lease: dt.timedelta) -> OutboxMessage | None:
+    """:func:`claim` the message and return it as claimed (None if another relay has it, or it is done)."""
+    return session.scalars(
+        _claim_statement(message_id_, at, lease).returning(OutboxMessage)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def _claim_statement(message_id_: int, at: dt.datetime, lease: dt.timedelta):  # noqa: ANN202
+    return (
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id_,
+               OutboxMessage.status == OutboxStatus.PENDING,
+               OutboxMessage.next_attempt_at <= at,
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < at))
+        .values(claimed_until=at + lease)
+    )
+
+
 def claim(session: Session, message_id_: int, at: dt.datetime, lease: dt.timedelta) -> bool:
     """Take one message for ``lease`` if it is still pending, due and nobody's; True if taken.
 
@@ -234,14 +254,7 @@ def claim(session: Session, message_id_: int, at: dt.datetime, lease: dt.timedel
     change the row; the other's condition no longer holds once the first commits.
     """
     taken = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id_,
-               OutboxMessage.status == OutboxStatus.PENDING,
-               OutboxMessage.next_attempt_at <= at,
-               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < at))
-        .values(claimed_until=at + lease)
-        .execution_options(synchronize_session=False)
-    )
+        _claim_statement(message_id_, at, lease).execution_options(synchronize_session=False))
     return taken.rowcount == 1
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
-from flask import Response, render_template, request
+from flask import Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from cspr.accounts.models import Role
 from cspr.accounts.permissions import Permission
 from cspr.accounts.views.sign_in import fresh_required
-from cspr.actions.models import Action, Rag
+from cspr.actions.models import Action, Rag, Recommendation
 from cspr.cases.models import Incident
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline, DeadlineState
@@ -21,28 +24,46 @@ from cspr.reviews.models import Review
 from cspr.web.staff.pages import bp, ctx, roles
 
 
-def subject_links(rows: list[Deadline]) -> dict[str, dict]:
-    """What each deadline is about, in one query per kind of subject."""
-    session = ctx().session
-    links: dict[str, dict] = {}
-    incident_ids = [d.incident_id for d in rows if d.incident_id]
-    review_ids = [d.review_id for d in rows if d.review_id]
-    action_ids = [d.action_id for d in rows if d.action_id]
-    if incident_ids:
-        for i in session.scalars(select(Incident).where(Incident.id.in_(incident_ids))):
-            links[f"incident:{i.id}"] = {"text": f"{i.pseudonym} ({i.reference})",
-                                         "endpoint": "staff.incident", "id": i.id}
-    if review_ids:
-        for r in session.scalars(select(Review).where(Review.id.in_(review_ids))):
-            links[f"review:{r.id}"] = {"text": r.title, "endpoint": "staff.review", "id": r.id}
-    if action_ids:
-        rows_ = session.execute(select(Action.id, Review.id, Review.title)
-                                .join(Action.recommendation).join(Review)
-                                .where(Action.id.in_(action_ids))).all()
-        for action_id, review_id, title in rows_:
-            links[f"action:{action_id}"] = {"text": f"Action plan: {title}",
-                                            "endpoint": "staff.plan", "id": review_id}
-    return links
+def _href(endpoint: str, key: str) -> Callable[[int], str]:
+    """The URL of ``endpoint`` for any id, built once (a page lists hundreds of them)."""
+    marker = 987654321
+    template = url_for(endpoint, **{key: marker})
+    head, tail = template.split(str(marker), 1)
+    return lambda record_id: f"{head}{record_id}{tail}"
+
+
+def due_with_subjects(until: dt.date) -> list[tuple[dict[str, Any], dict | None]]:
+    """Open deadlines due by ``until``, each with what it is about and its link, in one query."""
+    c = ctx()
+    plan_review = aliased(Review)
+    query = (deadlines.due_or_overdue(until)
+             .with_only_columns(*DASHBOARD_COLUMNS, Incident.pseudonym, Incident.reference, Review.title,
+                                plan_review.id.label("plan_review_id"), plan_review.title.label("plan_title"))
+             .outerjoin(Incident, Incident.id == Deadline.incident_id)
+             .outerjoin(Review, Review.id == Deadline.review_id)
+             .outerjoin(Action, Action.id == Deadline.action_id)
+             .outerjoin(Recommendation, Recommendation.id == Action.recommendation_id)
+             .outerjoin(plan_review, plan_review.id == Recommendation.review_id))
+    incident, review, plan = (_href("staff.incident", "incident_id"), _href("staff.review", "review_id"),
+                              _href("staff.plan", "review_id"))
+    found = []
+    for row in c.session.execute(query):
+        if row.incident_id and row.pseudonym is not None:
+            link = {"text": f"{row.pseudonym} ({row.reference})", "href": incident(row.incident_id)}
+        elif row.review_id and row.title is not None:
+            link = {"text": row.title, "href": review(row.review_id)}
+        elif row.action_id and row.plan_review_id is not None:
+            link = {"text": f"Action plan: {row.plan_title}", "href": plan(row.plan_review_id)}
+        else:
+            link = None
+        found.append((deadline_dict(c, row), link))
+    return found
+
+
+#: The columns of a deadline the dashboard shows and counts its standing from (no whole rows).
+DASHBOARD_COLUMNS = (Deadline.id, Deadline.kind, Deadline.label, Deadline.subject, Deadline.due_on,
+                     Deadline.incident_id, Deadline.review_id, Deadline.action_id, Deadline.statutory,
+                     Deadline.direction, Deadline.state, Deadline.met_on)
 
 
 @bp.route("/")
@@ -52,11 +73,10 @@ def dashboard() -> ResponseReturnValue:
     c = ctx()
     if c.role == Role.REVIEWER:
         return reviewer_home()
-    week = c.today + dt.timedelta(days=7)
-    due = c.session.scalars(deadlines.due_or_overdue(week)).all()
-    links = subject_links(due)
-    overdue = [deadline_dict(c, d) for d in due if d.due_on < c.today]
-    this_week = [deadline_dict(c, d) for d in due if d.due_on >= c.today]
+    due = due_with_subjects(c.today + dt.timedelta(days=7))
+    links = {d["subject"]: link for d, link in due if link is not None}
+    overdue = [d for d, _ in due if d["due_on"] < c.today]
+    this_week = [d for d, _ in due if d["due_on"] >= c.today]
     stages = dict(c.session.execute(
         select(Review.stage, func.count()).where(Review.legacy.is_(False)).group_by(Review.stage)).all())
     rag = dict(c.session.execute(select(Action.rag, func.count()).group_by(Action.rag)).all())
