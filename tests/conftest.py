@@ -323,6 +323,19 @@ def app(request, pg_url: str, app_pg_url: str, tmp_path, smtp_server, owner_engi
                             "mark the test @pytest.mark.commits", pytrace=False)
 
 
+@pytest.fixture(autouse=True)
+def _emptied_after_committing_without_the_app(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A ``commits`` test that starts processes or connections of its own but not the ``app``: every
+    table is emptied once it and its processes have finished (autouse: torn down last), so what a
+    worker or beat wrote while stopping never reaches the next test's rolled-back transaction."""
+    if request.node.get_closest_marker(COMMITS) is None or "app" in request.fixturenames:
+        yield
+        return
+    url = request.getfixturevalue("pg_url")
+    yield
+    truncate_all(url)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -228,7 +228,7 @@ def test_two_beats_run_the_schedule_once(app, procs, broker, mailbox):
     assert "RedBeatScheduler" in logs or "redbeat" in logs.lower()
 
 
-def test_worker_and_beat_stop_cleanly_on_sigterm(procs):
+def test_worker_and_beat_stop_cleanly_on_sigterm(app, procs):  # app: emptied once they stop
     worker = procs.start("worker", "--concurrency", "1")
     beat = procs.start("beat")
     time.sleep(4)
