@@ -162,7 +162,7 @@ def test_a_reminder_comes_once_by_email_when_an_expected_date_passes_without_an_
     assert mail["To"] == "admin@doncaster.example.org"
     assert str(make_header(decode_header(mail["Subject"]))) == (
         "Expected date passed: Criminal trial: Trial expected – Child P")
-    body = mail.get_content()
+    body = mail.get_payload(decode=True).decode()
     assert "It was expected on 16 November 2026 and no update has been recorded since." in body
     assert f"/app/{SLUG}/proceedings/{pid}" in body
     assert relay(app).claimed == 0
