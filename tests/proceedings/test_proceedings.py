@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from cspr.accounts.models import Role
 from cspr.audit.models import AuditEvent
-from cspr.deadlines.models import Deadline, Reminder
 from cspr.db import get_db
-from cspr.db.tenancy import acting_for, across_partnerships
+from cspr.db.tenancy import across_partnerships, acting_for
+from cspr.deadlines.models import Deadline, Reminder
 from cspr.deadlines.tasks import run_sweep
 from cspr.messaging import relay as outbox_service
 from cspr.partnerships import services as partnerships
