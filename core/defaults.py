@@ -69,6 +69,12 @@ DEFAULT_REMINDERS: list[dict[str, Any]] = [
     {"key": "escalated", "offset": 5, "recipients": ["admin", "partner", "chair"]},
 ]
 
+#: An expected date of parallel proceedings (cspr.proceedings): one reminder, the working day after
+#: the date, if it passed without an update. A local target, so a plugin may choose otherwise.
+PROCEEDING_DATE_REMINDERS: list[dict[str, Any]] = [
+    {"key": "passed", "offset": 1, "recipients": ["admin"]},
+]
+
 #: How long records are kept: local policy defaults, not law, and long on purpose.
 #: No statute sets a retention period for a partnership's review records. The IRMS
 #: Records Management Toolkit for Local Authorities and its Toolkit for Schools keep
@@ -175,7 +181,12 @@ def cspr_deadline_rules(statutory: dict[str, dict[str, Any]]) -> dict[str, dict[
 
 @hookimpl(trylast=True)
 def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]]:
-    """A few working days before, on the day, overdue, then escalated to the chair."""
+    """A few working days before, on the day, overdue, then escalated to the chair.
+
+    A proceeding's expected date: once, the working day after it, if no update came.
+    """
+    if kind == "proceeding_date":
+        return copy.deepcopy(PROCEEDING_DATE_REMINDERS)
     return copy.deepcopy(DEFAULT_REMINDERS)
 
 

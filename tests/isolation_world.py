@@ -119,6 +119,16 @@ def build(app, slug: str, tag: str) -> Side:
         "description": side.s("ActionText"), "owner_agency": agency, "due_on": (dt.date.today() + dt.timedelta(days=30)).isoformat()}), 201)
     _ok(api.patch(f"/actions/{act1['id']}", {"rag": "green", "evidence": side.s("Evidence")}))
 
+    # parallel proceedings of the case (a police investigation with an expected date) and of R1
+    police = _ok(api.post(f"/incidents/{iid}/proceedings", {
+        "kind": "police_investigation", "status": "open", "description": side.s("PoliceDescription"),
+        "note": side.s("PoliceNote")}), 201)
+    trial = _ok(api.post(f"/reviews/{r1}/proceedings", {
+        "kind": "criminal_trial", "status": "pending", "restricts_publication": True,
+        "description": side.s("TrialDescription")}), 201)
+    dated = _ok(api.post(f"/proceedings/{police['id']}/dates", {
+        "event": side.s("ChargingDecision"), "expected_on": "2027-01-11"}), 201)
+
     # R2: a thematic review the reviewer is not assigned to, with its own plan
     before_r2 = set(side.private)
     r2 = _ok(api.post("/reviews", {"kind": "thematic", "title": side.s("ReviewTwoTitle"),
@@ -193,6 +203,7 @@ def build(app, slug: str, tag: str) -> Side:
                 "membership_id": list(session.scalars(select(Membership.id))),
                 "message_id": list(session.scalars(select(OutboxMessage.id))),
                 "hold_id": [hold.id],
+                "proceeding_id": [police["id"], trial["id"]], "date_id": [dated["dates"][0]["id"]],
             }
             user = session.get(User, side.member_ids[Role.ADMIN])
             _, side.feed_token = tokens.issue(session, user, row, "probe feed", "feed")

@@ -29,6 +29,8 @@ class Permission(enum.StrEnum):
     MANAGE_MESSAGES = "manage messages"  # the outbox: see and retry messages
     MANAGE_HOLDS = "manage holds"
     READ_AUDIT_TRAIL = "read audit trail"
+    READ_PROCEEDINGS = "read proceedings"  # a case's parallel proceedings, on its pages and in the API
+    EDIT_PROCEEDINGS = "edit proceedings"  # record them, their updates and expected dates
 
 
 _ALL = frozenset(Role)
@@ -56,6 +58,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_MESSAGES: _ADMIN,
     Permission.MANAGE_HOLDS: _ADMIN,
     Permission.READ_AUDIT_TRAIL: _ADMIN,
+    Permission.READ_PROCEEDINGS: _STAFF_READERS,
+    Permission.EDIT_PROCEEDINGS: _ADMIN,
 }
 
 

@@ -26,6 +26,7 @@ from cspr.deadlines.models import Deadline, DeadlineState, Reminder
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations.models import DailyRun, JobRun
 from cspr.partnerships.models import Partnership
+from cspr.proceedings.models import DateState, ExpectedDate, Proceeding, ProceedingKind, ProceedingStatus
 from cspr.publication.models import Briefing
 from cspr.records.models import LegalHold
 from cspr.reviews.models import (
@@ -47,4 +48,5 @@ __all__ = [
     "Partnership", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",
     "Recommendation", "RefusalWindow", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
     "PasswordResetToken", "RecoveryCode", "UserSession",
+    "DateState", "ExpectedDate", "Proceeding", "ProceedingKind", "ProceedingStatus",
 ]

@@ -31,6 +31,7 @@ from cspr.deadlines.services import clock, standing
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginError, PluginRegistry, Policy
+from cspr.proceedings.models import ExpectedDate, Proceeding
 from cspr.reviews.models import Review
 
 log = logging.getLogger(__name__)
@@ -352,6 +353,16 @@ def _subject_names(session: Session, rows: list[Deadline]) -> dict[str, dict]:
             names[f"action:{action_id}"] = {"name": f"the action plan of {title}",
                                             "path": f"reviews/{review_id}/plan",
                                             "reviewer_id": reviewer_id}
+    if ids["proceeding_date"]:
+        rows_ = session.execute(select(ExpectedDate.id, Proceeding.id, Incident.pseudonym, Incident.reference,
+                                       Review.title)
+                                .join(Proceeding, Proceeding.id == ExpectedDate.proceeding_id)
+                                .outerjoin(Incident, Incident.id == Proceeding.incident_id)
+                                .outerjoin(Review, Review.id == Proceeding.review_id)
+                                .where(ExpectedDate.id.in_(ids["proceeding_date"]))).all()
+        for date_id, proceeding_id, pseudonym, reference, title in rows_:
+            case = title or (f"{pseudonym} ({reference})" if pseudonym else "")
+            names[f"proceeding_date:{date_id}"] = {"name": case, "path": f"proceedings/{proceeding_id}"}
     return names
 
 
@@ -360,7 +371,12 @@ def _message(reminder_id: int, deadline: Deadline, address: str, policy: Policy,
              base_url: str) -> dict:
     subject_info = names.get(deadline.subject, {"name": deadline.subject, "path": ""})
     where = standing(deadline, policy.calendar, today)
-    if where.status == "overdue":
+    if deadline.kind == "proceeding_date":  # a date expected in parallel proceedings (cspr.proceedings)
+        when = (f"It was expected on {deadline.due_on:%-d %B %Y} and no update has been recorded since. "
+                "Record what happened, or the new date if it moved: the review's publication may "
+                "depend on it.")
+        headline = "Expected date passed"
+    elif where.status == "overdue":
         when = (f"It was due on {deadline.due_on:%-d %B %Y} and is {where.working_days_late} "
                 "working day(s) late.")
         headline = "Overdue"

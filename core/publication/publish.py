@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.names import Anchor
+from cspr.proceedings import services as proceedings
 from cspr.publication import anonymisation
 from cspr.publication.models import Briefing
 from cspr.reviews import documents
@@ -34,7 +35,12 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_b
             publication_note: str | None = None, summary: str | None = None,
             themes: list[str] = (), report: bytes | None = None,
             report_filename: str = "report.pdf") -> Review:
-    """Publish: checks, the guard over every text going public, then the review and its report."""
+    """Publish: checks, the guard over every text going public, then the review and its report.
+
+    First of all, no proceeding may restrict it: while one does, the refusal names it and the
+    review's delay is recorded as parallel proceedings (``proceedings.refuse_if_restricted``).
+    """
+    proceedings.refuse_if_restricted(ctx, review)
     publication_form = PublicationForm(publication_form)
     partners = {a["key"]: a["name"] for a in ctx.policy.partners["safeguarding_partners"]}
     terms = anonymisation.parse_terms(identifying_terms or "")

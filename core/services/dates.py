@@ -73,6 +73,7 @@ RULES: dict[str, DateRule] = {
     "action_due": DateRule("Due date", Kind.DUE),
     "action_completed": DateRule("Date completed"),
     "assured": DateRule("Date of the sign-off"),
+    "proceeding_expected": DateRule("Expected date", Kind.PLANNED),
 }
 
 

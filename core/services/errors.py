@@ -19,5 +19,13 @@ class StepError(WorkflowError):
     """A step taken out of order: the message names what must happen first (409)."""
 
 
+class KeptRefusal(StepError):
+    """A step refused with a record worth keeping.
+
+    The caller commits what the service wrote before refusing (its audit event, a delay's reason
+    for the figures); nothing else was written.
+    """
+
+
 class NotFound(WorkflowError):
     """No such record in this partnership (404)."""

@@ -35,6 +35,8 @@ EXPECTED: dict[Permission, str] = {
     Permission.MANAGE_MESSAGES:          "x . . .",
     Permission.MANAGE_HOLDS:             "x . . .",
     Permission.READ_AUDIT_TRAIL:         "x . . .",
+    Permission.READ_PROCEEDINGS:         "x x . x",
+    Permission.EDIT_PROCEEDINGS:         "x . . .",
 }
 COLUMNS = (A, P, R, V)
 

@@ -16,7 +16,7 @@ CORE = Path(__file__).resolve().parents[2] / "core"
 TOP = {"__init__", "__main__", "app", "calendar", "config", "defaults", "hookspecs", "logs", "plugins",
        "testing", "wsgi"}
 DOMAINS = {"accounts", "actions", "archive", "audit", "cases", "deadlines", "messaging", "operations",
-           "partnerships", "publication", "records", "reporting", "reviews"}
+           "partnerships", "proceedings", "publication", "records", "reporting", "reviews"}
 FRAME = {"cli", "db", "services", "tasks", "web", "static"}
 
 

@@ -11,7 +11,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from cspr.db import get_session
-from cspr.services.errors import InputError, NotFound, StepError, WorkflowError
+from cspr.services.errors import InputError, KeptRefusal, NotFound, StepError, WorkflowError
 from cspr.web.api.resource import MAX_PAGE, PREFIX
 
 
@@ -38,13 +38,14 @@ def init_api(app: Flask) -> Api:
     from cspr.actions import api as actions
     from cspr.cases import api as cases
     from cspr.deadlines import api as deadlines
+    from cspr.proceedings import api as proceedings
     from cspr.reporting import api as exports
     from cspr.reviews import api as reviews
     from cspr.web.api.document import init_converter, init_documents
 
     init_converter(api)
 
-    api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, exports)]
+    api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, proceedings, exports)]
     for blueprint in api.blueprints:
         api.register_blueprint(blueprint)
     init_documents(app, api, MAX_PAGE)
@@ -58,8 +59,14 @@ def is_api_request() -> bool:
 
 
 def error_response(exc: Exception):  # noqa: ANN201
-    """A JSON error body for the API (the session is rolled back: nothing half-written)."""
-    get_session().rollback()
+    """A JSON error body for the API (the session is rolled back: nothing half-written).
+
+    A refusal that keeps its record (:class:`KeptRefusal`) commits that record instead.
+    """
+    if isinstance(exc, KeptRefusal):
+        get_session().commit()
+    else:
+        get_session().rollback()
     if isinstance(exc, InputError):
         return jsonify(code=422, status="Unprocessable Entity",
                        message="Some values are not right.", errors={"json": exc.errors}), 422

@@ -9,7 +9,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from cspr.accounts.permissions import Permission, allowed
-from cspr.services.errors import InputError, StepError
+from cspr.services.errors import InputError, KeptRefusal, StepError
 from cspr.web.forms import SchemaForm, apply_errors
 from cspr.web.staff.pages import ctx
 
@@ -49,7 +49,10 @@ def submit(form: SchemaForm, run: Callable[[dict[str, Any]], Any]) -> Any:
         apply_errors(form, error)
         return None
     except StepError as error:
-        c.session.rollback()
+        if isinstance(error, KeptRefusal):  # the refusal's own record is kept
+            c.session.commit()
+        else:
+            c.session.rollback()
         flash(str(error), "error")
         raise
     c.session.commit()
