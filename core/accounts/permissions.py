@@ -29,6 +29,10 @@ class Permission(enum.StrEnum):
     MANAGE_MESSAGES = "manage messages"  # the outbox: see and retry messages
     MANAGE_HOLDS = "manage holds"
     READ_AUDIT_TRAIL = "read audit trail"
+    READ_CHRONOLOGY = "read chronology"  # a case's merged multi-agency chronology, in the app and the API
+    ADD_CHRONOLOGY_ENTRY = "add chronology entry"  # one entry (a contributor: their own agency's only)
+    EDIT_CHRONOLOGY = "edit chronology"  # import a spreadsheet, remove an entry
+    EXPORT_CHRONOLOGY = "export chronology"  # the chronology as Word and XLSX
 
 
 _ALL = frozenset(Role)
@@ -56,6 +60,13 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_MESSAGES: _ADMIN,
     Permission.MANAGE_HOLDS: _ADMIN,
     Permission.READ_AUDIT_TRAIL: _ADMIN,
+    Permission.READ_CHRONOLOGY: _STAFF_READERS,
+    # TODO(integrator): when Role.CONTRIBUTOR ("contributor", from the agency returns branch) is merged,
+    # add it here: frozenset({Role.ADMIN, Role.CONTRIBUTOR}). cspr.chronology.services already keeps a
+    # contributor to their own agency (Membership.agency), so nothing else needs changing.
+    Permission.ADD_CHRONOLOGY_ENTRY: _ADMIN,
+    Permission.EDIT_CHRONOLOGY: _ADMIN,
+    Permission.EXPORT_CHRONOLOGY: _STAFF_READERS,
 }
 
 

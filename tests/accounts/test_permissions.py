@@ -35,6 +35,10 @@ EXPECTED: dict[Permission, str] = {
     Permission.MANAGE_MESSAGES:          "x . . .",
     Permission.MANAGE_HOLDS:             "x . . .",
     Permission.READ_AUDIT_TRAIL:         "x . . .",
+    Permission.READ_CHRONOLOGY:          "x x . x",
+    Permission.ADD_CHRONOLOGY_ENTRY:     "x . . .",  # TODO(integrator): and contributor
+    Permission.EDIT_CHRONOLOGY:          "x . . .",
+    Permission.EXPORT_CHRONOLOGY:        "x x . x",
 }
 COLUMNS = (A, P, R, V)
 
