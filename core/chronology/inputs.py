@@ -54,7 +54,7 @@ class EntryIn(Schema):
                                  "(2025-03)."})
     agency = text("Agency", max_length=64, widget="select", message="Select the agency",
                   meta={**one_of("agencies"), "choices": agencies})
-    what_happened = area("What happened", required=True, meta=NOT_BLANK,
+    what_happened = area("What happened", required=True, meta=NOT_BLANK, message="Enter what happened",
                          hint="Do not enter the child's or family's names, addresses or dates of birth.")
     source = text("Source document", required=False, max_length=200,
                   hint="A reference to where this is recorded, for example, 'GP records, consultation note'.")

@@ -70,6 +70,8 @@ def problems(ctx: Context, values: dict[str, Any]) -> dict[str, str]:
         errors["agency"] = "Select one of this partnership's agencies"
     elif agency not in allowed:
         errors["agency"] = "You can add entries only for your own agency"
+    if not (values.get("what_happened") or "").strip():
+        errors["what_happened"] = "Enter what happened"
     when: PartialDate | None = values.get("occurred_on")
     if when is not None and when.after(ctx.today):
         errors["occurred_on"] = "Date must be today or in the past"

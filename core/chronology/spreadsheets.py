@@ -47,8 +47,9 @@ MAX_UNPACKED = 50 * 1024 * 1024  # what a workbook's parts may add up to once un
 MAX_ERRORS = 50  # listed; the rest are counted
 YES = {"yes", "y", "true", "1", "x"}
 NO = {"no", "n", "false", "0", ""}
-#: Text a spreadsheet program would run as a formula: =..., @..., +A1, -cmd|..., a leading tab or return.
-FORMULA = re.compile(r"^(?:[=@\t\r]|[+\-][^\d\s.,])")
+#: Text a spreadsheet program would run as a formula: =..., @..., +A1, -2+3+cmd|..., a leading tab or return
+#: (a leading + or - is let through only before a space, as a list's dash, or before a plain number).
+FORMULA = re.compile(r"^(?:[=@\t\r]|[+\-](?!\s|[\d\s().,]*$))")
 
 
 @dataclass(frozen=True)
