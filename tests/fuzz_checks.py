@@ -30,11 +30,14 @@ UNDECLARABLE = {
     "delay_reason": "a planned date after the publication target needs a reason (depends on the "
                     "stored decision date)",
     "delay_detail": "'other' needs the details (depends on delay_reason)",
+    "file": "the chronology spreadsheet must be a readable template whose every row is right",
 }
 
 
 def _undeclarable(field: str, message: str) -> bool:
     if field.endswith("_on"):  # dates: not in the future, in order with the others and the record
+        return True
+    if field.startswith("rows."):  # a chronology spreadsheet's cell (rows.<n>.<column>), read from the file
         return True
     rule = UNDECLARABLE.get(field)
     return rule is not None and (field != "identifying_terms" or message.startswith(rule))
