@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import Response
 from flask.views import MethodView
 
@@ -15,6 +19,15 @@ from cspr.services.errors import InputError
 from cspr.web.api.resource import refuses, scoped_blueprint
 
 blp = scoped_blueprint("chronology", "The multi-agency chronology of a case: entries, import, exports.")
+
+
+def case_first(view: Callable) -> Callable:
+    """Look the case up before the body is read: another partnership's case is 404 whatever is sent."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        services.get_incident(ctx(), kwargs["incident_id"])
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
@@ -40,6 +53,7 @@ class Chronology(MethodView):
 
     @requires(Permission.ADD_CHRONOLOGY_ENTRY)
     @refuses(blp, 400, 403, 422)
+    @case_first
     @blp.arguments(i.EntryIn)
     @blp.response(201, o.EntryOut)
     def post(self, data: dict, incident_id: int) -> ChronologyEntry:
@@ -56,6 +70,7 @@ class ChronologyImport(MethodView):
 
     @requires(Permission.EDIT_CHRONOLOGY)
     @refuses(blp, 400, 403, 422)
+    @case_first
     @blp.arguments(i.ImportIn)
     @blp.response(201, o.ImportOut)
     def post(self, data: dict, incident_id: int) -> dict:
