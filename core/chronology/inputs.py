@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from cspr.chronology.dates import EARLIEST_YEAR, PATTERN, PartialDate, from_iso
 from cspr.services.inputs import NOT_BLANK, UploadField, area, flag, one_of, text
@@ -66,8 +66,7 @@ class ImportIn(Schema):
     """A filled-in chronology spreadsheet (the platform's template, as XLSX or CSV)."""
 
     file = UploadField(
-        required=True,
-        validate=validate.Length(max=MAX_BYTES, error="The spreadsheet must be smaller than 5 MB"),
+        required=True,  # its size (MAX_BYTES) is checked on the decoded file (cspr.chronology.spreadsheets)
         error_messages={"required": "Select the spreadsheet to import",
                         "null": "Select the spreadsheet to import",
                         "invalid": "The spreadsheet must be encoded as base64"},

@@ -29,7 +29,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from cspr.cases.models import Incident
 from cspr.chronology import services
 from cspr.chronology.dates import parse
-from cspr.chronology.inputs import EntryIn
+from cspr.chronology.inputs import MAX_BYTES, EntryIn
 from cspr.chronology.models import ChronologyEntry
 from cspr.services.context import Context
 from cspr.services.errors import InputError
@@ -159,6 +159,8 @@ def read_rows(content: bytes) -> list[tuple[int, list[Cell]]]:
     """The rows of an XLSX or CSV file (by content, not by name), numbered as the spreadsheet does."""
     if not content:
         raise refuse("The spreadsheet is empty")
+    if len(content) > MAX_BYTES:
+        raise refuse("The spreadsheet must be smaller than 5 MB")
     if content[:4] == b"PK\x03\x04":
         return _xlsx_rows(content)
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
