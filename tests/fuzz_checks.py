@@ -31,6 +31,7 @@ UNDECLARABLE = {
                     "stored decision date)",
     "delay_detail": "'other' needs the details (depends on delay_reason)",
     "description": "Enter what the proceedings are",  # other proceedings say what they are (on kind)
+    "file": "the chronology spreadsheet must be a readable template whose every row is right",
 }
 #: Fields named by other schemas too: undeclarable only with the rule's own message.
 BY_MESSAGE = {"identifying_terms", "description"}
@@ -38,6 +39,8 @@ BY_MESSAGE = {"identifying_terms", "description"}
 
 def _undeclarable(field: str, message: str) -> bool:
     if field.endswith("_on"):  # dates: not in the future, in order with the others and the record
+        return True
+    if field.startswith("rows."):  # a chronology spreadsheet's cell (rows.<n>.<column>), read from the file
         return True
     rule = UNDECLARABLE.get(field)
     return rule is not None and (field not in BY_MESSAGE or message.startswith(rule))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -128,6 +129,15 @@ def build(app, slug: str, tag: str) -> Side:
         "description": side.s("TrialDescription")}), 201)
     dated = _ok(api.post(f"/proceedings/{police['id']}/dates", {
         "event": side.s("ChargingDecision"), "expected_on": "2027-01-11"}), 201)
+    # the case's multi-agency chronology: one entry added, one imported from the template
+    entry = _ok(api.post(f"/incidents/{iid}/chronology", {
+        "occurred_on": "2026-02", "agency": agency, "what_happened": side.s("ChronologyText"),
+        "source": side.s("ChronologySource"), "key_episode": True}), 201)
+    sheet = (f"Date,Agency,What happened,Source document,Key practice episode\r\n"
+             f"03/02/2026,{agency},{side.s('ImportedChronologyText')},,No\r\n").encode()
+    imported = _ok(api.post(f"/incidents/{iid}/chronology/import",
+                            {"file": base64.b64encode(sheet).decode()}), 201)
+    entry_ids = [entry["id"], imported["entries"][0]["id"]]
 
     # R2: a thematic review the reviewer is not assigned to, with its own plan
     before_r2 = set(side.private)
@@ -202,7 +212,7 @@ def build(app, slug: str, tag: str) -> Side:
                 "briefing_id": [briefings[r1], briefings[r3]],
                 "membership_id": list(session.scalars(select(Membership.id))),
                 "message_id": list(session.scalars(select(OutboxMessage.id))),
-                "hold_id": [hold.id],
+                "hold_id": [hold.id], "entry_id": entry_ids,
                 "proceeding_id": [police["id"], trial["id"]], "date_id": [dated["dates"][0]["id"]],
             }
             user = session.get(User, side.member_ids[Role.ADMIN])

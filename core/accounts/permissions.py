@@ -31,6 +31,10 @@ class Permission(enum.StrEnum):
     READ_AUDIT_TRAIL = "read audit trail"
     READ_PROCEEDINGS = "read proceedings"  # a case's parallel proceedings, on its pages and in the API
     EDIT_PROCEEDINGS = "edit proceedings"  # record them, their updates and expected dates
+    READ_CHRONOLOGY = "read chronology"  # a case's merged multi-agency chronology, in the app and the API
+    ADD_CHRONOLOGY_ENTRY = "add chronology entry"  # one entry (a contributor: their own agency's only)
+    EDIT_CHRONOLOGY = "edit chronology"  # import a spreadsheet, remove an entry
+    EXPORT_CHRONOLOGY = "export chronology"  # the chronology as Word and XLSX
 
 
 _ALL = frozenset(Role)
@@ -60,6 +64,13 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.READ_AUDIT_TRAIL: _ADMIN,
     Permission.READ_PROCEEDINGS: _STAFF_READERS,
     Permission.EDIT_PROCEEDINGS: _ADMIN,
+    Permission.READ_CHRONOLOGY: _STAFF_READERS,
+    # TODO(integrator): when Role.CONTRIBUTOR ("contributor", from the agency returns branch) is merged,
+    # add it here: frozenset({Role.ADMIN, Role.CONTRIBUTOR}). cspr.chronology.services already keeps a
+    # contributor to their own agency (Membership.agency), so nothing else needs changing.
+    Permission.ADD_CHRONOLOGY_ENTRY: _ADMIN,
+    Permission.EDIT_CHRONOLOGY: _ADMIN,
+    Permission.EXPORT_CHRONOLOGY: _STAFF_READERS,
 }
 
 

@@ -21,6 +21,7 @@ from cspr.cases.models import (
     RapidReview,
     RapidReviewDecision,
 )
+from cspr.chronology.models import ChronologyEntry, DatePrecision
 from cspr.db.base import Base, TenantOwned
 from cspr.deadlines.models import Deadline, DeadlineState, Reminder
 from cspr.messaging.models import OutboxMessage, OutboxStatus
@@ -42,7 +43,8 @@ from cspr.reviews.models import (
 __all__ = [
     "Action", "AgeBand", "ApiToken", "ArchiveDeposit", "ArchiveOutcome", "AuditEvent", "Base",
     "DelayReason",
-    "Briefing", "CrossPartnershipAccess", "DailyRun", "Deadline", "DeadlineState", "Document", "Draft",
+    "Briefing", "ChronologyEntry", "CrossPartnershipAccess", "DatePrecision",
+    "DailyRun", "Deadline", "DeadlineState", "Document", "Draft",
     "Harm", "Incident", "JobRun", "LegalHold", "Membership", "Notification", "OutboxMessage", "OutboxStatus",
     "PanelResponse",
     "Partnership", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",

@@ -79,12 +79,46 @@ class GovDateField(DateField):
             raise ValueError(f"{self.label.text} must have a four-digit year")
 
 
+class GovPartialDateField(GovDateField):
+    """A GOV.UK date input whose day may be left empty when only the month is known (approximate dates).
+
+    Its data is the ISO text the API takes: 2025-03-14, or 2025-03 without a day.
+    """
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Day, month and year, or month and year; say clearly what is wrong."""
+        name = self.label.text
+        values = (list(valuelist) + ["", "", ""])[:3]
+        self.raw_data = values
+        if len(valuelist) not in (0, 3) or not any(v.strip() for v in values):
+            self.data = None
+            if any(v.strip() for v in values):
+                raise ValueError(f"{name} must be a real date, for example 27 3 2025")
+            return
+        day, month, year = (v.strip() for v in values)
+        if not month or not year:
+            missing = [n for n, v in (("month", month), ("year", year)) if not v]
+            self.data = None
+            raise ValueError(f"{name} must include a {' and '.join(missing)}")
+        try:
+            parts = dt.date(int(year), int(month), int(day) if day else 1)
+        except (ValueError, TypeError):
+            self.data = None
+            raise ValueError(f"{name} must be a real date, for example 27 3 2025, or a month and year, "
+                             "for example 3 2025") from None
+        if parts.year < 1900 or len(year) != 4:
+            self.data = None
+            raise ValueError(f"{name} must have a four-digit year")
+        self.data = f"{parts:%Y-%m}" + (f"-{parts:%d}" if day else "")
+
+
 _FIELDS: dict[str, Callable[..., Field]] = {
     "text": lambda **kw: StringField(widget=GovTextInput(), **kw),
     "email": lambda **kw: EmailField(widget=GovTextInput(), **kw),
     "password": lambda **kw: PasswordField(widget=GovPasswordInput(), **kw),
     "textarea": lambda **kw: TextAreaField(widget=GovTextArea(), **kw),
     "date": lambda **kw: GovDateField(**kw),
+    "partial_date": lambda **kw: GovPartialDateField(**kw),
     "radios": lambda **kw: RadioField(widget=GovRadioInput(), validate_choice=False, choices=[], **kw),
     "select": lambda **kw: SelectField(widget=GovSelect(), validate_choice=False, choices=[], **kw),
     "checkbox": lambda **kw: BooleanField(widget=GovCheckboxInput(), **kw),
@@ -145,6 +179,9 @@ class SchemaForm(FlaskForm):
             if widget == "date":
                 if value is not None:
                     data[name] = value.isoformat()
+            elif widget == "partial_date":
+                if value is not None:
+                    data[name] = value
             elif widget == "checkbox":
                 data[name] = bool(value)
             elif widget == "checkboxes":

@@ -37,6 +37,10 @@ EXPECTED: dict[Permission, str] = {
     Permission.READ_AUDIT_TRAIL:         "x . . .",
     Permission.READ_PROCEEDINGS:         "x x . x",
     Permission.EDIT_PROCEEDINGS:         "x . . .",
+    Permission.READ_CHRONOLOGY:          "x x . x",
+    Permission.ADD_CHRONOLOGY_ENTRY:     "x . . .",  # TODO(integrator): and contributor
+    Permission.EDIT_CHRONOLOGY:          "x . . .",
+    Permission.EXPORT_CHRONOLOGY:        "x x . x",
 }
 COLUMNS = (A, P, R, V)
 

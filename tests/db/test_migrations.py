@@ -27,7 +27,8 @@ def test_no_column_can_hold_a_childs_name_or_address():
     forbidden = {"first_name", "surname", "last_name", "child_name", "date_of_birth", "dob",
                  "address", "postcode", "nhs_number"}
     case_tables = {"incidents", "notifications", "rapid_reviews", "reviews", "documents",
-                   "briefings", "recommendations", "actions", "deadlines", "reminders", "outbox"}
+                   "briefings", "recommendations", "actions", "deadlines", "reminders", "outbox",
+                   "chronology_entries"}
     for table in case_tables:
         columns = set(Base.metadata.tables[table].columns.keys())
         assert not columns & forbidden, (table, columns & forbidden)

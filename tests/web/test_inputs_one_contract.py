@@ -211,6 +211,8 @@ def test_a_correction_on_the_page_changes_what_it_names_and_nothing_else(app, bo
     ("/recommendations/{rec}/actions/new", "ActionIn"),
     ("/recommendations/{rec}/response", "ResponseIn"),
     ("/actions/{aid}/assure", "AssuranceIn"),
+    ("/incidents/{iid}/chronology/new", "EntryIn"),
+    ("/incidents/{iid}/chronology/import", "ImportIn"),
 ])
 def test_each_page_offers_the_fields_of_its_api_schema(app, both, page, schema):
     browser, api, document = both

@@ -37,6 +37,7 @@ def init_api(app: Flask) -> Api:
     api.register_converter(IdConverter, id_schema)
     from cspr.actions import api as actions
     from cspr.cases import api as cases
+    from cspr.chronology import api as chronology
     from cspr.deadlines import api as deadlines
     from cspr.proceedings import api as proceedings
     from cspr.reporting import api as exports
@@ -45,7 +46,7 @@ def init_api(app: Flask) -> Api:
 
     init_converter(api)
 
-    api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, proceedings, exports)]
+    api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, proceedings, exports, chronology)]
     for blueprint in api.blueprints:
         api.register_blueprint(blueprint)
     init_documents(app, api, MAX_PAGE)
