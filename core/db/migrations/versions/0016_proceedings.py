@@ -1,7 +1,7 @@
 """Parallel proceedings of a case and the dates expected in them, under row-level security.
 
 Revision ID: 0016
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-02 04:30:00
 """
 
