@@ -104,10 +104,6 @@ class Review(TenantOwned, Base):
     recommendations: Mapped[list[Recommendation]] = relationship(
         back_populates="review", order_by="Recommendation.number"
     )
-    learning_events: Mapped[list[LearningEvent]] = relationship(
-        order_by="(LearningEvent.held_on, LearningEvent.id)", viewonly=True)
-    family_involvement: Mapped[list[FamilyInvolvement]] = relationship(
-        order_by="(FamilyInvolvement.offered_on, FamilyInvolvement.id)", viewonly=True)
 
 
 class LearningEvent(TenantOwned, Base):
