@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from cspr.cases.models import MAX_CHILDREN, AbuseKind, AgeBand, Child, ChildStatus, Harm, Incident
+from cspr.cases.models import (
+    MAX_CHILDREN,
+    AbuseKind,
+    AgeBand,
+    Child,
+    ChildStatus,
+    Disability,
+    Ethnicity,
+    Harm,
+    Incident,
+    PoliceInvestigation,
+    Sex,
+)
 from cspr.services.checks import Checker
 from cspr.services.context import Context
 from cspr.services.errors import InputError, NotFound, StepError
@@ -38,8 +50,8 @@ def sync_first(incident: Incident, changes: dict[str, Any]) -> None:
     if child is None:
         return
     for name in ("age_band", "harm"):
-        if name in changes:
-            setattr(child, name, changes[name])
+        if changes.get(name) is not None:
+            setattr(child, name, ENUMS[name](changes[name]))
     statuses = list(child.statuses)
     for name, status in (("looked_after", ChildStatus.LOOKED_AFTER),
                          ("care_leaver", ChildStatus.CARE_LEAVER)):
@@ -75,8 +87,14 @@ def _check(ctx: Context, values: dict[str, Any]) -> None:
     c.done()
 
 
+ENUMS = {"sex": Sex, "age_band": AgeBand, "ethnicity": Ethnicity, "disability": Disability, "harm": Harm}
+
+
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
+    for name, cls in ENUMS.items():
+        if out.get(name) is not None:
+            out[name] = cls(out[name])
     if "pseudonym" in out:
         out["pseudonym"] = (out["pseudonym"] or "").strip()
     if "statuses" in out:
@@ -173,9 +191,9 @@ def set_details(ctx: Context, incident: Incident, *, agencies_involved: list[str
     before = {"agencies_involved": list(incident.agencies_involved or []),
               "police_investigating": incident.police_investigating}
     incident.agencies_involved = agencies
-    incident.police_investigating = police_investigating
+    incident.police_investigating = PoliceInvestigation(police_investigating)
     ctx.audit("incident.details_changed", incident, before=before,
-              after={"agencies_involved": agencies, "police_investigating": police_investigating})
+              after={"agencies_involved": agencies, "police_investigating": incident.police_investigating})
     return incident
 
 
