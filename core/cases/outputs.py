@@ -53,8 +53,9 @@ class ChildOut(Schema):
     ethnicity = enum(Ethnicity)
     disability = enum(Disability)
     harm = enum(Harm)
-    statuses = fields.List(enum(ChildStatus))
-    abuse = fields.List(enum(AbuseKind))
+    statuses = fields.List(fields.String(metadata={"enum": [s.value for s in ChildStatus]}))
+    abuse = fields.List(fields.String(metadata={"enum": [a.value for a in AbuseKind]}),
+                        metadata={"description": "Known or suspected."})
 
 
 class SummaryRowOut(Schema):
