@@ -209,7 +209,8 @@ class LearningEventIn(Schema):
 
     held_on = date("Date of the learning event")
     agencies = many("Agencies taking part", item=fields.String(metadata=one_of("agencies")),
-                    required=True, validate=each_once, message="Select the agencies taking part",
+                    required=True, message="Select the agencies taking part",
+                    validate=[validate.Length(min=1, error="Select the agencies taking part"), each_once],
                     meta={"choices": agencies, "uniqueItems": True,
                           "description": "Keys of the partnership's agencies, each once."})
     attended = fields.Integer(
