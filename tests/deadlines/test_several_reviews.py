@@ -20,9 +20,9 @@ from cspr.plugins import PluginRegistry
 from cspr.reviews import services as reviews
 from cspr.reviews.models import Review, ReviewKind
 from tests.api_kit import Api, make_member
+from tests.cases.test_lifecycle import make_ctx
 from tests.conftest import REDIS_URL, truncate_all
 from tests.plugin_kit import plugin_with
-from tests.cases.test_lifecycle import make_ctx
 from tests.web_kit import signed_in
 
 D = dt.date
