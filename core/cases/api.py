@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from cspr.accounts.api import commit, ctx, requires
 from cspr.accounts.permissions import Permission
@@ -57,8 +57,8 @@ class IncidentList(MethodView):
             base.order_by(Incident.aware_on.desc(), Incident.id.desc())
             .offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
             .options(selectinload(Incident.notification), selectinload(Incident.rapid_review),
-                     selectinload(Incident.reviews), selectinload(Incident.children))
-        ).all()
+                     selectinload(Incident.reviews), joinedload(Incident.children))  # no extra SELECT
+        ).unique().all()
         attach_deadlines(ctx(), rows, "incident")
         return rows
 
