@@ -62,3 +62,9 @@ class Api:
 
     def patch(self, path: str, json=None, slug: str | None = None):
         return self.client.patch(self.url(path, slug), json=json, headers=self._headers())
+
+    def put(self, path: str, json=None, slug: str | None = None):
+        return self.client.put(self.url(path, slug), json=json, headers=self._headers())
+
+    def delete(self, path: str, slug: str | None = None):
+        return self.client.delete(self.url(path, slug), headers=self._headers())

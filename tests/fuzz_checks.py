@@ -21,6 +21,8 @@ from schemathesis.generation.case import Case
 UNDECLARABLE = {
     "age_band": "a care leaver is 18 to 24 (depends on care_leaver)",
     "care_leaver": "the 18 to 24 band is for care leavers (depends on age_band)",
+    "statuses": "the 18 to 24 band is for care leavers; a child is not both looked after and a care leaver "
+                "(depends on age_band)",
     "evidence": "a complete action needs evidence (depends on rag and the stored action)",
     "publication_note": "a summary or redacted publication says why (depends on publication_form)",
     "report": "a full publication needs the report (depends on publication_form)",

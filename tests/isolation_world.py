@@ -98,6 +98,11 @@ def build(app, slug: str, tag: str) -> Side:
         "age_band": "1_4", "harm": "serious_harm", "incident_on": "2026-03-02", "aware_on": "2026-03-03"}), 201)
     side.private.add(incident["reference"])
     iid = incident["id"]
+    # the Panel's form: a second child (its pseudonym a sentinel), the agencies and the police
+    _ok(api.post(f"/incidents/{iid}/children", {
+        "pseudonym": side.s("SecondChild"), "sex": "female", "age_band": "5_9", "ethnicity": "white_roma",
+        "disability": "no", "harm": "serious_harm", "statuses": ["child_in_need"], "abuse": ["neglect"]}), 201)
+    _ok(api.put(f"/incidents/{iid}/details", {"agencies_involved": [agency], "police_investigating": "yes"}))
     _ok(api.post(f"/incidents/{iid}/notification", {"sent_on": "2026-03-09",
                                                      "panel_reference": side.s("PanelRef")}), 201)
     _ok(api.post(f"/incidents/{iid}/rapid-review/meeting", {"meeting_on": "2026-03-20"}))
@@ -114,6 +119,11 @@ def build(app, slug: str, tag: str) -> Side:
                                              "reviewer_name": side.s("ReviewerName")}))
     _ok(api.post(f"/reviews/{r1}/drafts", {"received_on": "2026-07-01", "note": side.s("DraftNote")}))
     _ok(api.post(f"/reviews/{r1}/final-report", {"agreed_on": "2026-08-03", "agreed_by": partners}))
+    # practitioners and family: a learning event and an offer to the family (sentinels in both)
+    _ok(api.post(f"/reviews/{r1}/learning-events", {"held_on": "2026-05-12", "agencies": [agency],
+                                                    "attended": 14, "note": side.s("LearningNote")}), 201)
+    family = _ok(api.post(f"/reviews/{r1}/family", {"member": side.s("FamilyMember"), "offered_on": "2026-04-25",
+                                                    "response": "awaiting"}), 201)
     rec1 = _ok(api.post(f"/reviews/{r1}/recommendations", {"text": side.s("RecommendationText")}), 201)
     _ok(api.post(f"/recommendations/{rec1['id']}/response", {"response": side.s("PartnersResponse")}))
     act1 = _ok(api.post(f"/recommendations/{rec1['id']}/actions", {
@@ -214,6 +224,7 @@ def build(app, slug: str, tag: str) -> Side:
                 "message_id": list(session.scalars(select(OutboxMessage.id))),
                 "hold_id": [hold.id], "entry_id": entry_ids,
                 "proceeding_id": [police["id"], trial["id"]], "date_id": [dated["dates"][0]["id"]],
+                "position": [1, 2], "involvement_id": [f["id"] for f in family["family"]],
             }
             user = session.get(User, side.member_ids[Role.ADMIN])
             _, side.feed_token = tokens.issue(session, user, row, "probe feed", "feed")

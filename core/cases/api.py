@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from cspr.accounts.api import commit, ctx, requires
 from cspr.accounts.permissions import Permission
-from cspr.cases import incidents, notifications, rapid_reviews
+from cspr.cases import children, incidents, notifications, panel, rapid_reviews
 from cspr.cases import inputs as i
 from cspr.cases import outputs as o
 from cspr.cases.models import Incident
@@ -23,7 +23,7 @@ def _load(incident_id: int) -> Incident:
     incident = ctx().session.scalar(
         select(Incident).where(Incident.id == incident_id).options(
             selectinload(Incident.notification), selectinload(Incident.rapid_review),
-            selectinload(Incident.reviews))
+            selectinload(Incident.reviews), selectinload(Incident.children))
     )
     if incident is None:
         incidents.get(ctx(), incident_id)  # raises NotFound
@@ -57,8 +57,8 @@ class IncidentList(MethodView):
             base.order_by(Incident.aware_on.desc(), Incident.id.desc())
             .offset(pagination_parameters.first_item).limit(pagination_parameters.page_size)
             .options(selectinload(Incident.notification), selectinload(Incident.rapid_review),
-                     selectinload(Incident.reviews))
-        ).all()
+                     selectinload(Incident.reviews), joinedload(Incident.children))  # no extra SELECT
+        ).unique().all()
         attach_deadlines(ctx(), rows, "incident")
         return rows
 
@@ -165,3 +165,73 @@ class PanelResponseStep(MethodView):
         rapid_reviews.record_panel_response(ctx(), _load(incident_id), **data)
         commit()
         return _out(_load(incident_id))
+
+
+@blp.route("/incidents/<int:incident_id>/children")
+class ChildList(MethodView):
+    """The children the incident concerns (up to four), as the Panel's form asks."""
+
+    @requires(Permission.EDIT_CASES)
+    @refuses(blp, 400, 403, 409, 422)
+    @blp.arguments(i.ChildIn)
+    @blp.response(201, o.IncidentOut)
+    def post(self, data: dict, incident_id: int) -> Incident:
+        """Add a child to the incident (409 past four)."""
+        children.add(ctx(), _load(incident_id), **data)
+        commit()
+        return _out(_load(incident_id))
+
+
+@blp.route("/incidents/<int:incident_id>/children/<int:position>")
+class ChildDetail(MethodView):
+    """One child of the incident."""
+
+    @requires(Permission.EDIT_CASES)
+    @refuses(blp, 400, 403, 409, 422)
+    @blp.arguments(i.ChildChange)
+    @blp.response(200, o.IncidentOut)
+    def patch(self, data: dict, incident_id: int, position: int) -> Incident:
+        """Change what is recorded about the child (only the fields named)."""
+        children.update(ctx(), _load(incident_id), position, data)
+        commit()
+        return _out(_load(incident_id))
+
+    @requires(Permission.EDIT_CASES)
+    @refuses(blp, 403, 409)
+    @blp.response(200, o.IncidentOut)
+    def delete(self, incident_id: int, position: int) -> Incident:
+        """Remove a child added in error (never child 1); the later children move up."""
+        children.remove(ctx(), _load(incident_id), position)
+        commit()
+        return _out(_load(incident_id))
+
+
+@blp.route("/incidents/<int:incident_id>/details")
+class DetailsStep(MethodView):
+    """The incident's details the Panel's form asks for."""
+
+    @requires(Permission.EDIT_CASES)
+    @refuses(blp, 400, 403, 422)
+    @blp.arguments(i.IncidentDetailsIn)
+    @blp.response(200, o.IncidentOut)
+    def put(self, data: dict, incident_id: int) -> Incident:
+        """Record the agencies involved and whether the police are investigating."""
+        children.set_details(ctx(), _load(incident_id), **data)
+        commit()
+        return _out(_load(incident_id))
+
+
+@blp.route("/incidents/<int:incident_id>/panel-notification")
+class PanelNotification(MethodView):
+    """The notification as the Panel's online form asks it."""
+
+    @requires(Permission.READ_CASES)
+    @refuses(blp, 403)
+    @blp.response(200, o.PanelNotificationOut)
+    def get(self, incident_id: int) -> dict:
+        """The questions of the Panel's form with their answers, and the same as text."""
+        incident = _load(incident_id)
+        sections = panel.notification_summary(ctx(), incident)
+        return {"sections": [{"title": s.title, "rows": [{"question": q, "answer": a} for q, a in s.rows]}
+                             for s in sections],
+                "text": panel.notification_text(ctx(), incident)}

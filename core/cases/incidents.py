@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from cspr.cases import children
 from cspr.cases.models import AgeBand, Harm, Incident
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.names import Anchor
@@ -64,6 +65,7 @@ def record(ctx: Context, *, pseudonym: str, la_case_reference: str, la_area: str
     incident = Incident(reference=_next_reference(ctx, aware_on.year), stage="recorded", **values)
     ctx.session.add(incident)
     ctx.session.flush()
+    children.ensure_first(ctx, incident)
     ctx.audit("incident.recorded", incident, reference=incident.reference)
     deadlines.sync_case(ctx, incident=incident)
     return incident
@@ -86,6 +88,7 @@ def correct(ctx: Context, incident: Incident, changes: dict[str, Any], reason: s
     before = {name: getattr(incident, name) for name in changes}
     for name, value in changes.items():
         setattr(incident, name, value)
+    children.sync_first(incident, changes)
     ctx.audit("incident.corrected", incident, reason=reason.strip(), before=before, after=changes)
     deadlines.sync_case(ctx, incident=incident, reason=reason.strip())
     return incident

@@ -6,8 +6,19 @@ from typing import Any
 
 from marshmallow import Schema, fields, missing, validate
 
-from cspr.cases.models import AgeBand, Harm, PanelResponse, RapidReviewDecision
-from cspr.services.inputs import area, choice, date, flag, one_of, reason, text
+from cspr.cases.models import (
+    AbuseKind,
+    AgeBand,
+    ChildStatus,
+    Disability,
+    Ethnicity,
+    Harm,
+    PanelResponse,
+    PoliceInvestigation,
+    RapidReviewDecision,
+    Sex,
+)
+from cspr.services.inputs import area, choice, date, each_once, flag, many, one_of, reason, text
 
 AGE_LABELS = {"under_1": "Under 1", "1_4": "1 to 4", "5_9": "5 to 9", "10_15": "10 to 15",
               "16_17": "16 or 17", "18_24": "18 to 24 (care leaver)"}
@@ -21,6 +32,41 @@ DECISION_LABELS = {
 RESPONSE_LABELS = {"national_review": "The Panel will hold a national review",
                    "agrees": "The Panel agrees with the local decision",
                    "disagrees": "The Panel takes a different view"}
+
+
+SEX_LABELS = {"female": "Female", "male": "Male", "not_known": "Not known"}
+#: The GOV.UK list of ethnic groups, each under its heading.
+ETHNICITY_LABELS = {
+    "white_british": "White: English, Welsh, Scottish, Northern Irish or British",
+    "white_irish": "White: Irish",
+    "white_gypsy_traveller": "White: Gypsy or Irish Traveller",
+    "white_roma": "White: Roma",
+    "white_other": "White: any other White background",
+    "mixed_white_black_caribbean": "Mixed or multiple ethnic groups: White and Black Caribbean",
+    "mixed_white_black_african": "Mixed or multiple ethnic groups: White and Black African",
+    "mixed_white_asian": "Mixed or multiple ethnic groups: White and Asian",
+    "mixed_other": "Mixed or multiple ethnic groups: any other Mixed or multiple ethnic background",
+    "asian_indian": "Asian or Asian British: Indian",
+    "asian_pakistani": "Asian or Asian British: Pakistani",
+    "asian_bangladeshi": "Asian or Asian British: Bangladeshi",
+    "asian_chinese": "Asian or Asian British: Chinese",
+    "asian_other": "Asian or Asian British: any other Asian background",
+    "black_african": "Black, Black British, Caribbean or African: African",
+    "black_caribbean": "Black, Black British, Caribbean or African: Caribbean",
+    "black_other": "Black, Black British, Caribbean or African: any other Black, Black British or "
+                   "Caribbean background",
+    "other_arab": "Other ethnic group: Arab",
+    "other_any": "Other ethnic group: any other ethnic group",
+    "not_known": "Not known",
+}
+DISABILITY_LABELS = {"yes": "Yes", "no": "No", "not_known": "Not known"}
+STATUS_LABELS = {"child_protection_plan": "Subject to a child protection plan",
+                 "child_in_need": "A child in need", "looked_after": "Looked after",
+                 "care_leaver": "A care leaver"}
+ABUSE_LABELS = {"physical": "Physical abuse", "emotional": "Emotional abuse", "sexual": "Sexual abuse",
+                "neglect": "Neglect", "sexual_exploitation": "Child sexual exploitation",
+                "criminal_exploitation": "Child criminal exploitation"}
+POLICE_LABELS = {"yes": "Yes", "no": "No", "not_known": "Not known yet"}
 
 
 def areas(ctx: Any) -> list[tuple[str, str]]:
@@ -71,6 +117,60 @@ class IncidentIn(Schema):
     care_leaver = flag("A care leaver (18 to 24)")
     incident_on = date("incident")
     aware_on = _aware_on()
+
+
+def agencies(ctx: Any) -> list[tuple[str, str]]:
+    """The partnership's safeguarding partners and relevant agencies."""
+    return [(a["key"], a["name"]) for a in ctx.policy.agencies]
+
+
+def _values(cls: type, label: str, labels: dict[str, str], keep: bool = False, **kw: Any) -> fields.List:
+    """Several values of an enum, as checkboxes, each once (left out: none, or with ``keep`` unchanged)."""
+    field = many(label, item=fields.Enum(cls, by_value=True), validate=each_once,
+                 meta={"choices": labels, "uniqueItems": True}, **kw)
+    if keep:
+        field.load_default = missing
+    return field
+
+
+def _child_fields(required: bool) -> dict[str, fields.Field]:
+    keep = {} if required else KEEP
+    return {
+        "pseudonym": _pseudonym(required=required, min_length=1, **keep),
+        "sex": choice(Sex, "Sex", labels=SEX_LABELS, required=required, message="Select the child's sex",
+                      **keep),
+        "age_band": _age_band(required=required, **keep),
+        "ethnicity": choice(Ethnicity, "Ethnicity", labels=ETHNICITY_LABELS, required=required,
+                            widget="select", message="Select the child's ethnic group",
+                            hint="The GOV.UK list of ethnic groups.", **keep),
+        "disability": choice(Disability, "Does the child have a disability?", labels=DISABILITY_LABELS,
+                             required=required, message="Select whether the child has a disability",
+                             **keep),
+        "harm": _harm(required=required, **keep),
+        "statuses": _values(ChildStatus, "Status at the time of the incident", STATUS_LABELS,
+                            hint="Select all that apply.", keep=not required),
+        "abuse": _values(AbuseKind, "Abuse or neglect known or suspected", ABUSE_LABELS,
+                         hint="Select all that apply.", keep=not required),
+    }
+
+
+#: A child the incident concerns, as the Panel's form asks (never a name, address or date of birth).
+ChildIn = Schema.from_dict(_child_fields(required=True), name="ChildIn")
+ChildIn.__doc__ = "A child the incident concerns, pseudonymous: there is no field for a name."
+#: What changes about a child (only the fields named).
+ChildChange = Schema.from_dict(_child_fields(required=False), name="ChildChange")
+ChildChange.__doc__ = "What changes about a child the incident concerns."
+
+
+class IncidentDetailsIn(Schema):
+    """The incident's details the Panel's form asks for: the agencies involved and the police."""
+
+    agencies_involved = many("Agencies involved", item=fields.String(metadata=one_of("agencies")),
+                             validate=each_once,
+                             meta={"choices": agencies, "uniqueItems": True,
+                                   "description": "Keys of the partnership's agencies, each once."})
+    police_investigating = choice(PoliceInvestigation, "Are the police investigating?",
+                                  labels=POLICE_LABELS, message="Select whether the police are investigating")
 
 
 class IncidentCorrection(Schema):

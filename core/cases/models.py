@@ -11,7 +11,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cspr.db.base import Base, TenantOwned, str_enum, utcnow
@@ -36,6 +36,79 @@ class AgeBand(enum.StrEnum):
     AGE_10_15 = "10_15"
     AGE_16_17 = "16_17"
     CARE_LEAVER_18_24 = "18_24"  # care leavers, notified up to their 25th birthday
+
+
+class Sex(enum.StrEnum):
+    """The child's sex, as the Panel's form asks it."""
+
+    FEMALE = "female"
+    MALE = "male"
+    NOT_KNOWN = "not_known"
+
+
+class Ethnicity(enum.StrEnum):
+    """The GOV.UK list of ethnic groups (the 2021 census's 19, by their 5 headings), or not known."""
+
+    WHITE_BRITISH = "white_british"  # English, Welsh, Scottish, Northern Irish or British
+    WHITE_IRISH = "white_irish"
+    WHITE_GYPSY_TRAVELLER = "white_gypsy_traveller"  # Gypsy or Irish Traveller
+    WHITE_ROMA = "white_roma"
+    WHITE_OTHER = "white_other"
+    MIXED_WHITE_BLACK_CARIBBEAN = "mixed_white_black_caribbean"
+    MIXED_WHITE_BLACK_AFRICAN = "mixed_white_black_african"
+    MIXED_WHITE_ASIAN = "mixed_white_asian"
+    MIXED_OTHER = "mixed_other"
+    ASIAN_INDIAN = "asian_indian"
+    ASIAN_PAKISTANI = "asian_pakistani"
+    ASIAN_BANGLADESHI = "asian_bangladeshi"
+    ASIAN_CHINESE = "asian_chinese"
+    ASIAN_OTHER = "asian_other"
+    BLACK_AFRICAN = "black_african"
+    BLACK_CARIBBEAN = "black_caribbean"
+    BLACK_OTHER = "black_other"
+    OTHER_ARAB = "other_arab"
+    OTHER_ANY = "other_any"
+    NOT_KNOWN = "not_known"
+
+
+class Disability(enum.StrEnum):
+    """Whether the child has a disability."""
+
+    YES = "yes"
+    NO = "no"
+    NOT_KNOWN = "not_known"
+
+
+class ChildStatus(enum.StrEnum):
+    """The child's status with children's social care at the time of the incident."""
+
+    CHILD_PROTECTION_PLAN = "child_protection_plan"
+    CHILD_IN_NEED = "child_in_need"
+    LOOKED_AFTER = "looked_after"
+    CARE_LEAVER = "care_leaver"
+
+
+class AbuseKind(enum.StrEnum):
+    """A kind of abuse or neglect known or suspected."""
+
+    PHYSICAL = "physical"
+    EMOTIONAL = "emotional"
+    SEXUAL = "sexual"
+    NEGLECT = "neglect"
+    SEXUAL_EXPLOITATION = "sexual_exploitation"
+    CRIMINAL_EXPLOITATION = "criminal_exploitation"
+
+
+class PoliceInvestigation(enum.StrEnum):
+    """Whether the police are investigating the incident."""
+
+    YES = "yes"
+    NO = "no"
+    NOT_KNOWN = "not_known"
+
+
+#: The Panel's form takes up to four children per incident.
+MAX_CHILDREN = 4
 
 
 class RapidReviewDecision(enum.StrEnum):
@@ -76,12 +149,50 @@ class Incident(TenantOwned, Base):
     care_leaver: Mapped[bool] = mapped_column(default=False)
     incident_on: Mapped[date]
     aware_on: Mapped[date]  # the LA became aware: the notification clock starts here
+    # The Panel's form, per incident (migration 0012): agency keys, and the police's part.
+    agencies_involved: Mapped[list[str]] = mapped_column(JSON, default=list)
+    police_investigating: Mapped[PoliceInvestigation] = mapped_column(
+        str_enum(PoliceInvestigation), default=PoliceInvestigation.NOT_KNOWN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     notification: Mapped[Notification | None] = relationship(back_populates="incident")
+    children: Mapped[list[Child]] = relationship(back_populates="incident", order_by="Child.position",
+                                                 cascade="all, delete-orphan")
     reviews: Mapped[list[Review]] = relationship(back_populates="incident", viewonly=True,
                                                  order_by="Review.id")
     rapid_review: Mapped[RapidReview | None] = relationship(back_populates="incident")
+
+    def looked_after_death(self) -> bool:
+        """A looked-after child of the incident died (Ofsted and the Secretary of State are told)."""
+        if self.looked_after and self.harm == Harm.DEATH:
+            return True
+        return any(ch.harm == Harm.DEATH and ChildStatus.LOOKED_AFTER in ch.statuses for ch in self.children)
+
+
+class Child(TenantOwned, Base):
+    """A child the incident concerns, as the Panel's form asks: pseudonymous, up to four.
+
+    The first child's age band, harm and looked-after and care-leaver status are the incident's own
+    (``Incident.age_band`` and so on), kept the same by :mod:`cspr.cases.children`.
+    """
+
+    __tablename__ = "incident_children"
+    __table_args__ = (UniqueConstraint("incident_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]  # 1 to 4: child 1 is the incident's first child
+    pseudonym: Mapped[str] = mapped_column(String(100))
+    sex: Mapped[Sex] = mapped_column(str_enum(Sex), default=Sex.NOT_KNOWN)
+    age_band: Mapped[AgeBand] = mapped_column(str_enum(AgeBand))
+    ethnicity: Mapped[Ethnicity] = mapped_column(str_enum(Ethnicity), default=Ethnicity.NOT_KNOWN)
+    disability: Mapped[Disability] = mapped_column(str_enum(Disability), default=Disability.NOT_KNOWN)
+    harm: Mapped[Harm] = mapped_column(str_enum(Harm))
+    statuses: Mapped[list[str]] = mapped_column(JSON, default=list)  # ChildStatus values
+    abuse: Mapped[list[str]] = mapped_column(JSON, default=list)  # AbuseKind values, known or suspected
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="children")
 
 
 class Notification(TenantOwned, Base):

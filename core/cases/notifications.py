@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from cspr.cases.models import Harm, Incident, Notification
+from cspr.cases.models import Incident, Notification
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.names import Anchor
 from cspr.services.checks import Checker
@@ -24,9 +24,7 @@ def _check(ctx: Context, incident: Incident, values: dict[str, Any]) -> None:
                        ("partners_told_on", "partners_told")):
         c.date(name, values.get(name), fact)
         c.not_before(name, values.get(name), incident.aware_on, "the date the LA became aware")
-    if values.get("ofsted_sos_notified_on") and not (
-        incident.looked_after and incident.harm == Harm.DEATH
-    ):
+    if values.get("ofsted_sos_notified_on") and not incident.looked_after_death():
         c.check("ofsted_sos_notified_on", False,
                 "only the death of a looked-after child is notified to Ofsted and the SoS here")
     rapid = incident.rapid_review

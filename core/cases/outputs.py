@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from cspr.cases.models import AgeBand, Harm, PanelResponse, RapidReviewDecision
+from cspr.cases.models import (
+    AbuseKind,
+    AgeBand,
+    ChildStatus,
+    Disability,
+    Ethnicity,
+    Harm,
+    PanelResponse,
+    PoliceInvestigation,
+    RapidReviewDecision,
+    Sex,
+)
 from cspr.deadlines.outputs import DeadlineOut
 from cspr.reviews.models import ReviewKind
 from cspr.services.inputs import enum
@@ -32,6 +43,42 @@ class RapidReviewOut(Schema):
     panel_response_notes = fields.String(allow_none=True)
 
 
+class ChildOut(Schema):
+    """A child the incident concerns, pseudonymous."""
+
+    position = fields.Integer(metadata={"description": "1 to 4; child 1 is the incident's own child."})
+    pseudonym = fields.String()
+    sex = enum(Sex)
+    age_band = enum(AgeBand)
+    ethnicity = enum(Ethnicity)
+    disability = enum(Disability)
+    harm = enum(Harm)
+    statuses = fields.List(fields.String(metadata={"enum": [s.value for s in ChildStatus]}))
+    abuse = fields.List(fields.String(metadata={"enum": [a.value for a in AbuseKind]}),
+                        metadata={"description": "Known or suspected."})
+
+
+class SummaryRowOut(Schema):
+    """A question of the Panel's form and its answer."""
+
+    question = fields.String()
+    answer = fields.String()
+
+
+class SummarySectionOut(Schema):
+    """A part of the Panel's form."""
+
+    title = fields.String()
+    rows = fields.List(fields.Nested(SummaryRowOut))
+
+
+class PanelNotificationOut(Schema):
+    """The notification as the Panel's online form asks it, to copy into it."""
+
+    sections = fields.List(fields.Nested(SummarySectionOut))
+    text = fields.String(metadata={"description": "The same, as plain text."})
+
+
 class IncidentReviewOut(Schema):
     """A review an incident led to, with that review's own deadlines."""
 
@@ -57,6 +104,9 @@ class IncidentOut(Schema):
     incident_on = fields.Date()
     aware_on = fields.Date()
     stage = fields.String()
+    agencies_involved = fields.List(fields.String())
+    police_investigating = enum(PoliceInvestigation)
+    children = fields.List(fields.Nested(ChildOut))
     notification = fields.Nested(NotificationOut, allow_none=True)
     rapid_review = fields.Nested(RapidReviewOut, allow_none=True)
     review_ids = fields.List(fields.Integer())

@@ -78,7 +78,7 @@ def set_partnership(session: Session, partnership_id: int | None) -> None:
 
 def _forget_tenant_rows(session: Session) -> None:
     for obj in list(session.identity_map.values()):
-        if isinstance(obj, TenantOwned):
+        if isinstance(obj, TenantOwned) and obj in session:  # a cascade may have expunged it already
             session.expunge(obj)
 
 

@@ -24,7 +24,7 @@ from cspr.calendar import (
     add_months,
     check_year,
 )
-from cspr.cases.models import Harm, Incident
+from cspr.cases.models import Incident
 from cspr.deadlines.facts import Facts, case_facts, incident_side_facts, linked, reviews_of
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.deadlines.names import Anchor, Side
@@ -77,7 +77,7 @@ def earliest_publication(sent_on: dt.date, gap: int) -> dt.date:
 
 def _applies(kind: str, incident: Incident | None, review: Review | None) -> bool:
     if kind == "notify_ofsted_sos":
-        return bool(incident and incident.looked_after and incident.harm == Harm.DEATH)
+        return bool(incident and incident.looked_after_death())
     if kind == "rapid_review":
         # a care leaver's death is notified, but no rapid review follows unless the
         # criteria for a child are met (they are not: a care leaver is an adult)

@@ -27,7 +27,7 @@ from cspr.actions.models import Action, Recommendation
 from cspr.archive.models import ArchiveDeposit
 from cspr.audit import events as audit
 from cspr.calendar import add_months
-from cspr.cases.models import Incident, Notification, PanelResponse, RapidReview, RapidReviewDecision
+from cspr.cases.models import Child, Incident, Notification, PanelResponse, RapidReview, RapidReviewDecision
 from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.deadlines.models import Deadline, Reminder
 from cspr.defaults import RETENTION_FLOORS
@@ -38,7 +38,7 @@ from cspr.plugins import PluginRegistry
 from cspr.publication.models import Briefing
 from cspr.records.holds import Holds, in_force
 from cspr.records.models import LegalHold
-from cspr.reviews.models import Document, Draft, Review
+from cspr.reviews.models import Document, Draft, FamilyInvolvement, LearningEvent, Review
 
 log = logging.getLogger(__name__)
 
@@ -213,11 +213,14 @@ class _Run:
         self._delete(kind, Recommendation, Recommendation.review_id.in_(review_ids))
         self._delete(kind, Briefing, Briefing.review_id.in_(review_ids))
         self._delete(kind, Draft, Draft.review_id.in_(review_ids))
+        self._delete(kind, LearningEvent, LearningEvent.review_id.in_(review_ids))
+        self._delete(kind, FamilyInvolvement, FamilyInvolvement.review_id.in_(review_ids))
         self._delete(kind, Document, Document.review_id.in_(review_ids))
         self._delete(kind, ArchiveDeposit, ArchiveDeposit.review_id.in_(review_ids))
         self._delete(kind, Review, Review.id.in_(review_ids))
         self._delete(kind, Notification, Notification.incident_id.in_(incident_ids))
         self._delete(kind, RapidReview, RapidReview.incident_id.in_(incident_ids))
+        self._delete(kind, Child, Child.incident_id.in_(incident_ids))
         self._delete(kind, Incident, Incident.id.in_(incident_ids))
 
     def _files_of(self, review_ids: list[int]) -> None:

@@ -163,3 +163,90 @@ _step("publication", p.PublicationIn, _publish, Permission.PUBLISH,
       "Publish the review (at least 7 working days after the report went to the Panel).")
 _step("archive", i.ArchiveIn, reviews.archive, Permission.EDIT_REVIEWS,
       "Take the review off the public page after its public period.")
+
+
+def _people(review: Review) -> dict:
+    from cspr.reviews import involvement
+
+    return {"learning_events": involvement.learning_events(ctx(), review),
+            "family": involvement.family(ctx(), review)}
+
+
+@blp.route("/reviews/<int:review_id>/people")
+class People(MethodView):
+    """Practitioners and family in the review: learning events and family involvement."""
+
+    @requires(Permission.READ_REVIEWS)
+    @refuses(blp, 403)
+    @blp.response(200, o.PeopleOut)
+    def get(self, review_id: int) -> dict:
+        """The review's learning events and offers to the family, earliest first."""
+        return _people(load(review_id))
+
+
+@blp.route("/reviews/<int:review_id>/learning-events")
+class LearningEvents(MethodView):
+    """A review's learning events."""
+
+    @requires(Permission.EDIT_REVIEWS)
+    @refuses(blp, 400, 403, 422)
+    @blp.arguments(i.LearningEventIn)
+    @blp.response(201, o.PeopleOut)
+    def post(self, data: dict, review_id: int) -> dict:
+        """Record a practitioners' learning event (agencies taking part, how many attended)."""
+        from cspr.reviews import involvement
+
+        involvement.add_learning_event(ctx(), load(review_id), **data)
+        commit()
+        return _people(load(review_id))
+
+
+@blp.route("/reviews/<int:review_id>/family")
+class Family(MethodView):
+    """The offers to the family to take part in the review."""
+
+    @requires(Permission.EDIT_REVIEWS)
+    @refuses(blp, 400, 403, 422)
+    @blp.arguments(i.FamilyInvolvementIn)
+    @blp.response(201, o.PeopleOut)
+    def post(self, data: dict, review_id: int) -> dict:
+        """Record an offer to a family member (by relationship, never by name), and their answer."""
+        from cspr.reviews import involvement
+
+        involvement.offer_family(ctx(), load(review_id), **data)
+        commit()
+        return _people(load(review_id))
+
+
+@blp.route("/reviews/<int:review_id>/family/<int:involvement_id>")
+class FamilyAnswer(MethodView):
+    """A family member's answer."""
+
+    @requires(Permission.EDIT_REVIEWS)
+    @refuses(blp, 400, 403, 422)
+    @blp.arguments(i.FamilyAnswerIn)
+    @blp.response(200, o.PeopleOut)
+    def patch(self, data: dict, review_id: int, involvement_id: int) -> dict:
+        """Record their answer (accepted or declined) and when."""
+        from cspr.reviews import involvement
+
+        involvement.record_family_answer(ctx(), load(review_id), involvement_id, **data)
+        commit()
+        return _people(load(review_id))
+
+
+@blp.route("/reviews/<int:review_id>/progress")
+class ReviewProgress(MethodView):
+    """The review's progress on one page."""
+
+    @requires(Permission.READ_REVIEWS)
+    @refuses(blp, 403)
+    @blp.response(200, o.ProgressOut)
+    def get(self, review_id: int) -> dict:
+        """Stages, deadlines and slippage, returns, drafts, proceedings, practitioners and family."""
+        from cspr.reviews import progress
+
+        p_ = progress.progress(ctx(), load(review_id))
+        pair = lambda rows: [{"name": k, "value": v} for k, v in rows]  # noqa: E731
+        return {"title": p_.title, "caption": p_.caption, "stages": pair(p_.stages),
+                "slippage": pair(p_.slippage), "lines": pair(p_.lines)}

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from cspr.accounts.models import Membership, Role, User
-from cspr.reviews.models import ArchiveOutcome, DelayReason, PublicationForm, ReviewKind
+from cspr.reviews.models import ArchiveOutcome, DelayReason, FamilyResponse, PublicationForm, ReviewKind
 from cspr.reviews.services import DELAY_REASONS
 from cspr.services.inputs import (
     MAX_ID,
@@ -194,3 +194,51 @@ class ReviewQuery(Schema):
 
     stage = fields.String()
     kind = enum(ReviewKind)
+
+
+def agencies(ctx: Any) -> list[tuple[str, str]]:
+    """The partnership's safeguarding partners and relevant agencies."""
+    return [(a["key"], a["name"]) for a in ctx.policy.agencies]
+
+
+FAMILY_LABELS = {"awaiting": "Offered, no answer yet", "accepted": "Accepted", "declined": "Declined"}
+
+
+class LearningEventIn(Schema):
+    """A practitioners' learning event held for the review."""
+
+    held_on = date("Date of the learning event")
+    agencies = many("Agencies taking part", item=fields.String(metadata=one_of("agencies")),
+                    required=True, message="Select the agencies taking part",
+                    validate=[validate.Length(min=1, error="Select the agencies taking part"), each_once],
+                    meta={"choices": agencies, "uniqueItems": True,
+                          "description": "Keys of the partnership's agencies, each once."})
+    attended = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=1000,
+                                                            error="How many attended must be between 1 and "
+                                                                  "1,000"),
+        error_messages={"required": "Enter how many attended", "null": "Enter how many attended",
+                        "invalid": "How many attended must be a whole number, like 12"},
+        metadata={"label": "How many attended", "widget": "text", "hint": "Practitioners, not names."})
+    note = area("Note", max_length=2000, hint="Never a name: practitioners and family are pseudonymous.")
+
+
+class FamilyInvolvementIn(Schema):
+    """The offer to a family member to take part in the review, and their answer."""
+
+    member = text("Family member", max_length=100, meta={"example": "Mother"},
+                  hint='Their relationship to the child, like "Mother" or "Grandfather". Never a name.')
+    offered_on = date("Date the involvement was offered")
+    response = choice(FamilyResponse, "Their answer", labels=FAMILY_LABELS, message="Select their answer")
+    responded_on = date("Date they answered", required=False,
+                        hint="Leave blank if they have not answered yet.")
+    note = area("Note", max_length=2000)
+
+
+class FamilyAnswerIn(Schema):
+    """A family member's answer to the offer."""
+
+    response = choice(FamilyResponse, "Their answer", labels=FAMILY_LABELS, message="Select their answer")
+    responded_on = date("Date they answered", required=False,
+                        hint="Leave blank if they have not answered yet.")
+    note = area("Note", max_length=2000)

@@ -46,6 +46,14 @@ class DelayReason(enum.StrEnum):
     OTHER = "other"
 
 
+class FamilyResponse(enum.StrEnum):
+    """A family member's answer to the offer to take part in the review."""
+
+    AWAITING = "awaiting"  # offered, no answer yet
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
 class ArchiveOutcome(enum.StrEnum):
     """Where a report went when its time on the public page ended."""
 
@@ -96,6 +104,39 @@ class Review(TenantOwned, Base):
     recommendations: Mapped[list[Recommendation]] = relationship(
         back_populates="review", order_by="Recommendation.number"
     )
+
+
+class LearningEvent(TenantOwned, Base):
+    """A practitioners' learning event held for the review (migration 0012)."""
+
+    __tablename__ = "review_learning_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    held_on: Mapped[date]
+    agencies: Mapped[list[str]] = mapped_column(JSON, default=list)  # agency keys taking part
+    attended: Mapped[int] = mapped_column(Integer)  # how many practitioners attended
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FamilyInvolvement(TenantOwned, Base):
+    """The offer to a family member to take part in the review, and their answer (migration 0012).
+
+    The member is named by their relationship to the child ("Mother", "Grandfather"), never by name.
+    """
+
+    __tablename__ = "review_family_involvement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    member: Mapped[str] = mapped_column(String(100))
+    offered_on: Mapped[date]
+    response: Mapped[FamilyResponse] = mapped_column(str_enum(FamilyResponse),
+                                                     default=FamilyResponse.AWAITING)
+    responded_on: Mapped[date | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Draft(TenantOwned, Base):

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields
 
 from cspr.actions.outputs import RecommendationOut
 from cspr.deadlines.outputs import DeadlineOut
-from cspr.reviews.models import ArchiveOutcome, DelayReason, PublicationForm, ReviewKind
+from cspr.reviews.models import ArchiveOutcome, DelayReason, FamilyResponse, PublicationForm, ReviewKind
 from cspr.services.inputs import enum
 
 
@@ -49,3 +49,48 @@ class ReviewOut(Schema):
     drafts = fields.List(fields.Nested(DraftOut))
     recommendations = fields.List(fields.Nested(RecommendationOut))
     deadlines = fields.List(fields.Nested(DeadlineOut))
+
+
+class LearningEventOut(Schema):
+    """A practitioners' learning event."""
+
+    id = fields.Integer()
+    held_on = fields.Date()
+    agencies = fields.List(fields.String())
+    attended = fields.Integer()
+    note = fields.String(allow_none=True)
+
+
+class FamilyInvolvementOut(Schema):
+    """An offer to a family member (named by relationship) and their answer."""
+
+    id = fields.Integer()
+    member = fields.String()
+    offered_on = fields.Date()
+    response = enum(FamilyResponse)
+    responded_on = fields.Date(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class PeopleOut(Schema):
+    """Practitioners and family in a review."""
+
+    learning_events = fields.List(fields.Nested(LearningEventOut))
+    family = fields.List(fields.Nested(FamilyInvolvementOut))
+
+
+class ProgressLineOut(Schema):
+    """A line of the progress summary."""
+
+    name = fields.String()
+    value = fields.String()
+
+
+class ProgressOut(Schema):
+    """A review's progress on one page."""
+
+    title = fields.String()
+    caption = fields.String()
+    stages = fields.List(fields.Nested(ProgressLineOut))
+    slippage = fields.List(fields.Nested(ProgressLineOut))
+    lines = fields.List(fields.Nested(ProgressLineOut))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,9 +20,10 @@ from cspr.publication import inputs as p
 from cspr.publication import publish as publishing
 from cspr.publication.models import Briefing
 from cspr.reviews import inputs as i
+from cspr.reviews import involvement, progress
 from cspr.reviews import services as reviews
 from cspr.reviews.models import Review
-from cspr.services.errors import StepError
+from cspr.services.errors import NotFound, StepError
 from cspr.web.forms import form_for
 from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.steps import Step, changed, handle, status_of, submit
@@ -65,6 +66,15 @@ STEPS = {
     "archive": Step("Archive the review", form_for(i.ArchiveIn, submit="Archive"),
                     lambda c, r, d: reviews.archive(c, r, **d),
                     Permission.EDIT_REVIEWS, "The review is archived."),
+    "learning-event": Step("Record a learning event", form_for(i.LearningEventIn, submit="Record the event"),
+                           lambda c, r, d: involvement.add_learning_event(c, r, **d), Permission.EDIT_REVIEWS,
+                           "The learning event is recorded.",
+                           hint="Practitioners are counted by agency, never named."),
+    "family": Step("Record an offer to the family",
+                   form_for(i.FamilyInvolvementIn, submit="Record the offer"),
+                   lambda c, r, d: involvement.offer_family(c, r, **d), Permission.EDIT_REVIEWS,
+                   "The offer to the family is recorded.",
+                   hint="Name the family member by their relationship to the child, never by name."),
     "correct": Step("Correct the date of the decision to hold the review",
                     form_for(i.DecisionDateCorrection, submit="Save the correction"),
                     lambda c, r, d: reviews.correct_decision_date(c, r, **d), Permission.EDIT_REVIEWS,
@@ -139,7 +149,9 @@ def review(review_id: int) -> ResponseReturnValue:
     briefings = c.session.scalars(select(Briefing).where(Briefing.review_id == rev.id)
                                   .order_by(Briefing.id)).all()
     return render_template("staff/review.html", review=rev, due=due, kinds=i.KIND_LABELS, steps=STEPS,
-                           briefings=briefings)
+                           briefings=briefings, learning_events=involvement.learning_events(c, rev),
+                           family=involvement.family(c, rev), family_labels=i.FAMILY_LABELS,
+                           agency_names={a["key"]: a["name"] for a in c.policy.agencies})
 
 
 @bp.route("/reviews/<int:review_id>/<step>", methods=["GET", "POST"])
@@ -154,6 +166,40 @@ def review_step(review_id: int, step: str) -> ResponseReturnValue:
         if detour is not None:
             return detour
     return handle(STEPS[step], rev, url_for("staff.review", review_id=rev.id), rev.title)
+
+
+FamilyAnswerForm = form_for(i.FamilyAnswerIn, submit="Save their answer")
+
+
+@bp.route("/reviews/<int:review_id>/family/<int:involvement_id>", methods=["GET", "POST"])
+def review_family(review_id: int, involvement_id: int) -> ResponseReturnValue:
+    """Record a family member's answer to the offer to take part."""
+    c = ctx()
+    rev = load(review_id)
+    try:
+        row = involvement.family_row(c, rev, involvement_id)
+    except NotFound:
+        abort(404)
+    step = Step(f"The answer of the family member: {row.member}", FamilyAnswerForm,
+                lambda cc, r, d: involvement.record_family_answer(cc, r, row.id, **d),
+                Permission.EDIT_REVIEWS, "Their answer is recorded.", prefill=lambda _r: row)
+    return handle(step, rev, url_for("staff.review", review_id=rev.id), rev.title)
+
+
+@bp.route("/reviews/<int:review_id>/progress")
+@bp.route("/reviews/<int:review_id>/progress.docx", endpoint="review_progress_docx")
+@roles(Permission.READ_REVIEWS)
+def review_progress(review_id: int) -> ResponseReturnValue:
+    """The review's progress on one page for the partners' meeting (or as a Word document)."""
+    c = ctx()
+    rev = load(review_id)
+    summary = progress.progress(c, rev)
+    if request.endpoint == "staff.review_progress_docx":
+        c.audit("review.progress_exported", rev, review=rev.id)
+        c.session.commit()
+        return Response(progress.progress_docx(summary), mimetype=progress.DOCX, headers={
+            "Content-Disposition": f'attachment; filename="review-{rev.id}-progress.docx"'})
+    return render_template("staff/review_progress.html", review=rev, summary=summary)
 
 
 # -- the action plan ---------------------------------------------------------------

@@ -190,6 +190,11 @@ class SchemaForm(FlaskForm):
             elif widget == "file":
                 if value is not None and getattr(value, "filename", None):
                     data[name] = value
+            elif isinstance(declared, ma.Integer) and isinstance(value, str) and value.strip():
+                # a number typed in a box: the schema (strict, as the API's JSON is) takes it as one
+                digits = value.strip()
+                data[name] = int(digits) if len(digits) <= 12 and digits.isascii() and digits.isdigit() \
+                    else value
             elif isinstance(value, str) and value.strip():
                 data[name] = value
         return data, broken

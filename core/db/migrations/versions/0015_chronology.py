@@ -1,7 +1,7 @@
 """The multi-agency chronology: the chronology_entries table, under row-level security.
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 04:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from cspr.db import rls
 
 revision: str = "0015"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

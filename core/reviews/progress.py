@@ -1,0 +1,115 @@
+"""A local review's progress on one page for the partners' meeting: stages, returns, drafts,
+proceedings, practitioners and family, and slippage against its deadlines.
+
+Built from the data. The agencies' returns and the parallel proceedings are other parts of issue 14;
+until they are on the platform their lines say :data:`TO_FOLLOW`.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from cspr.deadlines.present import deadlines_by_kind
+from cspr.reviews import involvement
+from cspr.reviews.models import FamilyResponse, Review
+from cspr.reviews.services import DELAY_REASONS
+
+TO_FOLLOW = "[To follow]"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass
+class Progress:
+    """What the one-page summary shows."""
+
+    title: str
+    caption: str
+    stages: list[tuple[str, str]] = field(default_factory=list)  # (stage, when or "Not yet")
+    slippage: list[tuple[str, str]] = field(default_factory=list)  # (deadline, where it stands)
+    lines: list[tuple[str, str]] = field(default_factory=list)  # returns, drafts, proceedings, people
+
+
+def _long(day: Any) -> str:
+    return f"{day:%-d %B %Y}"
+
+
+def _standing(d: dict[str, Any]) -> str:
+    if d["state"] == "met":
+        late = d.get("working_days_late") or 0
+        return f"Met on {_long(d['met_on'])}" + (f", {late} working days late" if late else "")
+    if d["status"] == "overdue":
+        return f"Overdue by {d['working_days_late']} working days (due {_long(d['due_on'])})"
+    if d["state"] == "cancelled":
+        return "Not needed"
+    return f"Due {_long(d['due_on'])} ({d['working_days_left']} working days left)"
+
+
+def progress(ctx: Any, review: Review) -> Progress:
+    """The review's progress, from what is recorded."""
+    from cspr.reviews.inputs import KIND_LABELS
+
+    incident = f" · incident {review.incident.reference}" if review.incident_id and review.incident else ""
+    out = Progress(title=f"Progress of the review: {review.title}",
+                   caption=f"{ctx.policy.name} · {KIND_LABELS.get(str(review.kind), str(review.kind))}"
+                           f"{incident}")
+    drafts = list(review.drafts)
+    for stage, day in (("Decision to hold the review", review.decided_on),
+                       ("Terms of reference agreed", review.terms_of_reference_on),
+                       ("Reviewer commissioned", review.reviewer_commissioned_on),
+                       ("First draft received", drafts[0].received_on if drafts else None),
+                       ("Final report agreed by the partners", review.final_report_agreed_on),
+                       ("Final report sent to the Panel and the Secretary of State", review.sent_to_panel_on),
+                       ("Publication planned", review.planned_publication_on),
+                       ("Published", review.published_on)):
+        out.stages.append((stage, _long(day) if day else "Not yet"))
+    due = sorted(deadlines_by_kind(ctx, f"review:{review.id}").values(), key=lambda d: d["due_on"])
+    out.slippage = [(d["label"], _standing(d)) for d in due]
+    if review.publication_delay_reason:
+        out.slippage.append(("Why publication is past its target",
+                             DELAY_REASONS[review.publication_delay_reason]
+                             + (f": {review.publication_delay_detail}" if review.publication_delay_detail
+                                else "")))
+    events = involvement.learning_events(ctx, review)
+    family = involvement.family(ctx, review)
+    counts = {r: sum(1 for f in family if f.response == r) for r in FamilyResponse}
+    out.lines = [
+        # the agency information requests and their returns (issue 14, "returns") fill this line
+        ("Agency returns", f"{TO_FOLLOW} Returned and not returned, by agency."),
+        ("Drafts", f"{len(drafts)} received, the latest on {_long(drafts[-1].received_on)}" if drafts
+         else "None received yet"),
+        # the parallel proceedings (issue 14, "proceedings") fill this line
+        ("Parallel proceedings", f"{TO_FOLLOW} Police investigation, trial, inquest or family court, "
+                                 "with their status."),
+        ("Learning events", (f"{len(events)} held, {sum(e.attended for e in events)} practitioners attended; "
+                             f"the latest on {_long(events[-1].held_on)}") if events else "None held yet"),
+        ("Family involvement", (f"{len(family)} offered: {counts[FamilyResponse.ACCEPTED]} accepted, "
+                                f"{counts[FamilyResponse.DECLINED]} declined, "
+                                f"{counts[FamilyResponse.AWAITING]} not answered yet") if family
+         else "Not offered yet"),
+    ]
+    return out
+
+
+def progress_docx(p: Progress) -> bytes:
+    """The one-page summary as a Word document."""
+    from docx import Document
+    from docx.shared import Pt
+
+    document = Document()
+    document.core_properties.title = p.title
+    document.styles["Normal"].font.size = Pt(10)
+    document.add_heading(p.title, level=1)
+    document.add_paragraph(p.caption)
+    for heading, rows in (("Stages", p.stages), ("Deadlines and slippage", p.slippage),
+                          ("Returns, drafts, proceedings, practitioners and family", p.lines)):
+        document.add_heading(heading, level=2)
+        table = document.add_table(rows=0, cols=2)
+        table.style = "Table Grid"
+        for key, value in rows or [("None", "")]:
+            cells = table.add_row().cells
+            cells[0].text, cells[1].text = key, value
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
