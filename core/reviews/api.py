@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,17 @@ def _people(review: Review) -> dict:
             "family": involvement.family(ctx(), review)}
 
 
+def review_first(view: Callable) -> Callable:
+    """Look the review up before the body is read: another partnership's review is 404 whatever is sent
+    (a body naming this partnership's agencies is otherwise refused as 422 first).
+    """
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        load(kwargs["review_id"])
+        return view(*args, **kwargs)
+    return wrapper
+
+
 @blp.route("/reviews/<int:review_id>/people")
 class People(MethodView):
     """Practitioners and family in the review: learning events and family involvement."""
@@ -190,6 +202,7 @@ class LearningEvents(MethodView):
 
     @requires(Permission.EDIT_REVIEWS)
     @refuses(blp, 400, 403, 422)
+    @review_first
     @blp.arguments(i.LearningEventIn)
     @blp.response(201, o.PeopleOut)
     def post(self, data: dict, review_id: int) -> dict:
@@ -207,6 +220,7 @@ class Family(MethodView):
 
     @requires(Permission.EDIT_REVIEWS)
     @refuses(blp, 400, 403, 422)
+    @review_first
     @blp.arguments(i.FamilyInvolvementIn)
     @blp.response(201, o.PeopleOut)
     def post(self, data: dict, review_id: int) -> dict:
@@ -224,6 +238,7 @@ class FamilyAnswer(MethodView):
 
     @requires(Permission.EDIT_REVIEWS)
     @refuses(blp, 400, 403, 422)
+    @review_first
     @blp.arguments(i.FamilyAnswerIn)
     @blp.response(200, o.PeopleOut)
     def patch(self, data: dict, review_id: int, involvement_id: int) -> dict:
