@@ -11,7 +11,6 @@ from cspr.partnerships import demo
 pytestmark = pytest.mark.slow
 
 
-
 def served_assets() -> float:
     """Asset requests the app answered so far (this process's request histogram)."""
     total = 0.0
