@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from prometheus_client import REGISTRY
 
@@ -11,8 +9,6 @@ from cspr.db import get_db
 from cspr.partnerships import demo
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = os.environ.get("CSPR_CHROMIUM", "/usr/bin/chromium")
 
 
 def served_assets() -> float:
@@ -25,30 +21,27 @@ def served_assets() -> float:
     return total
 
 
-def test_a_second_page_loads_every_asset_from_the_browsers_cache(app, live):
-    from playwright.sync_api import sync_playwright
-
+def test_a_second_page_loads_every_asset_from_the_browsers_cache(app, live, chromium):
     with app.app_context(), get_db().session_scope() as session:
         demo.load(session, app.extensions["cspr.plugins"])
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            tab = browser.new_context().new_page()
-            loaded = []
-            tab.on("response", lambda r: loaded.append(r) if "/assets/" in r.url or "/static/" in r.url
-                   else None)
-            tab.goto(f"{live}/")
-            tab.wait_for_load_state("networkidle")
-            assert loaded, "the page loaded no assets"
-            assert {r.status for r in loaded} == {200}, [(r.url, r.status) for r in loaded]
-            for response in loaded:
-                assert response.headers["cache-control"] == "public, max-age=31536000, immutable", response.url
-            # GOV.UK Frontend's module, imported by init.js under its fingerprinted name, ran
-            assert tab.evaluate("document.body.classList.contains('govuk-frontend-supported')")
-            assert any("govuk-frontend.min." in r.url for r in loaded)
-            before = served_assets()
-            assert tab.goto(f"{live}/doncaster/").status == 200  # another page with the same assets
-            tab.wait_for_load_state("networkidle")
-            assert served_assets() == before  # nothing asked of the server again
-        finally:
-            browser.close()
+    context = chromium.new_context()  # the suite's one browser (one Playwright per process)
+    try:
+        tab = context.new_page()
+        loaded = []
+        tab.on("response", lambda r: loaded.append(r) if "/assets/" in r.url or "/static/" in r.url
+               else None)
+        tab.goto(f"{live}/")
+        tab.wait_for_load_state("networkidle")
+        assert loaded, "the page loaded no assets"
+        assert {r.status for r in loaded} == {200}, [(r.url, r.status) for r in loaded]
+        for response in loaded:
+            assert response.headers["cache-control"] == "public, max-age=31536000, immutable", response.url
+        # GOV.UK Frontend's module, imported by init.js under its fingerprinted name, ran
+        assert tab.evaluate("document.body.classList.contains('govuk-frontend-supported')")
+        assert any("govuk-frontend.min." in r.url for r in loaded)
+        before = served_assets()
+        assert tab.goto(f"{live}/doncaster/").status == 200  # another page with the same assets
+        tab.wait_for_load_state("networkidle")
+        assert served_assets() == before  # nothing asked of the server again
+    finally:
+        context.close()
