@@ -53,3 +53,12 @@ def test_each_cspr_command_group_is_one_module_of_the_cli_package():
               for name, command in cli.commands.items() for sub in getattr(command, "commands", {})
               if command.commands[sub].callback.__module__ != homes[name]]
     assert strays == [] and cli.callback.__module__ == "cspr.cli"
+
+
+def test_pyproject_lists_every_package_of_the_core():
+    """A wheel (not an editable install) ships only the packages pyproject.toml lists."""
+    import tomllib
+
+    listed = set(tomllib.loads((CORE.parent / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    packages = {".".join(["cspr", *p.parent.relative_to(CORE).parts]) for p in CORE.rglob("__init__.py")}
+    assert packages - listed == set()
