@@ -230,6 +230,8 @@ class DecisionIn(Schema):
                       message="Select the decision", meta=one_of("decisions"))
     sent_to_panel_on = date("rapid_review_sent")
     rationale = area("Why the partners decided this")
+    immediate_actions = area("Immediate actions taken",
+                             hint="What the agencies did straight away to keep children safe")
     meeting_on = date("rapid_review_meeting", required=False)
     review_title = text("Title of the review", max_length=200, required=False,
                         hint="If a review starts. Leave blank to use the pseudonym.")

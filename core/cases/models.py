@@ -227,6 +227,7 @@ class RapidReview(TenantOwned, Base):
     meeting_on: Mapped[date | None]
     decision: Mapped[RapidReviewDecision | None] = mapped_column(str_enum(RapidReviewDecision))
     rationale: Mapped[str | None] = mapped_column(Text)
+    immediate_actions: Mapped[str | None] = mapped_column(Text)  # what the agencies did straight away
     sent_to_panel_on: Mapped[date | None]
     panel_response: Mapped[PanelResponse | None] = mapped_column(str_enum(PanelResponse))
     panel_response_on: Mapped[date | None]

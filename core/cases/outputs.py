@@ -37,6 +37,7 @@ class RapidReviewOut(Schema):
     meeting_on = fields.Date(allow_none=True)
     decision = enum(RapidReviewDecision, allow_none=True)
     rationale = fields.String(allow_none=True)
+    immediate_actions = fields.String(allow_none=True)
     sent_to_panel_on = fields.Date(allow_none=True)
     panel_response = enum(PanelResponse, allow_none=True)
     panel_response_on = fields.Date(allow_none=True)

@@ -1,7 +1,7 @@
 """What goes to the Panel: the notification as its online form asks it, and the rapid review document.
 
-Both are built from the data (never typed twice). Where the data is not on the platform yet (the
-agencies' returns, the multi-agency chronology's key practice episodes), the document leaves a clearly
+Both are built from the data (never typed twice). Where something is not recorded yet (no key practice
+episode marked in the chronology, no immediate actions with the decision), the document leaves a clearly
 marked place: :data:`TO_FOLLOW` starts each, so a reader (and a test) can find what is still to fill.
 """
 
@@ -124,6 +124,15 @@ def _decision_rows(incident: Incident) -> list[tuple[str, str]]:
     return rows
 
 
+def key_episodes(ctx: Context, incident: Incident) -> list[tuple[str, str]]:
+    """The key practice episodes marked in the chronology, by date: (date and agency, what happened)."""
+    from cspr.chronology import services as chronology
+
+    names = agency_names(ctx)
+    return [(f"{chronology.date_of(e).shown()}, {names.get(e.agency, e.agency)}", e.what_happened)
+            for e in chronology.merged(ctx, incident) if e.key_episode]
+
+
 def rapid_review_sections(ctx: Context, incident: Incident) -> list[tuple[str, list[tuple[str, str]], str]]:
     """The rapid review's sections in order: (title, rows from the data, text still to follow or "")."""
     children = children_of(incident)
@@ -140,18 +149,20 @@ def rapid_review_sections(ctx: Context, incident: Incident) -> list[tuple[str, l
         brief.append((f"Child {child.position}: {child.pseudonym}",
                       "; ".join(f"{k.lower()}: {v}" for k, v in facts.items() if k != "Pseudonym")))
     agencies = [("Agencies involved", agencies_text(ctx, incident))]
+    episodes = key_episodes(ctx, incident)
+    actions = incident.rapid_review.immediate_actions if incident.rapid_review else None
     return [
         (RAPID_REVIEW_SECTIONS[0], brief, ""),
         # The agency information requests and their returns (issue 14, "returns") fill this section.
         (RAPID_REVIEW_SECTIONS[1], agencies,
          f"{TO_FOLLOW} Each agency's involvement with the family, from its return to the information "
          "request."),
-        # The multi-agency chronology's key practice episodes (issue 14, "chronology") fill this one.
-        (RAPID_REVIEW_SECTIONS[2], [],
-         f"{TO_FOLLOW} The key practice episodes marked in the multi-agency chronology, and the learning "
-         "the partners draw from them."),
-        (RAPID_REVIEW_SECTIONS[3], [],
-         f"{TO_FOLLOW} The actions the agencies took straight away to keep children safe."),
+        (RAPID_REVIEW_SECTIONS[2], episodes,
+         "" if episodes else f"{TO_FOLLOW} No key practice episode is marked in the multi-agency "
+                             "chronology yet."),
+        (RAPID_REVIEW_SECTIONS[3], [("Immediate actions taken", actions)] if actions else [],
+         "" if actions else f"{TO_FOLLOW} The actions the agencies took straight away to keep children "
+                            "safe are recorded with the partners' decision."),
         (RAPID_REVIEW_SECTIONS[4], _decision_rows(incident), ""),
     ]
 

@@ -55,7 +55,7 @@ def record_meeting(ctx: Context, incident: Incident, *, started_on: dt.date | No
 
 
 def decide(ctx: Context, incident: Incident, *, decision: RapidReviewDecision,
-           sent_to_panel_on: dt.date, rationale: str | None = None,
+           sent_to_panel_on: dt.date, rationale: str | None = None, immediate_actions: str | None = None,
            meeting_on: dt.date | None = None, review_title: str | None = None) -> RapidReview:
     """The partners' decision, sent to the Panel with the rapid review: the 15-day clock stops.
 
@@ -82,6 +82,7 @@ def decide(ctx: Context, incident: Incident, *, decision: RapidReviewDecision,
     c.done()
     rapid.decision = decision
     rapid.rationale = (rationale or "").strip() or None
+    rapid.immediate_actions = (immediate_actions or "").strip() or None
     rapid.sent_to_panel_on = sent_to_panel_on
     rapid.meeting_on = meeting_on or rapid.meeting_on
     incident.stage = "decided"

@@ -1,8 +1,8 @@
 """A local review's progress on one page for the partners' meeting: stages, returns, drafts,
 proceedings, practitioners and family, and slippage against its deadlines.
 
-Built from the data. The agencies' returns and the parallel proceedings are other parts of issue 14;
-until they are on the platform their lines say :data:`TO_FOLLOW`.
+Built from the data. The agencies' returns are another part of issue 14; until they are on the
+platform their line says :data:`TO_FOLLOW`.
 """
 
 from __future__ import annotations
@@ -46,6 +46,24 @@ def _standing(d: dict[str, Any]) -> str:
     return f"Due {_long(d['due_on'])} ({d['working_days_left']} working days left)"
 
 
+def proceedings_line(ctx: Any, review: Review) -> str:
+    """The review's parallel proceedings (its own and its incident's), each with its status."""
+    from cspr.proceedings import services as proceedings
+    from cspr.proceedings.models import LIVE
+
+    held = proceedings.of_case(ctx, review=review)
+    if not held:
+        return "None recorded"
+    parts = []
+    for p in held:
+        named = proceedings.name(p)
+        part = f"{named[0].upper()}{named[1:]}: {proceedings.STATUS_LABELS[p.status].lower()}"
+        if p.restricts_publication and p.status in LIVE:
+            part += " (publication waits for it)"
+        parts.append(part)
+    return "; ".join(parts)
+
+
 def progress(ctx: Any, review: Review) -> Progress:
     """The review's progress, from what is recorded."""
     from cspr.reviews.inputs import KIND_LABELS
@@ -79,9 +97,7 @@ def progress(ctx: Any, review: Review) -> Progress:
         ("Agency returns", f"{TO_FOLLOW} Returned and not returned, by agency."),
         ("Drafts", f"{len(drafts)} received, the latest on {_long(drafts[-1].received_on)}" if drafts
          else "None received yet"),
-        # the parallel proceedings (issue 14, "proceedings") fill this line
-        ("Parallel proceedings", f"{TO_FOLLOW} Police investigation, trial, inquest or family court, "
-                                 "with their status."),
+        ("Parallel proceedings", proceedings_line(ctx, review)),
         ("Learning events", (f"{len(events)} held, {sum(e.attended for e in events)} practitioners attended; "
                              f"the latest on {_long(events[-1].held_on)}") if events else "None held yet"),
         ("Family involvement", (f"{len(family)} offered: {counts[FamilyResponse.ACCEPTED]} accepted, "

@@ -136,8 +136,36 @@ def test_the_rapid_review_document_has_the_usual_sections_from_the_data(ctx):
     assert "The learning is addressed through the neglect strategy." in text
     assert "No review: the learning is addressed in other ways" in text
     assert "Child K (DSCP-2026-001)" in text
-    # what other parts of the platform will fill is marked, not invented
+    # what is not recorded yet is marked, not invented: agency involvement, key episodes, immediate actions
     assert text.count(panel.TO_FOLLOW) == 3
+
+
+def test_the_rapid_review_document_gives_the_key_episodes_and_the_immediate_actions(ctx):
+    from cspr.chronology import services as chronology
+    from cspr.chronology.dates import PartialDate
+
+    incident = new_incident(ctx)
+    notifications.record(ctx, incident, sent_on=D(2026, 3, 5))
+    police, health = (a["key"] for a in ctx.policy.agencies[:2])
+    chronology.add_entry(ctx, incident, occurred_on=PartialDate(2025, 11), agency=health,
+                         what_happened="Missed health visits not followed up", key_episode=True)
+    chronology.add_entry(ctx, incident, occurred_on=PartialDate(2025, 9, 2), agency=police,
+                         what_happened="Domestic abuse call-out", key_episode=True)
+    chronology.add_entry(ctx, incident, occurred_on=PartialDate(2025, 10, 1), agency=police,
+                         what_happened="Routine contact", key_episode=False)
+    rapid_reviews.decide(ctx, incident, decision="no_review", sent_to_panel_on=D(2026, 3, 20),
+                         rationale="Learning taken forward locally",
+                         immediate_actions="  Siblings' plans reviewed the same week.  ")
+    sections = {title: rows for title, rows, _ in panel.rapid_review_sections(ctx, incident)}
+    names = {a["key"]: a["name"] for a in ctx.policy.agencies}
+    assert sections["Key practice episodes and learning"] == [
+        (f"2 September 2025, {names[police]}", "Domestic abuse call-out"),
+        (f"November 2025, {names[health]}", "Missed health visits not followed up")]
+    assert sections["Immediate actions taken"] == [("Immediate actions taken",
+                                                    "Siblings' plans reviewed the same week.")]
+    _, text = _docx_text(panel.rapid_review_docx(ctx, incident))
+    assert "Routine contact" not in text  # only the episodes marked as key
+    assert text.count(panel.TO_FOLLOW) == 1  # the agencies' returns
 
 
 def test_an_incident_from_before_the_children_becomes_its_first_child(pg_url):

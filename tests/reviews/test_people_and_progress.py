@@ -76,11 +76,23 @@ def test_the_progress_summary_shows_stages_people_slippage_and_what_is_to_follow
     assert lines["Family involvement"] == "2 offered: 1 accepted, 0 declined, 1 not answered yet"
     assert lines["Drafts"] == "1 received, the latest on 1 June 2026"
     assert lines["Agency returns"].startswith(progress.TO_FOLLOW)
-    assert lines["Parallel proceedings"].startswith(progress.TO_FOLLOW)
+    assert lines["Parallel proceedings"] == "None recorded"
     assert summary.slippage  # the review's deadlines, each with where it stands
     document = Document(io.BytesIO(progress.progress_docx(summary)))
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     assert "2 offered: 1 accepted, 0 declined, 1 not answered yet" in cells
+
+
+def test_the_progress_summary_names_each_proceeding_with_its_status(ctx, review):
+    from cspr.proceedings import services as proceedings
+    from cspr.proceedings.models import ProceedingKind, ProceedingStatus
+
+    proceedings.record(ctx, review=review, kind=ProceedingKind.CRIMINAL_TRIAL, status=ProceedingStatus.PENDING,
+                       restricts_publication=True)
+    proceedings.record(ctx, review=review, kind=ProceedingKind.INQUEST, status=ProceedingStatus.CONCLUDED)
+    lines = dict(progress.progress(ctx, review).lines)
+    assert lines["Parallel proceedings"] == ("The criminal trial: pending (publication waits for it); "
+                                             "The inquest: concluded")
 
 
 def test_learning_events_and_family_through_the_pages_and_the_api(app, client):
