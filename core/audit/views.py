@@ -21,7 +21,7 @@ from cspr.audit.inputs import AuditFilterIn
 from cspr.audit.models import AuditEvent
 from cspr.db import Database, get_db
 from cspr.db.tenancy import acting_for
-from cspr.reporting.exports import spreadsheet_safe
+from cspr.services.worksheets import formula_safe
 from cspr.web.forms import SchemaForm, form_for
 from cspr.web.staff.pages import bp, ctx, roles
 
@@ -108,8 +108,8 @@ def csv_lines(db: Database, partnership_id: int, filters: dict[str, Any]) -> Ite
         for event, name, email in session.execute(ordered.execution_options(yield_per=500)):
             writer.writerow([
                 event.partnership_id, event.seq, audit.utc_iso(event.occurred_at), event.actor,
-                "" if event.actor_user_id is None else event.actor_user_id, spreadsheet_safe(name or ""),
-                spreadsheet_safe(email or ""), event.action, event.object_type or "", event.object_id or "",
+                "" if event.actor_user_id is None else event.actor_user_id, formula_safe(name or ""),
+                formula_safe(email or ""), event.action, event.object_type or "", event.object_id or "",
                 json.dumps(event.detail, sort_keys=True, separators=(",", ":")), event.remote_addr or "",
                 event.prev_hash, event.hash, audit.canonical(event),
             ])

@@ -18,13 +18,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from docx import Document
-from docx.shared import Pt
 from marshmallow import ValidationError
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from cspr.cases.models import Incident
 from cspr.chronology import services
@@ -33,6 +27,7 @@ from cspr.chronology.inputs import MAX_BYTES, EntryIn
 from cspr.chronology.models import ChronologyEntry
 from cspr.services.context import Context
 from cspr.services.errors import InputError
+from cspr.services.worksheets import cell_text, writable
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -90,6 +85,10 @@ def refuse(message: str) -> ImportRefused:
 
 def template_xlsx(ctx: Context) -> bytes:
     """The template workbook: the columns, the agencies to choose from, and how to fill it in."""
+    from openpyxl import Workbook  # imported where used: openpyxl adds 0.3 s to every command's start
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     book = Workbook()
     sheet = book.active
     sheet.title = "Chronology"
@@ -179,6 +178,8 @@ def _xlsx_rows(content: bytes) -> list[tuple[int, list[Cell]]]:
                 raise refuse("The spreadsheet must be an XLSX or CSV file")
             if any(n.endswith("vbaproject.bin") for n in names):
                 raise refuse("The spreadsheet must not contain macros: save it as Excel Workbook (.xlsx)")
+        from openpyxl import load_workbook
+
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except ImportRefused:
         raise
@@ -291,7 +292,7 @@ def _raw(ctx: Context, name: str, cell: Cell, heading: str, row: int,
         return None
     if isinstance(value, dt.datetime | dt.date | int | float):
         value = str(value)
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value)).strip()
+    text = writable(str(value)).strip()
     return _agency_key(ctx, text) if name == "agency" else text
 
 
@@ -356,17 +357,11 @@ def import_file(ctx: Context, incident: Incident, content: bytes) -> list[Chrono
 
 # -- exports -------------------------------------------------------------------------------------
 
-def _safe(value: Any) -> Any:
-    """Text a spreadsheet will show and never run, without the characters a worksheet cannot hold."""
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            return "'" + value
-    return value
-
-
 def export_xlsx(ctx: Context, incident: Incident, entries: list[ChronologyEntry]) -> bytes:
     """The merged chronology as a workbook: dates as real dates (a month-only one shown as 'March 2025')."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     names = services.agency_names(ctx)
     book = Workbook()
     sheet = book.active
@@ -378,8 +373,8 @@ def export_xlsx(ctx: Context, incident: Incident, entries: list[ChronologyEntry]
     for entry in entries:
         when = services.date_of(entry)
         sheet.append([dt.date(when.year, when.month, when.day or 1), when.precision,
-                      _safe(names.get(entry.agency, entry.agency)), _safe(entry.what_happened),
-                      _safe(entry.source or ""), "Yes" if entry.key_episode else "No"])
+                      cell_text(names.get(entry.agency, entry.agency)), cell_text(entry.what_happened),
+                      cell_text(entry.source or ""), "Yes" if entry.key_episode else "No"])
         sheet.cell(sheet.max_row, 1).number_format = "d mmmm yyyy" if when.day else "mmmm yyyy"
         if entry.key_episode:
             for cell in sheet[sheet.max_row]:
@@ -393,17 +388,16 @@ def export_xlsx(ctx: Context, incident: Incident, entries: list[ChronologyEntry]
     return out.getvalue()
 
 
-def _docx_text(value: str) -> str:
-    return ILLEGAL_CHARACTERS_RE.sub("", value)
-
-
 def export_docx(ctx: Context, incident: Incident, entries: list[ChronologyEntry]) -> bytes:
     """The merged chronology as a Word document: a table by date, key practice episodes marked."""
+    from docx import Document  # imported where used, like openpyxl
+    from docx.shared import Pt
+
     names = services.agency_names(ctx)
     document = Document()
     document.core_properties.title = f"Multi-agency chronology: {incident.reference}"
     document.add_heading("Multi-agency chronology", level=0)
-    document.add_paragraph(_docx_text(f"{incident.pseudonym} ({incident.reference}), {ctx.policy.name}"))
+    document.add_paragraph(writable(f"{incident.pseudonym} ({incident.reference}), {ctx.policy.name}"))
     keys = sum(1 for e in entries if e.key_episode)
     document.add_paragraph(f"{len(entries)} entries from {len({e.agency for e in entries})} agencies; "
                            f"{keys} marked as key practice episodes (shown in bold, marked ★).")
@@ -418,7 +412,7 @@ def export_docx(ctx: Context, incident: Incident, entries: list[ChronologyEntry]
         values = (services.date_of(entry).shown(), names.get(entry.agency, entry.agency), entry.what_happened,
                   entry.source or "", "★ Key practice episode" if entry.key_episode else "")
         for cell, value in zip(cells, values, strict=True):
-            run = cell.paragraphs[0].add_run(_docx_text(value))
+            run = cell.paragraphs[0].add_run(writable(value))
             run.bold = entry.key_episode
             run.font.size = Pt(10)
     out = io.BytesIO()
