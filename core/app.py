@@ -18,8 +18,12 @@ from cspr.plugins import PluginRegistry, PluginsFailed
 log = logging.getLogger(__name__)
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings, database, plugins (checked), Celery, web."""
+def create_app(overrides: dict[str, Any] | None = None, *, api: bool = True) -> Flask:
+    """Build the app: settings, database, plugins (checked), Celery, web.
+
+    ``api=False`` leaves out the JSON API, which the ``cspr`` commands and the worker never serve:
+    building its OpenAPI document is half of what starting a command costs.
+    """
     settings = config_module.load(overrides)
     if settings["ENV"] == "production":
         check_secret_key(settings["SECRET_KEY"])
@@ -71,7 +75,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from cspr.web import init_web
 
-    init_web(app)
+    init_web(app, api=api)
     trust_proxies(app)
     return app
 

@@ -14,8 +14,9 @@ from cspr.plugins import PluginsFailed
 
 
 def _make_app() -> Flask:
+    """The commands' app: without the JSON API (``cspr up`` builds a whole one to serve)."""
     try:
-        return create_app()
+        return create_app(api=False)
     except ConfigError as exc:
         raise click.ClickException(f"configuration: {exc}") from exc
     except PluginsFailed as exc:

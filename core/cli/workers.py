@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from cspr.app import create_app
 from cspr.cli.db import migrate_and_register
 from cspr.cli.demo import load_demo
 from cspr.db import get_db
@@ -135,7 +136,6 @@ def up(host: str, port: int, with_demo: bool) -> None:
     click.echo(f"CSPR platform running at {url} (worker pid {children.pid('worker')}, "
                f"beat pid {children.pid('beat')}). Press Ctrl+C to stop.")
     try:
-        serve(current_app._get_current_object(), host=host, port=port, threads=8,
-              _quiet=True)
+        serve(create_app(), host=host, port=port, threads=8, _quiet=True)  # with the API
     finally:
         _stop()

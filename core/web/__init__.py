@@ -26,8 +26,8 @@ STAFF_PAGES = (
 )
 
 
-def init_web(app: Flask) -> None:
-    """Register the blueprints and the error pages (HTML, or JSON under /api/)."""
+def init_web(app: Flask, *, api: bool = True) -> None:
+    """Register the blueprints (the JSON API's if ``api``) and the error pages (HTML, or JSON under /api/)."""
     from flask_wtf.csrf import CSRFProtect
 
     from cspr.accounts.views import sign_in as auth
@@ -53,8 +53,9 @@ def init_web(app: Flask) -> None:
     assets.init_assets(app)  # fingerprinted, cached for a year, gzipped
     app.register_blueprint(ops.bp)
     app.register_blueprint(feeds.bp)
-    for blueprint in init_api(app).blueprints:  # bearer tokens, no cookies: no CSRF
-        csrf.exempt(blueprint)
+    if api:
+        for blueprint in init_api(app).blueprints:  # bearer tokens, no cookies: no CSRF
+            csrf.exempt(blueprint)
     from cspr.web.limits import init_limits
 
     init_limits(app)  # rate limits on sign-in, resets and failed API tokens
