@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
@@ -101,6 +103,27 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     migrate.upgrade(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture(scope="session")
+def _upgraded_embedded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The embedded SQLite file as ``cspr db upgrade`` leaves it on a new machine, made once."""
+    from tests.helpers import cspr, embedded_env
+
+    folder = tmp_path_factory.mktemp("upgraded")
+    upgraded = cspr("db", "upgrade", env=embedded_env(folder))
+    assert upgraded.returncode == 0, upgraded.stderr
+    return folder / "instance" / "cspr.sqlite3"
+
+
+@pytest.fixture
+def upgraded_env(tmp_path: Path, _upgraded_embedded_database: Path) -> dict[str, str]:
+    """Settings for an embedded instance in ``tmp_path`` whose database ``cspr db upgrade`` already made."""
+    from tests.helpers import embedded_env
+
+    (tmp_path / "instance").mkdir()
+    shutil.copyfile(_upgraded_embedded_database, tmp_path / "instance" / "cspr.sqlite3")
+    return embedded_env(tmp_path)
 
 
 @pytest.fixture(scope="session", params=["postgresql", "sqlite"])

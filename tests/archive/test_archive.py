@@ -113,9 +113,8 @@ def test_the_daily_job_archives(loaded):
     assert reviews_of(loaded, "doncaster")["Child Cameron"][1].value == "nspcc"
 
 
-def test_archive_commands(tmp_path):
-    env = {"CSPR_INSTANCE_PATH": str(tmp_path / "instance")}
-    assert cspr("db", "upgrade", env=env).returncode == 0
+def test_archive_commands(tmp_path, upgraded_env):
+    env = upgraded_env  # as `cspr db upgrade` leaves it
     assert cspr("demo", "--no-cases", "--no-accounts", env=env).returncode == 0
     ran = cspr("archive", "run", "--date", "2026-11-23", env=env)
     assert ran.returncode == 0, ran.stderr

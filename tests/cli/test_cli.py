@@ -75,17 +75,15 @@ def test_db_upgrade_demo_and_users_on_postgresql(pg_url, tmp_path):
     (["--email", "a@b.example", "--name", "X", "--partnership", "york:king"], "unknown role 'king'"),
     (["--email", "a@b.example", "--name", "X"], "give at least one --partnership"),
 ])
-def test_users_create_refuses_bad_input_with_a_reason(tmp_path, args, message):
-    env = embedded_env(tmp_path)
-    assert cspr("db", "upgrade", env=env).returncode == 0
+def test_users_create_refuses_bad_input_with_a_reason(tmp_path, args, message, upgraded_env):
+    env = upgraded_env  # as `cspr db upgrade` leaves it
     result = cspr("users", "create", *args, "--password", "a long enough passphrase", env=env)
     assert result.returncode != 0
     assert message in result.stderr
 
 
-def test_a_short_password_is_refused(tmp_path):
-    env = embedded_env(tmp_path)
-    assert cspr("db", "upgrade", env=env).returncode == 0
+def test_a_short_password_is_refused(tmp_path, upgraded_env):
+    env = upgraded_env  # as `cspr db upgrade` leaves it
     result = cspr("users", "create", "--email", "a@b.example", "--name", "A",
                   "--partnership", "york:admin", "--password", "short", env=env)
     assert result.returncode == 1 and "at least 12 characters" in result.stderr
@@ -110,9 +108,8 @@ def test_db_check_passes_on_a_migrated_database(tmp_path):
     assert result.returncode == 0 and "matches the models" in result.stdout
 
 
-def test_disabling_a_partnership_keeps_its_data_and_stops_its_page(tmp_path):
-    env = embedded_env(tmp_path)
-    assert cspr("db", "upgrade", env=env).returncode == 0
+def test_disabling_a_partnership_keeps_its_data_and_stops_its_page(tmp_path, upgraded_env):
+    env = upgraded_env  # as `cspr db upgrade` leaves it
     off = cspr("partnership", "disable", "york", env=env)
     assert off.returncode == 0 and "data is kept" in off.stdout
     assert cspr("partnership", "disable", "atlantis", env=env).returncode == 1
@@ -124,11 +121,10 @@ def test_disabling_a_partnership_keeps_its_data_and_stops_its_page(tmp_path):
     assert app.test_client().get("/york/").status_code == 200
 
 
-def test_audit_head_and_verify_on_the_embedded_database(tmp_path):
+def test_audit_head_and_verify_on_the_embedded_database(tmp_path, upgraded_env):
     import sqlite3
 
-    env = embedded_env(tmp_path)
-    assert cspr("db", "upgrade", env=env).returncode == 0
+    env = upgraded_env  # as `cspr db upgrade` leaves it
     for step in ("disable", "enable"):
         assert cspr("partnership", step, "york", env=env).returncode == 0
     heads = tmp_path / "heads.json"
@@ -161,9 +157,8 @@ def test_audit_head_and_verify_on_the_embedded_database(tmp_path):
     assert missing.returncode == 1 and "cannot read" in missing.stderr
 
 
-def test_a_common_password_is_refused_and_accounts_are_disabled_and_enabled(tmp_path):
-    env = embedded_env(tmp_path)
-    assert cspr("db", "upgrade", env=env).returncode == 0
+def test_a_common_password_is_refused_and_accounts_are_disabled_and_enabled(tmp_path, upgraded_env):
+    env = upgraded_env  # as `cspr db upgrade` leaves it
     common = cspr("users", "create", "--email", "a@b.example", "--name", "A",
                   "--partnership", "york:admin", "--password", "qwerty123456", env=env)
     assert common.returncode == 1 and "too common" in common.stderr

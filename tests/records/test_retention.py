@@ -244,11 +244,10 @@ def test_holds_refuse_bad_input(ctx):
 
 
 @pytest.mark.slow
-def test_holds_and_retention_commands(tmp_path):
-    from tests.helpers import cspr, embedded_env
+def test_holds_and_retention_commands(tmp_path, upgraded_env):
+    from tests.helpers import cspr
 
-    env = embedded_env(tmp_path)
-    assert cspr("db", "upgrade", env=env).returncode == 0
+    env = upgraded_env  # as `cspr db upgrade` leaves it
     assert cspr("demo", "--no-cases", "--no-accounts", env=env).returncode == 0
     assert cspr("archive", "run", "--date", "2026-11-23", env=env).returncode == 0
     placed = cspr("holds", "place", "--partnership", "doncaster", "--reason", "Inquiry direction 4",
