@@ -7,8 +7,8 @@ __version__ = "0.1.0"
 __all__ = ["hookimpl", "__version__", "create_app"]
 
 
-def create_app(config: dict | None = None):  # noqa: ANN201 - re-exported factory
+def create_app(config: dict | None = None, *, api: bool = True):  # noqa: ANN201 - re-exported factory
     """Build the Flask app (see :func:`cspr.app.create_app`)."""
     from cspr.app import create_app as _create_app
 
-    return _create_app(config)
+    return _create_app(config, api=api)

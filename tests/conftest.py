@@ -24,7 +24,10 @@ from tests.mailbox import free_port
 PG_ADMIN_URL = os.environ.get(
     "CSPR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("CSPR_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+#: Under pytest-xdist each worker has its own Redis database (15, 14, ...): a Celery worker started by
+#: one test process must never take another's tasks.
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+REDIS_URL = os.environ.get("CSPR_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{15 - _WORKER}")
 
 
 def _create_pg_database() -> str:
@@ -376,6 +379,22 @@ def live(app) -> Iterator[str]:
     server.shutdown()  # thread-safe: the loop stops, then the socket closes
     thread.join(timeout=10)
     server.server_close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist, a worker hands the figures its tests measured to the controller."""
+    from tests.figures import FIGURES
+
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["figures"] = list(FIGURES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """The controller gathers each worker's figures, to print them all at the end."""
+    from tests.figures import FIGURES
+
+    FIGURES.extend(getattr(node, "workeroutput", {}).get("figures", []))
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -100,7 +100,7 @@ def test_with_plugins_strict_a_plugin_raising_in_register_tasks_stops_start_up(t
 
     # the CLI says why and exits non-zero, as for a plugin that fails to load
     monkeypatch.setattr(cli_module, "create_app",
-                        lambda: create_app(settings(tmp_path, PLUGINS_STRICT=True)))
+                        lambda **kw: create_app(settings(tmp_path, PLUGINS_STRICT=True), **kw))
     result = CliRunner().invoke(cli, ["plugins"], obj=ScriptInfo(create_app=cli_module._make_app))
     assert result.exit_code == 1
     assert "plugins failed to load (CSPR_PLUGINS_STRICT is on)" in result.output

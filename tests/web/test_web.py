@@ -10,6 +10,7 @@ from cspr import create_app
 from cspr.db import get_db
 from cspr.partnerships import demo
 from cspr.partnerships import services as partnerships
+from tests.conftest import REDIS_URL
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def test_healthz_is_503_when_the_broker_is_down(app_pg_url, tmp_path):
 
 def test_healthz_is_503_when_the_database_is_down(tmp_path):
     app = create_app({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/none",
-                      "BROKER_URL": "redis://127.0.0.1:6379/15", "INSTANCE_PATH": str(tmp_path)})
+                      "BROKER_URL": REDIS_URL, "INSTANCE_PATH": str(tmp_path)})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"]["ok"] is False
