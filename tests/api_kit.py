@@ -34,8 +34,10 @@ def make_member(app, slug: str, role: Role, email: str | None = None) -> Member:
             registry = app.extensions["cspr.plugins"]
             partnerships.sync(session, registry)
             row = partnerships.get(session, slug)
-            user = create_user(session, email or f"{role.value}@{slug}.example.org", f"{role.value} {slug}",
-                               "a long enough passphrase", memberships=[(row, role)])
+            agency = registry.policy(slug).agencies[0]["key"] if role == Role.CONTRIBUTOR else None
+            handle = role.value.replace(" ", "-")
+            user = create_user(session, email or f"{handle}@{slug}.example.org", f"{role.value} {slug}",
+                               "a long enough passphrase", memberships=[(row, role, agency)])
             user.totp_secret, user.totp_confirmed_at = TOTP_SECRET, datetime.now(UTC)
             token, clear = tokens.issue(session, user, row, "tests")
             return Member(slug, role, user.id, clear, token.id)
