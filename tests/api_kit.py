@@ -34,8 +34,8 @@ def make_member(app, slug: str, role: Role, email: str | None = None, agency: st
             registry = app.extensions["cspr.plugins"]
             partnerships.sync(session, registry)
             row = partnerships.get(session, slug)
-            if role == Role.CONTRIBUTOR:  # an agency contributor answers for one agency (the first, unless told)
-                agency = agency or registry.policy(slug).agencies[0]["key"]
+            # an agency contributor answers for one agency (the first, unless told); nobody else has one
+            agency = (agency or registry.policy(slug).agencies[0]["key"]) if role == Role.CONTRIBUTOR else None
             handle = role.value.replace(" ", "-")
             user = create_user(session, email or f"{handle}@{slug}.example.org", f"{role.value} {slug}",
                                "a long enough passphrase", memberships=[(row, role, agency)])

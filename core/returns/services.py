@@ -107,6 +107,16 @@ def returned(rows: list[InformationRequest]) -> str:
     return f"{len(done)} of {len(agencies)} {noun} returned"
 
 
+def by_agency(ctx: Context, rows: list[InformationRequest]) -> list[tuple[str, str]]:
+    """Each request's agency by name and where it stands: ('South Yorkshire Police', 'Overdue')."""
+    return [(agency_name(ctx, r.agency), status(r, ctx.today)) for r in rows]
+
+
+def all_returned(rows: list[InformationRequest]) -> bool:
+    """Whether every agency asked has returned (and at least one was asked)."""
+    return bool(rows) and all(r.received_on is not None for r in rows)
+
+
 def contributors(ctx: Context, agency: str) -> list[str]:
     """The e-mail addresses of the agency's contributors in this partnership (active accounts)."""
     return sorted(ctx.session.scalars(
@@ -228,6 +238,6 @@ def return_file(ctx: Context, row: InformationRequest, documents_dir: Path) -> t
     return documents_dir / row.return_key, f"return-{row.agency}-{row.received_on:%Y-%m-%d}.pdf"
 
 
-__all__ = ["INFORMATION_REQUEST", "MAX_BYTES", "agency_name", "case_name", "contributors",
+__all__ = ["INFORMATION_REQUEST", "MAX_BYTES", "agency_name", "all_returned", "by_agency", "case_name", "contributors",
            "get", "is_contributor", "mark_received", "mine", "of_case", "return_file", "returned", "send",
            "status", "upload_return", "without_contributor"]

@@ -243,3 +243,40 @@ def test_relay_delivers_the_request_email(app, admin, police, incident, mailbox)
         outbox_service.relay(session, channel_for, app.config)
     (mail,) = [m for m in mailbox.wait_for(1) if "Information request" in str(make_header(decode_header(m["Subject"])))]
     assert mail["To"] == "returns@police.example.org"
+
+
+def member_ctx(app, session, role: Role = Role.ADMIN):
+    from cspr.services.context import Context
+
+    row = partnerships.get(session, SLUG)
+    return Context(session, row, app.extensions["cspr.plugins"].policy(SLUG), actor="test", role=role)
+
+
+def test_the_progress_summary_and_the_panel_document_show_each_agencys_return(app, admin, police, incident):
+    from cspr.cases import panel
+    from cspr.cases.models import Incident
+    from cspr.reviews import progress
+    from cspr.reviews.models import Review
+
+    rid = ok(admin.post("/reviews", {"kind": "local_cspr", "title": "Child R review",
+                                     "decided_on": london_today().isoformat()}), 201)["id"]
+    ok(admin.post(f"/reviews/{rid}/information-requests", {"agency": POLICE, "asked": ASKED}), 201)
+    ok(admin.post(f"/reviews/{rid}/information-requests", {"agency": SCHOOLS, "asked": ASKED}), 201)
+    police_rr = send(admin, incident, POLICE)["id"]
+
+    def panel_section():
+        with app.app_context(), get_db().session_scope() as session:
+            with acting_for(session, partnerships.get(session, SLUG).id):
+                c = member_ctx(app, session)
+                title, rows, follow = panel.rapid_review_sections(c, session.get(Incident, incident))[1]
+                line = dict(progress.progress(c, session.get(Review, rid)).lines)["Agency returns"]
+                return dict(rows), follow, line
+
+    rows, follow, line = panel_section()
+    assert rows["Return from South Yorkshire Police"] == "Awaiting" and follow.startswith(panel.TO_FOLLOW)
+    assert line == ("0 of 2 agencies have returned: Doncaster schools and academies: awaiting; "
+                    "South Yorkshire Police: awaiting")
+    ok(police.post(f"/information-requests/{police_rr}/return", pdf_b64(blank_pdf("rapid"))))
+    rows, follow, _ = panel_section()
+    assert rows["Return from South Yorkshire Police"] == f"Received on {london_today():%-d %B %Y}"
+    assert follow == ""  # every agency asked for the rapid review has returned
