@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,15 @@ def _review(review_id: int) -> Review:
     if review is None:
         raise NotFound(f"no review {review_id}")
     return reviews.visible(ctx(), review)
+
+
+def request_first(view: Callable) -> Callable:
+    """Look the request up before the body is read: one the caller may not see is 404 whatever is sent."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        returns.get(ctx(), kwargs["request_id"])
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def _documents() -> Path:
@@ -119,6 +130,7 @@ def information_request(request_id: int) -> dict[str, Any]:
 @blp.route("/information-requests/<int:request_id>/return", methods=["POST"])
 @requires(Permission.UPLOAD_RETURNS)
 @refuses(blp, 400, 403, 422)
+@request_first
 @blp.arguments(i.ReturnIn)
 @blp.response(200, o.RequestOut)
 def upload_return(data: dict, request_id: int) -> dict[str, Any]:
@@ -145,6 +157,7 @@ def download_return(request_id: int) -> Response:
 @blp.route("/information-requests/<int:request_id>/received", methods=["POST"])
 @requires(Permission.SEND_INFORMATION_REQUESTS)
 @refuses(blp, 400, 403, 409, 422)
+@request_first
 @blp.arguments(i.ReceivedIn)
 @blp.response(200, o.RequestOut)
 def mark_received(data: dict, request_id: int) -> dict[str, Any]:
