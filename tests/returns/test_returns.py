@@ -280,3 +280,36 @@ def test_the_progress_summary_and_the_panel_document_show_each_agencys_return(ap
     rows, follow, _ = panel_section()
     assert rows["Return from South Yorkshire Police"] == f"Received on {london_today():%-d %B %Y}"
     assert follow == ""  # every agency asked for the rapid review has returned
+
+
+def test_an_admin_adds_an_agency_contributor_tied_to_one_of_the_partnerships_agencies(app, mailbox):
+    browser = signed_in(app, app.test_client(), SLUG, Role.ADMIN, "staff@doncaster.example.org")
+    person = {"email": "c@police.example.org", "name": "Police Contributor", "role": "agency contributor"}
+    for agency, message in (("", "Select the agency the contributor answers for"),
+                            ("mi5", "Select one of Doncaster")):
+        refused = browser.submit(f"/app/{SLUG}/members/new", {**person, "agency": agency})
+        assert refused.status_code == 400 and message in refused.get_data(as_text=True), agency
+    viewer = browser.submit(f"/app/{SLUG}/members/new", {**person, "role": "viewer", "agency": POLICE})
+    assert "Only an agency contributor is tied to an agency" in viewer.get_data(as_text=True)
+    added = browser.submit(f"/app/{SLUG}/members/new", {**person, "agency": POLICE}, follow=True)
+    assert "c@police.example.org is now a member as agency contributor" in added.get_data(as_text=True)
+    members = browser.get(f"/app/{SLUG}/members").get_data(as_text=True)
+    assert "Agency contributor: South Yorkshire Police" in members
+
+
+def test_the_cli_adds_a_contributor_with_their_agency_and_refuses_an_unknown_one(tmp_path):
+    from tests.helpers import cspr, embedded_env
+
+    env = embedded_env(tmp_path)
+    assert cspr("db", "upgrade", env=env).returncode == 0
+    common = ("--name", "C", "--password", "a long enough passphrase")
+    bad = cspr("users", "create", "--email", "c@b.example", "--partnership", "york:contributor:mi5", *common,
+               env=env)
+    assert bad.returncode != 0 and "york:contributor:mi5: Select one of" in bad.stderr
+    none = cspr("users", "create", "--email", "c@b.example", "--partnership", "york:contributor", *common, env=env)
+    assert none.returncode != 0 and "Select the agency the contributor answers for" in none.stderr
+    agency = PluginRegistry().load().policy("york").agencies[0]["key"]
+    made = cspr("users", "create", "--email", "c@b.example", "--partnership", f"york:contributor:{agency}",
+                *common, env=env)
+    assert made.returncode == 0, made.stderr
+    assert "york:agency contributor" in made.stdout
