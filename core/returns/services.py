@@ -238,6 +238,6 @@ def return_file(ctx: Context, row: InformationRequest, documents_dir: Path) -> t
     return documents_dir / row.return_key, f"return-{row.agency}-{row.received_on:%Y-%m-%d}.pdf"
 
 
-__all__ = ["INFORMATION_REQUEST", "MAX_BYTES", "agency_name", "all_returned", "by_agency", "case_name", "contributors",
-           "get", "is_contributor", "mark_received", "mine", "of_case", "return_file", "returned", "send",
+__all__ = ["INFORMATION_REQUEST", "MAX_BYTES", "agency_name", "all_returned", "by_agency", "case_name",
+           "contributors", "get", "is_contributor", "mark_received", "mine", "of_case", "return_file", "returned", "send",
            "status", "upload_return", "without_contributor"]
