@@ -239,5 +239,5 @@ def return_file(ctx: Context, row: InformationRequest, documents_dir: Path) -> t
 
 
 __all__ = ["INFORMATION_REQUEST", "MAX_BYTES", "agency_name", "all_returned", "by_agency", "case_name",
-           "contributors", "get", "is_contributor", "mark_received", "mine", "of_case", "return_file", "returned", "send",
-           "status", "upload_return", "without_contributor"]
+           "contributors", "get", "is_contributor", "mark_received", "mine", "of_case", "return_file",
+           "returned", "send", "status", "upload_return", "without_contributor"]
