@@ -116,6 +116,9 @@ def world(pg_url, tmp_path_factory, smtp_server):
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("isolation") / "instance"),
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server[1],
         "RATELIMIT_ENABLED": False,  # thousands of refused requests on purpose; limits have their own tests
+        # the probes of both partnerships outlast the 5 minutes a sign-in stays fresh on a busy machine (a
+        # stale one is sent to confirm who it is before the record is looked up); freshness has its own tests
+        "REAUTH_MINUTES": 120,
     })
     try:
         sides = {"doncaster": build(app, "doncaster", "qxa"), "plymouth": build(app, "plymouth", "qxb")}
