@@ -313,3 +313,15 @@ def test_the_cli_adds_a_contributor_with_their_agency_and_refuses_an_unknown_one
                 *common, env=env)
     assert made.returncode == 0, made.stderr
     assert "york:agency contributor" in made.stdout
+
+
+def test_a_contributor_adds_chronology_entries_for_their_agency_only_on_a_case_it_was_asked_about(
+        admin, police, incident):
+    entry = {"occurred_on": "2026-01", "agency": POLICE, "what_happened": "Officers attended the home."}
+    assert police.post(f"/incidents/{incident}/chronology", entry).status_code == 404  # not asked yet
+    send(admin, incident, POLICE)
+    assert ok(police.post(f"/incidents/{incident}/chronology", entry), 201)["agency"] == POLICE
+    other = police.post(f"/incidents/{incident}/chronology", {**entry, "agency": SCHOOLS})
+    assert other.status_code == 422
+    assert other.get_json()["errors"]["json"] == {"agency": "You can add entries only for your own agency"}
+    assert police.get(f"/incidents/{incident}/chronology").status_code == 403  # they do not read it
