@@ -23,8 +23,8 @@ from cspr.deadlines import reminders
 from cspr.partnerships import demo
 from cspr.partnerships import services as partnerships
 from cspr.records import holds
-from cspr.returns import services as returns
 from cspr.records.export_file import PLATFORM_TABLES, SHARED_TABLES, tenant_tables, unclassified_tables
+from cspr.returns import services as returns
 from cspr.services.context import Context
 from tests.conftest import _create_pg_database, _drop_pg_database
 from tests.helpers import cspr, embedded_env
