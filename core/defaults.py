@@ -69,6 +69,15 @@ DEFAULT_REMINDERS: list[dict[str, Any]] = [
     {"key": "escalated", "offset": 5, "recipients": ["admin", "partner", "chair"]},
 ]
 
+#: An agency's information request (cspr.returns): the agency's contributors are reminded before and
+#: on the due day and chased the working day after; two working days later the admins are told.
+INFORMATION_REQUEST_REMINDERS: list[dict[str, Any]] = [
+    {"key": "upcoming", "offset": -2, "recipients": ["contributor"]},
+    {"key": "due", "offset": 0, "recipients": ["contributor"]},
+    {"key": "chased", "offset": 1, "recipients": ["contributor"]},
+    {"key": "escalated", "offset": 3, "recipients": ["contributor", "admin"]},
+]
+
 #: An expected date of parallel proceedings (cspr.proceedings): one reminder, the working day after
 #: the date, if it passed without an update. A local target, so a plugin may choose otherwise.
 PROCEEDING_DATE_REMINDERS: list[dict[str, Any]] = [
@@ -183,11 +192,24 @@ def cspr_deadline_rules(statutory: dict[str, dict[str, Any]]) -> dict[str, dict[
 def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]]:
     """A few working days before, on the day, overdue, then escalated to the chair.
 
-    A proceeding's expected date: once, the working day after it, if no update came.
+    A proceeding's expected date: once, the working day after it, if no update came. An agency's
+    information request: its contributors before and on the day, a chaser, then the admins.
     """
     if kind == "proceeding_date":
         return copy.deepcopy(PROCEEDING_DATE_REMINDERS)
+    if kind == "information_request":
+        return copy.deepcopy(INFORMATION_REQUEST_REMINDERS)
     return copy.deepcopy(DEFAULT_REMINDERS)
+
+
+#: Working days an agency has to answer an information request (a local target).
+INFORMATION_REQUEST_DAYS = 5
+
+
+@hookimpl(trylast=True)
+def cspr_information_request_days() -> int:
+    """Five working days to answer an information request."""
+    return INFORMATION_REQUEST_DAYS
 
 
 #: The kinds of review every partnership holds; a plugin adds to them, never removes one.

@@ -90,6 +90,25 @@ def cspr_archive_rule() -> dict[str, Any] | None:
     """
 
 
+@hookspec(firstresult=True)
+def cspr_information_request_days() -> int | None:
+    """Say how many working days an agency has to answer an information request.
+
+    A local target: the due date of each request the admin sends an agency for a
+    rapid review or a local review is this many of the partnership's working days
+    after the day it is sent (the admin may choose another date). Between 1 and 60.
+    Default: 5.
+
+    Example::
+
+        @hookimpl
+        def cspr_information_request_days():
+            return 10
+
+    .. versionadded:: 0.2
+    """
+
+
 @hookspec
 def cspr_closure_days(year: int) -> list[Any]:
     """Add the partnership's own closure days in ``year`` to its local working-day calendar.

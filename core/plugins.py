@@ -200,6 +200,10 @@ class Policy:
             schemas.ContentBlockSchema, self._flat("cspr_public_page_blocks"), "content block"
         )
         self.reminder_schedules = {kind: self.reminder_schedule(kind) for kind in self.deadline_rules}
+        #: Working days an agency has to answer an information request (cspr.returns).
+        self.information_request_days: int = _load(
+            schemas.InformationRequestDaysSchema, {"days": self._call("cspr_information_request_days")},
+            "cspr_information_request_days")["days"]
         self.channel = _load(schemas.ChannelSchema, self._call("cspr_notification_channel"),
                              "cspr_notification_channel")
         sso = self._call("cspr_single_sign_on")

@@ -126,6 +126,12 @@ class ConformanceTests:
     def test_the_archive_rule_keeps_reports_public_for_twelve_months(self, cspr_policy: Policy) -> None:
         assert cspr_policy.archive_rule["public_months"] >= 12
 
+    def test_agencies_get_working_days_to_answer_an_information_request(self, cspr_policy: Policy) -> None:
+        days = cspr_policy.information_request_days
+        assert 1 <= days <= 60
+        sent = dt.date(2026, 3, 2)
+        assert cspr_policy.calendar.between(sent, cspr_policy.calendar.add(sent, days)) == days
+
     def test_closure_days_are_valid_for_the_years_ahead(self, cspr_policy: Policy) -> None:
         this_year = dt.date.today().year
         for year in range(this_year - 2, this_year + 6):

@@ -28,14 +28,17 @@ class Member:
     token_id: int
 
 
-def make_member(app, slug: str, role: Role, email: str | None = None) -> Member:
+def make_member(app, slug: str, role: Role, email: str | None = None, agency: str | None = None) -> Member:
     with app.app_context():
         with get_db().session_scope() as session:
             registry = app.extensions["cspr.plugins"]
             partnerships.sync(session, registry)
             row = partnerships.get(session, slug)
-            user = create_user(session, email or f"{role.value}@{slug}.example.org", f"{role.value} {slug}",
-                               "a long enough passphrase", memberships=[(row, role)])
+            # an agency contributor answers for one agency (the first, unless told); nobody else has one
+            agency = (agency or registry.policy(slug).agencies[0]["key"]) if role == Role.CONTRIBUTOR else None
+            handle = role.value.replace(" ", "-")
+            user = create_user(session, email or f"{handle}@{slug}.example.org", f"{role.value} {slug}",
+                               "a long enough passphrase", memberships=[(row, role, agency)])
             user.totp_secret, user.totp_confirmed_at = TOTP_SECRET, datetime.now(UTC)
             token, clear = tokens.issue(session, user, row, "tests")
             return Member(slug, role, user.id, clear, token.id)

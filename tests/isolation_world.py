@@ -48,6 +48,10 @@ class Side:
     unassigned: dict[str, list[int]] = field(default_factory=dict)
     unassigned_sentinels: set[str] = field(default_factory=set)
     accounts: set[str] = field(default_factory=set)  # members' e-mails: operators manage accounts
+    # the agency contributor's own agency's information requests, and another agency's (and its sentinels)
+    own_requests: list[int] = field(default_factory=list)
+    other_requests: list[int] = field(default_factory=list)
+    other_agency_sentinels: set[str] = field(default_factory=set)
 
     def s(self, name: str, public: bool = False) -> str:
         """A new sentinel for this partnership."""
@@ -82,13 +86,14 @@ def build(app, slug: str, tag: str) -> Side:
     area = policy.identity["areas"][0]
     partners = [a["key"] for a in policy.partners["safeguarding_partners"]]
     agency = policy.agencies[0]["key"]
-    for role in Role:
-        browser = signed_in(app, app.test_client(), slug, role, email=f"{tag}{role.value}@example.org")
+    for role in Role:  # the agency contributor answers for the first agency
+        email = f"{tag}{role.value.replace(' ', '-')}@example.org"
+        browser = signed_in(app, app.test_client(), slug, role, email=email, agency=agency)
         side.browsers[role] = browser
         side.tokens[role] = browser.member.token
         side.member_ids[role] = browser.member.user_id
-        side.private.add(f"{tag}{role.value}@example.org")
-        side.accounts.add(f"{tag}{role.value}@example.org")
+        side.private.add(email)
+        side.accounts.add(email)
     api = Api(app.test_client(), side.browsers[Role.ADMIN].member)
     reviewer = side.member_ids[Role.REVIEWER]
 
@@ -148,6 +153,20 @@ def build(app, slug: str, tag: str) -> Side:
     imported = _ok(api.post(f"/incidents/{iid}/chronology/import",
                             {"file": base64.b64encode(sheet).decode()}), 201)
     entry_ids = [entry["id"], imported["entries"][0]["id"]]
+    # agency information requests: the contributor's agency's (returned by them), another agency's
+    # for the rapid review and for R1 (their words never reach the contributor)
+    other = policy.agencies[1]["key"]
+    own = _ok(api.post(f"/incidents/{iid}/information-requests", {
+        "agency": agency, "asked": side.s("RequestAsked")}), 201)["id"]
+    contributor = Api(app.test_client(), side.browsers[Role.CONTRIBUTOR].member)
+    _ok(contributor.post(f"/information-requests/{own}/return", {
+        "file": base64.b64encode(report_pdf(app, side.s("ReturnText"))).decode()}))
+    before_other = set(side.private)
+    theirs = [_ok(api.post(path, {"agency": other, "asked": side.s(name)}), 201)["id"]
+              for path, name in ((f"/incidents/{iid}/information-requests", "OtherRequestAsked"),
+                                 (f"/reviews/{r1}/information-requests", "ReviewRequestAsked"))]
+    side.other_agency_sentinels = side.private - before_other
+    side.own_requests, side.other_requests = [own], theirs
 
     # R2: a thematic review the reviewer is not assigned to, with its own plan
     before_r2 = set(side.private)
@@ -225,6 +244,7 @@ def build(app, slug: str, tag: str) -> Side:
                 "hold_id": [hold.id], "entry_id": entry_ids,
                 "proceeding_id": [police["id"], trial["id"]], "date_id": [dated["dates"][0]["id"]],
                 "position": [1, 2], "involvement_id": [f["id"] for f in family["family"]],
+                "request_id": [own, *theirs],
             }
             user = session.get(User, side.member_ids[Role.ADMIN])
             _, side.feed_token = tokens.issue(session, user, row, "probe feed", "feed")

@@ -88,10 +88,11 @@ def totp_code(app, email: str) -> str:
         time.sleep(1)
 
 
-def signed_in(app, client: FlaskClient, slug: str, role: Role, email: str | None = None) -> Browser:
-    member = make_member(app, slug, role, email)
+def signed_in(app, client: FlaskClient, slug: str, role: Role, email: str | None = None,
+              agency: str | None = None) -> Browser:
+    member = make_member(app, slug, role, email, agency)
     browser = Browser(client)
-    response = browser.sign_in(email or f"{role.value}@{slug}.example.org")
+    response = browser.sign_in(email or f"{role.value.replace(' ', '-')}@{slug}.example.org")
     assert response.status_code == 302, response.get_data(as_text=True)
     browser.member = member
     return browser

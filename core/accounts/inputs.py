@@ -7,16 +7,28 @@ from typing import Any
 from marshmallow import Schema, ValidationError, validates_schema
 
 from cspr.accounts.models import Role
-from cspr.services.inputs import choice, email, text
+from cspr.services.inputs import choice, email, one_of, text
 from cspr.services.inputs import password as secret
 
 ROLE_LABELS = {"admin": "Partnership admin", "partner": "Safeguarding partner representative",
-               "reviewer": "Independent reviewer", "viewer": "Viewer"}
+               "reviewer": "Independent reviewer", "viewer": "Viewer",
+               "agency contributor": "Agency contributor"}
 CODE_MAX = 40  # a 6-digit code, or a recovery code with its dashes and spaces
 
 
 def _role() -> Any:
     return choice(Role, "Role", labels=ROLE_LABELS, message="Select a role")
+
+
+def agencies(ctx: Any) -> list[tuple[str, str]]:
+    """The agencies a contributor may answer for: the partnership's partners and relevant agencies."""
+    return [("", "Not an agency contributor")] + [(a["key"], a["name"]) for a in ctx.policy.agencies]
+
+
+def _agency() -> Any:
+    return text("Agency", max_length=64, required=False, widget="select",
+                hint="Only for an agency contributor: the agency whose information requests they answer.",
+                meta={**one_of("agencies"), "choices": agencies})
 
 
 class SignInIn(Schema):
@@ -70,9 +82,11 @@ class MemberIn(Schema):
     email = email("Email address", message="Enter their email address")
     name = text("Full name", max_length=200)
     role = _role()
+    agency = _agency()
 
 
 class RoleIn(Schema):
     """Change a member's role."""
 
     role = _role()
+    agency = _agency()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cspr.db.base import Base, TenantOwned, str_enum, utcnow
@@ -18,6 +18,7 @@ class Role(enum.StrEnum):
     PARTNER = "partner"  # safeguarding partner representative: reads, signs off decisions
     REVIEWER = "reviewer"  # independent reviewer: only the reviews assigned to them
     VIEWER = "viewer"  # reads
+    CONTRIBUTOR = "agency contributor"  # one agency's member: only the information requests sent to it
 
 
 class User(Base):
@@ -98,14 +99,19 @@ class User(Base):
 
 
 class Membership(TenantOwned, Base):
-    """A user's place in one partnership, with one role."""
+    """A user's place in one partnership, with one role (an agency contributor: and their agency)."""
 
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("user_id", "partnership_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "partnership_id"),
+        CheckConstraint("(role = 'agency contributor') = (agency IS NOT NULL)",
+                        name="agency_iff_contributor"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[Role] = mapped_column(str_enum(Role))
+    agency: Mapped[str | None] = mapped_column(String(64))  # a contributor's agency key (the plugin's)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()

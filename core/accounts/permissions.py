@@ -35,26 +35,31 @@ class Permission(enum.StrEnum):
     ADD_CHRONOLOGY_ENTRY = "add chronology entry"  # one entry (a contributor: their own agency's only)
     EDIT_CHRONOLOGY = "edit chronology"  # import a spreadsheet, remove an entry
     EXPORT_CHRONOLOGY = "export chronology"  # the chronology as Word and XLSX
+    READ_INFORMATION_REQUESTS = "read information requests"  # the agencies' requests (a contributor: own)
+    SEND_INFORMATION_REQUESTS = "send information requests"  # ask an agency; mark a return received
+    UPLOAD_RETURNS = "upload returns"  # an agency's return to a request sent to it
 
 
-_ALL = frozenset(Role)
 _ADMIN = frozenset({Role.ADMIN})
 _SIGNERS = frozenset({Role.ADMIN, Role.PARTNER})
-_STAFF_READERS = frozenset({Role.ADMIN, Role.PARTNER, Role.VIEWER})  # everyone but the reviewer
+_STAFF_READERS = frozenset({Role.ADMIN, Role.PARTNER, Role.VIEWER})  # the staff, but not the reviewer
+_STAFF = frozenset({Role.ADMIN, Role.PARTNER, Role.REVIEWER, Role.VIEWER})  # not the agency contributor
+_CONTRIBUTORS = frozenset({Role.ADMIN, Role.CONTRIBUTOR})  # the admin, or the agency answering
+_REQUEST_READERS = frozenset({Role.ADMIN, Role.PARTNER, Role.VIEWER, Role.CONTRIBUTOR})
 
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.READ_CASES: _STAFF_READERS,
     Permission.EDIT_CASES: _ADMIN,
     Permission.SIGN_OFF: _SIGNERS,
-    Permission.SEE_DASHBOARD: _ALL,
-    Permission.READ_REVIEWS: _ALL,
+    Permission.SEE_DASHBOARD: _STAFF,
+    Permission.READ_REVIEWS: _STAFF,
     Permission.LIST_REVIEWS: _STAFF_READERS,
     Permission.READ_ACTION_PLAN: _STAFF_READERS,
     Permission.EDIT_REVIEWS: _ADMIN,
     Permission.RECORD_DRAFT: frozenset({Role.ADMIN, Role.REVIEWER}),
     Permission.PUBLISH: _ADMIN,
     Permission.EDIT_ACTION_PLAN: _ADMIN,
-    Permission.READ_DEADLINES: _ALL,
+    Permission.READ_DEADLINES: _STAFF,
     Permission.EXPORT_TRACKER: _STAFF_READERS,
     Permission.EXPORT_DEADLINES: _STAFF_READERS,
     Permission.MANAGE_BRIEFINGS: _ADMIN,
@@ -65,12 +70,13 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.READ_PROCEEDINGS: _STAFF_READERS,
     Permission.EDIT_PROCEEDINGS: _ADMIN,
     Permission.READ_CHRONOLOGY: _STAFF_READERS,
-    # TODO(integrator): when Role.CONTRIBUTOR ("contributor", from the agency returns branch) is merged,
-    # add it here: frozenset({Role.ADMIN, Role.CONTRIBUTOR}). cspr.chronology.services already keeps a
-    # contributor to their own agency (Membership.agency), so nothing else needs changing.
-    Permission.ADD_CHRONOLOGY_ENTRY: _ADMIN,
+    # a contributor: for their own agency, on a case their agency was asked about (cspr.chronology.services)
+    Permission.ADD_CHRONOLOGY_ENTRY: _CONTRIBUTORS,
     Permission.EDIT_CHRONOLOGY: _ADMIN,
     Permission.EXPORT_CHRONOLOGY: _STAFF_READERS,
+    Permission.READ_INFORMATION_REQUESTS: _REQUEST_READERS,
+    Permission.SEND_INFORMATION_REQUESTS: _ADMIN,
+    Permission.UPLOAD_RETURNS: _CONTRIBUTORS,
 }
 
 

@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -196,7 +197,7 @@ def create_user(
     name: str,
     password: str | None,
     *,
-    memberships: list[tuple[Partnership, Role]] = (),
+    memberships: list[tuple[Partnership, Role] | tuple[Partnership, Role, str | None]] = (),
     is_operator: bool = False,
     actor: str = "cli",
 ) -> User:
@@ -218,10 +219,25 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    for partnership, role in memberships:
+    for partnership, role, *rest in memberships:
+        agency = rest[0] if rest else None
         with acting_for(session, partnership.id):
-            session.add(Membership(user_id=user.id, role=role))
+            session.add(Membership(user_id=user.id, role=role, agency=agency))
             session.flush()
             audit.record(session, "membership.created", actor=actor, object_type="user",
-                         object_id=user.id, detail={"role": role.value})
+                         object_id=user.id, detail={"role": role.value, "agency": agency})
     return user
+
+
+def agency_problem(policy: Any, role: Role, agency: str | None) -> str | None:
+    """Why a membership's agency does not fit its role (a contributor names one of the partnership's
+    agencies, nobody else names one), or None.
+    """
+    keys = {a["key"] for a in policy.agencies}
+    if role == Role.CONTRIBUTOR:
+        if not agency:
+            return "Select the agency the contributor answers for"
+        if agency not in keys:
+            return f"Select one of {policy.name}'s agencies"
+        return None
+    return "Only an agency contributor is tied to an agency" if agency else None

@@ -135,6 +135,8 @@ def key_episodes(ctx: Context, incident: Incident) -> list[tuple[str, str]]:
 
 def rapid_review_sections(ctx: Context, incident: Incident) -> list[tuple[str, list[tuple[str, str]], str]]:
     """The rapid review's sections in order: (title, rows from the data, text still to follow or "")."""
+    from cspr.returns import services as returns
+
     children = children_of(incident)
     brief = [("Case", f"{incident.pseudonym} ({incident.reference})"),
              ("Local authority area", incident.la_area),
@@ -148,13 +150,16 @@ def rapid_review_sections(ctx: Context, incident: Incident) -> list[tuple[str, l
         facts = dict(child_rows(child))
         brief.append((f"Child {child.position}: {child.pseudonym}",
                       "; ".join(f"{k.lower()}: {v}" for k, v in facts.items() if k != "Pseudonym")))
-    agencies = [("Agencies involved", agencies_text(ctx, incident))]
+    requests = returns.of_case(ctx, incident=incident)
+    agencies = [("Agencies involved", agencies_text(ctx, incident)),
+                *((f"Return from {name}", state) for name, state in returns.by_agency(ctx, requests))]
     episodes = key_episodes(ctx, incident)
     actions = incident.rapid_review.immediate_actions if incident.rapid_review else None
     return [
         (RAPID_REVIEW_SECTIONS[0], brief, ""),
-        # The agency information requests and their returns (issue 14, "returns") fill this section.
+        # "to follow" until every agency asked has returned its information request
         (RAPID_REVIEW_SECTIONS[1], agencies,
+         "" if returns.all_returned(requests) else
          f"{TO_FOLLOW} Each agency's involvement with the family, from its return to the information "
          "request."),
         (RAPID_REVIEW_SECTIONS[2], episodes,

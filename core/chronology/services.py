@@ -7,20 +7,19 @@ from typing import Any
 
 from sqlalchemy import select
 
-from cspr.accounts.models import Membership
+from cspr.accounts.models import Membership, Role
 from cspr.cases.models import Incident
 from cspr.chronology.dates import PartialDate
 from cspr.chronology.models import ChronologyEntry, DatePrecision
+from cspr.returns.models import InformationRequest
+from cspr.reviews.models import Review
 from cspr.services.context import Context
 from cspr.services.errors import InputError, NotFound
-
-#: The agency contributor's role value (the role itself is added by the agency returns work).
-CONTRIBUTOR = "contributor"
 
 
 def is_contributor(ctx: Context) -> bool:
     """Whether the person acting is an agency contributor."""
-    return ctx.role is not None and ctx.role.value == CONTRIBUTOR
+    return ctx.role == Role.CONTRIBUTOR
 
 
 def own_agency(ctx: Context) -> str | None:
@@ -28,7 +27,18 @@ def own_agency(ctx: Context) -> str | None:
     if ctx.user_id is None:
         return None
     membership = ctx.session.scalar(select(Membership).where(Membership.user_id == ctx.user_id))
-    return getattr(membership, "agency", None)  # Membership.agency arrives with the contributor role
+    return membership.agency if membership is not None else None
+
+
+def asked_about(ctx: Context, incident: Incident, agency: str | None) -> bool:
+    """Whether the agency was sent an information request about the case (its rapid review or a review)."""
+    if not agency:
+        return False
+    reviews = select(Review.id).where(Review.incident_id == incident.id)
+    return ctx.session.scalar(select(InformationRequest.id).where(
+        InformationRequest.agency == agency,
+        (InformationRequest.incident_id == incident.id) | InformationRequest.review_id.in_(reviews)).limit(1)
+    ) is not None
 
 
 def agency_names(ctx: Context) -> dict[str, str]:
@@ -93,7 +103,9 @@ def _new(ctx: Context, incident: Incident, values: dict[str, Any]) -> Chronology
 
 
 def add_entry(ctx: Context, incident: Incident, **values: Any) -> ChronologyEntry:
-    """Add one entry to the case's chronology (audited)."""
+    """Add one entry to the case's chronology (audited); a contributor: a case their agency was asked of."""
+    if is_contributor(ctx) and not asked_about(ctx, incident, own_agency(ctx)):
+        raise NotFound(f"no incident {incident.id}")
     errors = problems(ctx, values)
     if errors:
         raise InputError(errors)

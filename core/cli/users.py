@@ -17,8 +17,9 @@ def users() -> None:
 @users.command("create")
 @click.option("--email", required=True, help="The person's e-mail address (their sign-in).")
 @click.option("--name", required=True, help="The person's name.")
-@click.option("--partnership", "memberships", multiple=True, metavar="SLUG:ROLE",
-              help="A membership, e.g. doncaster:admin (roles: admin, partner, reviewer, viewer).")
+@click.option("--partnership", "memberships", multiple=True, metavar="SLUG:ROLE[:AGENCY]",
+              help="A membership, e.g. doncaster:admin (roles: admin, partner, reviewer, viewer), or an "
+                   "agency contributor with their agency's key, e.g. doncaster:contributor:police.")
 @click.option("--operator", is_flag=True, help="A platform operator (manages, reads no cases).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="At least 12 characters; common passwords are refused.")
@@ -27,25 +28,31 @@ def users_create(email: str, name: str, memberships: tuple[str, ...], operator: 
                  password: str) -> None:
     """Create an account with its memberships."""
     from cspr.accounts.models import Role
-    from cspr.accounts.users import UserError, create_user
+    from cspr.accounts.users import UserError, agency_problem, create_user
     from cspr.partnerships import services as partnerships
+    from cspr.plugins import get_registry
 
     database = get_db()
     require_schema(database)
     with database.session_scope() as session:
         pairs = []
         for item in memberships:
-            slug, _, role = item.partition(":")
+            slug, _, rest = item.partition(":")
+            role, _, agency = rest.partition(":")
             row = partnerships.get(session, slug)
             if row is None:
                 raise click.BadParameter(f"no partnership '{slug}'", param_hint="--partnership")
             try:
-                pairs.append((row, Role(role or "viewer")))
+                member_role = Role.CONTRIBUTOR if role == "contributor" else Role(role or "viewer")
             except ValueError:
                 raise click.BadParameter(
-                    f"unknown role '{role}': use admin, partner, reviewer or viewer",
+                    f"unknown role '{role}': use admin, partner, reviewer, viewer or contributor",
                     param_hint="--partnership",
                 ) from None
+            problem = agency_problem(get_registry().policy(slug), member_role, agency or None)
+            if problem:
+                raise click.BadParameter(f"{slug}:{rest}: {problem}", param_hint="--partnership")
+            pairs.append((row, member_role, agency or None))
         if not pairs and not operator:
             raise click.UsageError("give at least one --partnership SLUG:ROLE, or --operator")
         try:
@@ -53,7 +60,7 @@ def users_create(email: str, name: str, memberships: tuple[str, ...], operator: 
                                is_operator=operator)
         except UserError as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"Created {user.email}" + "".join(f", {r.slug}:{role}" for r, role in pairs))
+        click.echo(f"Created {user.email}" + "".join(f", {r.slug}:{role}" for r, role, _ in pairs))
 
 
 def _account(session, email: str):  # noqa: ANN001, ANN202

@@ -30,6 +30,7 @@ from cspr.partnerships.models import Partnership
 from cspr.proceedings.models import DateState, ExpectedDate, Proceeding, ProceedingKind, ProceedingStatus
 from cspr.publication.models import Briefing
 from cspr.records.models import LegalHold
+from cspr.returns.models import InformationRequest
 from cspr.reviews.models import (
     ArchiveOutcome,
     DelayReason,
@@ -51,4 +52,5 @@ __all__ = [
     "Recommendation", "RefusalWindow", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
     "PasswordResetToken", "RecoveryCode", "UserSession",
     "DateState", "ExpectedDate", "Proceeding", "ProceedingKind", "ProceedingStatus",
+    "InformationRequest",
 ]

@@ -32,6 +32,7 @@ from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginError, PluginRegistry, Policy
 from cspr.proceedings.models import ExpectedDate, Proceeding
+from cspr.returns.models import InformationRequest
 from cspr.reviews.models import Review
 
 log = logging.getLogger(__name__)
@@ -306,12 +307,12 @@ def _insert_messages(session: Session, messages: list[dict]) -> None:
 def _members(session: Session, partnership_ids: set[int]) -> dict[int, dict[str, list[tuple[int, str]]]]:
     out: dict[int, dict[str, list[tuple[int, str]]]] = {pid: defaultdict(list) for pid in partnership_ids}
     rows = session.execute(
-        select(Membership.partnership_id, Membership.role, User.id, User.email)
+        select(Membership.partnership_id, Membership.role, Membership.agency, User.id, User.email)
         .join(User, User.id == Membership.user_id)
         .where(Membership.partnership_id.in_(partnership_ids), User.active.is_(True))
     ).all()
-    for pid, role, user_id, email in rows:
-        out[pid][role.value].append((user_id, email))
+    for pid, role, agency, user_id, email in rows:
+        out[pid][f"contributor:{agency}" if role == Role.CONTRIBUTOR else role.value].append((user_id, email))
     return out
 
 
@@ -324,6 +325,9 @@ def _recipients(wanted: list[str], policy: Policy, people: dict[str, list[tuple[
         elif item == "chair":
             chair = policy.identity.get("chair") or {}
             found.append(chair.get("email") or policy.identity["contact"]["email"])
+        elif item == "contributor":  # the contributors of the agency an information request went to
+            agency = names.get(deadline.subject, {}).get("agency")
+            found.extend(email for _, email in people.get(f"contributor:{agency}", []))
         elif item == Role.REVIEWER.value:
             reviewer_id = names.get(deadline.subject, {}).get("reviewer_id")
             found.extend(email for uid, email in people.get("reviewer", []) if uid == reviewer_id)
@@ -363,6 +367,16 @@ def _subject_names(session: Session, rows: list[Deadline]) -> dict[str, dict]:
         for date_id, proceeding_id, pseudonym, reference, title in rows_:
             case = title or (f"{pseudonym} ({reference})" if pseudonym else "")
             names[f"proceeding_date:{date_id}"] = {"name": case, "path": f"proceedings/{proceeding_id}"}
+    if ids["information_request"]:
+        rows_ = session.execute(select(InformationRequest.id, InformationRequest.agency, Incident.pseudonym,
+                                       Incident.reference, Review.title)
+                                .outerjoin(Incident, Incident.id == InformationRequest.incident_id)
+                                .outerjoin(Review, Review.id == InformationRequest.review_id)
+                                .where(InformationRequest.id.in_(ids["information_request"]))).all()
+        for request_id, agency, pseudonym, reference, title in rows_:
+            case = title or (f"{pseudonym} ({reference})" if pseudonym else "")
+            names[f"information_request:{request_id}"] = {"name": case, "agency": agency,
+                                                          "path": f"information-requests/{request_id}"}
     return names
 
 
@@ -376,6 +390,10 @@ def _message(reminder_id: int, deadline: Deadline, address: str, policy: Policy,
                 "Record what happened, or the new date if it moved: the review's publication may "
                 "depend on it.")
         headline = "Expected date passed"
+    elif deadline.kind == "information_request" and where.status == "overdue":  # cspr.returns: a chaser
+        when = (f"The return was due on {deadline.due_on:%-d %B %Y} and is {where.working_days_late} "
+                "working day(s) late. Upload it, or tell the partnership when it will come.")
+        headline = "Return overdue"
     elif where.status == "overdue":
         when = (f"It was due on {deadline.due_on:%-d %B %Y} and is {where.working_days_late} "
                 "working day(s) late.")

@@ -12,7 +12,7 @@ from cspr.reviews.models import ReviewKind
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="use lower-case letters, digits and -")
 KEY = validate.Regexp(r"^[a-z0-9_][a-z0-9_-]*$", error="use lower-case letters, digits, _ and -")
 AGENCY_TYPES = ("local_authority", "health", "police", "relevant_agency")
-ROLES = ("admin", "partner", "reviewer", "viewer", "chair")
+ROLES = ("admin", "partner", "reviewer", "viewer", "chair", "contributor")  # contributor: the agency's
 #: Events of a case that meet a deadline (and can anchor a local target).
 EVENTS = tuple(f.value for f in Fact)
 #: Dates a deadline can count from.
@@ -123,6 +123,13 @@ class ArchiveRuleSchema(Schema):
     def _contact_for_requests(self, data: dict, **_kwargs: object) -> None:
         if data["then"] == "on_request" and not data.get("request_contact"):
             raise ValidationError("'on_request' needs a request_contact", "request_contact")
+
+
+class InformationRequestDaysSchema(Schema):
+    """What ``cspr_information_request_days`` returns, as ``{"days": n}``."""
+
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=1, max=60, error="an agency needs between 1 and 60 working days to answer a request"))
 
 
 class DeadlineRuleSchema(Schema):

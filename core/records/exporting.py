@@ -101,6 +101,11 @@ def collect(session: Session, slug: str, documents_dir: Path,
     for doc in tables["documents"]:
         _file(files, problems, document_member(doc["storage_key"]), documents_dir / doc["storage_key"],
               doc["sha256"], f"document {doc['id']} ({doc['filename']})")
+    for returned in tables["information_requests"]:  # agencies' returns, kept beside the documents
+        if returned["return_key"]:
+            key = returned["return_key"]
+            _file(files, problems, document_member(key), documents_dir / key, returned["return_sha256"],
+                  f"the return of information request {returned['id']}")
     for deposit in tables["archive_deposits"]:
         _file(files, problems, deposit_member(deposit["path"]), archive_dir / deposit["path"],
               deposit["sha256"], f"archive deposit {deposit['id']}")

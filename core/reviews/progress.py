@@ -1,8 +1,7 @@
 """A local review's progress on one page for the partners' meeting: stages, returns, drafts,
 proceedings, practitioners and family, and slippage against its deadlines.
 
-Built from the data. The agencies' returns are another part of issue 14; until they are on the
-platform their line says :data:`TO_FOLLOW`.
+Built from the data; the agencies' returns come from their information requests (cspr.returns).
 """
 
 from __future__ import annotations
@@ -64,6 +63,17 @@ def proceedings_line(ctx: Any, review: Review) -> str:
     return "; ".join(parts)
 
 
+def returns_line(ctx: Any, review: Review) -> str:
+    """Who has and has not returned the review's information requests, by agency."""
+    from cspr.returns import services as returns
+
+    rows = returns.of_case(ctx, review=review)
+    if not rows:
+        return "No information requests sent yet"
+    return f"{returns.returned(rows)}: " + "; ".join(f"{name}: {state.lower()}"
+                                                      for name, state in returns.by_agency(ctx, rows))
+
+
 def progress(ctx: Any, review: Review) -> Progress:
     """The review's progress, from what is recorded."""
     from cspr.reviews.inputs import KIND_LABELS
@@ -93,8 +103,7 @@ def progress(ctx: Any, review: Review) -> Progress:
     family = involvement.family(ctx, review)
     counts = {r: sum(1 for f in family if f.response == r) for r in FamilyResponse}
     out.lines = [
-        # the agency information requests and their returns (issue 14, "returns") fill this line
-        ("Agency returns", f"{TO_FOLLOW} Returned and not returned, by agency."),
+        ("Agency returns", returns_line(ctx, review)),
         ("Drafts", f"{len(drafts)} received, the latest on {_long(drafts[-1].received_on)}" if drafts
          else "None received yet"),
         ("Parallel proceedings", proceedings_line(ctx, review)),

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 STAFF_PAGES = (
     "cspr.accounts.views.members", "cspr.audit.views", "cspr.cases.views", "cspr.chronology.views",
     "cspr.messaging.views", "cspr.proceedings.views", "cspr.publication.briefing_views", "cspr.records.views",
-    "cspr.reporting.views", "cspr.reviews.views",
+    "cspr.reporting.views", "cspr.returns.views", "cspr.reviews.views",
 )
 
 

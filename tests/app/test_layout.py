@@ -16,7 +16,8 @@ CORE = Path(__file__).resolve().parents[2] / "core"
 TOP = {"__init__", "__main__", "app", "calendar", "config", "defaults", "hookspecs", "logs", "plugins",
        "testing", "wsgi"}
 DOMAINS = {"accounts", "actions", "archive", "audit", "cases", "chronology", "deadlines", "messaging",
-           "operations", "partnerships", "proceedings", "publication", "records", "reporting", "reviews"}
+           "operations", "partnerships", "proceedings", "publication", "records", "reporting", "returns",
+           "reviews"}
 FRAME = {"cli", "db", "services", "tasks", "web", "static"}
 
 

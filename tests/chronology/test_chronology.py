@@ -8,7 +8,6 @@ import csv
 import datetime as dt
 import io
 import re
-from types import SimpleNamespace
 
 import pytest
 from docx import Document
@@ -149,7 +148,7 @@ def test_a_contributor_may_add_entries_for_their_own_agency_only(app, monkeypatc
         row = partnerships.get(session, SLUG)
         with acting_for(session, row.id):
             ctx = Context(session, row, app.extensions["cspr.plugins"].policy(SLUG), actor="test",
-                          role=SimpleNamespace(value="contributor"))
+                          role=Role.CONTRIBUTOR)
             monkeypatch.setattr(services, "own_agency", lambda _ctx: "schools")
             assert services.agencies_for(ctx) == [("schools", "Doncaster schools and academies")]
             from cspr.chronology.dates import PartialDate

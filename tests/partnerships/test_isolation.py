@@ -116,6 +116,9 @@ def world(pg_url, tmp_path_factory, smtp_server):
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("isolation") / "instance"),
         "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server[1],
         "RATELIMIT_ENABLED": False,  # thousands of refused requests on purpose; limits have their own tests
+        # the probes of both partnerships outlast the 5 minutes a sign-in stays fresh on a busy machine (a
+        # stale one is sent to confirm who it is before the record is looked up); freshness has its own tests
+        "REAUTH_MINUTES": 120,
     })
     try:
         sides = {"doncaster": build(app, "doncaster", "qxa"), "plymouth": build(app, "plymouth", "qxb")}
@@ -493,6 +496,65 @@ def test_a_reviewer_reaches_only_the_review_assigned_to_them(world):
         assert [r for r in after[table] if r[column] in ids] == [r for r in before[table] if r[column] in ids], table
     report(f"reviewers: {checked} requests for an unassigned review's records, "
            f"{len(problems)} answered other than 404")
+
+
+def test_an_agency_contributor_reaches_only_their_own_agencys_requests(world):
+    """Every staff route and API operation, with every id of the partnership, as its agency contributor:
+    another agency's requests are 404 by id and never shown; every other page and case record is refused."""
+    app, url, sides, _ = world
+    a = sides["doncaster"]
+    contributor = a.browsers[Role.CONTRIBUTOR]
+    token = a.tokens[Role.CONTRIBUTOR]
+    client = app.test_client()
+    csrf = csrf_of(contributor.client.get("/sign-in").get_data(as_text=True))
+    before = snapshot(url, "doncaster")
+    mine, theirs = a.own_requests, a.other_requests
+    checked, problems = 0, []
+    # what they may reach: their requests' pages, their own return, the lists of requests; adding a
+    # chronology entry for their own agency (its form is shown, a probe's bad body is refused)
+    theirs_ok = ("staff.information_requests", "staff.information_request", "staff.information_request_return",
+                 "staff.chronology_new", "staff.chronology_template_xlsx", "staff.chronology_template_csv")
+
+    def check(label: str, response, endpoint: str = "", request_id: str | None = None) -> None:
+        nonlocal checked
+        checked += 1
+        assert response.status_code < 500, label
+        found = leaked(response, a.other_agency_sentinels)
+        if found:
+            problems.append(f"{label}: shows {found}")
+        if request_id is not None and int(request_id) in theirs and response.status_code not in (403, 404):
+            problems.append(f"{label}: {response.status_code} for another agency's request")
+        elif request_id is None and endpoint and endpoint not in theirs_ok and response.status_code not in (
+                403, 404, 400, 302):
+            problems.append(f"{label}: {response.status_code}, expected a refusal")
+
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("staff."):
+            continue
+        values = staff_values(app, a, "doncaster", rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for page in expand(rule.rule, values):
+                rid = page.rsplit("/information-requests/", 1)[-1].split("/")[0] \
+                    if "/information-requests/" in page and "request_id" in rule.arguments else None
+                check(f"{method} {page}", request(contributor, method, page, csrf), rule.endpoint, rid)
+    headers = {"Authorization": f"Bearer {token}"}
+    for method, path, body in api_operations(client):
+        values = {k: [str(i) for i in v] for k, v in a.ids.items()} | {"slug": ["doncaster"]}
+        for target in api_url(path, values):
+            rid = target.rsplit("/information-requests/", 1)[-1].split("/")[0] \
+                if "{request_id}" in path else None
+            response = client.open(target, method=method, json=body, headers=headers)
+            check(f"{method} {target}", response, request_id=rid)
+    # what they see: their own request, and the lists hold it and nothing else
+    assert contributor.get(f"/app/doncaster/information-requests/{mine[0]}").status_code == 200
+    listed = client.get("/api/v1/doncaster/information-requests", headers=headers).get_json()
+    assert [r["id"] for r in listed["requests"]] == mine
+    assert problems == [], "\n".join(problems[:40])
+    after = snapshot(url, "doncaster")
+    for table in ("information_requests", "incidents", "reviews", "chronology_entries", "memberships"):
+        assert after[table] == before[table], table
+    report(f"agency contributors: {checked} requests across every route and operation, "
+           f"{len(problems)} reached another agency's requests or a page they may not see")
 
 
 def test_zz_the_isolation_figure(world):

@@ -109,6 +109,7 @@ def test_relaxing_a_statutory_deadline_is_refused_at_load(change, message):
     ({"cspr_public_page_blocks": lambda: [{"key": "a", "title": "A", "body": "<b>hi</b>"}]},
      "no HTML"),
     ({"cspr_archive_rule": lambda: 1 / 0}, "cspr_archive_rule raised ZeroDivisionError"),
+    ({"cspr_information_request_days": lambda: 0}, "between 1 and 60 working days"),
 ])
 def test_a_wrong_answer_stops_that_plugin_with_its_name_and_reason(hooks, message):
     reg = load(plugin_with(**hooks))

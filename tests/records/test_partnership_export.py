@@ -24,9 +24,11 @@ from cspr.partnerships import demo
 from cspr.partnerships import services as partnerships
 from cspr.records import holds
 from cspr.records.export_file import PLATFORM_TABLES, SHARED_TABLES, tenant_tables, unclassified_tables
+from cspr.returns import services as returns
 from cspr.services.context import Context
 from tests.conftest import _create_pg_database, _drop_pg_database
 from tests.helpers import cspr, embedded_env
+from tests.publish_kit import blank_pdf
 from tests.records_kit import archived_case
 
 pytestmark = [pytest.mark.slow, pytest.mark.commits]  # commits: `cspr partnership export` runs in a subprocess
@@ -55,6 +57,8 @@ def build(app) -> int:
                           user_id=admin.id, today=LATER)
             review = archived_case(ctx, docs, arch, pseudonym="Child K")
             archived_case(ctx, docs, arch, pseudonym="Child L")
+            asked = returns.send(ctx, review=review, agency="sy-police", asked="The police's involvement.")
+            returns.upload_return(ctx, asked, blank_pdf("police return"), "return.pdf", docs)  # its file travels
             holds.place(session, row, reason="Inquiry direction", actor=f"user:{admin.id}",
                         review_id=review.id)
         reminders.sweep(session, registry, dt.date(2026, 12, 1), "http://cspr.test")
@@ -119,7 +123,7 @@ def test_export_then_import_into_an_empty_database_loses_nothing(app, pg_url, ta
         names = set(archive.namelist())
     assert manifest["partnership"] == "doncaster" and manifest["schema_revision"] == migrate.head()
     assert manifest["tables"]["incidents"] == 2 and manifest["tables"]["legal_holds"] == 1
-    assert sum(n.startswith("files/documents/doncaster/") for n in names) == 4
+    assert sum(n.startswith("files/documents/doncaster/") for n in names) == 5  # 4 reports, 1 agency's return
     assert sum(n.startswith("files/archive/doncaster/") for n in names) == 2
     assert "york-only@york.example.org" not in str(archive_rows(out, "users"))  # another partnership's person
     assert all("password_hash" in u and "is_operator" not in u for u in archive_rows(out, "users"))
@@ -149,7 +153,7 @@ def test_export_then_import_into_an_empty_database_loses_nothing(app, pg_url, ta
                 twin = target_root / folder / path.relative_to(source_root / folder)
                 assert twin.read_bytes() == path.read_bytes(), path
                 copied += 1
-    assert copied == 6
+    assert copied == 7  # the reports, the deposits and the agency's return
 
     engine = create_engine(url)
     with Session(engine) as session:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from cspr.accounts.inputs import ROLE_LABELS, MemberIn, RoleIn
 from cspr.accounts.models import Membership, Role, User
 from cspr.accounts.permissions import Permission
-from cspr.accounts.users import UserError, create_user
+from cspr.accounts.users import UserError, agency_problem, create_user
 from cspr.accounts.views.sign_in import fresh_required, reset_token
 from cspr.audit import events as audit
 from cspr.db import get_session
@@ -32,7 +32,8 @@ def members() -> ResponseReturnValue:
     """The partnership's members and their roles."""
     rows = ctx().session.execute(select(Membership, User).join(User, Membership.user_id == User.id)
                                  .order_by(User.name)).all()
-    return render_template("staff/members.html", rows=rows, labels=ROLE_LABELS)
+    return render_template("staff/members.html", rows=rows, labels=ROLE_LABELS,
+                           agency_names={a["key"]: a["name"] for a in ctx().policy.agencies})
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
@@ -45,11 +46,16 @@ def add_member() -> ResponseReturnValue:
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         role = Role(form.role.data)
+        agency = form.agency.data or None
+        problem = agency_problem(c.policy, role, agency)
+        if problem:
+            form.agency.errors = [problem]
+            return render_template("staff/member_new.html", form=form), 400
         user = get_session().scalar(select(User).where(User.email == email))
         if user is None:
             try:
                 user = create_user(c.session, email, form.name.data, None,
-                                   memberships=[(c.partnership, role)], actor=c.actor)
+                                   memberships=[(c.partnership, role, agency)], actor=c.actor)
             except UserError as exc:
                 form.email.errors = [str(exc)]
                 return render_template("staff/member_new.html", form=form), 400
@@ -67,9 +73,9 @@ def add_member() -> ResponseReturnValue:
             form.email.errors = [f"{email} is already a member"]
             return render_template("staff/member_new.html", form=form), 400
         else:
-            c.session.add(Membership(user_id=user.id, role=role))
+            c.session.add(Membership(user_id=user.id, role=role, agency=agency))
             c.session.flush()
-            c.audit("membership.created", user, role=role)
+            c.audit("membership.created", user, role=role, agency=agency)
         c.session.commit()
         flash(f"{email} is now a member as {ROLE_LABELS[role.value].lower()}.", "success")
         return redirect(url_for("staff.members"))
@@ -97,14 +103,18 @@ def change_role(membership_id: int) -> ResponseReturnValue:
     """Change a member's role."""
     c = ctx()
     membership, user = _membership(membership_id)
-    form = RoleForm(data={"role": membership.role.value})
+    form = RoleForm(data={"role": membership.role.value, "agency": membership.agency or ""})
     if form.validate_on_submit():
         role = Role(form.role.data)
+        agency = form.agency.data or None
+        problem = agency_problem(c.policy, role, agency)
         if role != Role.ADMIN and _last_admin(membership):
             form.role.errors = ["The partnership needs at least one admin"]
+        elif problem:
+            form.agency.errors = [problem]
         else:
-            was, membership.role = membership.role, role
-            c.audit("membership.role_changed", user, was=was, now=role)
+            was, membership.role, membership.agency = membership.role, role, agency
+            c.audit("membership.role_changed", user, was=was, now=role, agency=agency)
             c.session.commit()
             flash(f"{user.email} is now {ROLE_LABELS[role.value].lower()}.", "success")
             return redirect(url_for("staff.members"))

@@ -39,7 +39,7 @@ from sqlalchemy.orm import object_session
 from cspr.accounts import lockout, password_resets
 from cspr.accounts import sessions as user_sessions
 from cspr.accounts.inputs import NewPasswordIn, ResetRequestIn, SignInIn
-from cspr.accounts.models import Membership, User, UserSession
+from cspr.accounts.models import Membership, Role, User, UserSession
 from cspr.accounts.users import UserError, audit_for_user, check_password, set_password, verify_nobody
 from cspr.db import get_session
 from cspr.db.tenancy import looking_up
@@ -384,8 +384,13 @@ def choose() -> ResponseReturnValue:
     """Choose a partnership (straight to it when there is only one)."""
     rows = memberships_of(current_user)
     if len(rows) == 1:
-        return redirect(url_for("staff.dashboard", slug=rows[0][0].slug))
-    return render_template("staff/choose.html", memberships=rows)
+        return redirect(url_for(landing(rows[0][1]), slug=rows[0][0].slug))
+    return render_template("staff/choose.html", memberships=rows, landing=landing)
+
+
+def landing(membership: Membership) -> str:
+    """Where a member lands in a partnership: an agency contributor on their information requests."""
+    return "staff.information_requests" if membership.role == Role.CONTRIBUTOR else "staff.dashboard"
 
 
 import cspr.accounts.views.second_factor  # noqa: E402,F401  (its routes join this blueprint)

@@ -41,12 +41,14 @@ def init_api(app: Flask) -> Api:
     from cspr.deadlines import api as deadlines
     from cspr.proceedings import api as proceedings
     from cspr.reporting import api as exports
+    from cspr.returns import api as information_requests
     from cspr.reviews import api as reviews
     from cspr.web.api.document import init_converter, init_documents
 
     init_converter(api)
 
-    api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, proceedings, exports, chronology)]
+    api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, proceedings, exports, chronology,
+                                        information_requests)]
     for blueprint in api.blueprints:
         api.register_blueprint(blueprint)
     init_documents(app, api, MAX_PAGE)
