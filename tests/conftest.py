@@ -381,6 +381,11 @@ def live(app) -> Iterator[str]:
     server.server_close()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked ``long`` start first: with two processes, neither is left running one alone."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Under pytest-xdist, a worker hands the figures its tests measured to the controller."""
     from tests.figures import FIGURES

@@ -22,6 +22,9 @@ from tests.figures import report
 from tests.isolation_world import Side, build, snapshot
 from tests.web_kit import PASSWORD, Browser, csrf_of
 
+#: One test process runs the whole module (pytest-xdist, --dist loadgroup): its last test adds up the others.
+pytestmark = pytest.mark.xdist_group("isolation")
+
 PUBLIC = "public"  # anyone may read: must never show what is not published
 MEMBER = "member"  # /app/<slug>/...: members of that partnership only
 SIGNED_IN = "signed_in"  # any signed-in person, about themselves only
@@ -385,6 +388,7 @@ def probe_own_views(app, owner: Side, prober: Side, tally: Tally) -> None:
                 tally.leaks.append(f"GET {path} as {prober.slug}:{role.value}: {leaked(response, secret)}")
 
 
+@pytest.mark.long
 @pytest.mark.parametrize(("owner", "prober"), [("doncaster", "plymouth"), ("plymouth", "doncaster")])
 def test_no_route_or_operation_shows_or_changes_another_partnerships_data(world, owner, prober):
     app, url, sides, operator = world

@@ -243,6 +243,7 @@ def test_holds_refuse_bad_input(ctx):
 
 
 
+@pytest.mark.long
 @pytest.mark.slow
 def test_holds_and_retention_commands(tmp_path, upgraded_env):
     from tests.helpers import cspr

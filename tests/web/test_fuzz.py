@@ -34,6 +34,9 @@ from cspr.accounts.models import Role
 from tests.api_kit import Api, make_member
 from tests.figures import report
 
+#: One test process runs the whole module (pytest-xdist, --dist loadgroup): its last test adds up the others.
+pytestmark = pytest.mark.xdist_group("fuzz")
+
 CONFIG = Path(__file__).resolve().parents[1] / "schemathesis.toml"  # seed, examples per operation, stateful steps
 FIGURES: dict[str, object] = {}
 
@@ -105,6 +108,7 @@ def run_schemathesis(url: str, token: str) -> dict:
             "failures": failures, "errors": errors}
 
 
+@pytest.mark.long
 @pytest.mark.commits  # schemathesis calls the app on a server thread
 def test_schemathesis_finds_nothing_with_every_check(app, fuzz_token):
     """All phases, all checks: no server error, every answer as documented, valid data accepted."""
