@@ -35,6 +35,10 @@ class Permission(enum.StrEnum):
     ADD_CHRONOLOGY_ENTRY = "add chronology entry"  # one entry (a contributor: their own agency's only)
     EDIT_CHRONOLOGY = "edit chronology"  # import a spreadsheet, remove an entry
     EXPORT_CHRONOLOGY = "export chronology"  # the chronology as Word and XLSX
+    READ_DOCUMENTS = "read documents"  # a case's documents (a reviewer: their review's only)
+    UPLOAD_DOCUMENTS = "upload documents"  # a new document or a new version of one
+    COMMENT_ON_DOCUMENTS = "comment on documents"  # a comment against a version
+    SIGN_OFF_DOCUMENTS = "sign off documents"  # a partner's sign-off of the final report's latest version
 
 
 _ALL = frozenset(Role)
@@ -71,6 +75,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.ADD_CHRONOLOGY_ENTRY: _ADMIN,
     Permission.EDIT_CHRONOLOGY: _ADMIN,
     Permission.EXPORT_CHRONOLOGY: _STAFF_READERS,
+    Permission.READ_DOCUMENTS: _ALL,
+    Permission.UPLOAD_DOCUMENTS: frozenset({Role.ADMIN, Role.REVIEWER}),
+    Permission.COMMENT_ON_DOCUMENTS: frozenset({Role.ADMIN, Role.PARTNER, Role.REVIEWER}),
+    Permission.SIGN_OFF_DOCUMENTS: _SIGNERS,
 }
 
 

@@ -24,6 +24,13 @@ from cspr.cases.models import (
 from cspr.chronology.models import ChronologyEntry, DatePrecision
 from cspr.db.base import Base, TenantOwned
 from cspr.deadlines.models import Deadline, DeadlineState, Reminder
+from cspr.documents.models import (
+    CaseDocument,
+    DocumentComment,
+    DocumentKind,
+    DocumentSignOff,
+    DocumentVersion,
+)
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations.models import DailyRun, JobRun
 from cspr.partnerships.models import Partnership
@@ -51,4 +58,5 @@ __all__ = [
     "Recommendation", "RefusalWindow", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
     "PasswordResetToken", "RecoveryCode", "UserSession",
     "DateState", "ExpectedDate", "Proceeding", "ProceedingKind", "ProceedingStatus",
+    "CaseDocument", "DocumentComment", "DocumentKind", "DocumentSignOff", "DocumentVersion",
 ]

@@ -41,6 +41,10 @@ EXPECTED: dict[Permission, str] = {
     Permission.ADD_CHRONOLOGY_ENTRY:     "x . . .",  # TODO(integrator): and contributor
     Permission.EDIT_CHRONOLOGY:          "x . . .",
     Permission.EXPORT_CHRONOLOGY:        "x x . x",
+    Permission.READ_DOCUMENTS:           "x x x x",  # a reviewer: their review's only
+    Permission.UPLOAD_DOCUMENTS:         "x . x .",
+    Permission.COMMENT_ON_DOCUMENTS:     "x x x .",
+    Permission.SIGN_OFF_DOCUMENTS:       "x x . .",
 }
 COLUMNS = (A, P, R, V)
 
