@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,27 @@ def _review(review_id: int) -> Review:
     return reviews.visible(ctx(), reviews.get(ctx(), review_id))
 
 
+def document_first(view: Callable) -> Callable:
+    """Look the document up before the body is read: another partnership's is 404 whatever is sent."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        documents.get(ctx(), kwargs["document_id"])
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def case_first(view: Callable) -> Callable:
+    """Look the incident or review up before the body is read (404 for one not visible, whatever is sent)."""
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "incident_id" in kwargs:
+            _incident(kwargs["incident_id"])
+        else:
+            _review(kwargs["review_id"])
+        return view(*args, **kwargs)
+    return wrapper
+
+
 def _dir() -> Path:
     return Path(current_app.config["DOCUMENTS_DIR"])
 
@@ -65,6 +88,7 @@ class IncidentDocuments(MethodView):
 
     @requires(Permission.UPLOAD_DOCUMENTS)
     @refuses(blp, 400, 403, 422)
+    @case_first
     @blp.arguments(i.DocumentIn)
     @blp.response(201, o.DocumentOut)
     def post(self, data: dict, incident_id: int) -> dict:
@@ -87,6 +111,7 @@ class ReviewDocuments(MethodView):
 
     @requires(Permission.UPLOAD_DOCUMENTS)
     @refuses(blp, 400, 403, 422)
+    @case_first
     @blp.arguments(i.DocumentIn)
     @blp.response(201, o.DocumentOut)
     def post(self, data: dict, review_id: int) -> dict:
@@ -121,6 +146,7 @@ class Versions(MethodView):
 
     @requires(Permission.UPLOAD_DOCUMENTS)
     @refuses(blp, 400, 403, 422)
+    @document_first
     @blp.arguments(i.VersionApiIn)
     @blp.response(201, o.VersionOut)
     def post(self, data: dict, document_id: int) -> Any:
@@ -166,6 +192,7 @@ class Comments(MethodView):
 @blp.route("/documents/<int:document_id>/versions/<int:number>/comments", methods=["POST"])
 @requires(Permission.COMMENT_ON_DOCUMENTS)
 @refuses(blp, 400, 403, 422)
+@document_first
 @blp.arguments(i.CommentIn)
 @blp.response(201, o.CommentOut)
 def comment(data: dict, document_id: int, number: int) -> dict:
@@ -182,6 +209,7 @@ def comment(data: dict, document_id: int, number: int) -> dict:
 @blp.route("/documents/<int:document_id>/versions/<int:number>/sign-off", methods=["POST"])
 @requires(Permission.SIGN_OFF_DOCUMENTS)
 @refuses(blp, 400, 403, 409, 422)
+@document_first
 @blp.arguments(i.SignOffIn)
 @blp.response(200, o.DocumentOut)
 def sign_off(data: dict, document_id: int, number: int) -> dict:
