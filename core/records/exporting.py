@@ -101,6 +101,10 @@ def collect(session: Session, slug: str, documents_dir: Path,
     for doc in tables["documents"]:
         _file(files, problems, document_member(doc["storage_key"]), documents_dir / doc["storage_key"],
               doc["sha256"], f"document {doc['id']} ({doc['filename']})")
+    for version in tables.get("case_document_versions", []):
+        key = version["storage_key"]
+        _file(files, problems, document_member(key), documents_dir / key, version["sha256"],
+              f"case document version {version['id']} ({version['filename']})")
     for deposit in tables["archive_deposits"]:
         _file(files, problems, deposit_member(deposit["path"]), archive_dir / deposit["path"],
               deposit["sha256"], f"archive deposit {deposit['id']}")
