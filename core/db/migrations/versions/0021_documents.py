@@ -68,7 +68,7 @@ def upgrade() -> None:
                                 name=op.f("fk_case_document_versions_document_id_case_documents"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_document_versions")),
-        sa.UniqueConstraint("document_id", "number", name=op.f("uq_case_document_versions_document_id")),
+        sa.UniqueConstraint("document_id", "number", name=op.f("uq_case_document_versions_document_id_number")),
         sa.UniqueConstraint("storage_key", name=op.f("uq_case_document_versions_storage_key")),
     )
     _indexes("case_document_versions", "document_id")
@@ -81,7 +81,7 @@ def upgrade() -> None:
                                                                    nullable=False),
                                                          sa.Column("signed_at", sa.DateTime(timezone=True),
                                                                    nullable=False)])):
-        extra = ([sa.UniqueConstraint("version_id", "partner", name=op.f(f"uq_{table}_version_id"))]
+        extra = ([sa.UniqueConstraint("version_id", "partner", name=op.f(f"uq_{table}_version_id_partner"))]
                  if table == "case_document_sign_offs" else [])
         op.create_table(
             table,
