@@ -57,7 +57,9 @@ DEFAULTS: dict[str, Any] = {
     # host in production, any host in development.
     "TRUSTED_HOSTS": [],
     # The largest request body accepted (a report PDF is at most 25 MB); larger ones get 413.
-    "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 36 * 1024 * 1024,  # 25 MB as base64 in JSON (4/3 of it) fits
+    # The largest case document (PDF, DOCX, ODT, XLSX) accepted.
+    "DOCUMENT_MAX_BYTES": 25 * 1024 * 1024,
     # Where the daily job appends the audit chains' heads (default: <ARCHIVE_DIR>/audit-heads.jsonl).
     "AUDIT_HEADS_FILE": "",
     # Keys kept outside the database (cspr.accounts.keys; docs/operations.md, "Keys"). One key, or several

@@ -79,6 +79,16 @@ def report_pdf(app, body: str) -> bytes:
         return render_pdf(fmt, "Local child safeguarding practice review", {"body": body}, "Partnership")
 
 
+def _document(api: Api, side: Side, path: str, kind: str, name: str, app) -> int:
+    """A case document with one version (its title, file name and a comment are sentinels)."""
+    doc = _ok(api.post(path, {"kind": kind, "title": side.s(f"{name}Title")}), 201)
+    _ok(api.post(f"/documents/{doc['id']}/versions", {
+        "file": base64.b64encode(report_pdf(app, side.s(f"{name}Text"))).decode(),
+        "filename": f"{side.s(f'{name}File')}.pdf"}), 201)
+    _ok(api.post(f"/documents/{doc['id']}/versions/1/comments", {"body": side.s(f"{name}Comment")}), 201)
+    return doc["id"]
+
+
 def build(app, slug: str, tag: str) -> Side:
     """A partnership with an incident, reviews at every stage, a plan, briefings, files and members."""
     side = Side(slug, tag)
@@ -162,6 +172,10 @@ def build(app, slug: str, tag: str) -> Side:
     _ok(contributor.post(f"/information-requests/{own}/return", {
         "file": base64.b64encode(report_pdf(app, side.s("ReturnText"))).decode()}))
     before_other = set(side.private)
+    # case documents (no contributor may see them):  one of the incident, the final report of R1 (versioned, commented, signed off)
+    doc_ids = [_document(api, side, f"/incidents/{iid}/documents", "agency_return", "CaseDocument", app),
+               _document(api, side, f"/reviews/{r1}/documents", "final_report", "FinalReport", app)]
+    _ok(api.post(f"/documents/{doc_ids[1]}/versions/1/sign-off", {"partner": partners[0]}))
     theirs = [_ok(api.post(path, {"agency": other, "asked": side.s(name)}), 201)["id"]
               for path, name in ((f"/incidents/{iid}/information-requests", "OtherRequestAsked"),
                                  (f"/reviews/{r1}/information-requests", "ReviewRequestAsked"))]
@@ -180,6 +194,7 @@ def build(app, slug: str, tag: str) -> Side:
     rec2 = _ok(api.post(f"/reviews/{r2}/recommendations", {"text": side.s("ReviewTwoRecommendation")}), 201)
     act2 = _ok(api.post(f"/recommendations/{rec2['id']}/actions", {
         "description": side.s("ReviewTwoAction"), "owner_agency": agency, "due_on": (dt.date.today() + dt.timedelta(days=30)).isoformat()}), 201)
+    r2_doc = _document(api, side, f"/reviews/{r2}/documents", "draft", "ReviewTwoDocument", app)
     side.unassigned_sentinels = side.private - before_r2
 
     # R3: published through the staff app's form, with its PDF report (its title is public)
@@ -243,14 +258,16 @@ def build(app, slug: str, tag: str) -> Side:
                 "message_id": list(session.scalars(select(OutboxMessage.id))),
                 "hold_id": [hold.id], "entry_id": entry_ids,
                 "proceeding_id": [police["id"], trial["id"]], "date_id": [dated["dates"][0]["id"]],
+                "document_id": [*doc_ids, r2_doc], "number": [1],
                 "position": [1, 2], "involvement_id": [f["id"] for f in family["family"]],
                 "request_id": [own, *theirs],
             }
             user = session.get(User, side.member_ids[Role.ADMIN])
             _, side.feed_token = tokens.issue(session, user, row, "probe feed", "feed")
     side.assigned = {"review_id": [r1], "recommendation_id": [rec1["id"]], "action_id": [act1["id"]],
-                     "briefing_id": [briefings[r1]]}
-    side.unassigned = {"review_id": [r2], "recommendation_id": [rec2["id"]], "action_id": [act2["id"]]}
+                     "briefing_id": [briefings[r1]], "document_id": [doc_ids[1]]}
+    side.unassigned = {"review_id": [r2], "recommendation_id": [rec2["id"]], "action_id": [act2["id"]],
+                       "document_id": [r2_doc]}
     return side
 
 

@@ -38,6 +38,10 @@ class Permission(enum.StrEnum):
     READ_INFORMATION_REQUESTS = "read information requests"  # the agencies' requests (a contributor: own)
     SEND_INFORMATION_REQUESTS = "send information requests"  # ask an agency; mark a return received
     UPLOAD_RETURNS = "upload returns"  # an agency's return to a request sent to it
+    READ_DOCUMENTS = "read documents"  # a case's documents (a reviewer: their review's only)
+    UPLOAD_DOCUMENTS = "upload documents"  # a new document or a new version of one
+    COMMENT_ON_DOCUMENTS = "comment on documents"  # a comment against a version
+    SIGN_OFF_DOCUMENTS = "sign off documents"  # a partner's sign-off of the final report's latest version
 
 
 _ADMIN = frozenset({Role.ADMIN})
@@ -77,6 +81,10 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.READ_INFORMATION_REQUESTS: _REQUEST_READERS,
     Permission.SEND_INFORMATION_REQUESTS: _ADMIN,
     Permission.UPLOAD_RETURNS: _CONTRIBUTORS,
+    Permission.READ_DOCUMENTS: _STAFF,
+    Permission.UPLOAD_DOCUMENTS: frozenset({Role.ADMIN, Role.REVIEWER}),
+    Permission.COMMENT_ON_DOCUMENTS: frozenset({Role.ADMIN, Role.PARTNER, Role.REVIEWER}),
+    Permission.SIGN_OFF_DOCUMENTS: _SIGNERS,
 }
 
 

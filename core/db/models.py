@@ -24,6 +24,13 @@ from cspr.cases.models import (
 from cspr.chronology.models import ChronologyEntry, DatePrecision
 from cspr.db.base import Base, TenantOwned
 from cspr.deadlines.models import Deadline, DeadlineState, Reminder
+from cspr.documents.models import (
+    CaseDocument,
+    DocumentComment,
+    DocumentKind,
+    DocumentSignOff,
+    DocumentVersion,
+)
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations.models import DailyRun, JobRun
 from cspr.partnerships.models import Partnership
@@ -53,4 +60,5 @@ __all__ = [
     "PasswordResetToken", "RecoveryCode", "UserSession",
     "DateState", "ExpectedDate", "Proceeding", "ProceedingKind", "ProceedingStatus",
     "InformationRequest",
+    "CaseDocument", "DocumentComment", "DocumentKind", "DocumentSignOff", "DocumentVersion",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.names import Anchor
+from cspr.documents import services as case_documents
 from cspr.proceedings import services as proceedings
 from cspr.publication import anonymisation
 from cspr.publication.models import Briefing
@@ -38,9 +39,12 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_b
     """Publish: checks, the guard over every text going public, then the review and its report.
 
     First of all, no proceeding may restrict it: while one does, the refusal names it and the
-    review's delay is recorded as parallel proceedings (``proceedings.refuse_if_restricted``).
+    review's delay is recorded as parallel proceedings (``proceedings.refuse_if_restricted``). A
+    final-report document must have its latest version signed off by every statutory partner
+    (``case_documents.refuse_unless_signed_off``).
     """
     proceedings.refuse_if_restricted(ctx, review)
+    case_documents.refuse_unless_signed_off(ctx, review)
     publication_form = PublicationForm(publication_form)
     partners = {a["key"]: a["name"] for a in ctx.policy.partners["safeguarding_partners"]}
     terms = anonymisation.parse_terms(identifying_terms or "")

@@ -106,6 +106,10 @@ def collect(session: Session, slug: str, documents_dir: Path,
             key = returned["return_key"]
             _file(files, problems, document_member(key), documents_dir / key, returned["return_sha256"],
                   f"the return of information request {returned['id']}")
+    for version in tables.get("case_document_versions", []):
+        key = version["storage_key"]
+        _file(files, problems, document_member(key), documents_dir / key, version["sha256"],
+              f"case document version {version['id']} ({version['filename']})")
     for deposit in tables["archive_deposits"]:
         _file(files, problems, deposit_member(deposit["path"]), archive_dir / deposit["path"],
               deposit["sha256"], f"archive deposit {deposit['id']}")

@@ -224,6 +224,9 @@ def _files(reader: ExportReader, documents_dir: Path, archive_dir: Path) -> list
     if "information_requests" in reader.manifest["tables"]:  # agencies' returns, beside the documents
         out += [(documents_dir / row["return_key"], document_member(row["return_key"]))
                 for row in reader.rows("information_requests") if row["return_key"]]
+    if "case_document_versions" in reader.manifest["tables"]:
+        out += [(documents_dir / row["storage_key"], document_member(row["storage_key"]))
+                for row in reader.rows("case_document_versions")]
     if "archive_deposits" in reader.manifest["tables"]:
         out += [(archive_dir / row["path"], deposit_member(row["path"]))
                 for row in reader.rows("archive_deposits")]

@@ -31,6 +31,7 @@ from cspr.cases.models import Child, Incident, Notification, PanelResponse, Rapi
 from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.deadlines.models import Deadline, Reminder
 from cspr.defaults import RETENTION_FLOORS
+from cspr.documents.models import CaseDocument, DocumentComment, DocumentSignOff, DocumentVersion
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations.job_runs import touch
 from cspr.partnerships.models import Partnership
@@ -207,6 +208,7 @@ class _Run:
         s.execute(update(LegalHold).where(LegalHold.review_id.in_(review_ids)).values(review_id=None)
                   .execution_options(synchronize_session=False))
         self._files_of(review_ids)
+        self._case_documents(kind, incident_ids, review_ids)
         self._delete(kind, Reminder, Reminder.id.in_(reminder_ids))
         self._delete(kind, Deadline, Deadline.id.in_(deadline_ids))
         self._delete(kind, Action, Action.id.in_(action_ids))
@@ -222,6 +224,19 @@ class _Run:
         self._delete(kind, RapidReview, RapidReview.incident_id.in_(incident_ids))
         self._delete(kind, Child, Child.incident_id.in_(incident_ids))
         self._delete(kind, Incident, Incident.id.in_(incident_ids))
+
+    def _case_documents(self, kind: str, incident_ids: list[int], review_ids: list[int]) -> None:
+        """The case's documents go with it: every version's file, then the rows (comments, sign-offs)."""
+        s = self.session
+        of_case = select(CaseDocument.id).where(or_(CaseDocument.incident_id.in_(incident_ids),
+                                                    CaseDocument.review_id.in_(review_ids)))
+        versions = select(DocumentVersion.id).where(DocumentVersion.document_id.in_(of_case))
+        for key in s.scalars(select(DocumentVersion.storage_key).where(DocumentVersion.id.in_(versions))):
+            self.files.append(self.documents_dir / key)
+        self._delete(kind, DocumentComment, DocumentComment.version_id.in_(versions))
+        self._delete(kind, DocumentSignOff, DocumentSignOff.version_id.in_(versions))
+        self._delete(kind, DocumentVersion, DocumentVersion.id.in_(versions))
+        self._delete(kind, CaseDocument, CaseDocument.id.in_(of_case))
 
     def _files_of(self, review_ids: list[int]) -> None:
         s = self.session

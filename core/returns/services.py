@@ -200,10 +200,10 @@ def upload_return(ctx: Context, row: InformationRequest, data: bytes, filename: 
     if len(data) > MAX_BYTES:
         raise InputError({"file": TOO_BIG})
     documents.check_pdf(data, "file", MAX_BYTES)
-    key, sha256 = documents.keep(ctx, data, documents_dir)
+    key, sha256 = documents.keep(ctx, data, "pdf", documents_dir)
     replaced = row.return_key
     row.return_key, row.return_sha256, row.return_size = key, sha256, len(data)
-    row.return_filename = documents.safe_filename(filename, "return.pdf")
+    row.return_filename = documents.clean_filename(filename, "return.pdf")
     row.received_on = row.received_on or ctx.today
     _met(ctx, row)
     ctx.session.flush()

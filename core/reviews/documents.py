@@ -294,27 +294,27 @@ def pdf_text(data: bytes, field: str = "report", max_bytes: int = MAX_BYTES) -> 
     return _read(data, field, max_bytes, extract=True)
 
 
-def keep(ctx: Context, data: bytes, documents_dir: Path) -> tuple[str, str]:
-    """Write the checked file under a random key outside the web root: its key and its SHA-256."""
-    key = f"{ctx.policy.slug}/{secrets.token_hex(16)}.pdf"
+def clean_filename(filename: str | None, default: str) -> str:
+    """A file's own name, stripped to letters, digits and ``._- `` (never a path), else ``default``."""
+    safe = "".join(c for c in Path(filename or default).name if c.isalnum() or c in "._- ")[:120]
+    return safe or default
+
+
+def keep(ctx: Context, data: bytes, extension: str, documents_dir: Path) -> tuple[str, str]:
+    """Write the bytes outside the web root under a random key; the key and their SHA-256."""
+    key = f"{ctx.policy.slug}/{secrets.token_hex(16)}.{extension}"
     path = documents_dir / key
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return key, hashlib.sha256(data).hexdigest()
 
 
-def safe_filename(filename: str | None, default: str = "report.pdf") -> str:
-    """An uploaded file's name, kept to letters, digits and ``._- `` (120 characters)."""
-    safe = "".join(c for c in Path(filename or default).name if c.isalnum() or c in "._- ")[:120]
-    return safe or default
-
-
 def store(ctx: Context, review: Review, data: bytes, filename: str, kind: str, public: bool,
           documents_dir: Path) -> Document:
     """Keep the file under a random key, with its checksum, and record it."""
-    key, sha256 = keep(ctx, data, documents_dir)
+    key, sha256 = keep(ctx, data, "pdf", documents_dir)
     document = Document(review_id=review.id, kind=kind, title=review.title,
-                        filename=safe_filename(filename),
+                        filename=clean_filename(filename, "report.pdf"),
                         media_type="application/pdf", size_bytes=len(data),
                         sha256=sha256, storage_key=key, public=public)
     ctx.session.add(document)

@@ -174,6 +174,21 @@ def receive_draft(ctx: Context, review: Review, *, received_on: dt.date,
     return draft
 
 
+#: The kinds of safeguarding partner named in law (Children Act 2004 s.16E): all three must agree.
+STATUTORY_TYPES = ("local_authority", "health", "police")
+
+
+def statutory_partners(ctx: Context) -> dict[str, str]:
+    """The partnership's statutory safeguarding partners: agency key to name."""
+    return {a["key"]: a["name"] for a in ctx.policy.partners["safeguarding_partners"]
+            if a["type"] in STATUTORY_TYPES}
+
+
+def must_all_agree(ctx: Context, agreed_by: list[str]) -> list[str]:
+    """The names of the statutory partners not among ``agreed_by`` (empty: all three agree)."""
+    return [name for key, name in statutory_partners(ctx).items() if key not in agreed_by]
+
+
 def agree_final_report(ctx: Context, review: Review, *, agreed_on: dt.date,
                        agreed_by: list[str]) -> Review:
     """The three safeguarding partners agree the final report."""
@@ -191,8 +206,7 @@ def agree_final_report(ctx: Context, review: Review, *, agreed_on: dt.date,
         c.not_before("agreed_on", agreed_on, review.drafts[-1].received_on, "the last draft")
     unknown = [k for k in agreed_by if k not in partners]
     c.check("agreed_by", not unknown, f"not safeguarding partners here: {', '.join(unknown)}")
-    absent = [p["name"] for k, p in partners.items()
-              if p["type"] in ("local_authority", "health", "police") and k not in agreed_by]
+    absent = must_all_agree(ctx, agreed_by)
     c.check("agreed_by", not absent, f"all three partners must agree; missing {', '.join(absent)}")
     c.done()
     review.final_report_agreed_on = agreed_on
@@ -364,6 +378,6 @@ def visible(ctx: Context, review: Review) -> Review:
 
 
 __all__ = ["DELAY_REASONS", "ORDER", "agree_final_report", "agree_terms", "archive",
-           "commission_reviewer", "correct_decision_date", "get", "plan_publication",
+           "commission_reviewer", "correct_decision_date", "get", "must_all_agree", "plan_publication",
            "publication_target", "receive_draft", "record_legacy", "reviews_for",
-           "send_report", "stage_of", "start", "visible"]
+           "send_report", "stage_of", "start", "statutory_partners", "visible"]

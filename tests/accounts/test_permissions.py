@@ -44,6 +44,10 @@ EXPECTED: dict[Permission, str] = {
     Permission.READ_INFORMATION_REQUESTS: "x x . x x",
     Permission.SEND_INFORMATION_REQUESTS: "x . . . .",
     Permission.UPLOAD_RETURNS:           "x . . . x",
+    Permission.READ_DOCUMENTS:           "x x x x .",  # a reviewer: their review's only
+    Permission.UPLOAD_DOCUMENTS:         "x . x . .",
+    Permission.COMMENT_ON_DOCUMENTS:     "x x x . .",
+    Permission.SIGN_OFF_DOCUMENTS:       "x x . . .",
 }
 COLUMNS = (A, P, R, V, C)
 

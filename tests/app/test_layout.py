@@ -15,9 +15,9 @@ CORE = Path(__file__).resolve().parents[2] / "core"
 #: The frame and the plugin API, the only modules directly in core/ (ARCHITECTURE.md).
 TOP = {"__init__", "__main__", "app", "calendar", "config", "defaults", "hookspecs", "logs", "plugins",
        "testing", "wsgi"}
-DOMAINS = {"accounts", "actions", "archive", "audit", "cases", "chronology", "deadlines", "messaging",
-           "operations", "partnerships", "proceedings", "publication", "records", "reporting", "returns",
-           "reviews"}
+DOMAINS = {"accounts", "actions", "archive", "audit", "cases", "chronology", "deadlines", "documents",
+           "messaging", "operations", "partnerships", "proceedings", "publication", "records", "reporting",
+           "returns", "reviews"}
 FRAME = {"cli", "db", "services", "tasks", "web", "static"}
 
 

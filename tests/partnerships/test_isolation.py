@@ -495,6 +495,7 @@ def test_a_reviewer_reaches_only_the_review_assigned_to_them(world):
     r2 = other["review_id"][0]
     keys = {"reviews": ("id", [r2]), "review_drafts": ("review_id", [r2]), "briefings": ("review_id", [r2]),
             "documents": ("review_id", [r2]), "recommendations": ("review_id", [r2]),
+            "case_documents": ("review_id", [r2]), "case_document_versions": ("document_id", other["document_id"]),
             "actions": ("recommendation_id", other["recommendation_id"])}
     for table, (column, ids) in keys.items():
         assert [r for r in after[table] if r[column] in ids] == [r for r in before[table] if r[column] in ids], table

@@ -39,6 +39,7 @@ def init_api(app: Flask) -> Api:
     from cspr.cases import api as cases
     from cspr.chronology import api as chronology
     from cspr.deadlines import api as deadlines
+    from cspr.documents import api as documents
     from cspr.proceedings import api as proceedings
     from cspr.reporting import api as exports
     from cspr.returns import api as information_requests
@@ -48,7 +49,7 @@ def init_api(app: Flask) -> Api:
     init_converter(api)
 
     api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, proceedings, exports, chronology,
-                                        information_requests)]
+                                        information_requests, documents)]
     for blueprint in api.blueprints:
         api.register_blueprint(blueprint)
     init_documents(app, api, MAX_PAGE)
