@@ -20,6 +20,7 @@ from cspr.returns.models import InformationRequest
 from cspr.reviews import services as reviews
 from cspr.reviews.models import Review
 from cspr.services.errors import NotFound
+from cspr.tasks.after_commit import send_after_commit
 from cspr.web.api.resource import refuses, scoped_blueprint
 from cspr.web.files import send_document
 
@@ -92,6 +93,7 @@ class IncidentRequests(MethodView):
     def post(self, data: dict, incident_id: int) -> dict[str, Any]:
         """Send an agency a request for the rapid review (e-mailed to its contributors)."""
         row = returns.send(ctx(), incident=_incident(incident_id), **data)
+        send_after_commit(ctx().session, "cspr.tasks.outbox.relay")  # the request's e-mails
         commit()
         return _out(row)
 
@@ -114,6 +116,7 @@ class ReviewRequests(MethodView):
     def post(self, data: dict, review_id: int) -> dict[str, Any]:
         """Send an agency a request for the local review (e-mailed to its contributors)."""
         row = returns.send(ctx(), review=_review(review_id), **data)
+        send_after_commit(ctx().session, "cspr.tasks.outbox.relay")  # the request's e-mails
         commit()
         return _out(row)
 

@@ -29,7 +29,6 @@ from cspr.reviews.models import Review
 from cspr.services.checks import Checker
 from cspr.services.context import Context
 from cspr.services.errors import InputError, NotFound, StepError
-from cspr.tasks.after_commit import send_after_commit
 
 #: The deadline kind of a request (a local target; its schedule: cspr.defaults).
 INFORMATION_REQUEST = "information_request"
@@ -172,9 +171,7 @@ def send(ctx: Context, *, incident: Incident | None = None, review: Review | Non
                   f"What is asked:\n{asked}\n\nPlease return it by {due_on:%-d %B %Y}.\n\n"
                   f"Upload your return: {_link(ctx, row)}\n\nYou receive this as {name}'s contributor on "
                   "the Child Safeguarding Practice Reviews platform.\n")))
-    ctx.session.flush()
-    if recipients:
-        send_after_commit(ctx.session, "cspr.tasks.outbox.relay")
+    ctx.session.flush()  # the caller has the outbox relayed once this commits (services start no tasks)
     ctx.audit("information_request.sent", row, agency=agency, due_on=due_on, incident_id=row.incident_id,
               review_id=row.review_id, emailed=len(recipients))
     ctx.audit("deadline.set", deadline, kind=INFORMATION_REQUEST, due_on=due_on)

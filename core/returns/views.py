@@ -16,13 +16,14 @@ from cspr.returns.models import InformationRequest
 from cspr.reviews import services as reviews
 from cspr.reviews.models import Review
 from cspr.services.errors import NotFound
+from cspr.tasks.after_commit import send_after_commit
 from cspr.web.files import send_document
 from cspr.web.forms import form_for
 from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.steps import Step, handle, status_of, submit
 
 SEND = Step("Send an information request", form_for(i.RequestIn, submit="Send the request"),
-            lambda c, case, d: returns.send(c, **{case.__tablename__[:-1]: case}, **d),
+            lambda c, case, d: _send(c, case, d),
             Permission.SEND_INFORMATION_REQUESTS,
             "The request is sent. The agency's contributors are e-mailed and reminded before it is due.",
             hint="Ask one agency that knew the family for what the review needs. Its contributors are "
@@ -32,6 +33,12 @@ RECEIVED = Step("Record a return received", form_for(i.ReceivedIn, submit="Recor
                 "The return is recorded as received.",
                 hint="For a return that came another way, by e-mail or on paper.")
 ReturnForm = form_for(i.ReturnIn, submit="Upload the return")
+
+
+def _send(c: Any, case: Incident | Review, data: dict[str, Any]) -> InformationRequest:
+    row = returns.send(c, **{case.__tablename__[:-1]: case}, **data)
+    send_after_commit(c.session, "cspr.tasks.outbox.relay")  # the request's e-mails, once committed
+    return row
 
 
 def _documents() -> Path:
