@@ -12,6 +12,7 @@ refusal is an ``InputError`` for the upload's field, in plain words with what to
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
@@ -135,10 +136,22 @@ def _refuse_by_name(name: str, field: str) -> None:
         raise _refuse(field, "external")
 
 
+#: The one kind of outside link a document may hold: a hyperlink to a web page or an e-mail address.
+_WEB_LINK = re.compile(r"\s*(?:https?://|mailto:)", re.IGNORECASE)
+
+
+def _web_link(relationship: Element) -> bool:
+    """Whether an external relationship is a plain hyperlink (a report cites its sources), not a
+    template, picture, frame or data source fetched from outside when the file is opened.
+    """
+    return (_attr(relationship, "Type").endswith("/hyperlink")
+            and bool(_WEB_LINK.match(_attr(relationship, "Target"))))
+
+
 def _refuse_active(root: Element, media_type: str, field: str) -> None:
     for element in root.iter():
         tag = _local(element.tag)
-        if _attr(element, "TargetMode").lower() == "external":
+        if _attr(element, "TargetMode").lower() == "external" and not _web_link(element):
             raise _refuse(field, "external")
         if tag in ("altChunk",):
             raise _refuse(field, "html")

@@ -121,6 +121,26 @@ def test_links_to_outside_content_are_refused() -> None:
     assert "outside" in refusal(repacked(docx(), {"word/_rels/settings.xml.rels": rels}))
 
 
+def _hyperlink(target: str) -> bytes:
+    rels = (b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+            b'relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/'
+            b'2006/relationships/hyperlink" Target="' + target.encode() + b'" TargetMode="External"/>'
+            b"</Relationships>")
+    return repacked(docx(), {"word/_rels/document.xml.rels": rels})
+
+
+def test_a_report_citing_web_pages_and_an_address_is_accepted() -> None:
+    for target in ("https://www.gov.uk/government/publications/working-together-to-safeguard-children--2",
+                   "mailto:business.unit@doncaster.example.org"):
+        assert check_document(_hyperlink(target), "file", LIMIT).extension == "docx"
+
+
+@pytest.mark.parametrize("target", ["file:///c:/secret.txt", "\\\\attacker.example\\share\\x.docx",
+                                    "javascript:alert(1)"])
+def test_a_hyperlink_to_a_file_or_a_script_is_refused(target) -> None:
+    assert "outside" in refusal(_hyperlink(target))
+
+
 def test_dde_fields_are_refused() -> None:
     body = (b'<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/'
             b'2006/main"><w:body><w:p><w:r><w:instrText> DDEAUTO c:\\\\windows\\\\system32\\\\cmd.exe "/k calc"'
