@@ -22,9 +22,6 @@ from tests.figures import report
 from tests.isolation_world import Side, build, snapshot
 from tests.web_kit import PASSWORD, Browser, csrf_of
 
-#: One test process runs the whole module (pytest-xdist, --dist loadgroup): its last test adds up the others.
-pytestmark = pytest.mark.xdist_group("isolation")
-
 PUBLIC = "public"  # anyone may read: must never show what is not published
 MEMBER = "member"  # /app/<slug>/...: members of that partnership only
 SIGNED_IN = "signed_in"  # any signed-in person, about themselves only

@@ -34,9 +34,6 @@ from cspr.accounts.models import Role
 from tests.api_kit import Api, make_member
 from tests.figures import report
 
-#: One test process runs the whole module (pytest-xdist, --dist loadgroup): its last test adds up the others.
-pytestmark = pytest.mark.xdist_group("fuzz")
-
 CONFIG = Path(__file__).resolve().parents[1] / "schemathesis.toml"  # seed, examples per operation, stateful steps
 FIGURES: dict[str, object] = {}
 
