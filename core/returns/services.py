@@ -20,12 +20,13 @@ from sqlalchemy import Select, select
 
 from cspr.accounts.models import Membership, Role, User
 from cspr.cases.models import Incident
-from cspr.chronology.services import agency_names, own_agency
+from cspr.chronology.services import agency_names, is_contributor, own_agency
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.messaging.models import OutboxMessage
 from cspr.returns.models import InformationRequest
 from cspr.reviews import documents
 from cspr.reviews.models import Review
+from cspr.services import stored_files
 from cspr.services.checks import Checker
 from cspr.services.context import Context
 from cspr.services.errors import InputError, NotFound, StepError
@@ -35,11 +36,6 @@ INFORMATION_REQUEST = "information_request"
 #: The largest return accepted.
 MAX_BYTES = 10 * 1024 * 1024
 TOO_BIG = "The selected file must be smaller than 10 MB"
-
-
-def is_contributor(ctx: Context) -> bool:
-    """Whether the person acting is an agency contributor."""
-    return ctx.role == Role.CONTRIBUTOR
 
 
 def _scoped(ctx: Context, query: Select) -> Select:
@@ -199,6 +195,8 @@ def upload_return(ctx: Context, row: InformationRequest, data: bytes, filename: 
     documents.check_pdf(data, "file", MAX_BYTES)
     key, sha256 = documents.keep(ctx, data, "pdf", documents_dir)
     replaced = row.return_key
+    if replaced:  # the agency's corrected return replaces the earlier file, which goes once this commits
+        stored_files.remove_after_commit(ctx.session, documents_dir / replaced)
     row.return_key, row.return_sha256, row.return_size = key, sha256, len(data)
     row.return_filename = documents.clean_filename(filename, "return.pdf")
     row.received_on = row.received_on or ctx.today
