@@ -76,6 +76,14 @@ def agency_name(ctx: Context, key: str) -> str:
     return agency_names(ctx).get(key, key)
 
 
+def incident_of(ctx: Context, row: InformationRequest) -> int | None:
+    """The incident whose case the request is about (a review's own incident), if it has one."""
+    if row.incident_id is not None:
+        return row.incident_id
+    review = ctx.session.get(Review, row.review_id)
+    return review.incident_id if review is not None else None
+
+
 def case_name(ctx: Context, row: InformationRequest) -> str:
     """What the request is about, as people know it: the case's pseudonym and reference, or the review."""
     if row.incident_id is not None:
@@ -234,5 +242,5 @@ def return_file(ctx: Context, row: InformationRequest, documents_dir: Path) -> t
 
 
 __all__ = ["INFORMATION_REQUEST", "MAX_BYTES", "agency_name", "all_returned", "by_agency", "case_name",
-           "contributors", "get", "is_contributor", "mark_received", "mine", "of_case", "return_file",
-           "returned", "send", "status", "upload_return", "without_contributor"]
+           "contributors", "get", "incident_of", "is_contributor", "mark_received", "mine", "of_case",
+           "return_file", "returned", "send", "status", "upload_return", "without_contributor"]
