@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from cspr.reviews.services import DELAY_REASONS
+from cspr.services import words
 from cspr.web.forms import GovDateField
 
 STATUS_TAGS = {
@@ -71,3 +72,7 @@ def init_helpers(app: Flask) -> None:
     app.add_template_global({k.value: v for k, v in DELAY_REASONS.items()}, "delay_reasons")
     app.add_template_filter(long_date)
     app.add_template_filter(utc_time)
+    app.add_template_filter(words.event, "words")
+    app.add_template_filter(words.field, "field_words")
+    app.add_template_filter(words.value, "value_words")
+    app.add_template_filter(words.record, "record_words")
