@@ -334,3 +334,16 @@ def test_legacy_reviews_responses_and_corrections_through_forms(admin, app):
     html = admin.submit(f"/app/doncaster/reviews/{rid}/correct",
                         {"decided_on": date("2026-02-03"), "reason": "minutes say the 3rd"}, follow=True).get_data(as_text=True)
     assert "Decided on 3 February 2026" in html
+
+
+@pytest.mark.parametrize("month, accepted", [("Mar", True), ("march", True), ("MARCH.", True), ("03", True),
+                                             ("Marz", False), ("13", False)])
+def test_a_date_takes_the_month_as_a_name_as_govuk_date_inputs_allow(admin, app, month, accepted):
+    iid = add_incident(app)
+    response = admin.submit(f"/app/doncaster/incidents/{iid}/notification", {"sent_on": ["9", month, "2026"]},
+                            follow=True)
+    html = response.get_data(as_text=True)
+    if accepted:
+        assert "Notified on 9 March 2026" in html
+    else:
+        assert response.status_code == 400 and "must be a real date" in html
