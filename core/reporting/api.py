@@ -6,6 +6,7 @@ from flask import Response
 
 from cspr.accounts.api import ctx, requires
 from cspr.accounts.permissions import Permission
+from cspr.deadlines import calendar_feed
 from cspr.reporting import exports
 from cspr.web.api.resource import refuses, scoped_blueprint
 
@@ -41,4 +42,4 @@ def tracker_xlsx() -> Response:
 @blp.response(200, content_type="text/calendar")
 def deadlines_ics() -> Response:
     """Open deadlines as an iCalendar feed (for Outlook, subscribe to /feeds/<token>/deadlines.ics)."""
-    return Response(exports.deadlines_ics(ctx()), mimetype="text/calendar")
+    return Response(calendar_feed.deadlines_ics(ctx()), mimetype="text/calendar")

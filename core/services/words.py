@@ -166,6 +166,14 @@ def spelt_out(code: str, *, sentence: bool = True) -> str:
     return words[0].upper() + words[1:] if sentence else words
 
 
+#: A review's stage (the furthest step it has reached), as the staff pages say it.
+STAGES: dict[str, str] = {
+    "commissioned": "Commissioned", "decided": "Decided", "terms_agreed": "Terms of reference agreed",
+    "reviewer_commissioned": "Reviewer commissioned", "drafting": "Drafting",
+    "final_agreed": "Final report agreed", "sent_to_panel": "Report sent to the Panel",
+    "published": "Published", "archived": "Archived",
+}
+
 #: Records (their table's name) as a person calls one.
 RECORDS: dict[str, str] = {
     "incidents": "Incident", "reviews": "Review", "actions": "Action", "recommendations": "Recommendation",
@@ -182,6 +190,11 @@ RECORDS: dict[str, str] = {
 def record(table: str) -> str:
     """A record's kind in words, from its table: 'information_requests' -> 'Information request'."""
     return RECORDS.get(table) or spelt_out(table[:-1] if table.endswith("s") else table)
+
+
+def stage(code: str) -> str:
+    """A review's stage in words: 'sent_to_panel' -> 'Report sent to the Panel'."""
+    return STAGES.get(code) or spelt_out(code)
 
 
 def event(action: str) -> str:
@@ -219,4 +232,4 @@ def value(raw: Any) -> str:
     return text
 
 
-__all__ = ["EVENTS", "FIELDS", "RECORDS", "event", "field", "record", "spelt_out", "value"]
+__all__ = ["EVENTS", "FIELDS", "RECORDS", "STAGES", "event", "field", "record", "spelt_out", "stage", "value"]

@@ -76,3 +76,4 @@ def init_helpers(app: Flask) -> None:
     app.add_template_filter(words.field, "field_words")
     app.add_template_filter(words.value, "value_words")
     app.add_template_filter(words.record, "record_words")
+    app.add_template_filter(words.stage, "stage_words")
