@@ -23,7 +23,8 @@ STEPS = {
     "notification": Step(
         "Record the notification to the Panel", form_for(i.NotificationIn),
         lambda c, inc, d: notifications.record(c, inc, **d), Permission.EDIT_CASES,
-        "The notification is recorded. The rapid review's 15 working days have started."),
+        "The notification is recorded. The rapid review's 15 working days have started.",
+        omit=lambda inc: () if inc.looked_after_death() else ("ofsted_sos_notified_on",)),
     "meeting": Step(
         "Record the rapid review meeting", form_for(i.MeetingIn),
         lambda c, inc, d: rapid_reviews.record_meeting(c, inc, **d), Permission.EDIT_CASES,
@@ -42,7 +43,8 @@ STEPS = {
         lambda c, inc, d: notifications.correct(c, inc, changed(inc.notification, d), d["reason"]),
         Permission.EDIT_CASES,
         "The correction is saved and the rapid review's deadline was recomputed.",
-        prefill=lambda inc: inc.notification),
+        prefill=lambda inc: inc.notification,
+        omit=lambda inc: () if inc.looked_after_death() else ("ofsted_sos_notified_on",)),
     "add-child": Step(
         "Add a child to the incident", form_for(i.ChildIn, submit="Add the child"),
         lambda c, inc, d: children.add(c, inc, **d), Permission.EDIT_CASES,

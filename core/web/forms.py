@@ -178,6 +178,13 @@ class SchemaForm(FlaskForm):
             if callable(provider) and context is not None:
                 self[form_name].choices = provider(context)
 
+    def omit(self, *names: str) -> None:
+        """Leave out questions that do not apply to this record (they are neither shown nor read)."""
+        for name in names:
+            if name in self:
+                del self[name]
+        self.names = {k: v for k, v in self.names.items() if k not in names}
+
     def _input(self) -> tuple[dict[str, Any], set[str]]:
         """What the person entered, as the schema takes it; and the fields already in error."""
         data: dict[str, Any] = {}

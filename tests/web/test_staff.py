@@ -383,3 +383,18 @@ def test_a_person_makes_and_stops_their_own_calendar_subscription(app, admin, cl
     assert client.get(address.split(app.config["BASE_URL"].rstrip("/"), 1)[1]).status_code == 404
     reviewer = signed_in(app, app.test_client(), "doncaster", Role.REVIEWER, "cal-reviewer@doncaster.example.org")
     assert reviewer.get(one).status_code == 403 and reviewer.get("/app/doncaster/calendar").status_code == 403
+
+
+def test_the_ofsted_question_is_asked_only_for_a_looked_after_childs_death(admin, app):
+    ordinary = add_incident(app)
+    form = admin.get(f"/app/doncaster/incidents/{ordinary}/notification").get_data(as_text=True)
+    assert "Ofsted" not in form and 'name="sent_on"' in form
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "doncaster")
+        with acting_for(session, row.id):
+            _, ctx = service_ctx(app, session, "doncaster")
+            died = incidents.record(ctx, pseudonym="Child M", la_case_reference="LA-2", la_area="Doncaster",
+                                    age_band="1_4", harm="death", incident_on=dt.date(2026, 3, 3),
+                                    aware_on=dt.date(2026, 3, 3), looked_after=True).id
+    form = admin.get(f"/app/doncaster/incidents/{died}/notification").get_data(as_text=True)
+    assert "Ofsted" in form

@@ -25,6 +25,7 @@ class Step:
     done: str  # the confirmation shown after it
     prefill: Callable[[Any], Any] | None = None  # the object whose values a correction form starts from
     hint: str = ""
+    omit: Callable[[Any], tuple[str, ...]] | None = None  # the questions that do not apply to the record
 
 
 def changed(record: Any, loaded: dict[str, Any], drop: tuple[str, ...] = ("reason",)) -> dict[str, Any]:
@@ -71,6 +72,8 @@ def handle(step: Step, record: Any, back: str, caption: str) -> Any:
         abort(403)
     start = step.prefill(record) if step.prefill and request.method == "GET" else None
     form = step.form(obj=start)
+    if step.omit is not None:
+        form.omit(*step.omit(record))
     try:
         done = submit(form, lambda data: step.run(c, record, data) or True)
     except StepError:
