@@ -27,16 +27,26 @@ def get(ctx: Context, incident_id: int) -> Incident:
     return incident
 
 
+#: What an incident cannot be recorded without, and what to say when it is missing.
+REQUIRED = {
+    "pseudonym": "Enter the child's pseudonym",
+    "la_case_reference": "Enter the local authority's case reference",
+    "la_area": "Select the local authority area",
+    "incident_on": "Enter the date of the incident",
+    "aware_on": "Enter the date the local authority became aware",
+}
+
+
 def _check(ctx: Context, values: dict[str, Any]) -> None:
     c = Checker(ctx)
-    for name in ("pseudonym", "la_case_reference", "la_area", "incident_on", "aware_on"):
-        c.require(name, values.get(name))
+    for name, missing in REQUIRED.items():
+        c.require(name, values.get(name), missing)
     c.date("incident_on", values.get("incident_on"), Anchor.INCIDENT)
     c.date("aware_on", values.get("aware_on"), Anchor.AWARE)
     c.not_before("aware_on", values.get("aware_on"), values.get("incident_on"), "the incident")
     areas = ctx.policy.identity["areas"]
     c.check("la_area", values.get("la_area") in areas,
-            f"must be one of this partnership's areas: {', '.join(areas)}")
+            f"Select one of this partnership's local authority areas: {', '.join(areas)}")
     if values.get("care_leaver"):
         c.check("age_band", values.get("age_band") == AgeBand.CARE_LEAVER_18_24,
                 "a care leaver is notified from 18 to 24: use the 18 to 24 band")

@@ -68,7 +68,7 @@ def decide(ctx: Context, incident: Incident, *, decision: RapidReviewDecision,
         raise StepError("The rapid review's decision is already recorded.")
     decision = RapidReviewDecision(decision)
     c = Checker(ctx)
-    c.require("sent_to_panel_on", sent_to_panel_on)
+    c.require("sent_to_panel_on", sent_to_panel_on, "Enter the date the rapid review was sent to the Panel")
     c.date("sent_to_panel_on", sent_to_panel_on, Anchor.RAPID_REVIEW_SENT)
     c.not_before("sent_to_panel_on", sent_to_panel_on, incident.notification.sent_on,
                  "the notification to the Panel")

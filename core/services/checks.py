@@ -37,8 +37,8 @@ class Checker:
                        f"({other:%-d %B %Y})"
             )
 
-    def require(self, field: str, value: object, message: str = "is required") -> None:
-        """A value is given."""
+    def require(self, field: str, value: object, message: str) -> None:
+        """A value is given; ``message`` says what to enter, the GOV.UK way ("Enter the date of ...")."""
         if value in (None, "", []):
             self.errors.setdefault(field, message)
 
