@@ -36,7 +36,7 @@ def add_recommendation(ctx: Context, review: Review, *, text: str,
     if review.final_report_agreed_on is None and not review.legacy:
         raise StepError("Recommendations come with the final report: agree it first.")
     c = Checker(ctx)
-    c.require("text", (text or "").strip())
+    c.require("text", (text or "").strip(), "Enter the recommendation")
     c.done()
     number = (ctx.session.scalar(
         select(func.max(Recommendation.number)).where(Recommendation.review_id == review.id)
@@ -52,7 +52,7 @@ def add_recommendation(ctx: Context, review: Review, *, text: str,
 def respond(ctx: Context, rec: Recommendation, *, response: str) -> Recommendation:
     """Record the partners' response to a recommendation."""
     c = Checker(ctx)
-    c.require("response", (response or "").strip())
+    c.require("response", (response or "").strip(), "Enter the response to the recommendation")
     c.done()
     rec.response = response.strip()
     ctx.audit("recommendation.responded", rec)
@@ -80,7 +80,7 @@ def add_action(ctx: Context, rec: Recommendation, *, description: str, owner_age
                due_on: dt.date) -> Action:
     """An action, owned by one partner agency, with a due date that becomes a deadline."""
     c = _check_action(ctx, owner_agency, due_on)
-    c.require("description", (description or "").strip())
+    c.require("description", (description or "").strip(), "Enter what the action is")
     c.done()
     action = Action(recommendation_id=rec.id, description=description.strip(),
                     owner_agency=owner_agency, due_on=due_on, rag=Rag.AMBER)
@@ -101,9 +101,9 @@ def update_action(ctx: Context, action: Action, *, rag: Rag | None = None,
     evidence_text = (evidence if evidence is not None else action.evidence or "").strip()
     if rag == Rag.COMPLETE:
         done_on = completed_on or action.completed_on
-        c.require("completed_on", done_on, "say when the action was completed")
+        c.require("completed_on", done_on, "Enter the date the action was completed")
         c.date("completed_on", done_on, "action_completed")
-        c.require("evidence", evidence_text, "give the evidence that the action is complete")
+        c.require("evidence", evidence_text, "Enter the evidence that the action is complete")
     else:
         c.check("completed_on", completed_on is None, "only a complete action has a completion date")
     c.done()

@@ -17,7 +17,7 @@ CORRECTABLE = ("sent_on", "panel_reference", "ofsted_sos_notified_on", "partners
 
 def _check(ctx: Context, incident: Incident, values: dict[str, Any]) -> None:
     c = Checker(ctx)
-    c.require("sent_on", values.get("sent_on"))
+    c.require("sent_on", values.get("sent_on"), "Enter the date the Panel was notified")
     c.date("sent_on", values.get("sent_on"), Anchor.NOTIFICATION)
     c.not_before("sent_on", values.get("sent_on"), incident.aware_on, "the date the LA became aware")
     for name, fact in (("ofsted_sos_notified_on", Anchor.OFSTED_SOS_NOTIFIED),

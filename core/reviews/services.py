@@ -82,7 +82,7 @@ def start(ctx: Context, *, kind: ReviewKind, title: str, decided_on: dt.date,
     """Start a review that no incident led to: thematic, local learning, or a local CSPR."""
     kind = _kind(ctx, kind, STARTABLE)
     c = Checker(ctx)
-    c.require("title", (title or "").strip())
+    c.require("title", (title or "").strip(), "Enter the title of the review")
     c.date("decided_on", decided_on, Anchor.DECISION)
     c.done()
     review = Review(kind=kind, title=title.strip(), pseudonym=(pseudonym or "").strip() or None,
@@ -101,7 +101,7 @@ def record_legacy(ctx: Context, *, kind: ReviewKind, title: str, published_on: d
     """Enter a review published before the platform, for the record (no clocks)."""
     kind = _kind(ctx, kind, tuple(ReviewKind))
     c = Checker(ctx)
-    c.require("title", (title or "").strip())
+    c.require("title", (title or "").strip(), "Enter the title of the review")
     c.date("published_on", published_on, Anchor.PUBLISHED)
     _check_publication(c, ctx, PublicationForm(publication_form), publication_note, themes)
     c.done()
@@ -132,7 +132,7 @@ def commission_reviewer(ctx: Context, review: Review, *, commissioned_on: dt.dat
     """The independent reviewer is commissioned (and, if they have an account, assigned)."""
     _open(review)
     c = Checker(ctx)
-    c.require("reviewer_name", (reviewer_name or "").strip())
+    c.require("reviewer_name", (reviewer_name or "").strip(), "Enter the reviewer's name")
     c.date("commissioned_on", commissioned_on, Anchor.REVIEWER_COMMISSIONED)
     c.not_before("commissioned_on", commissioned_on, review.decided_on,
                  "the decision to hold the review")
