@@ -36,3 +36,29 @@ def configure_logging(level: str = "INFO") -> None:
     handler._cspr = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(level)
+
+
+def configure_celery_logging(level: str = "INFO") -> None:
+    """Celery's (and RedBeat's) own loggers as the same JSON lines; a line per task run stays out."""
+    for name in ("celery", "redbeat"):
+        logger = logging.getLogger(name)
+        if any(getattr(h, "_cspr", False) for h in logger.handlers):
+            continue
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        handler._cspr = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
+    for chatter in ("celery.worker.strategy", "celery.app.trace"):  # "Task received", "Task succeeded"
+        logging.getLogger(chatter).setLevel("WARNING")
+
+
+def leave_logging_to_us() -> None:
+    """Tell Celery's worker and beat not to set up logging: each event is then printed once, as JSON."""
+    from celery.signals import setup_logging
+
+    @setup_logging.connect(weak=False)
+    def _configure(**_kwargs: object) -> None:  # a receiver here is what stops Celery's own set-up
+        configure_logging()
+        configure_celery_logging()

@@ -17,6 +17,7 @@ from cspr.cli.db import migrate_and_register
 from cspr.cli.demo import load_demo
 from cspr.config import DEFAULTS
 from cspr.db import get_db
+from cspr.logs import leave_logging_to_us
 
 _PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
 
@@ -28,6 +29,7 @@ def worker(ctx: click.Context) -> None:
     """Run a Celery worker (extra arguments go to Celery, e.g. --concurrency 4)."""
     from cspr.tasks.celery import QUEUES
 
+    leave_logging_to_us()
     celery = current_app.extensions["celery"]
     celery.worker_main(["worker", "--loglevel=INFO", "-Q", ",".join(QUEUES), *ctx.args])
 
@@ -37,6 +39,7 @@ def worker(ctx: click.Context) -> None:
 @with_appcontext
 def beat(ctx: click.Context) -> None:
     """Run Celery beat, the clock that sends the periodic jobs (run exactly one)."""
+    leave_logging_to_us()
     celery = current_app.extensions["celery"]
     celery.start(["beat", "--loglevel=INFO", *ctx.args])
 

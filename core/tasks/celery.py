@@ -38,6 +38,10 @@ def init_celery(app: Flask) -> Celery:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        # The platform's own JSON lines (cspr.logs) are its log: Celery does not copy every event
+        # into a second, differently formatted line (see cspr.logs.leave_logging_to_us).
+        "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
         "task_time_limit": 300,
         "task_soft_time_limit": 240,
         "task_default_queue": "clock",
