@@ -42,6 +42,8 @@ class Permission(enum.StrEnum):
     UPLOAD_DOCUMENTS = "upload documents"  # a new document or a new version of one
     COMMENT_ON_DOCUMENTS = "comment on documents"  # a comment against a version
     SIGN_OFF_DOCUMENTS = "sign off documents"  # a partner's sign-off of the final report's latest version
+    READ_FIGURES = "read figures"  # the yearly figures, on their page and in the API
+    EXPORT_FIGURES = "export figures"  # the yearly figures as XLSX and Word
 
 
 _ADMIN = frozenset({Role.ADMIN})
@@ -85,6 +87,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.UPLOAD_DOCUMENTS: frozenset({Role.ADMIN, Role.REVIEWER}),
     Permission.COMMENT_ON_DOCUMENTS: frozenset({Role.ADMIN, Role.PARTNER, Role.REVIEWER}),
     Permission.SIGN_OFF_DOCUMENTS: _SIGNERS,
+    Permission.READ_FIGURES: _STAFF_READERS,
+    Permission.EXPORT_FIGURES: _STAFF_READERS,
 }
 
 

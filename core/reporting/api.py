@@ -1,4 +1,4 @@
-"""Exports: the case tracker as CSV or XLSX, and the deadlines as an iCalendar feed."""
+"""Reporting in the API: the yearly figures, the case tracker as CSV or XLSX, the deadlines as iCalendar."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from flask import Response
 
 from cspr.accounts.api import ctx, requires
 from cspr.accounts.permissions import Permission
-from cspr.reporting import exports
+from cspr.reporting import exports, figures
+from cspr.reporting import inputs as i
+from cspr.reporting import outputs as o
 from cspr.web.api.resource import refuses, scoped_blueprint
 
 blp = scoped_blueprint("exports", "The case tracker and the deadlines calendar.")
@@ -42,3 +44,19 @@ def tracker_xlsx() -> Response:
 def deadlines_ics() -> Response:
     """Open deadlines as an iCalendar feed (for Outlook, subscribe to /feeds/<token>/deadlines.ics)."""
     return Response(exports.deadlines_ics(ctx()), mimetype="text/calendar")
+
+
+figures_blp = scoped_blueprint("figures", "The yearly figures: notifications, rapid reviews, decisions, "
+                                          "local reviews, their lateness and why, actions and themes.")
+
+
+@figures_blp.route("/figures")
+@requires(Permission.READ_FIGURES)
+@refuses(figures_blp, 403, 422)
+@figures_blp.arguments(i.FiguresQuery, location="query")
+@figures_blp.response(200, o.FiguresOut)
+def yearly_figures(query: dict) -> dict:
+    """One reporting year's figures (April to March unless the plugin says), with the cases behind each."""
+    c = ctx()
+    year = figures.reporting_year(c, query.get("year"))
+    return o.figures_dict(figures.yearly_figures(c, year, query.get("area")), figures.areas(c))

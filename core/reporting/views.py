@@ -1,4 +1,4 @@
-"""The partnership's dashboard and its tracker, with the exports."""
+"""The partnership's dashboard, its tracker with the exports, and the yearly figures."""
 
 from __future__ import annotations
 
@@ -6,21 +6,22 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, render_template, request, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from cspr.accounts.models import Role
-from cspr.accounts.permissions import Permission
+from cspr.accounts.permissions import Permission, allowed
 from cspr.accounts.views.sign_in import fresh_required
 from cspr.actions.models import Action, Rag, Recommendation
 from cspr.cases.models import Incident
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.deadlines.present import deadline_dict
-from cspr.reporting import exports
+from cspr.reporting import exports, figures
 from cspr.reviews.models import Review
+from cspr.services.errors import InputError
 from cspr.web.staff.pages import bp, ctx, roles
 
 
@@ -129,3 +130,69 @@ def deadlines_ics() -> Response:
 
 
 __all__ = ["DeadlineState"]
+
+
+# -- the yearly figures ---------------------------------------------------------------
+
+def _figures_query() -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The year and area asked for, and the errors to show (GOV.UK style) when they are wrong."""
+    from marshmallow import ValidationError
+
+    from cspr.reporting.inputs import FiguresQuery
+
+    try:
+        return FiguresQuery().load({k: v for k, v in request.args.items() if k in ("year", "area")}), []
+    except ValidationError as exc:
+        errors = [{"text": (m[0] if isinstance(m, list) else str(m)), "href": f"#{k}"}
+                  for k, m in exc.messages.items()]
+        return {}, errors
+
+
+def _figures_for(query: dict[str, Any]) -> tuple[figures.YearlyFigures, list[dict[str, str]]]:
+    c = ctx()
+    errors: list[dict[str, str]] = []
+    try:
+        year = figures.reporting_year(c, query.get("year"))
+        return figures.yearly_figures(c, year, query.get("area")), errors
+    except InputError as exc:
+        errors = [{"text": m, "href": f"#{k}"} for k, m in exc.errors.items()]
+        return figures.yearly_figures(c, figures.reporting_year(c)), errors
+
+
+def case_href(case: figures.Case) -> str:
+    """Where a case behind a figure lives in the staff app."""
+    if case.type == "incident":
+        return url_for("staff.incident", incident_id=case.id)
+    if case.type == "review":
+        return url_for("staff.review", review_id=case.id)
+    return url_for("staff.plan", review_id=case.review_id)
+
+
+@bp.route("/figures")
+@roles(Permission.READ_FIGURES)
+def figures_page() -> ResponseReturnValue:
+    """The yearly figures: every table, each figure linked to the cases behind it."""
+    query, errors = _figures_query()
+    found, more = _figures_for(query)
+    c = ctx()
+    this = figures.reporting_year(c)
+    years = [figures.reporting_year(c, this.key - n) for n in range(6)]
+    return render_template("staff/figures.html", figures=found, errors=errors + more, years=years,
+                           areas=figures.areas(c), show_cases=allowed(c.role, Permission.READ_CASES))
+
+
+@bp.route("/figures/cases")
+@roles(Permission.READ_FIGURES)
+def figure_cases() -> ResponseReturnValue:
+    """The cases behind one figure of the year."""
+    query, errors = _figures_query()
+    found, more = _figures_for(query)
+    try:
+        figure = found.figure(request.args.get("figure", ""))
+    except KeyError:
+        abort(404)
+    c = ctx()
+    see = allowed(c.role, Permission.READ_CASES)
+    cases = [(case, case_href(case)) for case in figure.cases] if see else []
+    return render_template("staff/figure_cases.html", figures=found, figure=figure, cases=cases,
+                           errors=errors + more)

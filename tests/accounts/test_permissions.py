@@ -48,6 +48,8 @@ EXPECTED: dict[Permission, str] = {
     Permission.UPLOAD_DOCUMENTS:         "x . x . .",
     Permission.COMMENT_ON_DOCUMENTS:     "x x x . .",
     Permission.SIGN_OFF_DOCUMENTS:       "x x . . .",
+    Permission.READ_FIGURES:             "x x . x .",
+    Permission.EXPORT_FIGURES:           "x x . x .",
 }
 COLUMNS = (A, P, R, V, C)
 
