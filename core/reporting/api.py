@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Response
 
 from cspr.accounts.api import ctx, requires
-from cspr.accounts.permissions import Permission
-from cspr.reporting import exports, figures
+from cspr.accounts.permissions import Permission, allowed
+from cspr.reporting import exports, figure_files, figures
 from cspr.reporting import inputs as i
 from cspr.reporting import outputs as o
 from cspr.web.api.resource import refuses, scoped_blueprint
@@ -60,3 +60,31 @@ def yearly_figures(query: dict) -> dict:
     c = ctx()
     year = figures.reporting_year(c, query.get("year"))
     return o.figures_dict(figures.yearly_figures(c, year, query.get("area")), figures.areas(c))
+
+
+def _figures_file(query: dict, fmt: str) -> Response:
+    c = ctx()
+    download = figure_files.figures_download(c, figures.reporting_year(c, query.get("year")), query.get("area"),
+                                             fmt, allowed(c.role, Permission.READ_CASES))
+    return Response(download.body, mimetype=download.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{download.filename}"'})
+
+
+@figures_blp.route("/figures.xlsx")
+@requires(Permission.EXPORT_FIGURES)
+@refuses(figures_blp, 403, 422)
+@figures_blp.arguments(i.FiguresQuery, location="query")
+@figures_blp.response(200, content_type=exports.XLSX)
+def figures_xlsx(query: dict) -> Response:
+    """The year's figures as an Excel workbook: a sheet and a native bar chart per table, and the cases."""
+    return _figures_file(query, "xlsx")
+
+
+@figures_blp.route("/figures.docx")
+@requires(Permission.EXPORT_FIGURES)
+@refuses(figures_blp, 403, 422)
+@figures_blp.arguments(i.FiguresQuery, location="query")
+@figures_blp.response(200, content_type=figure_files.DOCX)
+def figures_docx(query: dict) -> Response:
+    """The year's figures as a Word section: each table with its chart, for the yearly report."""
+    return _figures_file(query, "docx")

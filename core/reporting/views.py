@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -19,7 +19,7 @@ from cspr.cases.models import Incident
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.deadlines.present import deadline_dict
-from cspr.reporting import exports, figures
+from cspr.reporting import exports, figure_files, figures
 from cspr.reviews.models import Review
 from cspr.services.errors import InputError
 from cspr.web.staff.pages import bp, ctx, roles
@@ -196,3 +196,21 @@ def figure_cases() -> ResponseReturnValue:
     cases = [(case, case_href(case)) for case in figure.cases] if see else []
     return render_template("staff/figure_cases.html", figures=found, figure=figure, cases=cases,
                            errors=errors + more)
+
+
+@bp.route("/figures.<any(xlsx, docx):fmt>")
+@roles(Permission.EXPORT_FIGURES)
+@fresh_required
+def figures_file(fmt: str) -> Response:
+    """The year's figures as an Excel workbook (a sheet and a chart per table) or a Word section."""
+    query, errors = _figures_query()
+    c = ctx()
+    try:
+        if errors:
+            raise InputError({})
+        download = figure_files.figures_download(c, figures.reporting_year(c, query.get("year")),
+                                                 query.get("area"), fmt, allowed(c.role, Permission.READ_CASES))
+    except InputError:  # the page says what is wrong with the year or the area
+        return redirect(url_for("staff.figures_page", **request.args))
+    return Response(download.body, mimetype=download.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{download.filename}"'})

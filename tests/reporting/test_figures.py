@@ -7,10 +7,15 @@ published reviews with themes (tests/reporting/year_kit.py counts each figure by
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
+import zipfile
 from html import unescape
 
 import pytest
+from docx import Document
+from openpyxl import load_workbook
 
 from cspr.accounts.models import Role
 from tests.api_kit import Api, make_member
@@ -111,3 +116,59 @@ def test_the_page_explains_a_wrong_year_in_words(seeded, client):
     assert "There is a problem" in text and "Not a valid integer." not in text
     assert "Enter the reporting year as the year it starts in, like 2025" in text
     assert 'href="#year"' in text
+
+
+def test_the_workbook_has_a_sheet_and_a_chart_per_table_with_the_same_numbers(seeded, client):
+    api = Api(client, make_member(seeded, SLUG, Role.VIEWER))
+    response = api.get("/figures.xlsx", query_string={"year": YEAR})
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="doncaster-figures-2025.xlsx"'
+    book = load_workbook(io.BytesIO(response.data))  # charts are not read back by openpyxl: see the zip
+    about = {row[0]: row[1] for row in book["About"].iter_rows(min_row=2, values_only=True)}
+    assert about["Starts"] == dt.datetime(2025, 4, 1) and about["Ends"] == dt.datetime(2026, 3, 31)
+    assert about["Reporting year"] == "April 2025 to March 2026"
+    read: dict[str, tuple] = {}
+    for sheet, table in zip(book.sheetnames[1:-1], api_figures(api)["_body"]["tables"], strict=True):
+        rows = list(book[sheet].iter_rows(min_row=4, values_only=True))
+        assert [r[0] for r in rows] == [f["label"] for f in table["figures"]], sheet
+        for figure, row in zip(table["figures"], rows, strict=True):
+            read[figure["key"]] = row
+    for key, (count, of, _names) in EXPECTED.items():
+        label, number, out_of, share = read[key]
+        assert (number, out_of) == (count, of), key
+        assert isinstance(number, int)
+        assert share == (pytest.approx(count / of) if of else None), key
+    assert book["Notifications"]["D5"].number_format == "0%"
+    with zipfile.ZipFile(io.BytesIO(response.data)) as parts:
+        drawn = [n for n in parts.namelist() if n.startswith("xl/charts/chart")]
+        assert len(drawn) == len(book.sheetnames) - 2  # every table's sheet has its native chart
+        first = parts.read("xl/charts/chart1.xml").decode()
+        assert "<barChart>" in first and '<barDir val="bar"/>' in first
+        assert "'Notifications'!$B$4:$B$7" in first  # drawn from the sheet's numbers, not a picture
+    cases = list(book["Cases"].iter_rows(min_row=2, values_only=True))
+    late = [plain(r[3]) for r in cases if r[0] == "Notifications to the Panel" and r[1] == "After 5 working days"]
+    assert late == ["Child Birch"]
+
+
+def test_the_word_section_has_every_table_and_its_chart(seeded, client):
+    labels = {k: f["label"] for k, f in api_figures(Api(client, make_member(seeded, SLUG, Role.VIEWER))).items()
+              if k != "_body"}
+    browser = signed_in(seeded, client, SLUG, Role.PARTNER)
+    response = browser.client.get(f"/app/{SLUG}/figures.docx?year={YEAR}")
+    assert response.status_code == 200
+    document = Document(io.BytesIO(response.data))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0] == "Yearly figures, April 2025 to March 2026"
+    read = {}
+    for grid in document.tables:
+        for row in grid.rows[1:]:
+            label, number, share = (c.text for c in row.cells)
+            read.setdefault(label, []).append((number, share))
+    for key, (count, of, _names) in EXPECTED.items():
+        shown = (str(count), f"{int(100 * count / of + 0.5)}% of {of}" if of else "")
+        assert shown in read[labels[key]], key
+    assert ("2", "67% of 3") in read["Within 5 working days"]
+    assert len(document.inline_shapes) == 8  # a chart for each main table
+    alt = document.inline_shapes[0]._inline.docPr.get("descr")
+    assert alt.startswith("Bar chart of notifications to the panel. Notifications made: 3;")
+
