@@ -64,8 +64,9 @@ def yearly_figures(query: dict) -> dict:
 
 def _figures_file(query: dict, fmt: str) -> Response:
     c = ctx()
-    download = figure_files.figures_download(c, figures.reporting_year(c, query.get("year")), query.get("area"),
-                                             fmt, allowed(c.role, Permission.READ_CASES))
+    year = figures.reporting_year(c, query.get("year"))
+    download = figure_files.figures_download(c, year, query.get("area"), fmt,
+                                             allowed(c.role, Permission.READ_CASES))
     return Response(download.body, mimetype=download.mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{download.filename}"'})
 

@@ -104,5 +104,6 @@ def _titled(svg: str, title: str, description: str) -> str:
     tag_end = rest.index(">") + 1
     open_tag = rest[:tag_end].replace(">", ' role="img" aria-labelledby="chart-title chart-desc">', 1) \
         if not rest[:tag_end].endswith("/>") else rest[:tag_end]
-    inner = f'<title id="chart-title">{escape(title)}</title><desc id="chart-desc">{escape(description)}</desc>'
+    inner = (f'<title id="chart-title">{escape(title)}</title>'
+             f'<desc id="chart-desc">{escape(description)}</desc>')
     return head + sep + open_tag + inner + rest[tag_end:]

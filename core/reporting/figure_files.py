@@ -83,7 +83,8 @@ def figures_xlsx(figures: YearlyFigures, partnership: str, with_cases: bool = Tr
         for table in figures.tables:
             for figure in table.figures:
                 for case in figure.cases:
-                    cases.append([cell_text(table.title), cell_text(figure.label), case.type, cell_text(case.name)])
+                    cases.append([cell_text(table.title), cell_text(figure.label), case.type,
+                                  cell_text(case.name)])
         cases.freeze_panes = "A2"
     book.properties.title = writable(f"{partnership}: yearly figures, {figures.year.label}")
     out = io.BytesIO()
@@ -132,7 +133,8 @@ def figures_docx(figures: YearlyFigures, partnership: str, drawn: dict[str, Char
     return out.getvalue()
 
 
-def figures_download(ctx: Context, year: Year, area: str | None, fmt: str, with_cases: bool = True) -> Download:
+def figures_download(ctx: Context, year: Year, area: str | None, fmt: str,
+                     with_cases: bool = True) -> Download:
     """The year's figures as XLSX or Word; the export is audited and committed first."""
     found = yearly_figures(ctx, year, area)
     ctx.audit("export.downloaded", what="yearly figures", format=fmt, year=year.key, area=area)

@@ -208,8 +208,9 @@ def figures_file(fmt: str) -> Response:
     try:
         if errors:
             raise InputError({})
-        download = figure_files.figures_download(c, figures.reporting_year(c, query.get("year")),
-                                                 query.get("area"), fmt, allowed(c.role, Permission.READ_CASES))
+        year = figures.reporting_year(c, query.get("year"))
+        download = figure_files.figures_download(c, year, query.get("area"), fmt,
+                                                 allowed(c.role, Permission.READ_CASES))
     except InputError:  # the page says what is wrong with the year or the area
         return redirect(url_for("staff.figures_page", **request.args))
     return Response(download.body, mimetype=download.mimetype,
