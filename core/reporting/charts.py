@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from cspr.reporting.figures import Table, YearlyFigures
@@ -52,20 +53,26 @@ def describe(table: Table) -> str:
 
 def chart(table: Table, year_label: str) -> Chart:
     """One table as a horizontal bar chart, in SVG and PNG."""
+    labels = tuple(_wrap(f.label) for f in table.figures) or ("None in this year",)
+    counts = tuple(f.count for f in table.figures) or (0,)
+    colours = tuple(RAG_COLOURS.get(f.key.rsplit(".", 1)[-1], BLUE) if table.key == "actions_rag" else BLUE
+                    for f in table.figures) or (BLUE,)
+    svg, png = _draw(f"{table.title}, {year_label}", describe(table), labels, counts, colours)
+    return Chart(table.key, f"{table.title}, {year_label}", describe(table), svg, png)
+
+
+@lru_cache(maxsize=256)
+def _draw(title: str, description: str, labels: tuple[str, ...], counts: tuple[int, ...],
+          colours: tuple[str, ...]) -> tuple[str, bytes]:
+    """The drawings of one chart (the same figures are drawn once: a page asks for eight)."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure as Drawing  # no pyplot: no global state, safe in threads
 
-    title = f"{table.title}, {year_label}"
-    description = describe(table)
-    labels = [_wrap(f.label) for f in table.figures] or ["None in this year"]
-    counts = [f.count for f in table.figures] or [0]
-    colours = [RAG_COLOURS.get(f.key.rsplit(".", 1)[-1], BLUE) if table.key == "actions_rag" else BLUE
-               for f in table.figures] or [BLUE]
     with rc_context(SETTINGS):
         drawing = Drawing(figsize=(7.5, 0.55 * len(labels) + 1.2), dpi=100)
         axes = drawing.add_subplot()
         positions = list(range(len(labels)))[::-1]
-        bars = axes.barh(positions, counts, color=colours)
+        bars = axes.barh(positions, counts, color=list(colours))
         axes.set_yticks(positions, labels=labels, fontsize=10, color=TEXT)
         axes.bar_label(bars, labels=[str(c) for c in counts], padding=3, fontsize=10, color=TEXT)
         axes.set_xlim(0, max([*counts, 1]) * 1.15)
@@ -77,8 +84,7 @@ def chart(table: Table, year_label: str) -> Chart:
         svg_out, png_out = io.StringIO(), io.BytesIO()
         drawing.savefig(svg_out, format="svg", metadata={"Date": None, "Creator": None})
         drawing.savefig(png_out, format="png", dpi=150, metadata={"Title": title, "Description": description})
-    return Chart(table.key, title, description, _titled(svg_out.getvalue(), title, description),
-                 png_out.getvalue())
+    return _titled(svg_out.getvalue(), title, description), png_out.getvalue()
 
 
 def charts(figures: YearlyFigures) -> dict[str, Chart]:

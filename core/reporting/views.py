@@ -19,7 +19,7 @@ from cspr.cases.models import Incident
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.deadlines.present import deadline_dict
-from cspr.reporting import exports, figure_files, figures
+from cspr.reporting import charts, exports, figure_files, figures
 from cspr.reviews.models import Review
 from cspr.services.errors import InputError
 from cspr.web.staff.pages import bp, ctx, roles
@@ -178,6 +178,7 @@ def figures_page() -> ResponseReturnValue:
     this = figures.reporting_year(c)
     years = [figures.reporting_year(c, this.key - n) for n in range(6)]
     return render_template("staff/figures.html", figures=found, errors=errors + more, years=years,
+                           charts=charts.charts(found),
                            areas=figures.areas(c), show_cases=allowed(c.role, Permission.READ_CASES))
 
 

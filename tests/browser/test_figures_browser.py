@@ -1,0 +1,57 @@
+"""The yearly figures in Chromium: the charts render under the strict CSP, with no script, and pass axe."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from cspr.accounts.models import Role
+from tests.api_kit import make_member
+from tests.browser.conftest import axe_violations
+from tests.browser.test_browser import sign_in
+from tests.reporting.year_kit import YEAR, seed_in_app
+
+pytestmark = pytest.mark.slow
+FIGURES = f"/app/doncaster/figures?year={YEAR}"
+
+
+def test_the_charts_render_under_the_real_policy_without_script(app, live, chromium):
+    seed_in_app(app)
+    make_member(app, "doncaster", Role.VIEWER)
+    context = chromium.new_context(java_script_enabled=False)  # no bypass, and no script at all
+    tab = context.new_page()
+    console = []
+    tab.on("console", lambda message: console.append(message.text))
+    sign_in(tab, live, "viewer@doncaster.example.org")
+    response = tab.goto(live + FIGURES)
+    assert "img-src 'self' data:" in response.headers["content-security-policy"]
+    expect(tab.get_by_role("heading", name="Yearly figures, April 2025 to March 2026")).to_be_visible()
+    chart = tab.get_by_role("img", name="Notifications to the Panel, April 2025 to March 2026")
+    expect(chart).to_be_visible()
+    assert chart.evaluate("image => image.complete && image.naturalWidth > 300")  # the SVG was drawn
+    assert tab.locator("figure.cspr-chart img").count() == 8
+    # the description in words and the data table sit beside the chart
+    described = tab.locator("#chart-notifications-description")
+    expect(described).to_have_text("Bar chart of notifications to the panel. Notifications made: 3; "
+                                   "Within 5 working days: 2 (67% of 3); After 5 working days: 1 (33% of 3); "
+                                   "Not done and overdue at the end of the period: 1.")
+    expect(tab.locator("#table-notifications caption")).to_have_text("Notifications to the Panel")
+    assert not [m for m in console if "Content Security Policy" in m], console
+    context.close()
+
+
+def test_the_figures_pages_pass_the_accessibility_check(app, live, page):
+    seed_in_app(app)
+    make_member(app, "doncaster", Role.PARTNER)
+    sign_in(page, live, "partner@doncaster.example.org")
+    problems = {}
+    for url in (FIGURES, f"/app/doncaster/figures/cases?year={YEAR}&figure=notifications.late",
+                "/app/doncaster/figures?year=twenty"):
+        page.goto(live + url)
+        problems[url] = axe_violations(page)
+    assert {url: found for url, found in problems.items() if found} == {}
+    page.goto(live + FIGURES)
+    page.get_by_role("link", name="1 – the cases: After 5 working days").first.click()
+    expect(page.get_by_role("heading", name="After 5 working days: 1 (33% of 3)")).to_be_visible()
+    page.get_by_role("link", name="Child Birch").click()
+    expect(page.get_by_role("heading", name="Child Birch")).to_be_visible()
