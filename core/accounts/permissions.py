@@ -52,15 +52,17 @@ _STAFF_READERS = frozenset({Role.ADMIN, Role.PARTNER, Role.VIEWER})  # the staff
 _STAFF = frozenset({Role.ADMIN, Role.PARTNER, Role.REVIEWER, Role.VIEWER})  # not the agency contributor
 _CONTRIBUTORS = frozenset({Role.ADMIN, Role.CONTRIBUTOR})  # the admin, or the agency answering
 _REQUEST_READERS = frozenset({Role.ADMIN, Role.PARTNER, Role.VIEWER, Role.CONTRIBUTOR})
+# the independent scrutineer reads the figures and the action plans of published reviews, never a case record
+_OVERSIGHT = frozenset({Role.ADMIN, Role.PARTNER, Role.VIEWER, Role.SCRUTINEER})
 
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.READ_CASES: _STAFF_READERS,
     Permission.EDIT_CASES: _ADMIN,
     Permission.SIGN_OFF: _SIGNERS,
-    Permission.SEE_DASHBOARD: _STAFF,
+    Permission.SEE_DASHBOARD: _STAFF | {Role.SCRUTINEER},  # a scrutineer's home lists published reviews
     Permission.READ_REVIEWS: _STAFF,
     Permission.LIST_REVIEWS: _STAFF_READERS,
-    Permission.READ_ACTION_PLAN: _STAFF_READERS,
+    Permission.READ_ACTION_PLAN: _OVERSIGHT,  # a scrutineer: published reviews' plans only
     Permission.EDIT_REVIEWS: _ADMIN,
     Permission.RECORD_DRAFT: frozenset({Role.ADMIN, Role.REVIEWER}),
     Permission.PUBLISH: _ADMIN,
@@ -87,8 +89,8 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.UPLOAD_DOCUMENTS: frozenset({Role.ADMIN, Role.REVIEWER}),
     Permission.COMMENT_ON_DOCUMENTS: frozenset({Role.ADMIN, Role.PARTNER, Role.REVIEWER}),
     Permission.SIGN_OFF_DOCUMENTS: _SIGNERS,
-    Permission.READ_FIGURES: _STAFF_READERS,
-    Permission.EXPORT_FIGURES: _STAFF_READERS,
+    Permission.READ_FIGURES: _OVERSIGHT,  # a scrutineer: the numbers, not the cases behind them
+    Permission.EXPORT_FIGURES: _OVERSIGHT,
 }
 
 

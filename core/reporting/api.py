@@ -59,7 +59,8 @@ def yearly_figures(query: dict) -> dict:
     """One reporting year's figures (April to March unless the plugin says), with the cases behind each."""
     c = ctx()
     year = figures.reporting_year(c, query.get("year"))
-    return o.figures_dict(figures.yearly_figures(c, year, query.get("area")), figures.areas(c))
+    return o.figures_dict(figures.yearly_figures(c, year, query.get("area")), figures.areas(c),
+                          with_cases=allowed(c.role, Permission.READ_CASES))
 
 
 def _figures_file(query: dict, fmt: str) -> Response:

@@ -20,6 +20,7 @@ from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.deadlines.present import deadline_dict
 from cspr.reporting import charts, exports, figure_files, figures
+from cspr.reviews import services as reviews
 from cspr.reviews.models import Review
 from cspr.services.errors import InputError
 from cspr.web.staff.pages import bp, ctx, roles
@@ -74,6 +75,8 @@ def dashboard() -> ResponseReturnValue:
     c = ctx()
     if c.role == Role.REVIEWER:
         return reviewer_home()
+    if c.role == Role.SCRUTINEER:
+        return scrutineer_home()
     due = due_with_subjects(c.today + dt.timedelta(days=7))
     links = {d["subject"]: link for d, link in due if link is not None}
     overdue = [d for d, _ in due if d["due_on"] < c.today]
@@ -91,6 +94,14 @@ def reviewer_home() -> ResponseReturnValue:
     rows = c.session.scalars(select(Review).where(Review.reviewer_id == c.user_id)
                              .order_by(Review.id.desc())).all()
     return render_template("staff/reviewer_home.html", reviews=rows)
+
+
+def scrutineer_home() -> ResponseReturnValue:
+    """The independent scrutineer's home: the figures, and the published reviews with their action plans."""
+    c = ctx()
+    rows = c.session.scalars(reviews.reviews_for(c).where(Review.legacy.is_(False))
+                             .order_by(Review.published_on.desc(), Review.id.desc())).all()
+    return render_template("staff/scrutineer_home.html", reviews=rows)
 
 
 @bp.route("/cases")
