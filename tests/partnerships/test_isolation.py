@@ -61,6 +61,7 @@ CLASSES: dict[str, tuple[str, str]] = {
     "operator.reset_user_two_factor": (OPERATOR, "make an account set up two factors again"),
     "operator.partnerships": (OPERATOR, "partnerships and plugins, no case content"),
     "operator.toggle": (OPERATOR, "enable or disable a partnership"),
+    "operator.figures": (OPERATOR, "yearly counts across partnerships, 1 to 4 suppressed; no case content"),
 }
 # Probes that would end the prober's own session or act as designed: skipped, with the reason.
 SKIP = {
