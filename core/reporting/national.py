@@ -73,7 +73,8 @@ def suppress(values: dict[str, int]) -> tuple[dict[str, int | None], int | None]
 def national_figures(session: Session, registry: PluginRegistry, year: int, today: dt.date,
                      actor: str) -> National:
     """Every loaded partnership's counts for its reporting year starting in ``year``, suppressed."""
-    with across_partnerships(session, "operator: yearly figures across partnerships (counts only)", actor=actor):
+    reason = "operator: yearly figures across partnerships (counts only)"
+    with across_partnerships(session, reason, actor=actor):
         rows = [(p.id, p.slug) for p in session.scalars(select(Partnership).order_by(Partnership.name))]
     out = National(year)
     counts: dict[str, dict[str, int]] = {}
@@ -102,6 +103,7 @@ def national_figures(session: Session, registry: PluginRegistry, year: int, toda
 def as_dict(national: National) -> dict:
     """The figures as plain data (``cspr figures --json``): suppressed counts are null."""
     return {"year": national.year, "small_numbers_suppressed_below": SMALL,
-            "partnerships": [{"slug": s, "short_name": n, "reporting_year": y} for s, n, y in national.partnerships],
-            "figures": [{"key": r.key, "table": r.table, "label": r.label, "counts": r.counts, "total": r.total}
-                        for r in national.rows]}
+            "partnerships": [{"slug": s, "short_name": n, "reporting_year": y}
+                             for s, n, y in national.partnerships],
+            "figures": [{"key": r.key, "table": r.table, "label": r.label, "counts": r.counts,
+                         "total": r.total} for r in national.rows]}
