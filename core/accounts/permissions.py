@@ -44,6 +44,7 @@ class Permission(enum.StrEnum):
     SIGN_OFF_DOCUMENTS = "sign off documents"  # a partner's sign-off of the final report's latest version
     READ_FIGURES = "read figures"  # the yearly figures, on their page and in the API
     EXPORT_FIGURES = "export figures"  # the yearly figures as XLSX and Word
+    EXPORT_ACTION_PLAN = "export action plan"  # the board's view of the action plans as XLSX and Word
 
 
 _ADMIN = frozenset({Role.ADMIN})
@@ -91,6 +92,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.SIGN_OFF_DOCUMENTS: _SIGNERS,
     Permission.READ_FIGURES: _OVERSIGHT,  # a scrutineer: the numbers, not the cases behind them
     Permission.EXPORT_FIGURES: _OVERSIGHT,
+    Permission.EXPORT_ACTION_PLAN: _OVERSIGHT,
 }
 
 

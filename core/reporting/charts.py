@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from xml.sax.saxutils import escape
 
+from cspr.actions.rag import BY_VALUE
 from cspr.reporting.figures import Table, YearlyFigures
 
 #: The tables drawn as charts (the others are tables only).
@@ -25,7 +26,7 @@ CHARTED = ("notifications", "rapid_reviews", "decisions", "local_reviews", "late
 BLUE, TEXT = "#1d70b8", "#0b0c0c"
 #: matplotlib's settings for these charts: text kept as text, stable ids, the font matplotlib ships.
 SETTINGS = {"svg.fonttype": "none", "svg.hashsalt": "cspr-figures", "font.family": "DejaVu Sans"}
-RAG_COLOURS = {"red": "#d4351c", "amber": "#f47738", "green": "#00703c", "complete": "#505a5f"}
+RAG_COLOURS = {value: status.colour for value, status in BY_VALUE.items()}  # the one RAG key
 
 
 @dataclass(frozen=True)

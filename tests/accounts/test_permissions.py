@@ -50,6 +50,7 @@ EXPECTED: dict[Permission, str] = {
     Permission.SIGN_OFF_DOCUMENTS:       "x x . . . .",
     Permission.READ_FIGURES:             "x x . x . x",
     Permission.EXPORT_FIGURES:           "x x . x . x",
+    Permission.EXPORT_ACTION_PLAN:       "x x . x . x",
 }
 COLUMNS = (A, P, R, V, C, S)
 

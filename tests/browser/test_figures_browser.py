@@ -1,4 +1,4 @@
-"""The yearly figures in Chromium: the charts render under the strict CSP, with no script, and pass axe."""
+"""The yearly figures and the board's action plans in Chromium: charts under the strict CSP, no script, axe."""
 
 from __future__ import annotations
 
@@ -40,13 +40,14 @@ def test_the_charts_render_under_the_real_policy_without_script(app, live, chrom
     context.close()
 
 
-def test_the_figures_pages_pass_the_accessibility_check(app, live, page):
+def test_the_figures_and_action_plan_pages_pass_the_accessibility_check(app, live, page):
     seed_in_app(app)
     make_member(app, "doncaster", Role.PARTNER)
     sign_in(page, live, "partner@doncaster.example.org")
     problems = {}
     for url in (FIGURES, f"/app/doncaster/figures/cases?year={YEAR}&figure=notifications.late",
-                "/app/doncaster/figures?year=twenty"):
+                "/app/doncaster/figures?year=twenty", "/app/doncaster/action-plans",
+                "/app/doncaster/action-plans?agency=nobody", "/app/doncaster/"):
         page.goto(live + url)
         problems[url] = axe_violations(page)
     assert {url: found for url, found in problems.items() if found} == {}

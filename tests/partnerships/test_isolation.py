@@ -177,7 +177,8 @@ def staff_values(app, owner: Side, slug: str, rule) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {k: [str(i) for i in v] for k, v in owner.ids.items()}
     values["slug"] = [slug]
     values["step"] = list(cases.STEPS if "incident_id" in rule.arguments else reviews.STEPS)
-    values["fmt"] = {"staff.tracker_file": ["csv", "xlsx"], "staff.figures_file": ["xlsx", "docx"]}.get(
+    values["fmt"] = {"staff.tracker_file": ["csv", "xlsx"], "staff.figures_file": ["xlsx", "docx"],
+                     "staff.board_file": ["xlsx", "docx"]}.get(
         rule.endpoint, ["pdf", "docx"])
     values["key"] = [owner.private_doc_key, owner.public_doc_key]
     values["token"] = ([owner.tokens[Role.ADMIN], "cspr_not_a_token"] if rule.endpoint == "feeds.deadlines"
@@ -575,7 +576,7 @@ def test_a_scrutineer_reads_the_figures_and_published_plans_and_no_case_record(w
     r1, _r2, r3 = a.ids["review_id"]
     before = snapshot(url, "doncaster")
     theirs_ok = {"staff.dashboard", "staff.figures_page", "staff.figure_cases", "staff.figures_file",
-                 "staff.plan"}
+                 "staff.plan", "staff.board_page", "staff.board_file"}
     checked, problems = 0, []
 
     def check(label: str, response, endpoint: str = "", may: bool = False) -> None:
