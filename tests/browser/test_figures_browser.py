@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cspr.accounts.models import Role
-from tests.api_kit import make_member
+from tests.api_kit import Api, make_member
 from tests.browser.conftest import axe_violations
 from tests.browser.test_browser import sign_in
 from tests.reporting.year_kit import YEAR, seed_in_app
@@ -43,9 +43,15 @@ def test_the_charts_render_under_the_real_policy_without_script(app, live, chrom
 def test_the_figures_and_action_plan_pages_pass_the_accessibility_check(app, live, page):
     seed_in_app(app)
     make_member(app, "doncaster", Role.PARTNER)
+    api = Api(app.test_client(), make_member(app, "doncaster", Role.ADMIN))
+    iid = api.post("/incidents", json={
+        "pseudonym": "Child Gorse", "la_case_reference": "LA-G", "la_area": "Doncaster", "age_band": "1_4",
+        "harm": "serious_harm", "incident_on": "2026-11-02", "aware_on": "2026-11-02"}).get_json()["id"]
+    api.post(f"/incidents/{iid}/notification", json={"sent_on": "2026-11-03"})
+    api.post(f"/incidents/{iid}/rapid-review/meeting", json={"themes": ["Neglect"]})
     sign_in(page, live, "partner@doncaster.example.org")
     problems = {}
-    for url in (FIGURES, f"/app/doncaster/figures/cases?year={YEAR}&figure=notifications.late",
+    for url in (f"/app/doncaster/incidents/{iid}/decision", FIGURES, f"/app/doncaster/figures/cases?year={YEAR}&figure=notifications.late",
                 "/app/doncaster/figures?year=twenty", "/app/doncaster/action-plans",
                 "/app/doncaster/action-plans?agency=nobody", "/app/doncaster/"):
         page.goto(live + url)

@@ -25,6 +25,8 @@ class Step:
     done: str  # the confirmation shown after it
     prefill: Callable[[Any], Any] | None = None  # the object whose values a correction form starts from
     hint: str = ""
+    # what the page shows beside the form: aside(record) -> (template, its values), e.g. recurring themes
+    aside: Callable[[Any], tuple[str, dict[str, Any]]] | None = None
 
 
 def changed(record: Any, loaded: dict[str, Any], drop: tuple[str, ...] = ("reason",)) -> dict[str, Any]:
@@ -78,8 +80,9 @@ def handle(step: Step, record: Any, back: str, caption: str) -> Any:
     if done:
         flash(step.done, "success")
         return redirect(back)
-    return render_template("staff/step.html", form=form, step=step, back=back, caption=caption), \
-        status_of(form)
+    aside = step.aside(record) if step.aside else None
+    return render_template("staff/step.html", form=form, step=step, back=back, caption=caption,
+                           aside=aside), status_of(form)
 
 
 def back_to(endpoint: str, **values: Any) -> str:
