@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from cspr.reporting.figures import FIRST_YEAR, LAST_YEAR
+from cspr.services.inputs import one_of
 
 
 class FiguresQuery(Schema):
@@ -16,4 +17,5 @@ class FiguresQuery(Schema):
         metadata={"description": "The calendar year the reporting year starts in (default: the one "
                                  "holding today).", "example": 2025})
     area = fields.String(validate=validate.Length(min=1, max=100), metadata={
-        "description": "One of the partnership's local authority areas (default: all of them)."})
+        "description": "One of the partnership's local authority areas (default: all of them).",
+        **one_of("areas")})
