@@ -83,6 +83,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_USERNAME": "",
     "MAIL_PASSWORD": "",
     "MAIL_FROM": "no-reply@cspr.invalid",
+    # A demo's guard: e-mail only addresses at the reserved example domains (RFC 2606: example.org,
+    # example.com, example.net, *.example, *.test, *.invalid); any other recipient fails for good.
+    # `cspr up` with its demo data turns it on.
+    "MAIL_EXAMPLE_DOMAINS_ONLY": False,
     # Cookies: secure (HTTPS only) unless turned off for local development.
     "SESSION_COOKIE_SECURE": False,
     "SESSION_COOKIE_SAMESITE": "Lax",

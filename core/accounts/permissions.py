@@ -33,7 +33,8 @@ class Permission(enum.StrEnum):
     EDIT_PROCEEDINGS = "edit proceedings"  # record them, their updates and expected dates
     READ_CHRONOLOGY = "read chronology"  # a case's merged multi-agency chronology, in the app and the API
     ADD_CHRONOLOGY_ENTRY = "add chronology entry"  # one entry (a contributor: their own agency's only)
-    EDIT_CHRONOLOGY = "edit chronology"  # import a spreadsheet, remove an entry
+    EDIT_CHRONOLOGY = "edit chronology"  # remove an entry
+    IMPORT_CHRONOLOGY = "import chronology"  # a filled-in template (a contributor: their own agency's rows)
     EXPORT_CHRONOLOGY = "export chronology"  # the chronology as Word and XLSX
     READ_INFORMATION_REQUESTS = "read information requests"  # the agencies' requests (a contributor: own)
     SEND_INFORMATION_REQUESTS = "send information requests"  # ask an agency; mark a return received
@@ -82,6 +83,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     # a contributor: for their own agency, on a case their agency was asked about (cspr.chronology.services)
     Permission.ADD_CHRONOLOGY_ENTRY: _CONTRIBUTORS,
     Permission.EDIT_CHRONOLOGY: _ADMIN,
+    Permission.IMPORT_CHRONOLOGY: _CONTRIBUTORS,
     Permission.EXPORT_CHRONOLOGY: _STAFF_READERS,
     Permission.READ_INFORMATION_REQUESTS: _REQUEST_READERS,
     Permission.SEND_INFORMATION_REQUESTS: _ADMIN,

@@ -21,6 +21,7 @@ from cspr.audit.inputs import AuditFilterIn
 from cspr.audit.models import AuditEvent
 from cspr.db import Database, get_db
 from cspr.db.tenancy import acting_for
+from cspr.services import words
 from cspr.services.worksheets import formula_safe
 from cspr.web.forms import SchemaForm, form_for
 from cspr.web.staff.pages import bp, ctx, roles
@@ -30,7 +31,7 @@ AuditFilterForm = form_for(AuditFilterIn, submit="Filter", csrf=False)
 
 CSV_COLUMNS = ["partnership_id", "seq", "occurred_at", "actor", "actor_user_id", "user_name",
                "user_email", "action", "object_type", "object_id", "detail", "remote_addr", "prev_hash",
-               "hash", "canonical"]
+               "hash", "canonical", "what"]
 
 
 def _filters() -> tuple[SchemaForm, dict[str, Any] | None]:
@@ -84,7 +85,25 @@ def audit_trail() -> ResponseReturnValue:
     csv_args = {k: v for k, v in request.args.lists() if k not in ("page", "submit")}
     return render_template("staff/audit.html", form=form, rows=rows, total=total, page=page, pages=pages,
                            first=(page - 1) * PAGE_SIZE + 1, pagination=pagination,
-                           csv_url=url_for("staff.audit_csv", **csv_args))
+                           csv_url=url_for("staff.audit_csv", **csv_args), describe=_describer())
+
+
+#: Detail fields whose value is one of the partnership's agency keys.
+_AGENCY_FIELDS = frozenset({"agency", "partner", "owner_agency", "signed_off_by"})
+
+
+def _describer() -> Any:
+    """A detail's value in words: an agency's key as its name, codes spelt out, dates as dates."""
+    names = {a["key"]: a["name"] for a in ctx().policy.agencies}
+
+    def describe(key: str, raw: Any) -> str:
+        if key in _AGENCY_FIELDS or key == "agencies" or key == "partners_missing":
+            if isinstance(raw, list):
+                return ", ".join(names.get(v, words.value(v)) for v in raw) or "none"
+            if raw in names:
+                return names[raw]
+        return words.value(raw)
+    return describe
 
 
 def csv_lines(db: Database, partnership_id: int, filters: dict[str, Any]) -> Iterator[str]:
@@ -111,7 +130,7 @@ def csv_lines(db: Database, partnership_id: int, filters: dict[str, Any]) -> Ite
                 "" if event.actor_user_id is None else event.actor_user_id, formula_safe(name or ""),
                 formula_safe(email or ""), event.action, event.object_type or "", event.object_id or "",
                 json.dumps(event.detail, sort_keys=True, separators=(",", ":")), event.remote_addr or "",
-                event.prev_hash, event.hash, audit.canonical(event),
+                event.prev_hash, event.hash, audit.canonical(event), words.event(event.action),
             ])
             yield flush()
 

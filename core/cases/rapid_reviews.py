@@ -7,6 +7,7 @@ import datetime as dt
 from cspr.cases.models import Incident, PanelResponse, RapidReview, RapidReviewDecision
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.names import Anchor
+from cspr.reviews.inputs import KIND_LABELS
 from cspr.reviews.models import Review, ReviewKind
 from cspr.services.checks import Checker
 from cspr.services.context import Context
@@ -44,7 +45,7 @@ def record_meeting(ctx: Context, incident: Incident, *, started_on: dt.date | No
     for name, value, fact in (("started_on", started_on, "rapid_review_started"),
                               ("meeting_on", meeting_on, "rapid_review_meeting")):
         c.date(name, value, fact)
-        c.not_before(name, value, incident.aware_on, "the date the LA became aware")
+        c.not_before(name, value, incident.aware_on, "the date the local authority became aware")
     c.not_before("meeting_on", meeting_on, started_on, "the start of the rapid review")
     unknown = [t for t in themes or [] if t not in ctx.policy.themes]
     c.check("themes", not unknown,
@@ -77,13 +78,13 @@ def decide(ctx: Context, incident: Incident, *, decision: RapidReviewDecision,
     c.not_before("sent_to_panel_on", sent_to_panel_on, incident.notification.sent_on,
                  "the notification to the Panel")
     c.date("meeting_on", meeting_on, "rapid_review_meeting")
-    c.not_before("meeting_on", meeting_on, incident.aware_on, "the date the LA became aware")
+    c.not_before("meeting_on", meeting_on, incident.aware_on, "the date the local authority became aware")
     c.not_before("sent_to_panel_on", sent_to_panel_on, meeting_on or rapid.meeting_on,
                  "the rapid review meeting")
     kind = STARTS.get(decision)
     if kind is not None:
-        c.check("decision", kind.value in ctx.policy.review_kinds,
-                f"this partnership does not hold {kind.value.replace('_', ' ')} reviews")
+        held = KIND_LABELS.get(kind.value, "review of this kind").lower()
+        c.check("decision", kind.value in ctx.policy.review_kinds, f"This partnership does not hold a {held}")
     c.done()
     rapid.decision = decision
     rapid.rationale = (rationale or "").strip() or None

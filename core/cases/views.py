@@ -102,7 +102,8 @@ def incident(incident_id: int) -> ResponseReturnValue:
     return render_template("staff/incident.html", incident=inc, due=due, lac_death=lac_death,
                            steps=STEPS, reviews=reviews, review_due=reviews_deadlines(c, reviews),
                            children=panel.children_of(inc), child_rows=panel.child_rows,
-                           police_labels=i.POLICE_LABELS,
+                           police_labels=i.POLICE_LABELS, decision_labels=i.DECISION_LABELS,
+                           response_labels=i.RESPONSE_LABELS, age_labels=i.AGE_LABELS,
                            agencies_text=panel.agencies_text(c, inc))
 
 

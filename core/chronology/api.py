@@ -22,10 +22,14 @@ blp = scoped_blueprint("chronology", "The multi-agency chronology of a case: ent
 
 
 def case_first(view: Callable) -> Callable:
-    """Look the case up before the body is read: another partnership's case is 404 whatever is sent."""
+    """Look the case up before the body is read: another partnership's case is 404 whatever is sent.
+
+    So is, for an agency contributor, a case their agency was not asked about.
+    """
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        services.get_incident(ctx(), kwargs["incident_id"])
+        c = ctx()
+        services.may_add_to(c, services.get_incident(c, kwargs["incident_id"]))
         return view(*args, **kwargs)
     return wrapper
 
@@ -68,13 +72,16 @@ class Chronology(MethodView):
 class ChronologyImport(MethodView):
     """Importing a filled-in template."""
 
-    @requires(Permission.EDIT_CHRONOLOGY)
+    @requires(Permission.IMPORT_CHRONOLOGY)
     @refuses(blp, 400, 403, 422)
     @case_first
     @blp.arguments(i.ImportIn)
     @blp.response(201, o.ImportOut)
     def post(self, data: dict, incident_id: int) -> dict:
-        """Import an XLSX or CSV file (base64): every row, or none; errors name the row and the column."""
+        """Import an XLSX or CSV file (base64): every row, or none; errors name the row and the column.
+
+        An agency contributor imports only their own agency's rows, into a case their agency was asked about.
+        """
         c = ctx()
         entries = spreadsheets.import_file(c, services.get_incident(c, incident_id), data["file"].content)
         commit()

@@ -102,10 +102,15 @@ def _new(ctx: Context, incident: Incident, values: dict[str, Any]) -> Chronology
         key_episode=bool(values.get("key_episode")), created_by_id=ctx.user_id)
 
 
-def add_entry(ctx: Context, incident: Incident, **values: Any) -> ChronologyEntry:
-    """Add one entry to the case's chronology (audited); a contributor: a case their agency was asked of."""
+def may_add_to(ctx: Context, incident: Incident) -> None:
+    """A contributor adds to the chronology of a case their agency was asked about, and of no other."""
     if is_contributor(ctx) and not asked_about(ctx, incident, own_agency(ctx)):
         raise NotFound(f"no incident {incident.id}")
+
+
+def add_entry(ctx: Context, incident: Incident, **values: Any) -> ChronologyEntry:
+    """Add one entry to the case's chronology (audited); a contributor: a case their agency was asked of."""
+    may_add_to(ctx, incident)
     errors = problems(ctx, values)
     if errors:
         raise InputError(errors)

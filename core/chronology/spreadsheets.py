@@ -350,7 +350,11 @@ def _first(messages: Any) -> str:
 
 
 def import_file(ctx: Context, incident: Incident, content: bytes) -> list[ChronologyEntry]:
-    """Import a filled-in template into the case's chronology: every row, or none (audited)."""
+    """Import a filled-in template into the case's chronology: every row, or none (audited).
+
+    A contributor imports into a case their agency was asked about, and only their own agency's rows.
+    """
+    services.may_add_to(ctx, incident)
     rows = check_rows(ctx, read_rows(content))
     return services.add_entries(ctx, incident, rows, digest=hashlib.sha256(content).hexdigest())
 

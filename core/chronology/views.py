@@ -26,6 +26,31 @@ def _incident(incident_id: int):  # noqa: ANN202
         abort(404)
 
 
+def _addable(incident_id: int):  # noqa: ANN202
+    """The case to add entries to; a contributor's only if their agency was asked about it (else 404)."""
+    try:
+        incident = services.get_incident(ctx(), incident_id)
+        services.may_add_to(ctx(), incident)
+    except NotFound:
+        abort(404)
+    return incident
+
+
+def _after_adding(incident_id: int) -> str:
+    """Where someone goes once their entries are in: the chronology; a contributor, their requests."""
+    if allowed(ctx().role, Permission.READ_CHRONOLOGY):
+        return url_for("staff.chronology", incident_id=incident_id)
+    return url_for("staff.information_requests")
+
+
+def _back(incident_id: int) -> dict[str, str]:
+    """The back link: to the chronology for the staff, to their requests for a contributor."""
+    if allowed(ctx().role, Permission.READ_CHRONOLOGY):
+        return {"href": url_for("staff.chronology", incident_id=incident_id),
+                "text": "Back to the chronology"}
+    return {"href": url_for("staff.information_requests"), "text": "Back to your information requests"}
+
+
 def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "X-Content-Type-Options": "nosniff"})
@@ -44,7 +69,9 @@ def chronology(incident_id: int) -> ResponseReturnValue:
     return render_template("staff/chronology.html", incident=incident, entries=entries, names=names,
                            agency=agency, date_of=services.date_of,
                            may_add=allowed(c.role, Permission.ADD_CHRONOLOGY_ENTRY),
-                           may_edit=allowed(c.role, Permission.EDIT_CHRONOLOGY), delete_form=ConfirmForm())
+                           may_edit=allowed(c.role, Permission.EDIT_CHRONOLOGY),
+                           may_import=allowed(c.role, Permission.IMPORT_CHRONOLOGY),
+                           delete_form=ConfirmForm())
 
 
 @bp.route("/incidents/<int:incident_id>/chronology/new", methods=["GET", "POST"])
@@ -52,7 +79,7 @@ def chronology(incident_id: int) -> ResponseReturnValue:
 def chronology_new(incident_id: int) -> ResponseReturnValue:
     """Add an entry to the chronology (a contributor: for their own agency only)."""
     c = ctx()
-    incident = _incident(incident_id)
+    incident = _addable(incident_id)
     form = EntryForm()
     entry = submit(form, lambda data: services.add_entry(c, incident, **data))
     if entry:
@@ -60,15 +87,16 @@ def chronology_new(incident_id: int) -> ResponseReturnValue:
         if allowed(c.role, Permission.READ_CHRONOLOGY):
             return redirect(url_for("staff.chronology", incident_id=incident.id))
         return redirect(url_for("staff.chronology_new", incident_id=incident.id))
-    return render_template("staff/chronology_new.html", incident=incident, form=form), status_of(form)
+    return render_template("staff/chronology_new.html", incident=incident, form=form, back=_back(incident.id),
+                           may_import=allowed(c.role, Permission.IMPORT_CHRONOLOGY)), status_of(form)
 
 
 @bp.route("/incidents/<int:incident_id>/chronology/import", methods=["GET", "POST"])
-@roles(Permission.EDIT_CHRONOLOGY)
+@roles(Permission.IMPORT_CHRONOLOGY)
 def chronology_import(incident_id: int) -> ResponseReturnValue:
     """Import a filled-in template: every row checked, and nothing imported unless all are right."""
     c = ctx()
-    incident = _incident(incident_id)
+    incident = _addable(incident_id)
     form = ImportForm()
     problems: list[str] = []
     entries = None
@@ -83,9 +111,9 @@ def chronology_import(incident_id: int) -> ResponseReturnValue:
             c.session.commit()
     if entries:
         flash(f"{len(entries):,} entries are imported into the chronology.", "success")
-        return redirect(url_for("staff.chronology", incident_id=incident.id))
+        return redirect(_after_adding(incident.id))
     return render_template("staff/chronology_import.html", incident=incident, form=form, problems=problems,
-                           names=services.agency_names(c)), status_of(form)
+                           names=dict(services.agencies_for(c)), back=_back(incident.id)), status_of(form)
 
 
 @bp.route("/chronology/entries/<int:entry_id>/delete", methods=["POST"])

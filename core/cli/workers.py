@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from typing import Any
 
 import click
 from flask import current_app
@@ -14,6 +15,7 @@ from flask.cli import with_appcontext
 from cspr.app import create_app
 from cspr.cli.db import migrate_and_register
 from cspr.cli.demo import load_demo
+from cspr.config import DEFAULTS
 from cspr.db import get_db
 
 _PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True}
@@ -107,6 +109,22 @@ class Children:
                 child.kill()
 
 
+def up_settings(env: dict[str, str], config: dict[str, Any], host: str, port: int,
+                with_demo: bool) -> dict[str, Any]:
+    """What `cspr up` sets for the web app and its children unless the operator set it.
+
+    Links in e-mails follow the address it serves (``--host``, ``--port``), and a demo e-mails
+    only the reserved example domains, whatever mail server it is given.
+    """
+    settings: dict[str, Any] = {}
+    if "CSPR_BASE_URL" not in env and config["BASE_URL"] == DEFAULTS["BASE_URL"]:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        settings["BASE_URL"] = f"http://{shown}:{port}"
+    if with_demo and "CSPR_MAIL_EXAMPLE_DOMAINS_ONLY" not in env:
+        settings["MAIL_EXAMPLE_DOMAINS_ONLY"] = True
+    return settings
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -124,6 +142,9 @@ def up(host: str, port: int, with_demo: bool) -> None:
     env = dict(os.environ)
     env.setdefault("CSPR_DATABASE_URL", current_app.config["DATABASE_URL"])
     env.setdefault("CSPR_BROKER_URL", current_app.config["BROKER_URL"])
+    overrides = up_settings(env, current_app.config, host, port, with_demo)
+    env.update({f"CSPR_{name}": str(value).lower() if isinstance(value, bool) else str(value)
+                for name, value in overrides.items()})
     children = Children(env, {"worker": ["worker", "--concurrency", "1"], "beat": ["beat"]})
     children.start()
 
@@ -136,6 +157,6 @@ def up(host: str, port: int, with_demo: bool) -> None:
     click.echo(f"CSPR platform running at {url} (worker pid {children.pid('worker')}, "
                f"beat pid {children.pid('beat')}). Press Ctrl+C to stop.")
     try:
-        serve(create_app(), host=host, port=port, threads=8, _quiet=True)  # with the API
+        serve(create_app(overrides), host=host, port=port, threads=8, _quiet=True)  # with the API
     finally:
         _stop()

@@ -1,4 +1,4 @@
-"""The declarative base, naming conventions and the tenant-owned mixin."""
+"""The declarative base, naming conventions, and the mixins of tenant-owned rows and of rows about a case."""
 
 from __future__ import annotations
 
@@ -54,3 +54,18 @@ class TenantOwned:
     @declared_attr
     def partnership(cls) -> Mapped[Partnership]:
         return relationship("Partnership", lazy="raise_on_sql")
+
+
+class OfACase:
+    """A row about a case: its incident (the rapid review), its local review, or both.
+
+    Each table says in a CHECK which of the two it needs; the rows go with their case.
+    """
+
+    @declared_attr
+    def incident_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+
+    @declared_attr
+    def review_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)

@@ -7,9 +7,9 @@ from flask import Blueprint, Response, abort, request
 from cspr.accounts import tokens
 from cspr.db import get_session
 from cspr.db.tenancy import set_partnership
+from cspr.deadlines import calendar_feed
 from cspr.partnerships.models import Partnership
 from cspr.plugins import get_registry
-from cspr.reporting import exports
 from cspr.services.context import Context
 
 bp = Blueprint("feeds", __name__)
@@ -31,5 +31,5 @@ def deadlines(token: str) -> Response:
     ctx = Context(session, partnership, registry.policy(partnership.slug),
                   actor=f"user:{grant.user_id}", user_id=grant.user_id, role=grant.role,
                   remote_addr=request.remote_addr)
-    return Response(exports.deadlines_ics(ctx), mimetype="text/calendar",
+    return Response(calendar_feed.deadlines_ics(ctx), mimetype="text/calendar",
                     headers={"Cache-Control": "private, max-age=300"})

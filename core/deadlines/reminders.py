@@ -119,7 +119,7 @@ def sweep_across(session: Session, registry: PluginRegistry, today: dt.date, bas
     if not wanted:
         return result
     claimed = _claim_all(session, wanted)  # what another sweep got first is not ours
-    names = _subject_names(session, rows)
+    names = subjects(session, rows)
     people = _members(session, {d.partnership_id for d, _, _ in wanted})
     messages = []
     for deadline, stage, superseded in wanted:
@@ -336,7 +336,8 @@ def _recipients(wanted: list[str], policy: Policy, people: dict[str, list[tuple[
     return sorted(set(a.lower() for a in found))
 
 
-def _subject_names(session: Session, rows: list[Deadline]) -> dict[str, dict]:
+def subjects(session: Session, rows: list[Deadline]) -> dict[str, dict]:
+    """What each deadline is about: its name in words, its page's path under /app/<slug>/ (and more)."""
     names: dict[str, dict] = {}
     ids = defaultdict(list)
     for d in rows:

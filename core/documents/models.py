@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cspr.db.base import Base, TenantOwned, str_enum, utcnow
+from cspr.db.base import Base, OfACase, TenantOwned, str_enum, utcnow
 
 
 class DocumentKind(enum.StrEnum):
@@ -22,7 +22,7 @@ class DocumentKind(enum.StrEnum):
     OTHER = "other"
 
 
-class CaseDocument(TenantOwned, Base):
+class CaseDocument(OfACase, TenantOwned, Base):
     """A document of a case (an incident) or a review; each upload of it is a new version."""
 
     __tablename__ = "case_documents"
@@ -31,9 +31,6 @@ class CaseDocument(TenantOwned, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int | None] = mapped_column(
-        ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
     title: Mapped[str] = mapped_column(String(200))  # never a name: "Terms of reference"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

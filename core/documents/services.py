@@ -29,7 +29,7 @@ from cspr.reviews import services as reviews
 from cspr.reviews.models import Review
 from cspr.services.checks import Checker
 from cspr.services.context import Context
-from cspr.services.errors import InputError, NotFound, StepError
+from cspr.services.errors import InputError, KeptRefusal, NotFound, StepError
 
 KIND_LABELS = {
     DocumentKind.TERMS_OF_REFERENCE: "Terms of reference",
@@ -204,15 +204,22 @@ def final_report_signed_off(ctx: Context, review: Review) -> bool:
 
 
 def refuse_unless_signed_off(ctx: Context, review: Review) -> None:
-    """Refuse to publish a review whose final-report document is not signed off by every statutory partner."""
+    """Refuse to publish a review whose final-report document is not signed off by every statutory partner.
+
+    The refusal is audited, naming the partners still to sign off, and kept (:class:`KeptRefusal`).
+    """
     for document in final_reports(ctx, review):
         missing = missing_sign_offs(ctx, document)
         if missing:
             newest = latest(document)
             which = f"version {newest.number} of" if newest else "a version of"
             names = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
-            raise StepError(f"Nothing was published: {names} must sign off {which} the final report "
-                            f"“{document.title}” first.")
+            ctx.audit("publication.refused", review, reason="final report not signed off",
+                      document=document.id, version=newest.number if newest else None,
+                      partners_missing=missing)
+            ctx.session.flush()
+            raise KeptRefusal(f"Nothing was published: {names} must sign off {which} the final report "
+                              f"“{document.title}” first.")
 
 
 def download_name(document: CaseDocument, row: DocumentVersion) -> str:

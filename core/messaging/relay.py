@@ -28,6 +28,7 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from cspr.db.tenancy import across_partnerships, acting_for
+from cspr.messaging.addresses import DEMO_REFUSAL, is_example_address
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations import metrics
 from cspr.partnerships.models import Partnership
@@ -204,6 +205,8 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
                 result.claimed += 1
                 key = (message.channel, message.partnership_id)
                 try:
+                    if config.get("MAIL_EXAMPLE_DOMAINS_ONLY") and not is_example_address(message.recipient):
+                        raise DeliveryError(DEMO_REFUSAL, permanent=True)  # a demo e-mails no real person
                     channel = channels.get(key)
                     if channel is None:
                         channel = channels[key] = channel_for(*key).__enter__()

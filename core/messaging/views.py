@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from cspr.accounts.permissions import Permission
 from cspr.messaging import relay as outbox
 from cspr.messaging.models import OutboxMessage, OutboxStatus
+from cspr.messaging.state import mail_state
 from cspr.web.forms import ConfirmForm
 from cspr.web.staff.pages import bp, ctx, roles
 
@@ -22,7 +23,9 @@ def messages() -> ResponseReturnValue:
                                .order_by(OutboxMessage.created_at.desc()).limit(200)).all()
     waiting = c.session.scalars(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
                                 .order_by(OutboxMessage.next_attempt_at).limit(200)).all()
-    return render_template("staff/messages.html", failed=failed, waiting=waiting, form=ConfirmForm())
+    return render_template("staff/messages.html", failed=failed, waiting=waiting, form=ConfirmForm(),
+                           sending=mail_state(current_app.config, c.policy.channel["channel"]))
+
 
 
 @bp.route("/messages/<int:message_id>/retry", methods=["POST"])

@@ -13,9 +13,10 @@ from sqlalchemy import text
 
 from cspr.db import get_session
 from cspr.messaging import relay as outbox
+from cspr.messaging.state import mail_state
 from cspr.operations import metrics
 from cspr.operations.models import JobRun
-from cspr.plugins import get_registry
+from cspr.plugins import PluginRegistry, get_registry
 
 bp = Blueprint("ops", __name__)
 
@@ -78,6 +79,24 @@ def _outbox() -> dict:
     return {"ok": found["oldest_pending_seconds"] <= limit, **found}
 
 
+def _mail(registry: PluginRegistry) -> dict:
+    """Whether e-mail reaches anyone.
+
+    Without a mail server a development instance only logs its messages (said here plainly, still
+    healthy); in production that is unhealthy.
+    """
+    state = mail_state(current_app.config)
+    by_email = sorted(slug for slug, p in registry.policies.items() if p.channel["channel"] == "email")
+    production = current_app.config.get("ENV") == "production"
+    if not by_email:
+        sending = "GOV.UK Notify only"
+    else:
+        sending = "by e-mail" if state["delivers"] else "not sent: no mail server (messages are logged)"
+    return {"ok": state["delivers"] or not by_email or not production, "sending": sending,
+            "server_configured": state["delivers"], "example_domains_only": state["demo_only"],
+            "partnerships_by_email": by_email}
+
+
 @bp.route("/healthz")
 def healthz() -> ResponseReturnValue:
     """200 when the database and broker answer and the clock keeps time; 503 and what failed otherwise.
@@ -95,7 +114,8 @@ def healthz() -> ResponseReturnValue:
         "broken": [str(e) for e in registry.errors],
         "failing_at_runtime": dict(registry.runtime_errors),
     }
-    healthy = all(checks[k]["ok"] for k in ("database", "broker", "clock", "sweep", "outbox"))
+    checks["mail"] = _mail(registry)
+    healthy = all(checks[k]["ok"] for k in ("database", "broker", "clock", "sweep", "outbox", "mail"))
     return jsonify(status="ok" if healthy else "unhealthy", checks=checks), 200 if healthy else 503
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from cspr.db.base import Base, TenantOwned, str_enum, utcnow
+from cspr.db.base import Base, OfACase, TenantOwned, str_enum, utcnow
 
 
 class ProceedingKind(enum.StrEnum):
@@ -41,7 +41,7 @@ class DateState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Proceeding(TenantOwned, Base):
+class Proceeding(OfACase, TenantOwned, Base):
     """A process running alongside a case's review: it may hold the publication back."""
 
     __tablename__ = "proceedings"
@@ -50,9 +50,6 @@ class Proceeding(TenantOwned, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int | None] = mapped_column(
-        ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
-    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     kind: Mapped[ProceedingKind] = mapped_column(str_enum(ProceedingKind))
     description: Mapped[str | None] = mapped_column(String(200))  # never a name: "Crown Court trial"
     status: Mapped[ProceedingStatus] = mapped_column(str_enum(ProceedingStatus))

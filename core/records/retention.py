@@ -28,21 +28,33 @@ from cspr.archive.models import ArchiveDeposit
 from cspr.audit import events as audit
 from cspr.calendar import add_months
 from cspr.cases.models import Child, Incident, Notification, PanelResponse, RapidReview, RapidReviewDecision
+from cspr.chronology.models import ChronologyEntry
 from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.deadlines.models import Deadline, Reminder
 from cspr.defaults import RETENTION_FLOORS
-from cspr.documents.models import CaseDocument, DocumentComment, DocumentSignOff, DocumentVersion
+from cspr.documents.models import (
+    CaseDocument,
+    DocumentComment,
+    DocumentKind,
+    DocumentSignOff,
+    DocumentVersion,
+)
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations.job_runs import touch
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
+from cspr.proceedings.models import ExpectedDate, Proceeding
 from cspr.publication.models import Briefing
 from cspr.records.holds import Holds, in_force
 from cspr.records.models import LegalHold
+from cspr.returns.models import InformationRequest
 from cspr.reviews.models import Document, Draft, FamilyInvolvement, LearningEvent, Review
 
 log = logging.getLogger(__name__)
 
+#: A published review's working documents, which the "review drafts" rule removes (the final report,
+#: terms of reference and agency returns stay with the case file).
+WORKING_DOCUMENTS = (DocumentKind.DRAFT, DocumentKind.PARTNER_COMMENTS)
 #: The order kinds are applied in (a case's drafts go with the case, not twice).
 KINDS = ("case_records", "review_drafts", "archive_deposits", "outbox_messages", "api_tokens",
          "audit_events")
@@ -209,6 +221,7 @@ class _Run:
                   .execution_options(synchronize_session=False))
         self._files_of(review_ids)
         self._case_documents(kind, incident_ids, review_ids)
+        self._case_work(kind, incident_ids, review_ids)
         self._delete(kind, Reminder, Reminder.id.in_(reminder_ids))
         self._delete(kind, Deadline, Deadline.id.in_(deadline_ids))
         self._delete(kind, Action, Action.id.in_(action_ids))
@@ -227,9 +240,12 @@ class _Run:
 
     def _case_documents(self, kind: str, incident_ids: list[int], review_ids: list[int]) -> None:
         """The case's documents go with it: every version's file, then the rows (comments, sign-offs)."""
+        self._documents(kind, select(CaseDocument.id).where(or_(CaseDocument.incident_id.in_(incident_ids),
+                                                                CaseDocument.review_id.in_(review_ids))))
+
+    def _documents(self, kind: str, of_case: Any) -> None:
+        """These case documents: every version's file, then the rows (comments, sign-offs, versions)."""
         s = self.session
-        of_case = select(CaseDocument.id).where(or_(CaseDocument.incident_id.in_(incident_ids),
-                                                    CaseDocument.review_id.in_(review_ids)))
         versions = select(DocumentVersion.id).where(DocumentVersion.document_id.in_(of_case))
         for key in s.scalars(select(DocumentVersion.storage_key).where(DocumentVersion.id.in_(versions))):
             self.files.append(self.documents_dir / key)
@@ -237,6 +253,21 @@ class _Run:
         self._delete(kind, DocumentSignOff, DocumentSignOff.version_id.in_(versions))
         self._delete(kind, DocumentVersion, DocumentVersion.id.in_(versions))
         self._delete(kind, CaseDocument, CaseDocument.id.in_(of_case))
+
+    def _case_work(self, kind: str, incident_ids: list[int], review_ids: list[int]) -> None:
+        """The work of the case goes with it: agency requests and returns, the chronology, proceedings."""
+        s = self.session
+        requests = or_(InformationRequest.incident_id.in_(incident_ids),
+                       InformationRequest.review_id.in_(review_ids))
+        for key in s.scalars(select(InformationRequest.return_key).where(
+                requests, InformationRequest.return_key.is_not(None))):
+            self.files.append(self.documents_dir / key)
+        self._delete(kind, InformationRequest, requests)
+        self._delete(kind, ChronologyEntry, ChronologyEntry.incident_id.in_(incident_ids))
+        proceedings = select(Proceeding.id).where(or_(Proceeding.incident_id.in_(incident_ids),
+                                                      Proceeding.review_id.in_(review_ids)))
+        self._delete(kind, ExpectedDate, ExpectedDate.proceeding_id.in_(proceedings))
+        self._delete(kind, Proceeding, Proceeding.id.in_(proceedings))
 
     def _files_of(self, review_ids: list[int]) -> None:
         s = self.session
@@ -258,7 +289,9 @@ class _Run:
             private = list(self.session.scalars(select(Document).where(
                 Document.review_id == review.id, Document.public.is_(False))))
             drafts = self.session.scalar(select(Draft.id).where(Draft.review_id == review.id).limit(1))
-            if not private and drafts is None:
+            working = list(self.session.scalars(select(CaseDocument.id).where(
+                CaseDocument.review_id == review.id, CaseDocument.kind.in_(WORKING_DOCUMENTS))))
+            if not private and drafts is None and not working:
                 continue
             holds = self.holds.covering([review.incident_id], [review.id])
             if holds:
@@ -267,6 +300,7 @@ class _Run:
             self.files += [self.documents_dir / d.storage_key for d in private]
             self._delete("review_drafts", Document, Document.id.in_([d.id for d in private]))
             self._delete("review_drafts", Draft, Draft.review_id == review.id)
+            self._documents("review_drafts", working)
             k.removed += 1
 
     def archive_deposits(self) -> None:

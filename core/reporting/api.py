@@ -6,6 +6,7 @@ from flask import Response
 
 from cspr.accounts.api import ctx, requires
 from cspr.accounts.permissions import Permission, allowed
+from cspr.deadlines import calendar_feed
 from cspr.reporting import exports, figure_files, figures
 from cspr.reporting import inputs as i
 from cspr.reporting import outputs as o
@@ -43,7 +44,7 @@ def tracker_xlsx() -> Response:
 @blp.response(200, content_type="text/calendar")
 def deadlines_ics() -> Response:
     """Open deadlines as an iCalendar feed (for Outlook, subscribe to /feeds/<token>/deadlines.ics)."""
-    return Response(exports.deadlines_ics(ctx()), mimetype="text/calendar")
+    return Response(calendar_feed.deadlines_ics(ctx()), mimetype="text/calendar")
 
 
 figures_blp = scoped_blueprint("figures", "The yearly figures: notifications, rapid reviews, decisions, "

@@ -16,6 +16,7 @@ from cspr.accounts.permissions import Permission, allowed
 from cspr.accounts.views.sign_in import fresh_required
 from cspr.actions.models import Action, Rag, Recommendation
 from cspr.cases.models import Incident
+from cspr.deadlines import calendar_feed
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.deadlines.present import deadline_dict
@@ -136,7 +137,7 @@ def tracker_file(fmt: str) -> Response:
 @fresh_required
 def deadlines_ics() -> Response:
     """Open deadlines as an iCalendar file."""
-    return Response(exports.deadlines_ics(ctx()), mimetype="text/calendar",
+    return Response(calendar_feed.deadlines_ics(ctx()), mimetype="text/calendar",
                     headers={"Content-Disposition": 'attachment; filename="deadlines.ics"'})
 
 

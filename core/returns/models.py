@@ -7,10 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cspr.db.base import Base, TenantOwned, utcnow
+from cspr.db.base import Base, OfACase, TenantOwned, utcnow
 
 
-class InformationRequest(TenantOwned, Base):
+class InformationRequest(OfACase, TenantOwned, Base):
     """What one agency is asked for a rapid review or a local review, by when, and what it returned."""
 
     __tablename__ = "information_requests"
@@ -20,9 +20,6 @@ class InformationRequest(TenantOwned, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
-                                                    index=True)
-    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
     agency: Mapped[str] = mapped_column(String(64), index=True)  # an agency key of the partnership's plugin
     asked: Mapped[str] = mapped_column(Text)  # what is asked (never the child's name)
     sent_on: Mapped[date | None]

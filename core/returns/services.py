@@ -20,12 +20,13 @@ from sqlalchemy import Select, select
 
 from cspr.accounts.models import Membership, Role, User
 from cspr.cases.models import Incident
-from cspr.chronology.services import agency_names, own_agency
+from cspr.chronology.services import agency_names, is_contributor, own_agency
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.messaging.models import OutboxMessage
 from cspr.returns.models import InformationRequest
 from cspr.reviews import documents
 from cspr.reviews.models import Review
+from cspr.services import stored_files
 from cspr.services.checks import Checker
 from cspr.services.context import Context
 from cspr.services.errors import InputError, NotFound, StepError
@@ -35,11 +36,6 @@ INFORMATION_REQUEST = "information_request"
 #: The largest return accepted.
 MAX_BYTES = 10 * 1024 * 1024
 TOO_BIG = "The selected file must be smaller than 10 MB"
-
-
-def is_contributor(ctx: Context) -> bool:
-    """Whether the person acting is an agency contributor."""
-    return ctx.role == Role.CONTRIBUTOR
 
 
 def _scoped(ctx: Context, query: Select) -> Select:
@@ -78,6 +74,14 @@ def mine(ctx: Context) -> list[InformationRequest]:
 def agency_name(ctx: Context, key: str) -> str:
     """An agency's name, from its key."""
     return agency_names(ctx).get(key, key)
+
+
+def incident_of(ctx: Context, row: InformationRequest) -> int | None:
+    """The incident whose case the request is about (a review's own incident), if it has one."""
+    if row.incident_id is not None:
+        return row.incident_id
+    review = ctx.session.get(Review, row.review_id)
+    return review.incident_id if review is not None else None
 
 
 def case_name(ctx: Context, row: InformationRequest) -> str:
@@ -199,6 +203,8 @@ def upload_return(ctx: Context, row: InformationRequest, data: bytes, filename: 
     documents.check_pdf(data, "file", MAX_BYTES)
     key, sha256 = documents.keep(ctx, data, "pdf", documents_dir)
     replaced = row.return_key
+    if replaced:  # the agency's corrected return replaces the earlier file, which goes once this commits
+        stored_files.remove_after_commit(ctx.session, documents_dir / replaced)
     row.return_key, row.return_sha256, row.return_size = key, sha256, len(data)
     row.return_filename = documents.clean_filename(filename, "return.pdf")
     row.received_on = row.received_on or ctx.today
@@ -236,5 +242,5 @@ def return_file(ctx: Context, row: InformationRequest, documents_dir: Path) -> t
 
 
 __all__ = ["INFORMATION_REQUEST", "MAX_BYTES", "agency_name", "all_returned", "by_agency", "case_name",
-           "contributors", "get", "is_contributor", "mark_received", "mine", "of_case", "return_file",
-           "returned", "send", "status", "upload_return", "without_contributor"]
+           "contributors", "get", "incident_of", "is_contributor", "mark_received", "mine", "of_case",
+           "return_file", "returned", "send", "status", "upload_return", "without_contributor"]

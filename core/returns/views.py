@@ -106,7 +106,9 @@ def information_request(request_id: int) -> ResponseReturnValue:
     return render_template("staff/information_request.html", row=row, form=form, may_upload=may_upload,
                            status=returns.status(row, c.today), case=returns.case_name(c, row),
                            agency=returns.agency_name(c, row.agency), back=back,
-                           may_mark=allowed(c.role, Permission.SEND_INFORMATION_REQUESTS)), status_of(form)
+                           may_mark=allowed(c.role, Permission.SEND_INFORMATION_REQUESTS),
+                           chronology_of=returns.incident_of(c, row) if returns.is_contributor(c) else None,
+                           ), status_of(form)
 
 
 @bp.route("/information-requests/<int:request_id>/return.pdf")

@@ -39,6 +39,7 @@ from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from cspr.reviews.models import Document, Review
+from cspr.services import stored_files
 from cspr.services.context import Context
 from cspr.services.errors import InputError
 
@@ -306,6 +307,7 @@ def keep(ctx: Context, data: bytes, extension: str, documents_dir: Path) -> tupl
     path = documents_dir / key
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+    stored_files.written(ctx.session, path)  # gone again if the rows are rolled back
     return key, hashlib.sha256(data).hexdigest()
 
 

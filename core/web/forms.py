@@ -49,6 +49,19 @@ from cspr.services.errors import InputError
 DATE_FORMAT = "%d %m %Y"
 
 
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")
+_MONTHS = {n: i for i, name in enumerate(_MONTH_NAMES, start=1) for n in (name, name[:3])} | {"sept": 9}
+
+
+def month_number(text: str) -> int:
+    """The month a person typed: '3', '03', 'Mar', 'march' or 'Sept.' (as GOV.UK date inputs allow)."""
+    cleaned = text.strip().rstrip(".").lower()
+    if cleaned in _MONTHS:
+        return _MONTHS[cleaned]
+    return int(cleaned)
+
+
 class GovDateField(DateField):
     """A GOV.UK date input (day, month, year) that says clearly what is wrong with the boxes."""
 
@@ -70,7 +83,7 @@ class GovDateField(DateField):
             self.data = None
             raise ValueError(f"{self.label.text} must include a {' and '.join(missing)}")
         try:
-            day, month, year = (int(v) for v in valuelist)
+            day, month, year = int(valuelist[0]), month_number(valuelist[1]), int(valuelist[2])
             self.data = dt.date(year, month, day)
         except (ValueError, TypeError):
             self.data = None
@@ -101,7 +114,7 @@ class GovPartialDateField(GovDateField):
             self.data = None
             raise ValueError(f"{name} must include a {' and '.join(missing)}")
         try:
-            parts = dt.date(int(year), int(month), int(day) if day else 1)
+            parts = dt.date(int(year), month_number(month), int(day) if day else 1)
         except (ValueError, TypeError):
             self.data = None
             raise ValueError(f"{name} must be a real date, for example 27 3 2025, or a month and year, "

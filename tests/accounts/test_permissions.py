@@ -40,6 +40,7 @@ EXPECTED: dict[Permission, str] = {
     Permission.READ_CHRONOLOGY:          "x x . x . .",
     Permission.ADD_CHRONOLOGY_ENTRY:     "x . . . x .",
     Permission.EDIT_CHRONOLOGY:          "x . . . . .",
+    Permission.IMPORT_CHRONOLOGY:        "x . . . x .",  # a contributor: their own agency's rows
     Permission.EXPORT_CHRONOLOGY:        "x x . x . .",
     Permission.READ_INFORMATION_REQUESTS: "x x . x x .",
     Permission.SEND_INFORMATION_REQUESTS: "x . . . . .",

@@ -161,7 +161,8 @@ def test_the_audit_trail_is_newest_first_in_pages_of_50_and_shows_only_this_part
     table = page.split('id="audit"', 1)[1].split("</table>", 1)[0]
     seqs = [int(s) for s in _cells(table, 0)]
     assert seqs == list(range(total, total - 50, -1))  # newest first
-    assert "incident.viewed" in table and "203.0.113.7" in table and "admin doncaster" in table
+    assert "Incident viewed" in table and "203.0.113.7" in table and "admin doncaster" in table
+    assert "incident.viewed" not in table and "_" not in "".join(_cells(table, 3, strong=True))  # words, not codes
     assert " UTC" in table and "admin@doncaster.example.org" in table
     assert "govuk-pagination" in page and "page=2" in page
     second = admin.get("/app/doncaster/audit?page=2").get_data(as_text=True)
@@ -179,11 +180,11 @@ def test_the_audit_trail_filters_by_action_person_and_dates(app, client, admin):
 
     page = admin.get("/app/doncaster/audit?action=incident.").get_data(as_text=True)
     actions = set(_cells(page.split('id="audit"', 1)[1].split("</table>")[0], 3, strong=True))
-    assert actions == {"incident.recorded", "incident.viewed"}
+    assert actions == {"Incident recorded", "Incident viewed"}
     by_viewer = admin.get(f"/app/doncaster/audit?user={viewer.member.user_id}").get_data(as_text=True)
     rows = by_viewer.split('id="audit"', 1)[1].split("</table>")[0]
     viewer_actions = set(_cells(rows, 3, strong=True))
-    assert "incident.viewed" in viewer_actions and "sign_in.succeeded" in viewer_actions, viewer_actions
+    assert "Incident viewed" in viewer_actions and "Signed in" in viewer_actions, viewer_actions
     assert "viewer doncaster" in rows and "admin doncaster" not in rows
     today = dt.datetime.now(dt.UTC).date()
     day = f"since={today.day}&since={today.month}&since={today.year}"
@@ -295,3 +296,16 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded_and_otherwise_not
     trust_proxies(app)
     admin.get(f"/app/doncaster/incidents/{iid}", environ_base=forged)
     assert [e.remote_addr for e in events(app, "doncaster")[before:]] == ["10.0.0.5", "198.51.100.9"]
+
+
+def test_the_trail_names_every_event_and_field_in_words():
+    from cspr.services import words
+
+    assert words.event("sign_in.succeeded") == "Signed in"
+    assert words.field("prev_hash") == "Hash of the event before"
+    assert words.field("sent_to_panel_on") == "Sent to the Panel on"
+    assert words.value("local_cspr") == "local CSPR" and words.value("2026-03-05") == "5 March 2026"
+    assert words.event("review.some_new_step") == "Review some new step"  # a new code is never shown raw
+    assert words.record("information_requests") == "Information request"
+    for action, shown in words.EVENTS.items():
+        assert shown and "_" not in shown and "." not in shown.rstrip("."), action

@@ -249,6 +249,15 @@ def test_a_first_sign_in_sets_up_an_authenticator_app_under_the_real_policy(app,
     tab.click("button:has-text('Continue')")
     expect(tab.get_by_role("heading", name="Your recovery codes")).to_be_visible()
     assert tab.locator("#recovery-codes li").count() == 10
+    shown = tab.locator("#recovery-codes li").all_inner_texts()
+    with tab.expect_download() as download:  # the page is the codes' only copy: keep them as a file
+        tab.get_by_role("link", name="Download the codes").click()
+    assert download.value.suggested_filename == "cspr-recovery-codes.txt"
+    kept = open(download.value.path(), encoding="utf-8").read()
+    assert all(code in kept.splitlines() for code in shown) and "new@doncaster.example.org" in kept
+    tab.evaluate("() => { window.printed = false; window.print = () => { window.printed = true; }; }")
+    tab.get_by_role("button", name="Print the codes").click()  # shown by the page's own script, under the CSP
+    assert tab.evaluate("() => window.printed")
     tab.get_by_role("link", name="I have kept my recovery codes").click()
     expect(tab.get_by_text("Signed in as new@doncaster.example.org")).to_be_visible()
     assert not [m for m in console if "Content Security Policy" in m], console

@@ -72,3 +72,69 @@ def test_up_serves_pages_and_runs_the_worker_and_beat_without_servers(tmp_path):
     # worker and beat stopped with it: nothing of the session is left running
     leftover = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True)
     assert leftover.stdout.strip() == "", out[-2000:]
+
+
+def _run_up(tmp_path, port: int, **settings: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPR_")}
+    env.update(CSPR_INSTANCE_PATH=str(tmp_path / "instance"), CSPR_HEARTBEAT_INTERVAL="1", **settings)
+    return subprocess.Popen([sys.executable, "-m", "cspr", "up", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+    return out
+
+
+def test_a_demo_with_a_mail_server_emails_only_example_addresses_with_links_to_its_port(tmp_path, smtp_server):
+    import sqlite3
+
+    from cspr.messaging.addresses import is_example_address
+
+    box, smtp_port = smtp_server
+    box.messages.clear()
+    port = free_port()
+    proc = _run_up(tmp_path, port, CSPR_MAIL_SERVER="127.0.0.1", CSPR_MAIL_PORT=str(smtp_port),
+                   CSPR_SWEEP_INTERVAL="2", CSPR_OUTBOX_INTERVAL="2")
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(box.messages) < 3:
+            time.sleep(1)
+        status, body = get(f"http://127.0.0.1:{port}/healthz")
+        mail = json.loads(body)["checks"]["mail"]
+        time.sleep(4)  # a relay run or two more, so refused messages are recorded too
+    finally:
+        out = _stop(proc)
+    assert box.messages, out[-3000:]  # the demo's overdue cases were reminded about
+    recipients = [m["To"] for m in box.messages]
+    assert all(is_example_address(to) for to in recipients), recipients
+    bodies = "\n".join(m.get_payload(decode=True).decode() for m in box.messages)
+    assert f"http://127.0.0.1:{port}/app/" in bodies and ":5000/" not in bodies  # links follow --port
+    assert mail["server_configured"] and mail["example_domains_only"] and mail["sending"] == "by e-mail"
+    with sqlite3.connect(tmp_path / "instance" / "cspr.sqlite3") as db:
+        refused = db.execute("SELECT recipient, last_error FROM outbox WHERE status = 'failed'").fetchall()
+    # the escalations to the councils' real addresses (no chair's is set) were kept back, and says why on the Messages page
+    assert refused and {to for to, _ in refused} >= {"safeguarding.partnership@doncaster.gov.uk"}
+    assert all(not is_example_address(to) and error.startswith("Not sent: this demo") for to, error in refused)
+
+
+def test_without_a_mail_server_the_health_check_says_nothing_is_sent(tmp_path):
+    port = free_port()
+    proc = _run_up(tmp_path, port)
+    try:
+        deadline, mail = time.monotonic() + 90, None
+        while time.monotonic() < deadline and mail is None:
+            try:
+                mail = json.loads(get(f"http://127.0.0.1:{port}/healthz")[1])["checks"]["mail"]
+            except (OSError, ValueError):
+                time.sleep(1)
+    finally:
+        _stop(proc)
+    assert mail == {"ok": True, "sending": "not sent: no mail server (messages are logged)",
+                    "server_configured": False, "example_domains_only": True,
+                    "partnerships_by_email": ["doncaster", "plymouth", "southampton", "york"]}

@@ -213,6 +213,7 @@ def test_an_admin_sees_failed_messages_and_tries_again(app, case, mailbox, clien
     browser.sign_in("admin@doncaster.example.org")
     page = browser.get("/app/doncaster/messages").get_data(as_text=True)
     assert "partner@doncaster.example.org" in page and "550" in page
+    assert "E-mail is not being sent" not in page  # a mail server is set: the failures are the news
     york = Browser(app.test_client())
     york.sign_in("admin@york.example.org")
     assert "doncaster.example.org" not in york.get("/app/york/messages").get_data(as_text=True)
@@ -225,6 +226,21 @@ def test_an_admin_sees_failed_messages_and_tries_again(app, case, mailbox, clien
     mailbox.reject = False
     assert relay(app).sent == 1
     assert len(mailbox.wait_for(1)) == 1
+
+
+def test_the_messages_page_says_plainly_when_no_mail_server_sends_anything(app, client, monkeypatch):
+    from tests.web_kit import signed_in
+
+    browser = signed_in(app, client, "doncaster", Role.ADMIN, "messages-admin@doncaster.example.org")
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "")
+    page = browser.get("/app/doncaster/messages").get_data(as_text=True)
+    assert "E-mail is not being sent" in page and "CSPR_MAIL_SERVER" in page
+    assert "none has been delivered either" in page and "has been delivered." not in page
+    monkeypatch.setitem(app.config, "MAIL_EXAMPLE_DOMAINS_ONLY", True)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    page = browser.get("/app/doncaster/messages").get_data(as_text=True)
+    assert "E-mail is not being sent" not in page and "sends e-mail only to addresses at example domains" in page
+    assert "every message sent so far has been delivered" in page
 
 
 NOTIFY_TEMPLATE = "4f1c0c6e-8c1e-4b8e-9d4e-2f6a3b1c9e77"

@@ -77,6 +77,9 @@ def test_publishing_is_refused_until_every_partner_signed_the_latest_final_repor
     message = refused.get_json()["message"]
     assert message.startswith("Nothing was published:") and "must sign off version 1 of the final report" in message
     assert ok(api.get(f"/reviews/{rid}"))["published_on"] is None
+    (event,) = events(app, "publication.refused")  # the refusal is kept in the audit trail, naming who is missing
+    assert event.detail["reason"] == "final report not signed off" and event.detail["version"] == 1
+    assert len(event.detail["partners_missing"]) == len(keys) - 1
     for key in keys[1:]:
         ok(api.post(f"/documents/{did}/versions/1/sign-off", {"partner": key}))
     assert ok(api.post(f"/reviews/{rid}/publication", PUBLISH))["published_on"] == "2026-09-01"

@@ -341,3 +341,52 @@ def test_admins_place_and_release_holds_in_the_staff_app(app, client):
     viewer = signed_in(app, app.test_client(), "doncaster", Role.VIEWER)
     assert viewer.get("/app/doncaster/holds").status_code == 403
     assert viewer.get("/app/doncaster/holds/new").status_code == 403
+
+
+def test_the_work_of_a_case_goes_with_it_and_working_drafts_go_by_the_drafts_rule(ctx, dirs):
+    from cspr.chronology import services as chronology
+    from cspr.chronology.dates import PartialDate
+    from cspr.chronology.models import ChronologyEntry
+    from cspr.documents import services as case_documents
+    from cspr.documents.models import CaseDocument, DocumentKind, DocumentVersion
+    from cspr.proceedings import services as proceedings
+    from cspr.proceedings.models import Proceeding, ProceedingKind, ProceedingStatus
+    from cspr.returns import services as returns
+    from cspr.returns.models import InformationRequest
+    from tests.records_kit import incident_of, pdf
+
+    documents_dir, _ = dirs
+    review = archived_case(ctx, *dirs, pseudonym="Child K")
+    incident = incident_of(ctx, review)
+    agency = ctx.policy.partners["safeguarding_partners"][0]["key"]
+    request = returns.send(ctx, incident=incident, agency=agency, asked="Your involvement since 2025")
+    returns.upload_return(ctx, request, pdf("first return"), "return.pdf", documents_dir)
+    ctx.session.commit()
+    first = documents_dir / request.return_key
+    returns.upload_return(ctx, request, pdf("corrected return"), "return.pdf", documents_dir)
+    ctx.session.commit()
+    assert not first.exists() and (documents_dir / request.return_key).is_file()  # the replaced file went
+    chronology.add_entry(ctx, incident, occurred_on=PartialDate(2025, 11), agency=agency,
+                         what_happened="Home visit")
+    proceedings.record(ctx, review=review, kind=ProceedingKind.CRIMINAL_TRIAL, status=ProceedingStatus.CONCLUDED)
+    files = {}
+    for kind in (DocumentKind.DRAFT, DocumentKind.PARTNER_COMMENTS, DocumentKind.FINAL_REPORT):
+        document = case_documents.create(ctx, review=review, kind=kind, title=kind.value)
+        version = case_documents.upload(ctx, document, content=pdf(kind.value), filename="x.pdf",
+                                        documents_dir=documents_dir, max_bytes=10_000_000)
+        files[kind] = documents_dir / version.storage_key
+    ctx.session.commit()
+    return_file = documents_dir / request.return_key
+
+    drafts = apply(ctx, dirs, EXPIRY - dt.timedelta(days=1)).kinds["review_drafts"]
+    assert drafts.removed == 1 and drafts.rows["case_documents"] == 2  # the draft and the partners' comments
+    assert not files[DocumentKind.DRAFT].exists() and not files[DocumentKind.PARTNER_COMMENTS].exists()
+    assert files[DocumentKind.FINAL_REPORT].is_file() and return_file.is_file()  # the case file stays
+    assert count(ctx, CaseDocument) == 1
+
+    case = apply(ctx, dirs, EXPIRY).kinds["case_records"]
+    assert case.removed == 1
+    assert (case.rows["information_requests"], case.rows["chronology_entries"], case.rows["proceedings"]) == (1, 1, 1)
+    assert not return_file.exists() and not files[DocumentKind.FINAL_REPORT].exists()
+    for model in (InformationRequest, ChronologyEntry, Proceeding, CaseDocument, DocumentVersion):
+        assert count(ctx, model) == 0

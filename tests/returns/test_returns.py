@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 from email.header import decode_header, make_header
 
 import pytest
@@ -325,3 +326,42 @@ def test_a_contributor_adds_chronology_entries_for_their_agency_only_on_a_case_i
     assert other.status_code == 422
     assert other.get_json()["errors"]["json"] == {"agency": "You can add entries only for your own agency"}
     assert police.get(f"/incidents/{incident}/chronology").status_code == 403  # they do not read it
+
+
+def test_a_contributor_imports_their_agencys_spreadsheet_and_never_another_agencys_rows(app, client, admin, police,
+                                                                                          incident):
+    from tests.chronology.test_chronology import csv_bytes
+
+    def upload(rows):
+        return police.post(f"/incidents/{incident}/chronology/import",
+                           {"file": base64.b64encode(csv_bytes(rows)).decode()})
+
+    mine = [["2026-01-05", POLICE, "Officers attended the home.", "Log 1182", ""],
+            ["2026-02", POLICE, "A referral to children's social care.", "", "yes"]]
+    assert upload(mine).status_code == 404  # a case the police were not asked about
+    request_id = send(admin, incident, POLICE)["id"]
+    refused = upload([*mine, ["2026-01-09", SCHOOLS, "Absent from school.", "", ""]])
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"]["file"] == "Row 4: you can add entries only for your own agency"
+    assert ok(admin.get(f"/incidents/{incident}/chronology")) == []  # nothing half-imported
+    assert ok(upload(mine), 201)["imported"] == 2
+    assert [e["agency"] for e in ok(admin.get(f"/incidents/{incident}/chronology"))] == [POLICE, POLICE]
+
+    # on the pages: the request leads to the import, which goes back to the requests, never to the case
+    page = signed_in(app, client, SLUG, Role.CONTRIBUTOR, "pages@police.example.org", POLICE)
+    shown = page.get(f"/app/{SLUG}/information-requests/{request_id}").get_data(as_text=True)
+    assert f"/app/{SLUG}/incidents/{incident}/chronology/import" in shown
+    form = page.get(f"/app/{SLUG}/incidents/{incident}/chronology/import").get_data(as_text=True)
+    assert "Back to your information requests" in form and "Doncaster schools and academies" not in form
+    done = page.submit(f"/app/{SLUG}/incidents/{incident}/chronology/import",
+                       {"file": (io.BytesIO(csv_bytes(mine)), "police.csv")})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/app/{SLUG}/information-requests")
+
+
+def test_a_contributor_sees_nothing_of_a_case_their_agency_was_not_asked_about(app, client, admin, incident):
+    send(admin, incident, SCHOOLS)
+    page = signed_in(app, client, SLUG, Role.CONTRIBUTOR, "pages@police.example.org", POLICE)
+    for path in ("chronology/new", "chronology/import", "chronology", "chronology.docx", ""):
+        response = page.get(f"/app/{SLUG}/incidents/{incident}/{path}".rstrip("/"))
+        assert response.status_code in (403, 404), path
+        assert "Child R" not in response.get_data(as_text=True) and "LA-R1" not in response.get_data(as_text=True)

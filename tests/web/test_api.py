@@ -144,6 +144,13 @@ def test_the_deadlines_calendar_feed(app, admin, client):
     assert "Notify the Child Safeguarding Practice Review Panel" in str(event["SUMMARY"])
     assert "Child K (DSCP-2026-001)" in str(event["SUMMARY"])
     assert event.decoded("DTSTART").isoformat() == "2026-03-10"
+    description = str(event["DESCRIPTION"])
+    assert "due 10 March 2026" in description and "A statutory deadline" in description
+    assert "Case: Child K (DSCP-2026-001)" in description
+    base = app.config["BASE_URL"].rstrip("/")
+    assert str(event["URL"]).startswith(f"{base}/app/doncaster/incidents/") and str(event["URL"]) in description
+    (alarm,) = event.walk("VALARM")  # a reminder the morning before
+    assert str(alarm["ACTION"]) == "DISPLAY" and alarm.decoded("TRIGGER") == -dt.timedelta(hours=15)
 
     from cspr.accounts import tokens
     from cspr.accounts.models import User

@@ -106,7 +106,8 @@ def test_an_incident_runs_to_the_rapid_review_decision_through_forms(admin):
     html = admin.submit(f"/app/doncaster/incidents/{iid}/decision", {
         "decision": "local_cspr", "sent_to_panel_on": date("2026-03-27"), "rationale": "reg 11"},
         follow=True).get_data(as_text=True)
-    assert "Sent on 27 March 2026: local cspr" in html
+    assert "Sent on 27 March 2026: Hold a local child safeguarding practice review" in html
+    assert "local cspr" not in html and "local_cspr" not in html  # the decision in words, not its code
     assert "Review: Child K" in html
 
 
@@ -334,3 +335,51 @@ def test_legacy_reviews_responses_and_corrections_through_forms(admin, app):
     html = admin.submit(f"/app/doncaster/reviews/{rid}/correct",
                         {"decided_on": date("2026-02-03"), "reason": "minutes say the 3rd"}, follow=True).get_data(as_text=True)
     assert "Decided on 3 February 2026" in html
+
+
+@pytest.mark.parametrize("month, accepted", [("Mar", True), ("march", True), ("MARCH.", True), ("03", True),
+                                             ("Marz", False), ("13", False)])
+def test_a_date_takes_the_month_as_a_name_as_govuk_date_inputs_allow(admin, app, month, accepted):
+    iid = add_incident(app)
+    response = admin.submit(f"/app/doncaster/incidents/{iid}/notification", {"sent_on": ["9", month, "2026"]},
+                            follow=True)
+    html = response.get_data(as_text=True)
+    if accepted:
+        assert "Notified on 9 March 2026" in html
+    else:
+        assert response.status_code == 400 and "must be a real date" in html
+
+
+def test_a_person_makes_and_stops_their_own_calendar_subscription(app, admin, client):
+    import re
+
+    from icalendar import Calendar
+
+    iid = add_incident(app)
+    page = admin.get(f"/app/doncaster/incidents/{iid}").get_data(as_text=True)
+    one = re.search(r'href="(/app/doncaster/deadlines/\d+\.ics)"', page).group(1)  # "Add to calendar"
+    (event,) = Calendar.from_ical(admin.get(one).data).walk("VEVENT")
+    assert "Notify the Child Safeguarding Practice Review Panel" in str(event["SUMMARY"])
+
+    calendar = admin.get("/app/doncaster/calendar").get_data(as_text=True)
+    assert "You have no subscription address" in calendar and 'href="/app/doncaster/calendar"' in calendar
+    from tests.web_kit import csrf_of
+
+    def post(browser, url, page):
+        return browser.client.post(url, data={"csrf_token": csrf_of(page)}, follow_redirects=True)
+
+    made = post(admin, "/app/doncaster/calendar/subscriptions", calendar).get_data(as_text=True)
+    address = re.search(r'<code class="cspr-wrap">([^<]+)</code>', made).group(1)
+    assert address.startswith(app.config["BASE_URL"].rstrip("/") + "/feeds/cspr_")  # from the setting
+    feed = client.get(address.split(app.config["BASE_URL"].rstrip("/"), 1)[1])
+    assert feed.status_code == 200 and b"BEGIN:VEVENT" in feed.data
+    token_id = re.search(r"/calendar/subscriptions/(\d+)/revoke", made).group(1)
+
+    other = signed_in(app, app.test_client(), "doncaster", Role.VIEWER, "other-viewer@doncaster.example.org")
+    other_page = other.get("/app/doncaster/calendar").get_data(as_text=True)
+    assert post(other, f"/app/doncaster/calendar/subscriptions/{token_id}/revoke", other_page).status_code == 404
+    stopped = post(admin, f"/app/doncaster/calendar/subscriptions/{token_id}/revoke", made)
+    assert "The subscription address is stopped" in stopped.get_data(as_text=True)
+    assert client.get(address.split(app.config["BASE_URL"].rstrip("/"), 1)[1]).status_code == 404
+    reviewer = signed_in(app, app.test_client(), "doncaster", Role.REVIEWER, "cal-reviewer@doncaster.example.org")
+    assert reviewer.get(one).status_code == 403 and reviewer.get("/app/doncaster/calendar").status_code == 403

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
@@ -130,10 +132,20 @@ def recovery_codes() -> ResponseReturnValue:
         audit_user(current_user, "two_factor.recovery_codes_made")
         db.commit()
         next_url = _safe_next(session.pop("next", None)) or url_for("auth.choose")
-        return render_template("staff/recovery_codes.html", codes=codes, next_url=next_url)
+        return render_template("staff/recovery_codes.html", codes=codes, next_url=next_url,
+                               codes_text=_codes_text(codes), download_name="cspr-recovery-codes.txt")
     left = two_factor.recovery_codes_left(db, current_user)
     return render_template("staff/recovery_codes.html", codes=None, left=left, form=ReauthForm(),
                            next_url=url_for("auth.choose"))
+
+
+def _codes_text(codes: list[str]) -> str:
+    """The codes as a file to keep: whose they are, then one code a line (the page is their only copy)."""
+    made = datetime.now(UTC)
+    lines = [f"Recovery codes for {current_user.email} on the Child Safeguarding Practice Reviews platform",
+             f"Made {made:%-d %B %Y, %H:%M} UTC. Each code signs you in once, instead of a code from your "
+             "authenticator app.", "", *codes, ""]
+    return "\n".join(lines)
 
 
 @bp.route("/confirm-it-is-you", methods=["GET", "POST"])

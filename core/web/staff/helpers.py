@@ -9,6 +9,7 @@ from flask import Flask
 
 from cspr.actions.rag import BY_VALUE, RAG_KEY
 from cspr.reviews.services import DELAY_REASONS
+from cspr.services import words
 from cspr.web.forms import GovDateField
 
 STATUS_TAGS = {
@@ -74,3 +75,8 @@ def init_helpers(app: Flask) -> None:
     app.add_template_global(BY_VALUE, "rag_statuses")
     app.add_template_filter(long_date)
     app.add_template_filter(utc_time)
+    app.add_template_filter(words.event, "words")
+    app.add_template_filter(words.field, "field_words")
+    app.add_template_filter(words.value, "value_words")
+    app.add_template_filter(words.record, "record_words")
+    app.add_template_filter(words.stage, "stage_words")
