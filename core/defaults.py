@@ -212,6 +212,16 @@ def cspr_information_request_days() -> int:
     return INFORMATION_REQUEST_DAYS
 
 
+#: The month the reporting year begins: April, so it runs from 1 April to 31 March.
+REPORTING_YEAR_START = 4
+
+
+@hookimpl(trylast=True)
+def cspr_reporting_year_start() -> int:
+    """The reporting year runs from April to March."""
+    return REPORTING_YEAR_START
+
+
 #: The kinds of review every partnership holds; a plugin adds to them, never removes one.
 STATUTORY_REVIEW_KINDS = ["local_cspr", "local_learning", "thematic"]
 

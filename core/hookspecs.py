@@ -109,6 +109,25 @@ def cspr_information_request_days() -> int | None:
     """
 
 
+@hookspec(firstresult=True)
+def cspr_reporting_year_start() -> int | None:
+    """Say in which month the partnership's reporting year begins (1 to 12).
+
+    The yearly figures (:mod:`cspr.reporting.figures`), their page, API and exports count
+    what happened in a reporting year that starts on the 1st of this month and ends the day
+    before the same date a year later. Return None for the default: April (4), so the year
+    runs from 1 April to 31 March, as most partnerships' yearly reports do.
+
+    Example::
+
+        @hookimpl
+        def cspr_reporting_year_start():
+            return 9  # September to August, with the school year
+
+    .. versionadded:: 0.3
+    """
+
+
 @hookspec
 def cspr_closure_days(year: int) -> list[Any]:
     """Add the partnership's own closure days in ``year`` to its local working-day calendar.

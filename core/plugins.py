@@ -204,6 +204,10 @@ class Policy:
         self.information_request_days: int = _load(
             schemas.InformationRequestDaysSchema, {"days": self._call("cspr_information_request_days")},
             "cspr_information_request_days")["days"]
+        #: The month the reporting year begins (cspr.reporting.figures).
+        self.reporting_year_start: int = _load(
+            schemas.ReportingYearSchema, {"month": self._call("cspr_reporting_year_start")},
+            "cspr_reporting_year_start")["month"]
         self.channel = _load(schemas.ChannelSchema, self._call("cspr_notification_channel"),
                              "cspr_notification_channel")
         sso = self._call("cspr_single_sign_on")

@@ -132,6 +132,9 @@ class ConformanceTests:
         sent = dt.date(2026, 3, 2)
         assert cspr_policy.calendar.between(sent, cspr_policy.calendar.add(sent, days)) == days
 
+    def test_the_reporting_year_starts_on_the_first_of_a_month(self, cspr_policy: Policy) -> None:
+        assert 1 <= cspr_policy.reporting_year_start <= 12
+
     def test_closure_days_are_valid_for_the_years_ahead(self, cspr_policy: Policy) -> None:
         this_year = dt.date.today().year
         for year in range(this_year - 2, this_year + 6):

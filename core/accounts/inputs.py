@@ -12,7 +12,7 @@ from cspr.services.inputs import password as secret
 
 ROLE_LABELS = {"admin": "Partnership admin", "partner": "Safeguarding partner representative",
                "reviewer": "Independent reviewer", "viewer": "Viewer",
-               "agency contributor": "Agency contributor"}
+               "agency contributor": "Agency contributor", "scrutineer": "Independent scrutineer"}
 CODE_MAX = 40  # a 6-digit code, or a recovery code with its dashes and spaces
 
 

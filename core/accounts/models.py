@@ -19,6 +19,7 @@ class Role(enum.StrEnum):
     REVIEWER = "reviewer"  # independent reviewer: only the reviews assigned to them
     VIEWER = "viewer"  # reads
     CONTRIBUTOR = "agency contributor"  # one agency's member: only the information requests sent to it
+    SCRUTINEER = "scrutineer"  # the independent scrutineer: figures, published plans and reviews; no cases
 
 
 class User(Base):

@@ -43,6 +43,9 @@ class Permission(enum.StrEnum):
     UPLOAD_DOCUMENTS = "upload documents"  # a new document or a new version of one
     COMMENT_ON_DOCUMENTS = "comment on documents"  # a comment against a version
     SIGN_OFF_DOCUMENTS = "sign off documents"  # a partner's sign-off of the final report's latest version
+    READ_FIGURES = "read figures"  # the yearly figures, on their page and in the API
+    EXPORT_FIGURES = "export figures"  # the yearly figures as XLSX and Word
+    EXPORT_ACTION_PLAN = "export action plan"  # the board's view of the action plans as XLSX and Word
 
 
 _ADMIN = frozenset({Role.ADMIN})
@@ -51,15 +54,17 @@ _STAFF_READERS = frozenset({Role.ADMIN, Role.PARTNER, Role.VIEWER})  # the staff
 _STAFF = frozenset({Role.ADMIN, Role.PARTNER, Role.REVIEWER, Role.VIEWER})  # not the agency contributor
 _CONTRIBUTORS = frozenset({Role.ADMIN, Role.CONTRIBUTOR})  # the admin, or the agency answering
 _REQUEST_READERS = frozenset({Role.ADMIN, Role.PARTNER, Role.VIEWER, Role.CONTRIBUTOR})
+# the independent scrutineer reads the figures and the action plans of published reviews, never a case record
+_OVERSIGHT = frozenset({Role.ADMIN, Role.PARTNER, Role.VIEWER, Role.SCRUTINEER})
 
 MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.READ_CASES: _STAFF_READERS,
     Permission.EDIT_CASES: _ADMIN,
     Permission.SIGN_OFF: _SIGNERS,
-    Permission.SEE_DASHBOARD: _STAFF,
+    Permission.SEE_DASHBOARD: _STAFF | {Role.SCRUTINEER},  # a scrutineer's home lists published reviews
     Permission.READ_REVIEWS: _STAFF,
     Permission.LIST_REVIEWS: _STAFF_READERS,
-    Permission.READ_ACTION_PLAN: _STAFF_READERS,
+    Permission.READ_ACTION_PLAN: _OVERSIGHT,  # a scrutineer: published reviews' plans only
     Permission.EDIT_REVIEWS: _ADMIN,
     Permission.RECORD_DRAFT: frozenset({Role.ADMIN, Role.REVIEWER}),
     Permission.PUBLISH: _ADMIN,
@@ -87,6 +92,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.UPLOAD_DOCUMENTS: frozenset({Role.ADMIN, Role.REVIEWER}),
     Permission.COMMENT_ON_DOCUMENTS: frozenset({Role.ADMIN, Role.PARTNER, Role.REVIEWER}),
     Permission.SIGN_OFF_DOCUMENTS: _SIGNERS,
+    Permission.READ_FIGURES: _OVERSIGHT,  # a scrutineer: the numbers, not the cases behind them
+    Permission.EXPORT_FIGURES: _OVERSIGHT,
+    Permission.EXPORT_ACTION_PLAN: _OVERSIGHT,
 }
 
 

@@ -7,9 +7,8 @@ from typing import Any
 from marshmallow import Schema, fields, missing
 
 from cspr.actions.models import Rag
+from cspr.actions.rag import RAG_LABELS  # the one RAG key
 from cspr.services.inputs import NOT_BLANK, area, choice, date, one_of, text
-
-RAG_LABELS = {"red": "Red", "amber": "Amber", "green": "Green", "complete": "Complete"}
 
 
 def agencies(ctx: Any) -> list[tuple[str, str]]:

@@ -221,6 +221,9 @@ class MeetingIn(Schema):
 
     started_on = date("rapid_review_started", required=False)
     meeting_on = date("rapid_review_meeting", required=False)
+    themes = many("Learning themes of the case", item=fields.String(metadata=one_of("themes")),
+                  hint="The decision page shows the earlier reviews that share them, here and nationally.",
+                  meta={"choices": lambda c: [(t, t) for t in c.policy.themes]})
 
 
 class DecisionIn(Schema):

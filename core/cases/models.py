@@ -228,6 +228,9 @@ class RapidReview(TenantOwned, Base):
     decision: Mapped[RapidReviewDecision | None] = mapped_column(str_enum(RapidReviewDecision))
     rationale: Mapped[str | None] = mapped_column(Text)
     immediate_actions: Mapped[str | None] = mapped_column(Text)  # what the agencies did straight away
+    # the case's learning themes, from the partnership's vocabulary (migration 0022): the decision page
+    # shows the earlier reviews that share them (Regs 2018 reg 11(b), recurrent themes)
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
     sent_to_panel_on: Mapped[date | None]
     panel_response: Mapped[PanelResponse | None] = mapped_column(str_enum(PanelResponse))
     panel_response_on: Mapped[date | None]

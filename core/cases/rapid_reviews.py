@@ -35,7 +35,7 @@ def _rapid(ctx: Context, incident: Incident) -> RapidReview:
 
 
 def record_meeting(ctx: Context, incident: Incident, *, started_on: dt.date | None = None,
-                   meeting_on: dt.date | None = None) -> RapidReview:
+                   meeting_on: dt.date | None = None, themes: list[str] | None = None) -> RapidReview:
     """Record when the rapid review started and when the partners met."""
     rapid = _rapid(ctx, incident)
     if rapid.decision is not None:
@@ -47,11 +47,16 @@ def record_meeting(ctx: Context, incident: Incident, *, started_on: dt.date | No
         c.date(name, value, fact)
         c.not_before(name, value, incident.aware_on, "the date the local authority became aware")
     c.not_before("meeting_on", meeting_on, started_on, "the start of the rapid review")
+    unknown = [t for t in themes or [] if t not in ctx.policy.themes]
+    c.check("themes", not unknown,
+            f"Select the themes from the partnership's list; not on it: {', '.join(unknown)}")
     c.done()
     rapid.started_on = started_on or rapid.started_on
     rapid.meeting_on = meeting_on or rapid.meeting_on
+    if themes:  # none ticked: the themes recorded before stay
+        rapid.themes = list(dict.fromkeys(themes))
     ctx.audit("rapid_review.meeting", rapid, incident=incident.reference, notified_on=sent,
-              started_on=rapid.started_on, meeting_on=rapid.meeting_on)
+              started_on=rapid.started_on, meeting_on=rapid.meeting_on, themes=rapid.themes)
     return rapid
 
 

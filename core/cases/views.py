@@ -12,6 +12,8 @@ from cspr.cases import children, incidents, notifications, panel, rapid_reviews
 from cspr.cases import inputs as i
 from cspr.cases.models import Incident
 from cspr.deadlines.present import deadlines_by_kind, reviews_deadlines
+from cspr.plugins import get_registry
+from cspr.reporting import recurring
 from cspr.web.forms import form_for
 from cspr.web.staff.pages import bp, ctx, roles
 from cspr.web.staff.steps import Step, changed, handle, status_of, submit
@@ -32,7 +34,10 @@ STEPS = {
     "decision": Step(
         "Record the partners' decision", form_for(i.DecisionIn),
         lambda c, inc, d: rapid_reviews.decide(c, inc, **d), Permission.SIGN_OFF,
-        "The decision is recorded and the rapid review is marked as sent to the Panel."),
+        "The decision is recorded and the rapid review is marked as sent to the Panel.",
+        aside=lambda inc: ("staff/recurring_themes.html",
+                           {"recurrences": recurring.recurring_themes(ctx(), get_registry(), inc),
+                            "windows": recurring.WINDOWS})),
     "panel-response": Step(
         "Record the Panel's response", form_for(i.PanelResponseIn),
         lambda c, inc, d: rapid_reviews.record_panel_response(c, inc, **d), Permission.SIGN_OFF,

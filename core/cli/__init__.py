@@ -8,7 +8,7 @@ from flask.cli import ScriptInfo
 
 from cspr import __version__
 from cspr.app import create_app
-from cspr.cli import archive, audit, db, demo, partnerships, plugins, records, tokens, users, workers
+from cspr.cli import archive, audit, db, demo, figures, partnerships, plugins, records, tokens, users, workers
 from cspr.config import ConfigError
 from cspr.plugins import PluginsFailed
 
@@ -43,5 +43,5 @@ def main() -> None:
 
 for _command in (db.db, plugins.plugins, plugins.plugin, partnerships.partnership, demo.demo, users.users,
                  tokens.tokens, archive.archive, audit.audit_group, records.holds, records.retention,
-                 workers.worker, workers.beat, workers.up):
+                 workers.worker, workers.beat, workers.up, figures.figures):
     cli.add_command(_command)

@@ -132,6 +132,13 @@ class InformationRequestDaysSchema(Schema):
         min=1, max=60, error="an agency needs between 1 and 60 working days to answer a request"))
 
 
+class ReportingYearSchema(Schema):
+    """What ``cspr_reporting_year_start`` returns, as ``{"month": n}``."""
+
+    month = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=1, max=12, error="the reporting year starts in a month from 1 (January) to 12 (December)"))
+
+
 class DeadlineRuleSchema(Schema):
     """One row of the deadline rules table."""
 

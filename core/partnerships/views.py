@@ -114,3 +114,28 @@ def reset_user_two_factor(user_id: int) -> ResponseReturnValue:
     get_session().commit()
     flash(f"{user.email} will set up an authenticator app at their next sign-in.", "success")
     return redirect(url_for("operator.users"))
+
+
+@bp.route("/figures")
+@operator_only
+def figures() -> ResponseReturnValue:
+    """The yearly figures across partnerships: counts only, every count from 1 to 4 suppressed."""
+    from cspr.reporting import national
+    from cspr.reporting.figures import FIRST_YEAR, LAST_YEAR
+    from cspr.services.context import london_today
+
+    today = london_today()
+    asked = request.args.get("year", "")
+    errors = []
+    year = today.year if today.month >= 4 else today.year - 1
+    if asked:
+        if asked.isdigit() and FIRST_YEAR <= int(asked) <= LAST_YEAR:
+            year = int(asked)
+        else:
+            errors.append({"text": f"Enter a reporting year from {FIRST_YEAR} to {LAST_YEAR}, like 2025",
+                           "href": "#year"})
+    session = get_session()
+    found = national.national_figures(session, get_registry(), year, today, actor=f"user:{current_user.id}")
+    session.commit()  # the cross-partnership read is recorded
+    return render_template("staff/operator_figures.html", national=found, errors=errors,
+                           years=list(range(year + 1, year - 6, -1)), small=national.SMALL)

@@ -1,13 +1,15 @@
-"""Exports: the case tracker as CSV or XLSX, and the deadlines as an iCalendar feed."""
+"""Reporting in the API: the yearly figures, the case tracker as CSV or XLSX, the deadlines as iCalendar."""
 
 from __future__ import annotations
 
 from flask import Response
 
 from cspr.accounts.api import ctx, requires
-from cspr.accounts.permissions import Permission
+from cspr.accounts.permissions import Permission, allowed
 from cspr.deadlines import calendar_feed
-from cspr.reporting import exports
+from cspr.reporting import exports, figure_files, figures
+from cspr.reporting import inputs as i
+from cspr.reporting import outputs as o
 from cspr.web.api.resource import refuses, scoped_blueprint
 
 blp = scoped_blueprint("exports", "The case tracker and the deadlines calendar.")
@@ -43,3 +45,49 @@ def tracker_xlsx() -> Response:
 def deadlines_ics() -> Response:
     """Open deadlines as an iCalendar feed (for Outlook, subscribe to /feeds/<token>/deadlines.ics)."""
     return Response(calendar_feed.deadlines_ics(ctx()), mimetype="text/calendar")
+
+
+figures_blp = scoped_blueprint("figures", "The yearly figures: notifications, rapid reviews, decisions, "
+                                          "local reviews, their lateness and why, actions and themes.")
+
+
+@figures_blp.route("/figures")
+@requires(Permission.READ_FIGURES)
+@refuses(figures_blp, 403, 422)
+@figures_blp.arguments(i.FiguresQuery, location="query")
+@figures_blp.response(200, o.FiguresOut)
+def yearly_figures(query: dict) -> dict:
+    """One reporting year's figures (April to March unless the plugin says), with the cases behind each."""
+    c = ctx()
+    year = figures.reporting_year(c, query.get("year"))
+    return o.figures_dict(figures.yearly_figures(c, year, query.get("area")), figures.areas(c),
+                          with_cases=allowed(c.role, Permission.READ_CASES))
+
+
+def _figures_file(query: dict, fmt: str) -> Response:
+    c = ctx()
+    year = figures.reporting_year(c, query.get("year"))
+    download = figure_files.figures_download(c, year, query.get("area"), fmt,
+                                             allowed(c.role, Permission.READ_CASES))
+    return Response(download.body, mimetype=download.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{download.filename}"'})
+
+
+@figures_blp.route("/figures.xlsx")
+@requires(Permission.EXPORT_FIGURES)
+@refuses(figures_blp, 403, 422)
+@figures_blp.arguments(i.FiguresQuery, location="query")
+@figures_blp.response(200, content_type=exports.XLSX)
+def figures_xlsx(query: dict) -> Response:
+    """The year's figures as an Excel workbook: a sheet and a native bar chart per table, and the cases."""
+    return _figures_file(query, "xlsx")
+
+
+@figures_blp.route("/figures.docx")
+@requires(Permission.EXPORT_FIGURES)
+@refuses(figures_blp, 403, 422)
+@figures_blp.arguments(i.FiguresQuery, location="query")
+@figures_blp.response(200, content_type=figure_files.DOCX)
+def figures_docx(query: dict) -> Response:
+    """The year's figures as a Word section: each table with its chart, for the yearly report."""
+    return _figures_file(query, "docx")

@@ -1,4 +1,4 @@
-"""The partnership's dashboard and its tracker, with the exports."""
+"""The partnership's dashboard, its tracker with the exports, and the yearly figures."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from cspr.accounts.models import Role
-from cspr.accounts.permissions import Permission
+from cspr.accounts.permissions import Permission, allowed
 from cspr.accounts.views.sign_in import fresh_required
 from cspr.actions.models import Action, Rag, Recommendation
 from cspr.cases.models import Incident
@@ -20,8 +20,10 @@ from cspr.deadlines import calendar_feed
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.deadlines.present import deadline_dict
-from cspr.reporting import exports
+from cspr.reporting import charts, exports, figure_files, figures
+from cspr.reviews import services as reviews
 from cspr.reviews.models import Review
+from cspr.services.errors import InputError
 from cspr.web.staff.pages import bp, ctx, roles
 
 
@@ -74,6 +76,8 @@ def dashboard() -> ResponseReturnValue:
     c = ctx()
     if c.role == Role.REVIEWER:
         return reviewer_home()
+    if c.role == Role.SCRUTINEER:
+        return scrutineer_home()
     due = due_with_subjects(c.today + dt.timedelta(days=7))
     links = {d["subject"]: link for d, link in due if link is not None}
     overdue = [d for d, _ in due if d["due_on"] < c.today]
@@ -91,6 +95,14 @@ def reviewer_home() -> ResponseReturnValue:
     rows = c.session.scalars(select(Review).where(Review.reviewer_id == c.user_id)
                              .order_by(Review.id.desc())).all()
     return render_template("staff/reviewer_home.html", reviews=rows)
+
+
+def scrutineer_home() -> ResponseReturnValue:
+    """The independent scrutineer's home: the figures, and the published reviews with their action plans."""
+    c = ctx()
+    rows = c.session.scalars(reviews.reviews_for(c).where(Review.legacy.is_(False))
+                             .order_by(Review.published_on.desc(), Review.id.desc())).all()
+    return render_template("staff/scrutineer_home.html", reviews=rows)
 
 
 @bp.route("/cases")
@@ -130,3 +142,89 @@ def deadlines_ics() -> Response:
 
 
 __all__ = ["DeadlineState"]
+
+
+# -- the yearly figures ---------------------------------------------------------------
+
+def _figures_query() -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The year and area asked for, and the errors to show (GOV.UK style) when they are wrong."""
+    from marshmallow import ValidationError
+
+    from cspr.reporting.inputs import FiguresQuery
+
+    try:
+        return FiguresQuery().load({k: v for k, v in request.args.items() if k in ("year", "area")}), []
+    except ValidationError as exc:
+        errors = [{"text": (m[0] if isinstance(m, list) else str(m)), "href": f"#{k}"}
+                  for k, m in exc.messages.items()]
+        return {}, errors
+
+
+def _figures_for(query: dict[str, Any]) -> tuple[figures.YearlyFigures, list[dict[str, str]]]:
+    c = ctx()
+    errors: list[dict[str, str]] = []
+    try:
+        year = figures.reporting_year(c, query.get("year"))
+        return figures.yearly_figures(c, year, query.get("area")), errors
+    except InputError as exc:
+        errors = [{"text": m, "href": f"#{k}"} for k, m in exc.errors.items()]
+        return figures.yearly_figures(c, figures.reporting_year(c)), errors
+
+
+def case_href(case: figures.Case) -> str:
+    """Where a case behind a figure lives in the staff app."""
+    if case.type == "incident":
+        return url_for("staff.incident", incident_id=case.id)
+    if case.type == "review":
+        return url_for("staff.review", review_id=case.id)
+    return url_for("staff.plan", review_id=case.review_id)
+
+
+@bp.route("/figures")
+@roles(Permission.READ_FIGURES)
+def figures_page() -> ResponseReturnValue:
+    """The yearly figures: every table, each figure linked to the cases behind it."""
+    query, errors = _figures_query()
+    found, more = _figures_for(query)
+    c = ctx()
+    this = figures.reporting_year(c)
+    years = [figures.reporting_year(c, this.key - n) for n in range(6)]
+    return render_template("staff/figures.html", figures=found, errors=errors + more, years=years,
+                           charts=charts.charts(found),
+                           areas=figures.areas(c), show_cases=allowed(c.role, Permission.READ_CASES))
+
+
+@bp.route("/figures/cases")
+@roles(Permission.READ_FIGURES)
+def figure_cases() -> ResponseReturnValue:
+    """The cases behind one figure of the year."""
+    query, errors = _figures_query()
+    found, more = _figures_for(query)
+    try:
+        figure = found.figure(request.args.get("figure", ""))
+    except KeyError:
+        abort(404)
+    c = ctx()
+    see = allowed(c.role, Permission.READ_CASES)
+    cases = [(case, case_href(case)) for case in figure.cases] if see else []
+    return render_template("staff/figure_cases.html", figures=found, figure=figure, cases=cases,
+                           errors=errors + more)
+
+
+@bp.route("/figures.<any(xlsx, docx):fmt>")
+@roles(Permission.EXPORT_FIGURES)
+@fresh_required
+def figures_file(fmt: str) -> Response:
+    """The year's figures as an Excel workbook (a sheet and a chart per table) or a Word section."""
+    query, errors = _figures_query()
+    c = ctx()
+    try:
+        if errors:
+            raise InputError({})
+        year = figures.reporting_year(c, query.get("year"))
+        download = figure_files.figures_download(c, year, query.get("area"), fmt,
+                                                 allowed(c.role, Permission.READ_CASES))
+    except InputError:  # the page says what is wrong with the year or the area
+        return redirect(url_for("staff.figures_page", **request.args))
+    return Response(download.body, mimetype=download.mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{download.filename}"'})

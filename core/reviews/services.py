@@ -363,16 +363,20 @@ def correct_decision_date(ctx: Context, review: Review, *, decided_on: dt.date, 
 
 
 def reviews_for(ctx: Context):  # noqa: ANN201
-    """The reviews this context may see: all of them, or a reviewer's own."""
+    """The reviews this context may see: all of them, a reviewer's own, or a scrutineer's published ones."""
     query = select(Review)
     if ctx.role == Role.REVIEWER:
         query = query.where(Review.reviewer_id == ctx.user_id)
+    elif ctx.role == Role.SCRUTINEER:
+        query = query.where(Review.published_on.is_not(None))
     return query
 
 
 def visible(ctx: Context, review: Review) -> Review:
     """The review if this context may see it, else NotFound."""
     if ctx.role == Role.REVIEWER and review.reviewer_id != ctx.user_id:
+        raise NotFound(f"no review {review.id}")
+    if ctx.role == Role.SCRUTINEER and review.published_on is None:
         raise NotFound(f"no review {review.id}")
     return review
 

@@ -11,46 +11,49 @@ from cspr.accounts.models import Role
 from cspr.accounts.permissions import Permission, allowed, describe, roles_for
 from tests.api_kit import Api, make_member
 
-A, P, R, V, C = Role.ADMIN, Role.PARTNER, Role.REVIEWER, Role.VIEWER, Role.CONTRIBUTOR
+A, P, R, V, C, S = Role.ADMIN, Role.PARTNER, Role.REVIEWER, Role.VIEWER, Role.CONTRIBUTOR, Role.SCRUTINEER
 
 # The matrix as the code enforced it before there was one (x: may, .: may not).
-#                                          admin partner reviewer viewer contributor
+#                                          admin partner reviewer viewer contributor scrutineer
 EXPECTED: dict[Permission, str] = {
-    Permission.READ_CASES:               "x x . x .",
-    Permission.EDIT_CASES:               "x . . . .",
-    Permission.SIGN_OFF:                 "x x . . .",
-    Permission.SEE_DASHBOARD:            "x x x x .",
-    Permission.READ_REVIEWS:             "x x x x .",
-    Permission.LIST_REVIEWS:             "x x . x .",
-    Permission.READ_ACTION_PLAN:         "x x . x .",
-    Permission.EDIT_REVIEWS:             "x . . . .",
-    Permission.RECORD_DRAFT:             "x . x . .",
-    Permission.PUBLISH:                  "x . . . .",
-    Permission.EDIT_ACTION_PLAN:         "x . . . .",
-    Permission.READ_DEADLINES:           "x x x x .",
-    Permission.EXPORT_TRACKER:           "x x . x .",
-    Permission.EXPORT_DEADLINES:         "x x . x .",
-    Permission.MANAGE_BRIEFINGS:         "x . . . .",
-    Permission.MANAGE_MEMBERS:           "x . . . .",
-    Permission.MANAGE_MESSAGES:          "x . . . .",
-    Permission.MANAGE_HOLDS:             "x . . . .",
-    Permission.READ_AUDIT_TRAIL:         "x . . . .",
-    Permission.READ_PROCEEDINGS:         "x x . x .",
-    Permission.EDIT_PROCEEDINGS:         "x . . . .",
-    Permission.READ_CHRONOLOGY:          "x x . x .",
-    Permission.ADD_CHRONOLOGY_ENTRY:     "x . . . x",
-    Permission.EDIT_CHRONOLOGY:          "x . . . .",
-    Permission.IMPORT_CHRONOLOGY:        "x . . . x",  # a contributor: their own agency's rows
-    Permission.EXPORT_CHRONOLOGY:        "x x . x .",
-    Permission.READ_INFORMATION_REQUESTS: "x x . x x",
-    Permission.SEND_INFORMATION_REQUESTS: "x . . . .",
-    Permission.UPLOAD_RETURNS:           "x . . . x",
-    Permission.READ_DOCUMENTS:           "x x x x .",  # a reviewer: their review's only
-    Permission.UPLOAD_DOCUMENTS:         "x . x . .",
-    Permission.COMMENT_ON_DOCUMENTS:     "x x x . .",
-    Permission.SIGN_OFF_DOCUMENTS:       "x x . . .",
+    Permission.READ_CASES:               "x x . x . .",
+    Permission.EDIT_CASES:               "x . . . . .",
+    Permission.SIGN_OFF:                 "x x . . . .",
+    Permission.SEE_DASHBOARD:            "x x x x . x",
+    Permission.READ_REVIEWS:             "x x x x . .",
+    Permission.LIST_REVIEWS:             "x x . x . .",
+    Permission.READ_ACTION_PLAN:         "x x . x . x",
+    Permission.EDIT_REVIEWS:             "x . . . . .",
+    Permission.RECORD_DRAFT:             "x . x . . .",
+    Permission.PUBLISH:                  "x . . . . .",
+    Permission.EDIT_ACTION_PLAN:         "x . . . . .",
+    Permission.READ_DEADLINES:           "x x x x . .",
+    Permission.EXPORT_TRACKER:           "x x . x . .",
+    Permission.EXPORT_DEADLINES:         "x x . x . .",
+    Permission.MANAGE_BRIEFINGS:         "x . . . . .",
+    Permission.MANAGE_MEMBERS:           "x . . . . .",
+    Permission.MANAGE_MESSAGES:          "x . . . . .",
+    Permission.MANAGE_HOLDS:             "x . . . . .",
+    Permission.READ_AUDIT_TRAIL:         "x . . . . .",
+    Permission.READ_PROCEEDINGS:         "x x . x . .",
+    Permission.EDIT_PROCEEDINGS:         "x . . . . .",
+    Permission.READ_CHRONOLOGY:          "x x . x . .",
+    Permission.ADD_CHRONOLOGY_ENTRY:     "x . . . x .",
+    Permission.EDIT_CHRONOLOGY:          "x . . . . .",
+    Permission.IMPORT_CHRONOLOGY:        "x . . . x .",  # a contributor: their own agency's rows
+    Permission.EXPORT_CHRONOLOGY:        "x x . x . .",
+    Permission.READ_INFORMATION_REQUESTS: "x x . x x .",
+    Permission.SEND_INFORMATION_REQUESTS: "x . . . . .",
+    Permission.UPLOAD_RETURNS:           "x . . . x .",
+    Permission.READ_DOCUMENTS:           "x x x x . .",  # a reviewer: their review's only
+    Permission.UPLOAD_DOCUMENTS:         "x . x . . .",
+    Permission.COMMENT_ON_DOCUMENTS:     "x x x . . .",
+    Permission.SIGN_OFF_DOCUMENTS:       "x x . . . .",
+    Permission.READ_FIGURES:             "x x . x . x",
+    Permission.EXPORT_FIGURES:           "x x . x . x",
+    Permission.EXPORT_ACTION_PLAN:       "x x . x . x",
 }
-COLUMNS = (A, P, R, V, C)
+COLUMNS = (A, P, R, V, C, S)
 
 
 def test_every_action_is_in_the_expected_table() -> None:

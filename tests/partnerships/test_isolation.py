@@ -61,6 +61,7 @@ CLASSES: dict[str, tuple[str, str]] = {
     "operator.reset_user_two_factor": (OPERATOR, "make an account set up two factors again"),
     "operator.partnerships": (OPERATOR, "partnerships and plugins, no case content"),
     "operator.toggle": (OPERATOR, "enable or disable a partnership"),
+    "operator.figures": (OPERATOR, "yearly counts across partnerships, 1 to 4 suppressed; no case content"),
 }
 # Probes that would end the prober's own session or act as designed: skipped, with the reason.
 SKIP = {
@@ -176,7 +177,9 @@ def staff_values(app, owner: Side, slug: str, rule) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {k: [str(i) for i in v] for k, v in owner.ids.items()}
     values["slug"] = [slug]
     values["step"] = list(cases.STEPS if "incident_id" in rule.arguments else reviews.STEPS)
-    values["fmt"] = ["csv", "xlsx"] if rule.endpoint == "staff.tracker_file" else ["pdf", "docx"]
+    values["fmt"] = {"staff.tracker_file": ["csv", "xlsx"], "staff.figures_file": ["xlsx", "docx"],
+                     "staff.board_file": ["xlsx", "docx"]}.get(
+        rule.endpoint, ["pdf", "docx"])
     values["key"] = [owner.private_doc_key, owner.public_doc_key]
     values["token"] = ([owner.tokens[Role.ADMIN], "cspr_not_a_token"] if rule.endpoint == "feeds.deadlines"
                        else ["not-a-reset-token"])
@@ -557,6 +560,62 @@ def test_an_agency_contributor_reaches_only_their_own_agencys_requests(world):
         assert after[table] == before[table], table
     report(f"agency contributors: {checked} requests across every route and operation, "
            f"{len(problems)} reached another agency's requests or a page they may not see")
+
+
+def test_a_scrutineer_reads_the_figures_and_published_plans_and_no_case_record(world):
+    """Every staff route and API operation, with every id of the partnership, as its independent scrutineer:
+    the figures (numbers only), the scrutiny home and a published review's action plan answer; every other
+    page and operation is refused, and nothing private of the partnership is ever shown."""
+    app, url, sides, _ = world
+    a = sides["doncaster"]
+    scrutineer = a.browsers[Role.SCRUTINEER]
+    token = a.tokens[Role.SCRUTINEER]
+    client = app.test_client()
+    csrf = csrf_of(scrutineer.client.get("/sign-in").get_data(as_text=True))
+    sentinels = a.private - {f"{a.tag}scrutineer@example.org"}  # their own e-mail is on every page
+    r1, _r2, r3 = a.ids["review_id"]
+    before = snapshot(url, "doncaster")
+    theirs_ok = {"staff.dashboard", "staff.figures_page", "staff.figure_cases", "staff.figures_file",
+                 "staff.plan", "staff.board_page", "staff.board_file"}
+    checked, problems = 0, []
+
+    def check(label: str, response, endpoint: str = "", may: bool = False) -> None:
+        nonlocal checked
+        checked += 1
+        assert response.status_code < 500, label
+        found = leaked(response, sentinels)
+        if found:
+            problems.append(f"{label}: shows {found}")
+        if not may and response.status_code not in (403, 404, 400, 302, 405):
+            problems.append(f"{label}: {response.status_code}, expected a refusal")
+
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("staff."):
+            continue
+        values = staff_values(app, a, "doncaster", rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for page in expand(rule.rule, values):
+                may = method == "GET" and rule.endpoint in theirs_ok and (
+                    rule.endpoint != "staff.plan" or page.endswith(f"/reviews/{r3}/plan"))
+                check(f"{method} {page}", request(scrutineer, method, page, csrf), rule.endpoint, may)
+    headers = {"Authorization": f"Bearer {token}"}
+    for method, path, body in api_operations(client):
+        values = {k: [str(i) for i in v] for k, v in a.ids.items()} | {"slug": ["doncaster"]}
+        for target in api_url(path, values):
+            response = client.open(target, method=method, json=body, headers=headers)
+            check(f"{method} {target}", response, may=method == "GET" and "/figures" in target)
+    # what they do see: the figures without the cases behind them, and a published review's plan only
+    assert scrutineer.get("/app/doncaster/figures").status_code == 200
+    assert scrutineer.get(f"/app/doncaster/reviews/{r3}/plan").status_code == 200
+    assert scrutineer.get(f"/app/doncaster/reviews/{r1}/plan").status_code == 404
+    answer = client.get("/api/v1/doncaster/figures", headers=headers).get_json()
+    assert all(f["cases"] == [] for t in answer["tables"] for f in t["figures"])
+    assert problems == [], "\n".join(problems[:40])
+    after = snapshot(url, "doncaster")
+    for table in ("incidents", "reviews", "recommendations", "actions", "memberships", "deadlines"):
+        assert after[table] == before[table], table
+    report(f"scrutineers: {checked} requests across every route and operation, "
+           f"{len(problems)} reached a case record or a page they may not see")
 
 
 def test_zz_the_isolation_figure(world):

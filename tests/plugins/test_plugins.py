@@ -110,6 +110,7 @@ def test_relaxing_a_statutory_deadline_is_refused_at_load(change, message):
      "no HTML"),
     ({"cspr_archive_rule": lambda: 1 / 0}, "cspr_archive_rule raised ZeroDivisionError"),
     ({"cspr_information_request_days": lambda: 0}, "between 1 and 60 working days"),
+    ({"cspr_reporting_year_start": lambda: 13}, "starts in a month from 1 (January) to 12 (December)"),
 ])
 def test_a_wrong_answer_stops_that_plugin_with_its_name_and_reason(hooks, message):
     reg = load(plugin_with(**hooks))

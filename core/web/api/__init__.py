@@ -49,7 +49,7 @@ def init_api(app: Flask) -> Api:
     init_converter(api)
 
     api.blueprints = [m.blp for m in (cases, reviews, actions, deadlines, proceedings, exports, chronology,
-                                        information_requests, documents)]
+                                        information_requests, documents)] + [exports.figures_blp]
     for blueprint in api.blueprints:
         api.register_blueprint(blueprint)
     init_documents(app, api, MAX_PAGE)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from cspr.actions.rag import BY_VALUE, RAG_KEY
 from cspr.reviews.services import DELAY_REASONS
 from cspr.services import words
 from cspr.web.forms import GovDateField
@@ -70,6 +71,8 @@ def init_helpers(app: Flask) -> None:
     app.add_template_global(form_errors)
     app.add_template_global(status_tag)
     app.add_template_global({k.value: v for k, v in DELAY_REASONS.items()}, "delay_reasons")
+    app.add_template_global(RAG_KEY, "rag_key")
+    app.add_template_global(BY_VALUE, "rag_statuses")
     app.add_template_filter(long_date)
     app.add_template_filter(utc_time)
     app.add_template_filter(words.event, "words")

@@ -26,6 +26,8 @@ class Step:
     prefill: Callable[[Any], Any] | None = None  # the object whose values a correction form starts from
     hint: str = ""
     omit: Callable[[Any], tuple[str, ...]] | None = None  # the questions that do not apply to the record
+    # what the page shows beside the form: aside(record) -> (template, its values), e.g. recurring themes
+    aside: Callable[[Any], tuple[str, dict[str, Any]]] | None = None
 
 
 def changed(record: Any, loaded: dict[str, Any], drop: tuple[str, ...] = ("reason",)) -> dict[str, Any]:
@@ -81,8 +83,9 @@ def handle(step: Step, record: Any, back: str, caption: str) -> Any:
     if done:
         flash(step.done, "success")
         return redirect(back)
-    return render_template("staff/step.html", form=form, step=step, back=back, caption=caption), \
-        status_of(form)
+    aside = step.aside(record) if step.aside else None
+    return render_template("staff/step.html", form=form, step=step, back=back, caption=caption,
+                           aside=aside), status_of(form)
 
 
 def back_to(endpoint: str, **values: Any) -> str:
