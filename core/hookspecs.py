@@ -86,6 +86,16 @@ def cspr_archive_rule() -> dict[str, Any] | None:
     the statutory minimum; "on_request" needs a ``request_contact``. Default:
     12 months, then the NSPCC National Case Review Repository.
 
+    Optional keys: ``"kinds"``, a rule per kind of review
+    (``{"scr": {"then": "keep"}}``; each may set ``public_months``, ``then``,
+    ``request_contact`` and ``legacy``, and takes what it leaves out from the main
+    rule), never under 12 months for any kind (refused at load, naming the kind);
+    and ``"legacy"`` (default False): imported legacy reviews stay on the page
+    unless the rule that covers them says ``"legacy": True``.
+
+    .. versionchanged:: 0.3
+       A rule per kind, and legacy reviews kept unless a rule says otherwise.
+
     .. versionadded:: 0.1
     """
 

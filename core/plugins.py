@@ -27,6 +27,7 @@ from cspr import defaults, hookspecs
 from cspr.calendar import FIRST_YEAR, LAST_YEAR, MAX_CLOSURE_DAYS, WorkingCalendar, closable
 from cspr.deadlines.names import ANCHOR_NAMES, FACT_NAMES, Anchor, Fact
 from cspr.partnerships import policy as schemas
+from cspr.reviews.models import KIND_NAMES, KIND_PLURALS
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -184,6 +185,7 @@ class Policy:
         )
         if self.archive_rule["public_months"] < self.deadline_rules["public_period"]["period"]:
             raise ValidationError("the archive rule is shorter than the rule for the public period")
+        self._check_archive_kinds()
         kinds = self._flat("cspr_review_kinds")  # the plugin's kinds, then the defaults'
         unknown = [k for k in kinds if k not in schemas.REVIEW_KINDS]
         if unknown:
@@ -217,6 +219,51 @@ class Policy:
         #: :data:`cspr.calendar.ENGLAND` (see :func:`cspr.deadlines.services.clock`).
         self.calendar = WorkingCalendar(closures.__getitem__)
         self._loading = None
+
+    def _check_archive_kinds(self) -> None:
+        """Refuse a rule for a kind that would take its reports off the page before the law allows."""
+        floor = self.deadline_rules["public_period"]["period"]
+        for kind in self.archive_rule["kinds"]:
+            rule = self.archive_rule_for(kind, legacy=False)
+            label = KIND_NAMES.get(kind, kind)
+            if rule["public_months"] < floor:
+                raise ValidationError(
+                    f"cspr_archive_rule: the rule for {label} ('{kind}') takes reports off the page "
+                    f"after {rule['public_months']} months; a report must stay public for at least "
+                    f"{floor} months from publication (the statutory minimum for a child safeguarding "
+                    "practice review, Working Together 2018 and 2023)")
+            if rule["then"] == "on_request" and not rule["request_contact"]:
+                raise ValidationError(
+                    f"cspr_archive_rule: the rule for {label} ('{kind}') is 'on_request' and needs a "
+                    "request_contact")
+
+    def archive_rule_for(self, kind: str, legacy: bool = False) -> dict[str, Any]:
+        """The archive rule a review of ``kind`` follows: its kind's rule over the main one.
+
+        An imported legacy review stays on the page (``then`` is ``keep``) unless its rule says
+        ``legacy: True``: a rule written for new reviews does not take the old ones away.
+        """
+        main = {k: v for k, v in self.archive_rule.items() if k != "kinds"}
+        own = {k: v for k, v in self.archive_rule["kinds"].get(kind, {}).items() if v is not None}
+        rule = {**main, **own}
+        if legacy and not rule["legacy"]:
+            rule["then"] = "keep"
+        return rule
+
+    @property
+    def archive_request_contact(self) -> str | None:
+        """Where requests for reports "available on request" go (None if no rule files them so)."""
+        rules = [self.archive_rule, *self.archive_rule["kinds"].values()]
+        contacts = [r.get("request_contact") or self.archive_rule["request_contact"]
+                    for r in rules if r["then"] == "on_request"]
+        return next((c for c in contacts if c), None)
+
+    def archive_statements(self) -> list[tuple[str | None, dict[str, Any]]]:
+        """What the public page says of the archive rules: the main rule, then each kind's own."""
+        shown: list[tuple[str | None, dict[str, Any]]] = [(None, self.archive_rule_for(""))]
+        for kind in self.archive_rule["kinds"]:
+            shown.append((KIND_PLURALS.get(kind, kind), self.archive_rule_for(kind)))
+        return shown
 
     # -- calling hooks -------------------------------------------------------
     def _call(self, name: str, **kwargs: Any) -> Any:

@@ -71,7 +71,7 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
         "recommendations": [{"number": r.number, "text": r.text, "response": r.response}
                             for r in review.recommendations],
         "archived_on": review.archived_on.isoformat() if review.archived_on else None,
-        "archive_rule": dict(ctx.policy.archive_rule),
+        "archive_rule": ctx.policy.archive_rule_for(review.kind.value, review.legacy),
     }
 
 
@@ -105,20 +105,25 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def rule_of(ctx: Context, review: Review) -> dict[str, Any]:
+    """The archive rule the review follows: its kind's, and legacy reviews kept unless it says so."""
+    return ctx.policy.archive_rule_for(review.kind.value, review.legacy)
+
+
 def due(ctx: Context, today: dt.date) -> list[Review]:
-    """Published reviews whose public period under the partnership's rule has ended."""
-    months = ctx.policy.archive_rule["public_months"]
+    """Published reviews whose public period under their kind's archive rule has ended."""
     rows = ctx.session.scalars(
         select(Review).where(Review.published_on.is_not(None), Review.archived_on.is_(None))
         .options(selectinload(Review.recommendations)).order_by(Review.published_on, Review.id)
     ).all()
-    return [r for r in rows if add_months(r.published_on, months) <= today]
+    return [r for r in rows
+            if add_months(r.published_on, rule_of(ctx, r)["public_months"]) <= today]
 
 
 def archive_one(ctx: Context, review: Review, today: dt.date, archive_dir: Path,
                 documents_dir: Path) -> ArchiveDeposit | None:
-    """Archive one review as the rule says; None when the rule keeps it on the page."""
-    rule = ctx.policy.archive_rule["then"]
+    """Archive one review as its rule says; None when the rule keeps it on the page."""
+    rule = rule_of(ctx, review)["then"]
     if rule == "keep":
         return None
     outcome = ArchiveOutcome.NSPCC if rule == "nspcc" else ArchiveOutcome.ON_REQUEST

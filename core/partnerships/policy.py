@@ -19,6 +19,7 @@ EVENTS = tuple(f.value for f in Fact)
 ANCHORS = tuple(a.value for a in Anchor)
 UNITS = ("working_days", "months")
 DIRECTIONS = ("within", "before", "at_least")
+REVIEW_KINDS = [k.value for k in ReviewKind]
 
 
 class PersonSchema(Schema):
@@ -107,8 +108,22 @@ class BriefingFormatSchema(Schema):
             raise ValidationError("section keys must be unique", "sections")
 
 
+THEN = ("nspcc", "on_request", "keep")
+
+
+class KindArchiveRuleSchema(Schema):
+    """The archive rule for one kind of review: what it leaves unsaid comes from the main rule."""
+
+    public_months = fields.Integer(load_default=None, allow_none=True,
+                                   validate=validate.Range(min=1, max=1200))
+    then = fields.String(required=True, validate=validate.OneOf(THEN))
+    request_contact = fields.String(load_default=None, allow_none=True)
+    legacy = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "Whether the rule also takes imported legacy reviews off the page."})
+
+
 class ArchiveRuleSchema(Schema):
-    """What ``cspr_archive_rule`` returns."""
+    """What ``cspr_archive_rule`` returns: one rule, and optionally one rule per kind of review."""
 
     public_months = fields.Integer(
         required=True,
@@ -116,13 +131,21 @@ class ArchiveRuleSchema(Schema):
             min=12, error="a report must stay public for at least 12 months (statutory minimum)"
         ),
     )
-    then = fields.String(required=True, validate=validate.OneOf(("nspcc", "on_request", "keep")))
+    then = fields.String(required=True, validate=validate.OneOf(THEN))
     request_contact = fields.String(load_default=None, allow_none=True)
+    #: Imported legacy reviews are kept on the page unless a rule says it takes them too.
+    legacy = fields.Boolean(load_default=False)
+    kinds = fields.Dict(keys=fields.String(), values=fields.Nested(KindArchiveRuleSchema),
+                        load_default=dict)
 
     @validates_schema
     def _contact_for_requests(self, data: dict, **_kwargs: object) -> None:
         if data["then"] == "on_request" and not data.get("request_contact"):
             raise ValidationError("'on_request' needs a request_contact", "request_contact")
+        unknown = sorted(k for k in data.get("kinds", {}) if k not in REVIEW_KINDS)
+        if unknown:
+            raise ValidationError(f"archive rules for unknown kinds {unknown}; use {REVIEW_KINDS}",
+                                  "kinds")
 
 
 class InformationRequestDaysSchema(Schema):
@@ -265,8 +288,6 @@ class RetentionRuleSchema(Schema):
         if data["kind"] in RETENTION_KEEP_ONLY and data["action"] != "keep":
             raise ValidationError(f"{data['kind']} are never deleted: the action must be 'keep'", "action")
 
-
-REVIEW_KINDS = [k.value for k in ReviewKind]
 
 
 class DemoRecommendationSchema(Schema):

@@ -161,7 +161,7 @@ def _may_send_request(slug: str) -> bool:
 def request_report(slug: str) -> ResponseReturnValue:
     """Ask the partnership's team for a report no longer on the page."""
     session, row, policy = _public(slug)
-    if policy.archive_rule["then"] != "on_request":
+    if policy.archive_request_contact is None:
         abort(404)
     archived = _on_request(session, row)
     form = ReportRequestForm()
@@ -177,7 +177,8 @@ def request_report(slug: str) -> ResponseReturnValue:
             with acting_for(session, row.id):
                 session.add(OutboxMessage(
                     idempotency_key=f"report-request-{uuid.uuid4()}", channel="email",
-                    recipient=policy.archive_rule["request_contact"],
+                    recipient=(policy.archive_rule_for(chosen.kind.value, chosen.legacy)["request_contact"]
+                               or policy.archive_request_contact),
                     subject=f"Request for an archived review: {chosen.title}",
                     body=(f"{form.name.data} ({form.email.data}) asks for the report of "
                           f"“{chosen.title}”, published {chosen.published_on:%-d %B %Y}.\n\n"

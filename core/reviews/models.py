@@ -28,6 +28,28 @@ class ReviewKind(enum.StrEnum):
     JOINT_SAR = "joint_sar"  # joint with a safeguarding adults review
 
 
+#: What each kind of review is called, in words (pages, messages, the catalogue record).
+KIND_NAMES: dict[str, str] = {
+    "local_cspr": "a local child safeguarding practice review",
+    "national": "a national review",
+    "local_learning": "a local learning review",
+    "thematic": "a thematic review",
+    "scr": "a serious case review",
+    "joint_dhr": "a joint review with a domestic homicide review",
+    "joint_sar": "a joint review with a safeguarding adults review",
+}
+#: The same, for a heading or the start of a sentence about every review of the kind.
+KIND_PLURALS: dict[str, str] = {
+    "local_cspr": "Local child safeguarding practice reviews",
+    "national": "National reviews",
+    "local_learning": "Local learning reviews",
+    "thematic": "Thematic reviews",
+    "scr": "Serious case reviews",
+    "joint_dhr": "Joint reviews with a domestic homicide review",
+    "joint_sar": "Joint reviews with a safeguarding adults review",
+}
+
+
 class PublicationForm(enum.StrEnum):
     """What of the report goes public."""
 

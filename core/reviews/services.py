@@ -328,7 +328,7 @@ def archive(ctx: Context, review: Review, *, archived_on: dt.date,
         raise StepError("Only a published review can be archived.")
     if review.archived_on is not None:
         raise StepError("The review is already archived.")
-    rule = ctx.policy.archive_rule
+    rule = ctx.policy.archive_rule_for(review.kind.value, review.legacy)
     outcome = ArchiveOutcome(outcome or {"keep": "kept"}.get(rule["then"], rule["then"]))
     earliest = add_months(review.published_on, rule["public_months"])
     c = Checker(ctx)

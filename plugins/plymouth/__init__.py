@@ -77,8 +77,12 @@ def cspr_briefing_formats() -> list[dict[str, Any]]:
 
 @hookimpl
 def cspr_archive_rule() -> dict[str, Any]:
-    """At least a year on the PSCP page, then the NSPCC repository keeps the copy."""
-    return {"public_months": 12, "then": "nspcc", "request_contact": None}
+    """A CSPR: at least a year on the PSCP page, then the NSPCC repository. Its SCRs stay listed."""
+    return {
+        "public_months": 12, "then": "nspcc", "request_contact": None,
+        # the page still lists the serious case reviews from before the 2018 reforms
+        "kinds": {"scr": {"then": "keep", "legacy": True}},
+    }
 
 
 @hookimpl

@@ -88,8 +88,13 @@ def cspr_briefing_formats() -> list[dict[str, Any]]:
 
 @hookimpl
 def cspr_archive_rule() -> dict[str, Any]:
-    """One year on the page from publication, then available on request from the team."""
-    return {"public_months": 12, "then": "on_request", "request_contact": TEAM_EMAIL}
+    """One year on the page from publication, then available on request from the team.
+
+    The page says every review is published for one year, so the rule takes its older serious
+    case review off the page too (``legacy``).
+    """
+    return {"public_months": 12, "then": "on_request", "request_contact": TEAM_EMAIL,
+            "legacy": True}
 
 
 @hookimpl
