@@ -30,6 +30,7 @@ from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
 from cspr.reviews import services as review_steps
+from cspr.reviews.dates import PublicationDate
 from cspr.reviews.models import ArchiveOutcome, Document, Review
 from cspr.services.context import Context
 
@@ -60,8 +61,15 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
         "kind": review.kind.value,
         "pseudonym": review.pseudonym,
         "year": review.published_on.year,
-        "author": review.reviewer_name,
-        "published_on": review.published_on.isoformat(),
+        # the catalogue's author: the report's author(s), else the independent reviewer
+        "author": ", ".join(review.authors or []) or review.reviewer_name,
+        "authors": list(review.authors or []) or ([review.reviewer_name] if review.reviewer_name else []),
+        "publisher": review.publisher or identity["name"],
+        "co_publisher": review.co_publisher,
+        # as precise as it is known: 2014-03-12, 2014-03, 2014 or "before 2019"
+        "published_on": PublicationDate(review.published_on, review.published_precision or "day").iso(),
+        "published_precision": review.published_precision or "day",
+        "report_url": review.report_url,
         "publication_form": review.publication_form.value if review.publication_form else "full",
         "publication_note": review.publication_note,
         "decided_on": review.decided_on.isoformat() if review.decided_on else None,

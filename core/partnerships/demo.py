@@ -46,10 +46,14 @@ def load(session: Session, registry: PluginRegistry) -> list[DemoCount]:
             for item in content["reviews"]:
                 if item["title"] in existing:
                     continue
+                when = item["published_on"]  # as precise as the plugin knows it
                 review = Review(
                     kind=ReviewKind(item["kind"]), title=item["title"],
                     pseudonym=item["pseudonym"], legacy=item["legacy"],
-                    stage="published", published_on=item["published_on"],
+                    stage="published", published_on=when.on,
+                    published_precision=None if when.precision == "day" else when.precision,
+                    report_url=item["report_url"], authors=item["authors"],
+                    publisher=item["publisher"], co_publisher=item["co_publisher"],
                     publication_form=PublicationForm(item["publication_form"]),
                     publication_note=item["publication_note"], summary=item["summary"],
                     themes=item["themes"],

@@ -7,6 +7,8 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from cspr.deadlines.names import Anchor, Fact
+from cspr.reviews.dates import PublicationDate
+from cspr.reviews.dates import parse as publication_date
 from cspr.reviews.models import ReviewKind
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="use lower-case letters, digits and -")
@@ -297,13 +299,28 @@ class DemoRecommendationSchema(Schema):
     response = fields.String(load_default=None)
 
 
+class PublicationDateField(fields.Field):
+    """A publication date as precise as known: a date, "2013-10-11", "2013-10", "2013", "before 2019"."""
+
+    def _deserialize(self, value: object, attr: str | None, data: object,
+                     **kwargs: object) -> PublicationDate:
+        try:
+            return publication_date(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
 class DemoReviewSchema(Schema):
     """A published (or legacy) review in a plugin's demo content."""
 
     kind = fields.String(required=True, validate=validate.OneOf(REVIEW_KINDS))
     title = fields.String(required=True, validate=validate.Length(min=2, max=200))
     pseudonym = fields.String(load_default=None)
-    published_on = fields.Date(required=True)
+    published_on = PublicationDateField(required=True)
+    report_url = fields.Url(load_default=None, schemes={"https", "http"})
+    authors = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list)
+    publisher = fields.String(load_default=None, validate=validate.Length(max=200))
+    co_publisher = fields.String(load_default=None, validate=validate.Length(max=200))
     publication_form = fields.String(
         load_default="full", validate=validate.OneOf(("full", "summary", "redacted"))
     )

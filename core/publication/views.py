@@ -166,7 +166,8 @@ def request_report(slug: str) -> ResponseReturnValue:
     archived = _on_request(session, row)
     form = ReportRequestForm()
     form.review.choices = [("", "Select a report")] + [
-        (str(r.id), f"{r.title} ({r.published_on.year})") for r in archived]
+        (str(r.id), f"{r.title} ({r.published_as_known if r.published_precision else r.published_on.year})")
+        for r in archived]
     if form.validate_on_submit():
         chosen = next((r for r in archived if str(r.id) == form.review.data), None)
         if chosen is None:
@@ -181,7 +182,7 @@ def request_report(slug: str) -> ResponseReturnValue:
                                or policy.archive_request_contact),
                     subject=f"Request for an archived review: {chosen.title}",
                     body=(f"{form.name.data} ({form.email.data}) asks for the report of "
-                          f"“{chosen.title}”, published {chosen.published_on:%-d %B %Y}.\n\n"
+                          f"“{chosen.title}”, published {chosen.published_as_known}.\n\n"
                           f"{form.reason.data or 'No further details.'}\n\n"
                           "Sent from the partnership's public reviews page."),
                 ))
