@@ -177,18 +177,19 @@ def demo_report_pdf(ctx: Context) -> bytes:
                       ctx.partnership.name)
 
 
-def publish_example(ctx: Context, *, documents_dir: Path, secret_key: str) -> Review:
+def publish_example(ctx: Context, *, documents_dir: Path, secret_key: str,
+                    kind: ReviewKind = ReviewKind.LOCAL_CSPR, title: str = "Demo child A (fictional)",
+                    publication_form: str = "full", **publishing_kw: object) -> Review:
     """A fictional local review taken through every step to publication two months ago.
 
     It is published as any review is: a partner's sign-off, a real PDF report and the family's
     (fictional) identifying terms, through the guard.
     """
-    from cspr.reviews.models import ReviewKind
+    from cspr.deadlines.services import PUBLISHED_BY_LAW
 
     today = ctx.today
     decided = today - dt.timedelta(days=240)
-    review = reviews.start(ctx, kind=ReviewKind.LOCAL_CSPR, title="Demo child A (fictional)",
-                           pseudonym="Demo child A", decided_on=decided)
+    review = reviews.start(ctx, kind=kind, title=title, pseudonym="Demo child A", decided_on=decided)
     reviews.agree_terms(ctx, review, agreed_on=decided + dt.timedelta(days=14))
     reviews.commission_reviewer(ctx, review, commissioned_on=decided + dt.timedelta(days=21),
                                 reviewer_name="An independent reviewer")
@@ -197,15 +198,16 @@ def publish_example(ctx: Context, *, documents_dir: Path, secret_key: str) -> Re
     sent = ctx.calendar.add(published, -10)
     reviews.agree_final_report(ctx, review, agreed_on=sent - dt.timedelta(days=14), agreed_by=partners)
     reviews.plan_publication(ctx, review, planned_on=published)
-    reviews.send_report(ctx, review, sent_on=sent)
+    if ReviewKind(kind) in PUBLISHED_BY_LAW:
+        reviews.send_report(ctx, review, sent_on=sent)
     theme = "Information sharing" if "Information sharing" in ctx.policy.themes else ctx.policy.themes[0]
     publishing.publish(ctx, review, published_on=published, signed_off_by=partners[0],
                        identifying_terms=DEMO_IDENTIFYING_TERMS, documents_dir=documents_dir,
-                       secret_key=secret_key, publication_form="full",
+                       secret_key=secret_key, publication_form=publication_form,
                        summary="A fictional review showing how a published review appears: agencies "
                                "held pieces of information that, shared, would have shown the risk.",
                        themes=[theme], report=demo_report_pdf(ctx),
-                       report_filename="demo-child-a-report.pdf")
+                       report_filename="demo-child-a-report.pdf", **publishing_kw)
     return review
 
 

@@ -150,6 +150,54 @@ class ArchiveRuleSchema(Schema):
                                   "kinds")
 
 
+PUBLICATION_FORMS = ("full", "summary", "redacted", "nspcc")
+#: Dates a kind's own clock may count from: the review's own (a kind's clock is the review's).
+REVIEW_ANCHORS = tuple(a.value for a in Anchor if a.side == "review")
+
+
+class KindStageSchema(Schema):
+    """A stage of a kind of review: one of the platform's steps, with the partnership's title for it."""
+
+    key = fields.String(required=True)
+    title = fields.String(load_default=None, validate=validate.Length(min=2, max=120))
+
+
+class KindClockSchema(Schema):
+    """A local target for every review of a kind (never statutory: the core's table holds the law)."""
+
+    key = fields.String(required=True, validate=KEY)
+    label = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    anchor = fields.String(required=True, validate=validate.OneOf(
+        REVIEW_ANCHORS, error="a kind's clock counts from a date of the review: {choices}"))
+    period = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
+    unit = fields.String(required=True, validate=validate.OneOf(UNITS))
+    direction = fields.String(load_default="within", validate=validate.OneOf(("within", "before")))
+    met_by = fields.String(required=True, validate=validate.OneOf(EVENTS))
+    source = fields.String(load_default="Local target set by the partnership")
+
+
+class KindPublicationSchema(Schema):
+    """How reviews of a kind are published: the forms allowed, the publisher and any co-publisher."""
+
+    forms = fields.List(fields.String(validate=validate.OneOf(PUBLICATION_FORMS)), load_default=None,
+                        validate=validate.Length(min=1, error="name at least one publication form"))
+    publisher = fields.String(load_default=None, validate=validate.Length(min=2, max=200))
+    co_publisher = fields.String(load_default=None, validate=validate.Length(min=2, max=200))
+
+
+class ReviewKindSchema(Schema):
+    """One kind of review from ``cspr_review_kinds``, as data (a plain key string is the older form)."""
+
+    key = fields.String(required=True, validate=validate.OneOf(
+        REVIEW_KINDS, error="unknown kind; use one of {choices}"))
+    name = fields.String(load_default=None, validate=validate.Length(min=2, max=120))
+    stages = fields.List(fields.Nested(KindStageSchema), load_default=None)
+    clocks = fields.List(fields.Nested(KindClockSchema), load_default=list)
+    publication = fields.Nested(KindPublicationSchema, load_default=dict)
+    frameworks = fields.List(fields.String(validate=validate.OneOf(("cspr", "dhr", "sar"))),
+                             load_default=None)
+
+
 class InformationRequestDaysSchema(Schema):
     """What ``cspr_information_request_days`` returns, as ``{"days": n}``."""
 

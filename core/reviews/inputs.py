@@ -31,7 +31,8 @@ KIND_LABELS = {"local_cspr": "Local child safeguarding practice review", "nation
                "scr": "Serious case review", "joint_dhr": "Joint review with a domestic homicide review",
                "joint_sar": "Joint review with a safeguarding adults review"}
 FORM_LABELS = {"full": "The full report", "summary": "A summary with the lessons",
-               "redacted": "A redacted report or executive summary"}
+               "redacted": "A redacted report or executive summary",
+               "nspcc": "Published anonymously through the NSPCC (too sensitive to publish here)"}
 ARCHIVE_LABELS = {"kept": "Kept on the platform, off the public page",
                   "nspcc": "Deposited with the NSPCC National Case Review Repository",
                   "on_request": "Filed: available on request"}

@@ -57,6 +57,7 @@ class PublicationForm(enum.StrEnum):
     FULL = "full"
     SUMMARY = "summary"  # a brief summary with the lessons
     REDACTED = "redacted"  # a redacted report or executive summary
+    NSPCC = "nspcc"  # published anonymously through the NSPCC: too sensitive to publish locally
 
 
 class DelayReason(enum.StrEnum):

@@ -60,6 +60,13 @@ def utc_time(value: dt.datetime | None) -> str:
     return f"{value.astimezone(dt.UTC):%-d %B %Y, %H:%M:%S} UTC"
 
 
+def framework(key: str) -> str:
+    """'dhr' -> 'domestic homicide review (Domestic Violence, Crime and Victims Act 2004 s9)'."""
+    from cspr.defaults import FRAMEWORKS
+
+    return FRAMEWORKS.get(key, key)
+
+
 def _days(n: int) -> str:
     return f"{n} working day{'s' * (n != 1)}"
 
@@ -70,4 +77,5 @@ def init_helpers(app: Flask) -> None:
     app.add_template_global(status_tag)
     app.add_template_global({k.value: v for k, v in DELAY_REASONS.items()}, "delay_reasons")
     app.add_template_filter(long_date)
+    app.add_template_filter(framework)
     app.add_template_filter(utc_time)
