@@ -31,7 +31,7 @@ from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
 from cspr.reviews import services as review_steps
 from cspr.reviews.dates import PublicationDate
-from cspr.reviews.models import ArchiveOutcome, Document, Review
+from cspr.reviews.models import ArchiveOutcome, Document, PublicationForm, Review
 from cspr.services.context import Context
 
 MANIFEST = "manifest-sha256.txt"
@@ -72,6 +72,8 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
         "report_url": review.report_url,
         "publication_form": review.publication_form.value if review.publication_form else "full",
         "publication_note": review.publication_note,
+        # too sensitive to publish locally: the NSPCC is asked to publish it without naming the area
+        "publish_anonymously": anonymous(review),
         "decided_on": review.decided_on.isoformat() if review.decided_on else None,
         "report_sent_to_panel_on": review.sent_to_panel_on.isoformat() if review.sent_to_panel_on else None,
         "summary": review.summary,
@@ -83,11 +85,19 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
     }
 
 
+def anonymous(review: Review) -> bool:
+    """Whether the review is published anonymously through the NSPCC (its report never on the page)."""
+    return review.publication_form == PublicationForm.NSPCC
+
+
 def build_package(ctx: Context, review: Review, documents_dir: Path) -> tuple[bytes, dict[str, str]]:
-    """The zip: public documents of the review, the metadata file and the checksum manifest."""
+    """The zip: public documents of the review, the metadata file and the checksum manifest.
+
+    A review published anonymously through the NSPCC carries its report, which was never public.
+    """
     files: dict[str, bytes] = {}
-    for doc in ctx.session.scalars(select(Document).where(Document.review_id == review.id,
-                                                          Document.public.is_(True))):
+    which = Document.kind == "report" if anonymous(review) else Document.public.is_(True)
+    for doc in ctx.session.scalars(select(Document).where(Document.review_id == review.id, which)):
         data = (documents_dir / doc.storage_key).read_bytes()
         if _sha256(data) != doc.sha256:
             raise ValueError(f"document {doc.id} ({doc.filename}) does not match its checksum")
@@ -124,8 +134,31 @@ def due(ctx: Context, today: dt.date) -> list[Review]:
         select(Review).where(Review.published_on.is_not(None), Review.archived_on.is_(None))
         .options(selectinload(Review.recommendations)).order_by(Review.published_on, Review.id)
     ).all()
-    return [r for r in rows
-            if add_months(r.published_on, rule_of(ctx, r)["public_months"]) <= today]
+    return [r for r in rows if not anonymous(r)
+            and add_months(r.published_on, rule_of(ctx, r)["public_months"]) <= today]
+
+
+def anonymous_due(ctx: Context) -> list[Review]:
+    """Reviews published anonymously through the NSPCC whose deposit is not built yet."""
+    deposited = select(ArchiveDeposit.review_id)
+    return list(ctx.session.scalars(
+        select(Review).where(Review.publication_form == PublicationForm.NSPCC,
+                             Review.published_on.is_not(None), Review.id.not_in(deposited))
+        .options(selectinload(Review.recommendations)).order_by(Review.published_on, Review.id)))
+
+
+def deposit_anonymous(ctx: Context, review: Review, archive_dir: Path, documents_dir: Path) -> ArchiveDeposit:
+    """Build the NSPCC deposit of a review it publishes anonymously, at once (its page entry stays)."""
+    data, manifest = build_package(ctx, review, documents_dir)
+    relative = Path(ctx.policy.slug) / str(review.published_on.year) / f"{review.id}-anonymous.zip"
+    _write_atomically(archive_dir / relative, data)
+    deposit = ArchiveDeposit(review_id=review.id, outcome=ArchiveOutcome.NSPCC.value, path=str(relative),
+                             sha256=_sha256(data), size_bytes=len(data), manifest=manifest)
+    ctx.session.add(deposit)
+    ctx.session.flush()
+    ctx.audit("archive.deposited", deposit, review=review.id, outcome=ArchiveOutcome.NSPCC,
+              path=str(relative), sha256=deposit.sha256, anonymous=True)
+    return deposit
 
 
 def archive_one(ctx: Context, review: Review, today: dt.date, archive_dir: Path,
@@ -160,6 +193,15 @@ def run(session: Session, registry: PluginRegistry, today: dt.date, archive_dir:
             continue
         with acting_for(session, row.id):
             ctx = Context(session, row, policy, actor="system:archival", today=today)
+            for review in anonymous_due(ctx):
+                try:
+                    deposit_anonymous(ctx, review, archive_dir, documents_dir)
+                except Exception as exc:  # one review's problem must not stop the others
+                    session.rollback()
+                    result.problems.append(f"{row.slug} review {review.id}: {exc}")
+                    continue
+                result.archived.append(f"{row.slug}/{review.id}")
+                session.commit()
             for review in due(ctx, today):
                 try:
                     deposit = archive_one(ctx, review, today, archive_dir, documents_dir)

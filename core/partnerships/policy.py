@@ -370,7 +370,7 @@ class DemoReviewSchema(Schema):
     publisher = fields.String(load_default=None, validate=validate.Length(max=200))
     co_publisher = fields.String(load_default=None, validate=validate.Length(max=200))
     publication_form = fields.String(
-        load_default="full", validate=validate.OneOf(("full", "summary", "redacted"))
+        load_default="full", validate=validate.OneOf(PUBLICATION_FORMS)
     )
     publication_note = fields.String(load_default=None)
     summary = fields.String(load_default=None)

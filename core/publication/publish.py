@@ -57,8 +57,9 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_b
     c.check("signed_off_by", signed_off_by in partners,
             "Select the safeguarding partner who signed off the publication")
     c.require("identifying_terms", terms, TERMS_REQUIRED)
-    if publication_form == PublicationForm.FULL:
-        c.require("report", report, "Select the report to publish")
+    if publication_form in (PublicationForm.FULL, PublicationForm.NSPCC):
+        c.require("report", report, "Select the report to publish" if publication_form == PublicationForm.FULL
+                  else "Select the report: the NSPCC publishes it anonymously from the deposit")
     c.done()
     texts: dict[str, str] = {}
     if report:
@@ -73,7 +74,9 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_b
                     publication_note=publication_note, summary=summary, themes=list(themes),
                     authors=list(authors), co_publisher=co_publisher)
     if report:
-        documents.store(ctx, review, report, report_filename, "report", True, documents_dir)
+        # published anonymously through the NSPCC: the report goes in the deposit, never on the page
+        documents.store(ctx, review, report, report_filename, "report",
+                        publication_form != PublicationForm.NSPCC, documents_dir)
     ctx.audit("publication.signed_off", review, signed_off_by=signed_off_by,
               partner=partners[signed_off_by], terms_checked=len(terms),
               fingerprints=anonymisation.fingerprints(terms, secret_key),

@@ -333,7 +333,11 @@ def send_report(ctx: Context, review: Review, *, sent_on: dt.date) -> Review:
 
 def _check_publication(c: Checker, ctx: Context, form: PublicationForm, note: str | None,
                        themes: list[str] | tuple[str, ...]) -> None:
-    if form != PublicationForm.FULL:
+    if form == PublicationForm.NSPCC:
+        c.require("publication_note", (note or "").strip(),
+                  "say why the report is too sensitive to publish here (it is kept with the record, "
+                  "not shown on the page)")
+    elif form != PublicationForm.FULL:
         c.require("publication_note", (note or "").strip(),
                   "say why only a summary or a redacted version is published")
     unknown = [t for t in themes if t not in ctx.policy.themes]
