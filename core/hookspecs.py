@@ -42,8 +42,11 @@ def cspr_partnership() -> dict[str, Any]:
     - ``short_name``: e.g. "DSCP";
     - ``areas``: the local authority areas it covers (one or more);
     - ``contact``: ``{"email": ..., "phone": ..., "url": ...}`` (email required);
-    - ``chair``: optional ``{"name": ..., "title": ...}``, the independent chair;
-    - ``scrutineer``: optional ``{"name": ..., "title": ...}``, the independent scrutineer;
+    - ``chair``: optional ``{"name": ..., "title": ..., "email": ...}``, the independent chair;
+      escalations (reminders to ``chair``) go to its ``email``, or, with no chair or no
+      ``email``, to the ``contact`` email;
+    - ``scrutineer``: optional ``{"name": ..., "title": ..., "email": ...}``, the independent
+      scrutineer;
     - ``formerly``: optional list of earlier names.
 
     .. versionadded:: 0.1

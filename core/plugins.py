@@ -228,6 +228,9 @@ class Policy:
         #: The partnership's calendar, for its local targets only: the statutory clocks use
         #: :data:`cspr.calendar.ENGLAND` (see :func:`cspr.deadlines.services.clock`).
         self.calendar = WorkingCalendar(closures.__getitem__)
+        # demo content is checked now like every other answer, so a mistake in it is "the plugin does
+        # not load: ..." with the reason, never a traceback from `cspr demo` or the kit's fixtures
+        self.demo_content()
         self._loading = None
 
     def _check_archive_kinds(self) -> None:

@@ -133,9 +133,27 @@ DEMO_ACCOUNTS = [
 ]
 
 
+#: The distribution the four bundled plugins come in: only they get the demo accounts and cases.
+BUNDLED_DISTRIBUTION = "cspr-platform"
+
+
+def demo_partnerships(registry: PluginRegistry, also: tuple[str, ...] | list[str] = ()) -> set[str]:
+    """The partnerships that get demo accounts and fictional cases: the bundled four, and ``also``.
+
+    A partnership installed from its own distribution is a real one: it is never given the demo
+    admin or made-up cases unless asked for by name (``cspr demo --partnership SLUG``).
+    """
+    slugs = {i.partnership for i in registry.infos
+             if i.status == "loaded" and i.partnership and i.distribution == BUNDLED_DISTRIBUTION}
+    return slugs | {s for s in also if s in registry.policies}
+
+
 def load_cases(session: Session, registry: PluginRegistry, per_partnership: int = 6, *,
-               documents_dir: Path | None = None, secret_key: str | None = None) -> int:
+               documents_dir: Path | None = None, secret_key: str | None = None,
+               only: set[str] | None = None) -> int:
     """Fictional live cases ("Demo child N") in each partnership that has none yet.
+
+    ``only``: the partnerships to give them to (default: :func:`demo_partnerships`).
 
     Each partnership also gets one review published through ``publishing.publish``; the documents
     directory and the key for the terms' fingerprints default to the running app's settings.
@@ -150,8 +168,9 @@ def load_cases(session: Session, registry: PluginRegistry, per_partnership: int 
         secret_key = current_app.config["SECRET_KEY"]
 
     added = 0
+    only = demo_partnerships(registry) if only is None else only
     for row in partnerships.sync(session, registry):
-        if row.slug not in registry.policies:
+        if row.slug not in registry.policies or row.slug not in only:
             continue
         with acting_for(session, row.id):
             if session.scalar(select(Incident.id).limit(1)) is not None:
@@ -220,12 +239,19 @@ def _reset_account(session: Session, user: User, password: str) -> None:
     reset_two_factor(session, user, actor="cli")
 
 
-def load_accounts(session: Session, registry: PluginRegistry, password: str) -> list[str]:
-    """Demo accounts (admin everywhere; partner, reviewer and viewer in Doncaster), all with ``password``."""
+def load_accounts(session: Session, registry: PluginRegistry, password: str,
+                  only: set[str] | None = None) -> list[str]:
+    """Demo accounts (admin of the demo partnerships; partner, reviewer and viewer in Doncaster).
+
+    All with ``password``. ``only``: the partnerships the demo admin joins (default:
+    :func:`demo_partnerships`, so an installed fifth partnership gets no demo admin).
+    """
     from cspr.accounts.models import Membership, Role, User
     from cspr.accounts.users import create_user
 
-    rows = {p.slug: p for p in partnerships.sync(session, registry) if p.slug in registry.policies}
+    only = demo_partnerships(registry) if only is None else only
+    rows = {p.slug: p for p in partnerships.sync(session, registry)
+            if p.slug in registry.policies and p.slug in only}
     made = []
     for email, name, role, slug in DEMO_ACCOUNTS:
         targets = [rows[slug]] if slug in rows else ([] if slug else list(rows.values()))
