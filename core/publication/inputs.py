@@ -31,8 +31,8 @@ class PublicationIn(Schema):
                                                     "needed to publish in full."})
     summary = area("Summary for the public page")
     themes = learning_themes()
-    authors = people("Authors", "The report's author or authors, one a line (the independent reviewer "
-                     "if you leave this empty).")
+    authors = people("Authors", "The report's author or authors, one a line, as the report names them. "
+                     "They are shown on the public page.")
     co_publisher = text("Co-publisher", required=False, max_length=200,
                         hint="Another body publishing it with the partnership, for example the community "
                              "safety partnership of a domestic homicide review.")

@@ -156,8 +156,8 @@ def _mark_published(ctx: Context, review: Review, *, published_on: dt.date,
     c.done()
     # who wrote and who published it, as the NSPCC catalogue records them; a kind's co-publisher
     # (the community safety partnership of a DHR) unless another is given
-    review.authors = [a.strip() for a in authors if a.strip()] or list(review.authors or []) or (
-        [review.reviewer_name] if review.reviewer_name else [])
+    # the authors as given (the reviewer's name is not made public unless it is given as an author)
+    review.authors = [a.strip() for a in authors if a.strip()] or list(review.authors or [])
     review.publisher = review.publisher or kind["publication"]["publisher"] or ctx.policy.name
     review.co_publisher = ((co_publisher or "").strip() or review.co_publisher
                            or kind["publication"]["co_publisher"])
