@@ -42,6 +42,7 @@ class Permission(enum.StrEnum):
     UPLOAD_DOCUMENTS = "upload documents"  # a new document or a new version of one
     COMMENT_ON_DOCUMENTS = "comment on documents"  # a comment against a version
     SIGN_OFF_DOCUMENTS = "sign off documents"  # a partner's sign-off of the final report's latest version
+    MANAGE_SETTINGS = "manage settings"  # local settings: closure days, contact, page text (never statutory)
 
 
 _ADMIN = frozenset({Role.ADMIN})
@@ -85,6 +86,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.UPLOAD_DOCUMENTS: frozenset({Role.ADMIN, Role.REVIEWER}),
     Permission.COMMENT_ON_DOCUMENTS: frozenset({Role.ADMIN, Role.PARTNER, Role.REVIEWER}),
     Permission.SIGN_OFF_DOCUMENTS: _SIGNERS,
+    Permission.MANAGE_SETTINGS: _ADMIN,
 }
 
 

@@ -41,7 +41,11 @@ def _public(slug: str):  # noqa: ANN202
     registry = get_registry()
     if row is None or not row.enabled or slug not in registry.policies:
         abort(404)
-    return session, row, registry.policy(slug)
+    from cspr.partnerships.settings import overlay
+
+    with acting_for(session, row.id):  # the admin's own settings: contact, statement, opening text
+        policy = overlay(session, registry.policy(slug))
+    return session, row, policy
 
 
 def _on_request(session, row) -> list[Review]:  # noqa: ANN001

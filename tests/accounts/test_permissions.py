@@ -48,6 +48,7 @@ EXPECTED: dict[Permission, str] = {
     Permission.UPLOAD_DOCUMENTS:         "x . x . .",
     Permission.COMMENT_ON_DOCUMENTS:     "x x x . .",
     Permission.SIGN_OFF_DOCUMENTS:       "x x . . .",
+    Permission.MANAGE_SETTINGS:          "x . . . .",
 }
 COLUMNS = (A, P, R, V, C)
 
