@@ -225,6 +225,51 @@ def cspr_reporting_year_start() -> int:
 #: The kinds of review every partnership holds; a plugin adds to them, never removes one.
 STATUTORY_REVIEW_KINDS = ["local_cspr", "local_learning", "thematic"]
 
+#: The steps a review goes through on the platform, in order (cspr.reviews.services.ORDER).
+STAGES: dict[str, str] = {
+    "decided": "Decision to hold the review",
+    "terms_agreed": "Terms of reference agreed",
+    "reviewer_commissioned": "Reviewer commissioned",
+    "drafting": "Drafts received",
+    "final_agreed": "Final report agreed by the partners",
+    "sent_to_panel": "Final report sent to the Panel and the Secretary of State",
+    "published": "Published",
+    "archived": "Archived",
+}
+ALL_STAGES = list(STAGES)
+NOT_TO_THE_PANEL = [s for s in ALL_STAGES if s != "sent_to_panel"]
+
+#: The statutory frameworks a review can be held under, with the law that sets each up.
+FRAMEWORKS: dict[str, str] = {
+    "cspr": "child safeguarding practice review (Children Act 2004 s16F)",
+    "dhr": "domestic homicide review (Domestic Violence, Crime and Victims Act 2004 s9)",
+    "sar": "safeguarding adults review (Care Act 2014 s44)",
+}
+
+#: Each kind of review as the core defines it: its name, stages, frameworks and publication forms.
+#: ``fixed`` kinds (a local CSPR, a national review: the law defines them) stay exactly so: a
+#: plugin may offer them but never change them. Their clocks are the statutory table's. No kind
+#: has a statutory clock of its own for its DHR or SAR part, because no source this platform
+#: cites sets one (the Care Act 2014 s44 sets no time limit for a SAR): a plugin sets local
+#: targets for them (``clocks`` in ``cspr_review_kinds``). A joint review's CSPR part keeps the
+#: statutory CSPR clocks (cspr.deadlines.services.PUBLISHED_BY_LAW).
+CORE_KINDS: dict[str, dict[str, Any]] = {
+    "local_cspr": {"name": "Local child safeguarding practice review", "fixed": True,
+                   "stages": ALL_STAGES, "frameworks": ["cspr"]},
+    "national": {"name": "National review", "fixed": True, "stages": ALL_STAGES,
+                 "frameworks": ["cspr"]},
+    "local_learning": {"name": "Local learning review", "fixed": False, "stages": NOT_TO_THE_PANEL,
+                       "frameworks": []},
+    "thematic": {"name": "Thematic review", "fixed": False, "stages": NOT_TO_THE_PANEL,
+                 "frameworks": []},
+    "scr": {"name": "Serious case review", "fixed": False, "stages": ["published", "archived"],
+            "frameworks": []},
+    "joint_dhr": {"name": "Joint review with a domestic homicide review", "fixed": False,
+                  "stages": ALL_STAGES, "frameworks": ["cspr", "dhr"]},
+    "joint_sar": {"name": "Joint review with a safeguarding adults review", "fixed": False,
+                  "stages": ALL_STAGES, "frameworks": ["cspr", "sar"]},
+}
+
 
 @hookimpl(trylast=True)
 def cspr_review_kinds() -> list[str]:

@@ -42,8 +42,11 @@ def cspr_partnership() -> dict[str, Any]:
     - ``short_name``: e.g. "DSCP";
     - ``areas``: the local authority areas it covers (one or more);
     - ``contact``: ``{"email": ..., "phone": ..., "url": ...}`` (email required);
-    - ``chair``: optional ``{"name": ..., "title": ...}``, the independent chair;
-    - ``scrutineer``: optional ``{"name": ..., "title": ...}``, the independent scrutineer;
+    - ``chair``: optional ``{"name": ..., "title": ..., "email": ...}``, the independent chair;
+      escalations (reminders to ``chair``) go to its ``email``, or, with no chair or no
+      ``email``, to the ``contact`` email;
+    - ``scrutineer``: optional ``{"name": ..., "title": ..., "email": ...}``, the independent
+      scrutineer;
     - ``formerly``: optional list of earlier names.
 
     .. versionadded:: 0.1
@@ -85,6 +88,16 @@ def cspr_archive_rule() -> dict[str, Any] | None:
     "request_contact": str | None}``. ``public_months`` may not be under 12,
     the statutory minimum; "on_request" needs a ``request_contact``. Default:
     12 months, then the NSPCC National Case Review Repository.
+
+    Optional keys: ``"kinds"``, a rule per kind of review
+    (``{"scr": {"then": "keep"}}``; each may set ``public_months``, ``then``,
+    ``request_contact`` and ``legacy``, and takes what it leaves out from the main
+    rule), never under 12 months for any kind (refused at load, naming the kind);
+    and ``"legacy"`` (default False): imported legacy reviews stay on the page
+    unless the rule that covers them says ``"legacy": True``.
+
+    .. versionchanged:: 0.3
+       A rule per kind, and legacy reviews kept unless a rule says otherwise.
 
     .. versionadded:: 0.1
     """
@@ -192,8 +205,8 @@ def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]] | None:
 
 
 @hookspec
-def cspr_review_kinds() -> list[str]:
-    """Add kinds of review the partnership offers (keys of :class:`cspr.reviews.models.ReviewKind`).
+def cspr_review_kinds() -> list[str | dict[str, Any]]:
+    """Add kinds of review the partnership offers, as keys or as data describing each kind.
 
     A list hook, like themes: the kinds every partnership holds (local CSPR, local
     learning review, thematic review) are always offered and cannot be removed, so a
@@ -201,6 +214,22 @@ def cspr_review_kinds() -> list[str]:
     ``scr`` to keep legacy serious case reviews, ``joint_dhr`` or ``joint_sar`` for
     joint reviews (national reviews are recorded when the Panel holds one). A kind
     named twice is offered once; an unknown kind is refused at load.
+
+    An item is a key of :class:`cspr.reviews.models.ReviewKind` (the core's definition of
+    the kind), or a dict: ``{"key", "name", "stages": [{"key", "title"}], "clocks":
+    [{"key", "label", "anchor", "period", "unit", "direction", "met_by", "source"}],
+    "publication": {"forms", "publisher", "co_publisher"}, "frameworks"}``, every key
+    but ``key`` optional. ``stages`` are the platform's steps the kind goes through, in
+    order, with the partnership's titles; ``clocks`` are **local targets** for every
+    review of the kind (counted from a date of the review; never statutory);
+    ``publication.forms`` the forms it may be published in (``full``, ``summary``,
+    ``redacted``, ``nspcc``); ``frameworks`` what one joint review is held under
+    (``cspr``, ``dhr``, ``sar``). The kinds the law defines (``local_cspr``,
+    ``national``) are offered as they are: describing them is refused at load, and a
+    joint review's CSPR part keeps the statutory CSPR clocks.
+
+    .. versionchanged:: 0.3
+       An item may be a dict describing the kind; a key string still works.
 
     .. versionchanged:: 0.2
        A list hook that adds to the defaults (it replaced them before).

@@ -27,6 +27,7 @@ from cspr import defaults, hookspecs
 from cspr.calendar import FIRST_YEAR, LAST_YEAR, MAX_CLOSURE_DAYS, WorkingCalendar, closable
 from cspr.deadlines.names import ANCHOR_NAMES, FACT_NAMES, Anchor, Fact
 from cspr.partnerships import policy as schemas
+from cspr.reviews.models import KIND_NAMES, KIND_PLURALS
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -184,14 +185,25 @@ class Policy:
         )
         if self.archive_rule["public_months"] < self.deadline_rules["public_period"]["period"]:
             raise ValidationError("the archive rule is shorter than the rule for the public period")
+        self._check_archive_kinds()
         kinds = self._flat("cspr_review_kinds")  # the plugin's kinds, then the defaults'
-        unknown = [k for k in kinds if k not in schemas.REVIEW_KINDS]
+        unknown = [k for k in kinds if isinstance(k, str) and k not in schemas.REVIEW_KINDS]
         if unknown:
             raise ValidationError(
                 f"cspr_review_kinds: unknown kinds {unknown}; use {schemas.REVIEW_KINDS}"
             )
+        #: Each kind the partnership holds, as data: name, stages, clocks, publication, frameworks.
+        self.kinds: dict[str, dict[str, Any]] = self._review_kinds(kinds)
         # the kinds every partnership holds come first and are always there; a plugin adds
-        self.review_kinds: list[str] = list(dict.fromkeys([*defaults.STATUTORY_REVIEW_KINDS, *kinds]))
+        self.review_kinds: list[str] = list(dict.fromkeys([*defaults.STATUTORY_REVIEW_KINDS, *self.kinds]))
+        for key, kind in self.kinds.items():  # a kind's own clocks are local targets for its reviews
+            for clock in kind["clocks"]:
+                if clock["key"] in self.deadline_rules:
+                    raise ValidationError(f"cspr_review_kinds: the clock '{clock['key']}' of '{key}' has "
+                                          "the name of another deadline rule; give it its own")
+                rule = check_deadline_rules({**defaults.STATUTORY_RULES, clock["key"]: {
+                    **{k: v for k, v in clock.items() if k != "key"}, "statutory": False}})[clock["key"]]
+                self.deadline_rules[clock["key"]] = {**rule, "kinds": [key]}
         themes = self._flat("cspr_themes")
         if not all(isinstance(t, str) and t.strip() for t in themes):
             raise ValidationError("cspr_themes must return non-empty strings")
@@ -220,7 +232,116 @@ class Policy:
         #: The partnership's calendar, for its local targets only: the statutory clocks use
         #: :data:`cspr.calendar.ENGLAND` (see :func:`cspr.deadlines.services.clock`).
         self.calendar = WorkingCalendar(closures.__getitem__)
+        # demo content is checked now like every other answer, so a mistake in it is "the plugin does
+        # not load: ..." with the reason, never a traceback from `cspr demo` or the kit's fixtures
+        self.demo_content()
         self._loading = None
+
+    def _check_archive_kinds(self) -> None:
+        """Refuse a rule for a kind that would take its reports off the page before the law allows."""
+        floor = self.deadline_rules["public_period"]["period"]
+        for kind in self.archive_rule["kinds"]:
+            rule = self.archive_rule_for(kind, legacy=False)
+            label = KIND_NAMES.get(kind, kind)
+            if rule["public_months"] < floor:
+                raise ValidationError(
+                    f"cspr_archive_rule: the rule for {label} ('{kind}') takes reports off the page "
+                    f"after {rule['public_months']} months; a report must stay public for at least "
+                    f"{floor} months from publication (the statutory minimum for a child safeguarding "
+                    "practice review, Working Together 2018 and 2023)")
+            if rule["then"] == "on_request" and not rule["request_contact"]:
+                raise ValidationError(
+                    f"cspr_archive_rule: the rule for {label} ('{kind}') is 'on_request' and needs a "
+                    "request_contact")
+
+    def _review_kinds(self, answers: list[Any]) -> dict[str, dict[str, Any]]:
+        """Every kind offered, the core's definition under the plugin's data (never for a fixed kind)."""
+        given: dict[str, dict[str, Any]] = {}
+        for item in answers:  # the plugin's first: its definition of a kind wins over a bare key
+            if isinstance(item, str):
+                given.setdefault(item, {"key": item})
+                continue
+            loaded = _load(schemas.ReviewKindSchema, item, "cspr_review_kinds")
+            if given.get(loaded["key"], {}).keys() - {"key"}:
+                raise ValidationError(f"cspr_review_kinds: the kind '{loaded['key']}' is described twice")
+            given[loaded["key"]] = loaded
+        for key in defaults.STATUTORY_REVIEW_KINDS:
+            given.setdefault(key, {"key": key})
+        return {key: self._kind(key, item) for key, item in given.items()}
+
+    def _kind(self, key: str, item: dict[str, Any]) -> dict[str, Any]:
+        core = copy.deepcopy(defaults.CORE_KINDS[key])
+        label = KIND_NAMES.get(key, key)
+        changes = {k for k, v in item.items() if k != "key" and v not in (None, [], {})}
+        if core["fixed"] and changes:
+            raise ValidationError(
+                f"cspr_review_kinds: {label} ('{key}') is defined by law and stays as the core defines it: "
+                f"a plugin may offer it, not change its {', '.join(sorted(changes))}")
+        stages = core["stages"]
+        titles = {s: defaults.STAGES[s] for s in stages}
+        if item.get("stages"):
+            chosen = [s["key"] for s in item["stages"]]
+            wrong = [s for s in chosen if s not in defaults.STAGES]
+            if wrong:
+                raise ValidationError(f"cspr_review_kinds: '{key}' has unknown stages {wrong}; a stage is "
+                                      f"one of the platform's steps: {', '.join(defaults.STAGES)}")
+            if chosen != [s for s in defaults.ALL_STAGES if s in chosen] or len(set(chosen)) != len(chosen):
+                raise ValidationError(f"cspr_review_kinds: the stages of '{key}' must follow the platform's "
+                                      f"order, each once: {', '.join(defaults.STAGES)}")
+            needed = [s for s in core["stages"] if s in ("decided", "sent_to_panel", "published")]
+            missing = [s for s in needed if s not in chosen]
+            if missing:
+                raise ValidationError(f"cspr_review_kinds: {label} ('{key}') cannot leave out the stages "
+                                      f"{missing}" + (" (the law sends a joint review's final report to the "
+                                                      "Panel)" if "sent_to_panel" in missing else ""))
+            stages = chosen
+            titles = {s["key"]: s["title"] or defaults.STAGES[s["key"]] for s in item["stages"]}
+        publication = item.get("publication") or {}
+        frameworks = item.get("frameworks") or core["frameworks"]
+        if key.startswith("joint_") and not set(core["frameworks"]) <= set(frameworks):
+            raise ValidationError(f"cspr_review_kinds: {label} ('{key}') is held under "
+                                  f"{' and '.join(core['frameworks'])} at least")
+        return {
+            "key": key, "name": item.get("name") or core["name"], "fixed": core["fixed"],
+            "stages": [{"key": s, "title": titles[s]} for s in stages],
+            "clocks": list(item.get("clocks") or []),
+            "publication": {"forms": publication.get("forms") or list(schemas.PUBLICATION_FORMS),
+                            "publisher": publication.get("publisher"),
+                            "co_publisher": publication.get("co_publisher")},
+            "frameworks": list(dict.fromkeys(frameworks)),
+        }
+
+    def kind(self, key: str) -> dict[str, Any]:
+        """One kind of review as the partnership holds it (the core's definition if it does not)."""
+        return self.kinds.get(key) or self._kind(key, {"key": key})
+
+    def archive_rule_for(self, kind: str, legacy: bool = False) -> dict[str, Any]:
+        """The archive rule a review of ``kind`` follows: its kind's rule over the main one.
+
+        An imported legacy review stays on the page (``then`` is ``keep``) unless its rule says
+        ``legacy: True``: a rule written for new reviews does not take the old ones away.
+        """
+        main = {k: v for k, v in self.archive_rule.items() if k != "kinds"}
+        own = {k: v for k, v in self.archive_rule["kinds"].get(kind, {}).items() if v is not None}
+        rule = {**main, **own}
+        if legacy and not rule["legacy"]:
+            rule["then"] = "keep"
+        return rule
+
+    @property
+    def archive_request_contact(self) -> str | None:
+        """Where requests for reports "available on request" go (None if no rule files them so)."""
+        rules = [self.archive_rule, *self.archive_rule["kinds"].values()]
+        contacts = [r.get("request_contact") or self.archive_rule["request_contact"]
+                    for r in rules if r["then"] == "on_request"]
+        return next((c for c in contacts if c), None)
+
+    def archive_statements(self) -> list[tuple[str | None, dict[str, Any]]]:
+        """What the public page says of the archive rules: the main rule, then each kind's own."""
+        shown: list[tuple[str | None, dict[str, Any]]] = [(None, self.archive_rule_for(""))]
+        for kind in self.archive_rule["kinds"]:
+            shown.append((KIND_PLURALS.get(kind, kind), self.archive_rule_for(kind)))
+        return shown
 
     # -- calling hooks -------------------------------------------------------
     def _call(self, name: str, **kwargs: Any) -> Any:

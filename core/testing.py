@@ -164,4 +164,7 @@ class ConformanceTests:
         content = cspr_policy.demo_content()
         page = cspr_client.get(f"/{cspr_policy.slug}/").get_data(as_text=True)
         for review in content["reviews"]:
+            if review["publication_form"] == "nspcc":  # published anonymously: never named on the page
+                assert review["title"] not in page
+                continue
             assert review["title"] in page.replace("&amp;", "&").replace("&#39;", "'")

@@ -46,6 +46,7 @@ class Permission(enum.StrEnum):
     READ_FIGURES = "read figures"  # the yearly figures, on their page and in the API
     EXPORT_FIGURES = "export figures"  # the yearly figures as XLSX and Word
     EXPORT_ACTION_PLAN = "export action plan"  # the board's view of the action plans as XLSX and Word
+    MANAGE_SETTINGS = "manage settings"  # local settings: closure days, contact, page text (never statutory)
 
 
 _ADMIN = frozenset({Role.ADMIN})
@@ -95,6 +96,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.READ_FIGURES: _OVERSIGHT,  # a scrutineer: the numbers, not the cases behind them
     Permission.EXPORT_FIGURES: _OVERSIGHT,
     Permission.EXPORT_ACTION_PLAN: _OVERSIGHT,
+    Permission.MANAGE_SETTINGS: _ADMIN,
 }
 
 

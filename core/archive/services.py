@@ -30,7 +30,8 @@ from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
 from cspr.reviews import services as review_steps
-from cspr.reviews.models import ArchiveOutcome, Document, Review
+from cspr.reviews.dates import PublicationDate
+from cspr.reviews.models import ArchiveOutcome, Document, PublicationForm, Review
 from cspr.services.context import Context
 
 MANIFEST = "manifest-sha256.txt"
@@ -60,10 +61,19 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
         "kind": review.kind.value,
         "pseudonym": review.pseudonym,
         "year": review.published_on.year,
-        "author": review.reviewer_name,
-        "published_on": review.published_on.isoformat(),
+        # the catalogue's author: the report's author(s), else the independent reviewer
+        "author": ", ".join(review.authors or []) or review.reviewer_name,
+        "authors": list(review.authors or []) or ([review.reviewer_name] if review.reviewer_name else []),
+        "publisher": review.publisher or identity["name"],
+        "co_publisher": review.co_publisher,
+        # as precise as it is known: 2014-03-12, 2014-03, 2014 or "before 2019"
+        "published_on": PublicationDate(review.published_on, review.published_precision or "day").iso(),
+        "published_precision": review.published_precision or "day",
+        "report_url": review.report_url,
         "publication_form": review.publication_form.value if review.publication_form else "full",
         "publication_note": review.publication_note,
+        # too sensitive to publish locally: the NSPCC is asked to publish it without naming the area
+        "publish_anonymously": anonymous(review),
         "decided_on": review.decided_on.isoformat() if review.decided_on else None,
         "report_sent_to_panel_on": review.sent_to_panel_on.isoformat() if review.sent_to_panel_on else None,
         "summary": review.summary,
@@ -71,15 +81,23 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
         "recommendations": [{"number": r.number, "text": r.text, "response": r.response}
                             for r in review.recommendations],
         "archived_on": review.archived_on.isoformat() if review.archived_on else None,
-        "archive_rule": dict(ctx.policy.archive_rule),
+        "archive_rule": ctx.policy.archive_rule_for(review.kind.value, review.legacy),
     }
 
 
+def anonymous(review: Review) -> bool:
+    """Whether the review is published anonymously through the NSPCC (its report never on the page)."""
+    return review.publication_form == PublicationForm.NSPCC
+
+
 def build_package(ctx: Context, review: Review, documents_dir: Path) -> tuple[bytes, dict[str, str]]:
-    """The zip: public documents of the review, the metadata file and the checksum manifest."""
+    """The zip: public documents of the review, the metadata file and the checksum manifest.
+
+    A review published anonymously through the NSPCC carries its report, which was never public.
+    """
     files: dict[str, bytes] = {}
-    for doc in ctx.session.scalars(select(Document).where(Document.review_id == review.id,
-                                                          Document.public.is_(True))):
+    which = Document.kind == "report" if anonymous(review) else Document.public.is_(True)
+    for doc in ctx.session.scalars(select(Document).where(Document.review_id == review.id, which)):
         data = (documents_dir / doc.storage_key).read_bytes()
         if _sha256(data) != doc.sha256:
             raise ValueError(f"document {doc.id} ({doc.filename}) does not match its checksum")
@@ -105,20 +123,48 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def rule_of(ctx: Context, review: Review) -> dict[str, Any]:
+    """The archive rule the review follows: its kind's, and legacy reviews kept unless it says so."""
+    return ctx.policy.archive_rule_for(review.kind.value, review.legacy)
+
+
 def due(ctx: Context, today: dt.date) -> list[Review]:
-    """Published reviews whose public period under the partnership's rule has ended."""
-    months = ctx.policy.archive_rule["public_months"]
+    """Published reviews whose public period under their kind's archive rule has ended."""
     rows = ctx.session.scalars(
         select(Review).where(Review.published_on.is_not(None), Review.archived_on.is_(None))
         .options(selectinload(Review.recommendations)).order_by(Review.published_on, Review.id)
     ).all()
-    return [r for r in rows if add_months(r.published_on, months) <= today]
+    return [r for r in rows if not anonymous(r)
+            and add_months(r.published_on, rule_of(ctx, r)["public_months"]) <= today]
+
+
+def anonymous_due(ctx: Context) -> list[Review]:
+    """Reviews published anonymously through the NSPCC whose deposit is not built yet."""
+    deposited = select(ArchiveDeposit.review_id)
+    return list(ctx.session.scalars(
+        select(Review).where(Review.publication_form == PublicationForm.NSPCC,
+                             Review.published_on.is_not(None), Review.id.not_in(deposited))
+        .options(selectinload(Review.recommendations)).order_by(Review.published_on, Review.id)))
+
+
+def deposit_anonymous(ctx: Context, review: Review, archive_dir: Path, documents_dir: Path) -> ArchiveDeposit:
+    """Build the NSPCC deposit of a review it publishes anonymously, at once (its page entry stays)."""
+    data, manifest = build_package(ctx, review, documents_dir)
+    relative = Path(ctx.policy.slug) / str(review.published_on.year) / f"{review.id}-anonymous.zip"
+    _write_atomically(archive_dir / relative, data)
+    deposit = ArchiveDeposit(review_id=review.id, outcome=ArchiveOutcome.NSPCC.value, path=str(relative),
+                             sha256=_sha256(data), size_bytes=len(data), manifest=manifest)
+    ctx.session.add(deposit)
+    ctx.session.flush()
+    ctx.audit("archive.deposited", deposit, review=review.id, outcome=ArchiveOutcome.NSPCC,
+              path=str(relative), sha256=deposit.sha256, anonymous=True)
+    return deposit
 
 
 def archive_one(ctx: Context, review: Review, today: dt.date, archive_dir: Path,
                 documents_dir: Path) -> ArchiveDeposit | None:
-    """Archive one review as the rule says; None when the rule keeps it on the page."""
-    rule = ctx.policy.archive_rule["then"]
+    """Archive one review as its rule says; None when the rule keeps it on the page."""
+    rule = rule_of(ctx, review)["then"]
     if rule == "keep":
         return None
     outcome = ArchiveOutcome.NSPCC if rule == "nspcc" else ArchiveOutcome.ON_REQUEST
@@ -147,6 +193,15 @@ def run(session: Session, registry: PluginRegistry, today: dt.date, archive_dir:
             continue
         with acting_for(session, row.id):
             ctx = Context(session, row, policy, actor="system:archival", today=today)
+            for review in anonymous_due(ctx):
+                try:
+                    deposit_anonymous(ctx, review, archive_dir, documents_dir)
+                except Exception as exc:  # one review's problem must not stop the others
+                    session.rollback()
+                    result.problems.append(f"{row.slug} review {review.id}: {exc}")
+                    continue
+                result.archived.append(f"{row.slug}/{review.id}")
+                session.commit()
             for review in due(ctx, today):
                 try:
                     deposit = archive_one(ctx, review, today, archive_dir, documents_dir)

@@ -41,7 +41,7 @@ def main() -> None:
     cli(obj=ScriptInfo(create_app=_make_app, set_debug_flag=False))
 
 
-for _command in (db.db, plugins.plugins, plugins.plugin, partnerships.partnership, demo.demo, users.users,
-                 tokens.tokens, archive.archive, audit.audit_group, records.holds, records.retention,
-                 workers.worker, workers.beat, workers.up, figures.figures):
+for _command in (db.db, plugins.plugins, plugins.plugin, plugins.themes, partnerships.partnership, demo.demo,
+                 users.users, tokens.tokens, archive.archive, audit.audit_group, records.holds,
+                 records.retention, workers.worker, workers.beat, workers.up, figures.figures):
     cli.add_command(_command)

@@ -18,15 +18,22 @@ from cspr.plugins import get_registry
               help="Add fictional live cases so the dashboards have deadlines.")
 @click.option("--accounts/--no-accounts", default=True, show_default=True,
               help="Create (or reset) the demo accounts and print their password.")
+@click.option("--partnership", "also", multiple=True, metavar="SLUG",
+              help="Also give this installed partnership the demo admin and fictional cases (the bundled "
+                   "four get them; a partnership installed from its own package does not unless named).")
 @with_appcontext
-def demo(cases: bool, accounts: bool) -> None:
+def demo(cases: bool, accounts: bool, also: tuple[str, ...]) -> None:
     """Load demo data: published reviews and briefings, live cases, demo accounts."""
     database = get_db()
     require_schema(database)
-    load_demo(database, cases, accounts)
+    unknown = [s for s in also if s not in get_registry().policies]
+    if unknown:
+        raise click.BadParameter(f"no loaded partnership is called {', '.join(unknown)}",
+                                 param_hint="--partnership")
+    load_demo(database, cases, accounts, also)
 
 
-def load_demo(database, cases: bool, accounts: bool) -> None:  # noqa: ANN001
+def load_demo(database, cases: bool, accounts: bool, also: tuple[str, ...] = ()) -> None:  # noqa: ANN001
     import secrets
 
     from cspr.partnerships import demo as demo_module
@@ -35,12 +42,18 @@ def load_demo(database, cases: bool, accounts: bool) -> None:  # noqa: ANN001
         raise click.ClickException("demo accounts are not created in production")
     password = os.environ.get("CSPR_DEMO_PASSWORD") or secrets.token_urlsafe(9)
     with database.session_scope() as session:
-        counts = demo_module.load(session, get_registry())
-        added = demo_module.load_cases(session, get_registry()) if cases else 0
-        emails = demo_module.load_accounts(session, get_registry(), password) if accounts else []
+        registry = get_registry()
+        only = demo_module.demo_partnerships(registry, also)
+        counts = demo_module.load(session, registry)
+        added = demo_module.load_cases(session, registry, only=only) if cases else 0
+        emails = demo_module.load_accounts(session, registry, password, only=only) if accounts else []
     for count in counts:
         click.echo(f"{count.slug}: {count.reviews} review(s), {count.briefings} briefing(s) added")
     if added:
         click.echo(f"{added} fictional live case(s) added")
     if emails:
         click.echo(f"Demo accounts ({', '.join(emails)}), password: {password}")
+        others = sorted(set(registry.policies) - only)
+        if others:
+            click.echo(f"No demo account or fictional case in {', '.join(others)} (installed from its own "
+                       "package); add --partnership SLUG to give it them")

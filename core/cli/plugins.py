@@ -55,6 +55,35 @@ def plugins_check() -> None:
         raise SystemExit(1)
 
 
+@click.command()
+@click.option("--partnership", "slug", default=None,
+              help="Also the local themes of this partnership's plugin.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of one theme a line.")
+@with_appcontext
+def themes(slug: str | None, as_json: bool) -> None:
+    """The learning themes a review may be tagged with: the national ones, or a partnership's whole list.
+
+    A plugin's cspr_themes adds local themes to the national ones; its demo content and its
+    reviews may use any theme this prints.
+    """
+    from cspr.defaults import NATIONAL_THEMES
+
+    if slug is None:
+        listed = [{"theme": t, "source": "national"} for t in NATIONAL_THEMES]
+    else:
+        registry = get_registry()
+        if slug not in registry.policies:
+            known = ", ".join(sorted(registry.policies)) or "none is loaded"
+            raise click.ClickException(f"no loaded partnership is called '{slug}' (loaded: {known})")
+        listed = [{"theme": t, "source": "national" if t in NATIONAL_THEMES else "local"}
+                  for t in registry.policy(slug).themes]
+    if as_json:
+        click.echo(json.dumps(listed, indent=2))
+        return
+    for item in listed:
+        click.echo(item["theme"] + ("  (local)" if item["source"] == "local" else ""))
+
+
 @click.group()
 def plugin() -> None:
     """Make a new partnership plugin."""
@@ -64,14 +93,16 @@ def plugin() -> None:
 @click.argument("name")
 @click.option("--directory", type=click.Path(file_okay=False), default=".", show_default=True,
               help="Where to create cspr-NAME/ (outside the platform's repository).")
-def plugin_new(name: str, directory: str) -> None:
+@click.option("--name", "title", default=None,
+              help="The area's name as written, e.g. 'Kingston and Richmond' (default: made from NAME).")
+def plugin_new(name: str, directory: str, title: str | None) -> None:
     """Scaffold cspr-NAME/: pyproject with the entry point, every hook, a passing test suite."""
     from pathlib import Path
 
     from cspr.cli.scaffold import ScaffoldError, new_plugin
 
     try:
-        target = new_plugin(name, Path(directory))
+        target = new_plugin(name, Path(directory), title)
     except ScaffoldError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {target}. Next: pip install -e {target} && (cd {target} && pytest)")

@@ -173,18 +173,37 @@ class ScaffoldError(ValueError):
     """The plugin cannot be made: the message says why."""
 
 
-def new_plugin(name: str, directory: Path) -> Path:
-    """Write ``cspr-<name>/`` under ``directory``; return its path."""
+#: Words a place name keeps in lower case ("Kingston and Richmond", "Kingston upon Thames").
+SMALL_WORDS = {"and", "of", "on", "upon", "the", "in", "with", "under", "by"}
+TITLE = re.compile(r"^[A-Za-z][A-Za-z0-9 ,.'&()-]{1,99}$")
+
+
+def title_of(slug: str) -> str:
+    """'kingston-and-richmond' -> 'Kingston and Richmond' (small words stay lower case, never dropped)."""
+    words = slug.replace("-", " ").split()
+    return " ".join(w if i and w in SMALL_WORDS else w.capitalize() for i, w in enumerate(words))
+
+
+def new_plugin(name: str, directory: Path, title: str | None = None) -> Path:
+    """Write ``cspr-<name>/`` under ``directory``; return its path.
+
+    ``title`` is the area's name as written ("Kingston and Richmond"); by default it is made from
+    ``name``, small words such as "and" kept in lower case.
+    """
     if not NAME.match(name):
         raise ScaffoldError("use 2 to 41 lower-case letters, digits and hyphens, starting with a letter")
+    if title is not None and not TITLE.match(title.strip()):
+        raise ScaffoldError("--name is the area's name in words, for example 'Kingston and Richmond' "
+                            "(letters, digits, spaces and - , . ' & ( ); at most 100 characters)")
     target = directory / f"cspr-{name}"
     if target.exists():
         raise ScaffoldError(f"{target} exists already")
-    words = name.replace("-", " ").split()
+    title = " ".join((title or title_of(name)).split())
+    words = [w for w in re.split(r"[\s-]+", title) if w and w.lower() not in SMALL_WORDS]
     values = {
         "slug": name, "module": f"cspr_{name.replace('-', '_')}",
-        "title": " ".join(w.capitalize() for w in words),
-        "short": ("".join(w[0] for w in words) + "SCP").upper()[:8],
+        "title": title.replace("$", ""),
+        "short": ("".join(w[0] for w in words if w[0].isalnum()) + "SCP").upper()[:8],
         "SLUG_ENV": name.upper().replace("-", "_"),
     }
     package = target / values["module"]

@@ -21,13 +21,22 @@ def users() -> None:
               help="A membership, e.g. doncaster:admin (roles: admin, partner, reviewer, viewer), or an "
                    "agency contributor with their agency's key, e.g. doncaster:contributor:police.")
 @click.option("--operator", is_flag=True, help="A platform operator (manages, reads no cases).")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="At least 12 characters; common passwords are refused.")
+@click.option("--password", default=None,
+              help="At least 12 characters; common passwords are refused. Asked for (twice, hidden) "
+                   "when left out in a terminal.")
 @with_appcontext
 def users_create(email: str, name: str, memberships: tuple[str, ...], operator: bool,
-                 password: str) -> None:
+                 password: str | None) -> None:
     """Create an account with its memberships."""
+    import sys
+
     from cspr.accounts.models import Role
+
+    if password is None:
+        if not sys.stdin.isatty():
+            raise click.UsageError("no --password was given, and this shell is not interactive, so it "
+                                   "cannot be asked for: give --password, or run the command in a terminal")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     from cspr.accounts.users import UserError, agency_problem, create_user
     from cspr.partnerships import services as partnerships
     from cspr.plugins import get_registry

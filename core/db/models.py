@@ -33,7 +33,7 @@ from cspr.documents.models import (
 )
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations.models import DailyRun, JobRun
-from cspr.partnerships.models import Partnership
+from cspr.partnerships.models import Partnership, PartnershipSetting
 from cspr.proceedings.models import DateState, ExpectedDate, Proceeding, ProceedingKind, ProceedingStatus
 from cspr.publication.models import Briefing
 from cspr.records.models import LegalHold
@@ -55,7 +55,7 @@ __all__ = [
     "DailyRun", "Deadline", "DeadlineState", "Document", "Draft",
     "Harm", "Incident", "JobRun", "LegalHold", "Membership", "Notification", "OutboxMessage", "OutboxStatus",
     "PanelResponse",
-    "Partnership", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",
+    "Partnership", "PartnershipSetting", "PublicationForm", "Rag", "RapidReview", "RapidReviewDecision",
     "Recommendation", "RefusalWindow", "Reminder", "Review", "ReviewKind", "Role", "TenantOwned", "User",
     "PasswordResetToken", "RecoveryCode", "UserSession",
     "DateState", "ExpectedDate", "Proceeding", "ProceedingKind", "ProceedingStatus",

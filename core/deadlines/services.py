@@ -75,7 +75,10 @@ def earliest_publication(sent_on: dt.date, gap: int) -> dt.date:
     return ENGLAND.add(sent_on, gap)
 
 
-def _applies(kind: str, incident: Incident | None, review: Review | None) -> bool:
+def _applies(kind: str, incident: Incident | None, review: Review | None,
+             rule: dict[str, Any] | None = None) -> bool:
+    if rule is not None and rule.get("kinds"):  # a kind's own clock: its reviews only, legacy ones never
+        return bool(review and review.kind.value in rule["kinds"] and not review.legacy)
     if kind == "notify_ofsted_sos":
         return bool(incident and incident.looked_after_death())
     if kind == "rapid_review":
@@ -119,7 +122,7 @@ def _sync_subject(ctx: Context, side: Side, record: Incident | Review, incident:
             continue
         row = existing.get(kind)
         anchor = facts.get(rule["anchor"])
-        if anchor is None or not _applies(kind, incident, review):
+        if anchor is None or not _applies(kind, incident, review, rule):
             if row is not None and row.state != DeadlineState.CANCELLED:
                 row.state = DeadlineState.CANCELLED
                 ctx.audit("deadline.cancelled", row, kind=kind, reason=reason)

@@ -46,10 +46,14 @@ def load(session: Session, registry: PluginRegistry) -> list[DemoCount]:
             for item in content["reviews"]:
                 if item["title"] in existing:
                     continue
+                when = item["published_on"]  # as precise as the plugin knows it
                 review = Review(
                     kind=ReviewKind(item["kind"]), title=item["title"],
                     pseudonym=item["pseudonym"], legacy=item["legacy"],
-                    stage="published", published_on=item["published_on"],
+                    stage="published", published_on=when.on,
+                    published_precision=None if when.precision == "day" else when.precision,
+                    report_url=item["report_url"], authors=item["authors"],
+                    publisher=item["publisher"], co_publisher=item["co_publisher"],
                     publication_form=PublicationForm(item["publication_form"]),
                     publication_note=item["publication_note"], summary=item["summary"],
                     themes=item["themes"],
@@ -129,9 +133,27 @@ DEMO_ACCOUNTS = [
 ]
 
 
+#: The distribution the four bundled plugins come in: only they get the demo accounts and cases.
+BUNDLED_DISTRIBUTION = "cspr-platform"
+
+
+def demo_partnerships(registry: PluginRegistry, also: tuple[str, ...] | list[str] = ()) -> set[str]:
+    """The partnerships that get demo accounts and fictional cases: the bundled four, and ``also``.
+
+    A partnership installed from its own distribution is a real one: it is never given the demo
+    admin or made-up cases unless asked for by name (``cspr demo --partnership SLUG``).
+    """
+    slugs = {i.partnership for i in registry.infos
+             if i.status == "loaded" and i.partnership and i.distribution == BUNDLED_DISTRIBUTION}
+    return slugs | {s for s in also if s in registry.policies}
+
+
 def load_cases(session: Session, registry: PluginRegistry, per_partnership: int = 6, *,
-               documents_dir: Path | None = None, secret_key: str | None = None) -> int:
+               documents_dir: Path | None = None, secret_key: str | None = None,
+               only: set[str] | None = None) -> int:
     """Fictional live cases ("Demo child N") in each partnership that has none yet.
+
+    ``only``: the partnerships to give them to (default: :func:`demo_partnerships`).
 
     Each partnership also gets one review published through ``publishing.publish``; the documents
     directory and the key for the terms' fingerprints default to the running app's settings.
@@ -146,8 +168,9 @@ def load_cases(session: Session, registry: PluginRegistry, per_partnership: int 
         secret_key = current_app.config["SECRET_KEY"]
 
     added = 0
+    only = demo_partnerships(registry) if only is None else only
     for row in partnerships.sync(session, registry):
-        if row.slug not in registry.policies:
+        if row.slug not in registry.policies or row.slug not in only:
             continue
         with acting_for(session, row.id):
             if session.scalar(select(Incident.id).limit(1)) is not None:
@@ -173,18 +196,19 @@ def demo_report_pdf(ctx: Context) -> bytes:
                       ctx.partnership.name)
 
 
-def publish_example(ctx: Context, *, documents_dir: Path, secret_key: str) -> Review:
+def publish_example(ctx: Context, *, documents_dir: Path, secret_key: str,
+                    kind: ReviewKind = ReviewKind.LOCAL_CSPR, title: str = "Demo child A (fictional)",
+                    publication_form: str = "full", **publishing_kw: object) -> Review:
     """A fictional local review taken through every step to publication two months ago.
 
     It is published as any review is: a partner's sign-off, a real PDF report and the family's
     (fictional) identifying terms, through the guard.
     """
-    from cspr.reviews.models import ReviewKind
+    from cspr.deadlines.services import PUBLISHED_BY_LAW
 
     today = ctx.today
     decided = today - dt.timedelta(days=240)
-    review = reviews.start(ctx, kind=ReviewKind.LOCAL_CSPR, title="Demo child A (fictional)",
-                           pseudonym="Demo child A", decided_on=decided)
+    review = reviews.start(ctx, kind=kind, title=title, pseudonym="Demo child A", decided_on=decided)
     reviews.agree_terms(ctx, review, agreed_on=decided + dt.timedelta(days=14))
     reviews.commission_reviewer(ctx, review, commissioned_on=decided + dt.timedelta(days=21),
                                 reviewer_name="An independent reviewer")
@@ -193,15 +217,16 @@ def publish_example(ctx: Context, *, documents_dir: Path, secret_key: str) -> Re
     sent = ctx.calendar.add(published, -10)
     reviews.agree_final_report(ctx, review, agreed_on=sent - dt.timedelta(days=14), agreed_by=partners)
     reviews.plan_publication(ctx, review, planned_on=published)
-    reviews.send_report(ctx, review, sent_on=sent)
+    if ReviewKind(kind) in PUBLISHED_BY_LAW:
+        reviews.send_report(ctx, review, sent_on=sent)
     theme = "Information sharing" if "Information sharing" in ctx.policy.themes else ctx.policy.themes[0]
     publishing.publish(ctx, review, published_on=published, signed_off_by=partners[0],
                        identifying_terms=DEMO_IDENTIFYING_TERMS, documents_dir=documents_dir,
-                       secret_key=secret_key, publication_form="full",
+                       secret_key=secret_key, publication_form=publication_form,
                        summary="A fictional review showing how a published review appears: agencies "
                                "held pieces of information that, shared, would have shown the risk.",
                        themes=[theme], report=demo_report_pdf(ctx),
-                       report_filename="demo-child-a-report.pdf")
+                       report_filename="demo-child-a-report.pdf", **publishing_kw)
     return review
 
 
@@ -214,12 +239,19 @@ def _reset_account(session: Session, user: User, password: str) -> None:
     reset_two_factor(session, user, actor="cli")
 
 
-def load_accounts(session: Session, registry: PluginRegistry, password: str) -> list[str]:
-    """Demo accounts (admin everywhere; partner, reviewer and viewer in Doncaster), all with ``password``."""
+def load_accounts(session: Session, registry: PluginRegistry, password: str,
+                  only: set[str] | None = None) -> list[str]:
+    """Demo accounts (admin of the demo partnerships; partner, reviewer and viewer in Doncaster).
+
+    All with ``password``. ``only``: the partnerships the demo admin joins (default:
+    :func:`demo_partnerships`, so an installed fifth partnership gets no demo admin).
+    """
     from cspr.accounts.models import Membership, Role, User
     from cspr.accounts.users import create_user
 
-    rows = {p.slug: p for p in partnerships.sync(session, registry) if p.slug in registry.policies}
+    only = demo_partnerships(registry) if only is None else only
+    rows = {p.slug: p for p in partnerships.sync(session, registry)
+            if p.slug in registry.policies and p.slug in only}
     made = []
     for email, name, role, slug in DEMO_ACCOUNTS:
         targets = [rows[slug]] if slug in rows else ([] if slug else list(rows.values()))

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cspr.db.base import Base, utcnow
+from cspr.db.base import Base, TenantOwned, utcnow
 
 
 class Partnership(Base):
@@ -25,3 +26,20 @@ class Partnership(Base):
 
     def __repr__(self) -> str:
         return f"<Partnership {self.slug}>"
+
+
+class PartnershipSetting(TenantOwned, Base):
+    """A local setting a partnership's admin changed in the app, over its plugin's value (migration 0023).
+
+    One row per setting; no row means the plugin's value. Statutory rules are never settings.
+    """
+
+    __tablename__ = "partnership_settings"
+    __table_args__ = (UniqueConstraint("partnership_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(32))
+    value: Mapped[Any] = mapped_column(JSON)
+    changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_by: Mapped[str] = mapped_column(String(200))  # the person's name, as it was
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

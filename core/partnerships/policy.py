@@ -7,6 +7,8 @@ import datetime as dt
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from cspr.deadlines.names import Anchor, Fact
+from cspr.reviews.dates import PublicationDate
+from cspr.reviews.dates import parse as publication_date
 from cspr.reviews.models import ReviewKind
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="use lower-case letters, digits and -")
@@ -19,6 +21,7 @@ EVENTS = tuple(f.value for f in Fact)
 ANCHORS = tuple(a.value for a in Anchor)
 UNITS = ("working_days", "months")
 DIRECTIONS = ("within", "before", "at_least")
+REVIEW_KINDS = [k.value for k in ReviewKind]
 
 
 class PersonSchema(Schema):
@@ -107,8 +110,22 @@ class BriefingFormatSchema(Schema):
             raise ValidationError("section keys must be unique", "sections")
 
 
+THEN = ("nspcc", "on_request", "keep")
+
+
+class KindArchiveRuleSchema(Schema):
+    """The archive rule for one kind of review: what it leaves unsaid comes from the main rule."""
+
+    public_months = fields.Integer(load_default=None, allow_none=True,
+                                   validate=validate.Range(min=1, max=1200))
+    then = fields.String(required=True, validate=validate.OneOf(THEN))
+    request_contact = fields.String(load_default=None, allow_none=True)
+    legacy = fields.Boolean(load_default=None, allow_none=True, metadata={
+        "description": "Whether the rule also takes imported legacy reviews off the page."})
+
+
 class ArchiveRuleSchema(Schema):
-    """What ``cspr_archive_rule`` returns."""
+    """What ``cspr_archive_rule`` returns: one rule, and optionally one rule per kind of review."""
 
     public_months = fields.Integer(
         required=True,
@@ -116,13 +133,69 @@ class ArchiveRuleSchema(Schema):
             min=12, error="a report must stay public for at least 12 months (statutory minimum)"
         ),
     )
-    then = fields.String(required=True, validate=validate.OneOf(("nspcc", "on_request", "keep")))
+    then = fields.String(required=True, validate=validate.OneOf(THEN))
     request_contact = fields.String(load_default=None, allow_none=True)
+    #: Imported legacy reviews are kept on the page unless a rule says it takes them too.
+    legacy = fields.Boolean(load_default=False)
+    kinds = fields.Dict(keys=fields.String(), values=fields.Nested(KindArchiveRuleSchema),
+                        load_default=dict)
 
     @validates_schema
     def _contact_for_requests(self, data: dict, **_kwargs: object) -> None:
         if data["then"] == "on_request" and not data.get("request_contact"):
             raise ValidationError("'on_request' needs a request_contact", "request_contact")
+        unknown = sorted(k for k in data.get("kinds", {}) if k not in REVIEW_KINDS)
+        if unknown:
+            raise ValidationError(f"archive rules for unknown kinds {unknown}; use {REVIEW_KINDS}",
+                                  "kinds")
+
+
+PUBLICATION_FORMS = ("full", "summary", "redacted", "nspcc")
+#: Dates a kind's own clock may count from: the review's own (a kind's clock is the review's).
+REVIEW_ANCHORS = tuple(a.value for a in Anchor if a.side == "review")
+
+
+class KindStageSchema(Schema):
+    """A stage of a kind of review: one of the platform's steps, with the partnership's title for it."""
+
+    key = fields.String(required=True)
+    title = fields.String(load_default=None, validate=validate.Length(min=2, max=120))
+
+
+class KindClockSchema(Schema):
+    """A local target for every review of a kind (never statutory: the core's table holds the law)."""
+
+    key = fields.String(required=True, validate=KEY)
+    label = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    anchor = fields.String(required=True, validate=validate.OneOf(
+        REVIEW_ANCHORS, error="a kind's clock counts from a date of the review: {choices}"))
+    period = fields.Integer(required=True, validate=validate.Range(min=0, max=1000))
+    unit = fields.String(required=True, validate=validate.OneOf(UNITS))
+    direction = fields.String(load_default="within", validate=validate.OneOf(("within", "before")))
+    met_by = fields.String(required=True, validate=validate.OneOf(EVENTS))
+    source = fields.String(load_default="Local target set by the partnership")
+
+
+class KindPublicationSchema(Schema):
+    """How reviews of a kind are published: the forms allowed, the publisher and any co-publisher."""
+
+    forms = fields.List(fields.String(validate=validate.OneOf(PUBLICATION_FORMS)), load_default=None,
+                        validate=validate.Length(min=1, error="name at least one publication form"))
+    publisher = fields.String(load_default=None, validate=validate.Length(min=2, max=200))
+    co_publisher = fields.String(load_default=None, validate=validate.Length(min=2, max=200))
+
+
+class ReviewKindSchema(Schema):
+    """One kind of review from ``cspr_review_kinds``, as data (a plain key string is the older form)."""
+
+    key = fields.String(required=True, validate=validate.OneOf(
+        REVIEW_KINDS, error="unknown kind; use one of {choices}"))
+    name = fields.String(load_default=None, validate=validate.Length(min=2, max=120))
+    stages = fields.List(fields.Nested(KindStageSchema), load_default=None)
+    clocks = fields.List(fields.Nested(KindClockSchema), load_default=list)
+    publication = fields.Nested(KindPublicationSchema, load_default=dict)
+    frameworks = fields.List(fields.String(validate=validate.OneOf(("cspr", "dhr", "sar"))),
+                             load_default=None)
 
 
 class InformationRequestDaysSchema(Schema):
@@ -273,8 +346,6 @@ class RetentionRuleSchema(Schema):
             raise ValidationError(f"{data['kind']} are never deleted: the action must be 'keep'", "action")
 
 
-REVIEW_KINDS = [k.value for k in ReviewKind]
-
 
 class DemoRecommendationSchema(Schema):
     """A recommendation in demo content."""
@@ -283,15 +354,30 @@ class DemoRecommendationSchema(Schema):
     response = fields.String(load_default=None)
 
 
+class PublicationDateField(fields.Field):
+    """A publication date as precise as known: a date, "2013-10-11", "2013-10", "2013", "before 2019"."""
+
+    def _deserialize(self, value: object, attr: str | None, data: object,
+                     **kwargs: object) -> PublicationDate:
+        try:
+            return publication_date(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
 class DemoReviewSchema(Schema):
     """A published (or legacy) review in a plugin's demo content."""
 
     kind = fields.String(required=True, validate=validate.OneOf(REVIEW_KINDS))
     title = fields.String(required=True, validate=validate.Length(min=2, max=200))
     pseudonym = fields.String(load_default=None)
-    published_on = fields.Date(required=True)
+    published_on = PublicationDateField(required=True)
+    report_url = fields.Url(load_default=None, schemes={"https", "http"})
+    authors = fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list)
+    publisher = fields.String(load_default=None, validate=validate.Length(max=200))
+    co_publisher = fields.String(load_default=None, validate=validate.Length(max=200))
     publication_form = fields.String(
-        load_default="full", validate=validate.OneOf(("full", "summary", "redacted"))
+        load_default="full", validate=validate.OneOf(PUBLICATION_FORMS)
     )
     publication_note = fields.String(load_default=None)
     summary = fields.String(load_default=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from flask import render_template
@@ -23,6 +24,17 @@ class BriefingError(ValueError):
     """The sections do not fit the format."""
 
 
+def paragraphs(text: str) -> list[list[str]]:
+    r"""A section's text as paragraphs of lines: the one reading HTML, PDF and Word all lay out.
+
+    A blank line (however written: ``\n\n``, ``\r\n\r\n``, spaces between) starts a paragraph; a
+    single line break stays a line break within it, in all three formats.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    blocks = re.split(r"\n[ \t]*\n", text.strip())
+    return [[line.strip() for line in block.strip().split("\n")] for block in blocks if block.strip()]
+
+
 def check_sections(fmt: dict[str, Any], sections: dict[str, str]) -> None:
     """Every section given belongs to the format."""
     keys = {s["key"] for s in fmt["sections"]}
@@ -35,7 +47,7 @@ def render_html(fmt: dict[str, Any], title: str, sections: dict[str, str], partn
     """The briefing as an accessible HTML fragment, laid out in the format's order."""
     check_sections(fmt, sections)
     return Markup(render_template("briefing.html", fmt=fmt, title=title, sections=sections,
-                                  partnership=partnership))
+                                  partnership=partnership, paragraphs=paragraphs))
 
 
 def render_pdf(fmt: dict[str, Any], title: str, sections: dict[str, str], partnership: str) -> bytes:
@@ -60,9 +72,13 @@ def render_docx(fmt: dict[str, Any], title: str, sections: dict[str, str], partn
     document.add_heading(title, level=1)
     for number, section in enumerate(fmt["sections"], start=1):
         document.add_heading(f"{number}. {section['title']}", level=2)
-        text = sections.get(section["key"], "")
-        for para in text.split("\n\n") if text else ["Not written yet."]:
-            document.add_paragraph(para)
+        blocks = paragraphs(sections.get(section["key"], "")) or [["Not written yet."]]
+        for lines in blocks:
+            paragraph = document.add_paragraph()
+            for number_of_line, line in enumerate(lines):
+                run = paragraph.add_run(line)
+                if number_of_line < len(lines) - 1:
+                    run.add_break()
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

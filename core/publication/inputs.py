@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from cspr.reviews.inputs import learning_themes, partners, publication_form, publication_note
+from cspr.reviews.inputs import learning_themes, partners, people, publication_form, publication_note
 from cspr.services.inputs import area, choice, date, email, one_of, text, upload
 
 #: What the OpenAPI document says of the identifying terms (and the pattern a term list must match).
@@ -31,6 +31,11 @@ class PublicationIn(Schema):
                                                     "needed to publish in full."})
     summary = area("Summary for the public page")
     themes = learning_themes()
+    authors = people("Authors", "The report's author or authors, one a line, as the report names them. "
+                     "They are shown on the public page.")
+    co_publisher = text("Co-publisher", required=False, max_length=200,
+                        hint="Another body publishing it with the partnership, for example the community "
+                             "safety partnership of a domestic homicide review.")
     signed_off_by = choice(None, "The safeguarding partner who signed off the publication", labels=partners,
                            message="Select the partner who signed it off",
                            validate=validate.Length(min=1, max=64,

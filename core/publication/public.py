@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from sqlalchemy import Select, String, cast, func, literal, select
+from sqlalchemy import Select, String, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from cspr.db.tenancy import acting_for, public_view
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
 from cspr.publication.models import Briefing
-from cspr.reviews.models import Document, Review, ReviewKind
+from cspr.reviews.models import Document, PublicationForm, Review, ReviewKind
 
 THEMATIC = {ReviewKind.THEMATIC}
 LEGACY = {ReviewKind.SCR}
@@ -25,12 +25,20 @@ class PublicPage:
     by_year: list[tuple[int, list[Review]]] = field(default_factory=list)
     thematic: list[Review] = field(default_factory=list)
     legacy: list[Review] = field(default_factory=list)
+    #: Published anonymously through the NSPCC: the page says only that they exist, and when.
+    anonymous: list[tuple[int, int]] = field(default_factory=list)  # (year, how many)
     briefings: dict[int | None, list[Briefing]] = field(default_factory=dict)
     documents: dict[int, list[Document]] = field(default_factory=dict)
 
 
-def _public_reviews():  # noqa: ANN202
+def _published():  # noqa: ANN202
     return select(Review).where(Review.published_on.is_not(None), Review.archived_on.is_(None))
+
+
+def _public_reviews():  # noqa: ANN202
+    """What the page, the library and the feeds show: not what the NSPCC publishes anonymously."""
+    return _published().where(or_(Review.publication_form.is_(None),
+                                  Review.publication_form != PublicationForm.NSPCC))
 
 
 def page(session: Session) -> PublicPage:
@@ -41,6 +49,10 @@ def page(session: Session) -> PublicPage:
     result.by_year = [(year, list(items)) for year, items in groupby(current, lambda r: r.published_on.year)]
     result.thematic = [r for r in reviews if r.kind in THEMATIC]
     result.legacy = [r for r in reviews if r.kind in LEGACY]
+    years = session.scalars(_published().where(Review.publication_form == PublicationForm.NSPCC)
+                            .order_by(Review.published_on.desc())).all()
+    result.anonymous = [(year, len(list(items))) for year, items in
+                        groupby(years, lambda r: r.published_on.year)]
     public_ids = {r.id for r in reviews}
     if public_ids:
         for document in session.scalars(select(Document).where(
@@ -59,7 +71,8 @@ def public_briefing(session: Session, briefing_id: int) -> Briefing | None:
         return None
     if briefing.review_id is not None:
         review = session.get(Review, briefing.review_id)
-        if review is None or review.published_on is None or review.archived_on is not None:
+        if review is None or review.published_on is None or review.archived_on is not None \
+                or review.publication_form == PublicationForm.NSPCC:
             return None
     return briefing
 

@@ -26,6 +26,9 @@ from cspr.services.context import Context
 from cspr.services.errors import InputError, StepError
 from cspr.services.inputs import Upload
 
+#: Each publication form in words, for messages.
+FORM_WORDS = {"full": "the full report", "summary": "a summary with the lessons",
+              "redacted": "a redacted version", "nspcc": "anonymously through the NSPCC"}
 TERMS_REQUIRED = ("Enter the names and places that identify the child and family, so the platform can "
                   "check nothing public contains them")
 
@@ -35,7 +38,8 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_b
             publication_form: PublicationForm = PublicationForm.FULL,
             publication_note: str | None = None, summary: str | None = None,
             themes: list[str] = (), report: bytes | None = None,
-            report_filename: str = "report.pdf") -> Review:
+            report_filename: str = "report.pdf", authors: list[str] = (),
+            co_publisher: str | None = None) -> Review:
     """Publish: checks, the guard over every text going public, then the review and its report.
 
     First of all, no proceeding may restrict it: while one does, the refusal names it and the
@@ -53,8 +57,9 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_b
     c.check("signed_off_by", signed_off_by in partners,
             "Select the safeguarding partner who signed off the publication")
     c.require("identifying_terms", terms, TERMS_REQUIRED)
-    if publication_form == PublicationForm.FULL:
-        c.require("report", report, "Select the report to publish")
+    if publication_form in (PublicationForm.FULL, PublicationForm.NSPCC):
+        c.require("report", report, "Select the report to publish" if publication_form == PublicationForm.FULL
+                  else "Select the report: the NSPCC publishes it anonymously from the deposit")
     c.done()
     texts: dict[str, str] = {}
     if report:
@@ -66,9 +71,12 @@ def publish(ctx: Context, review: Review, *, published_on: dt.date, signed_off_b
         texts.update(_briefing_texts(briefing.title, briefing.sections or {}))
     _refuse_found(terms, texts, "Nothing was published.")
     _mark_published(ctx, review, published_on=published_on, publication_form=publication_form,
-                    publication_note=publication_note, summary=summary, themes=list(themes))
+                    publication_note=publication_note, summary=summary, themes=list(themes),
+                    authors=list(authors), co_publisher=co_publisher)
     if report:
-        documents.store(ctx, review, report, report_filename, "report", True, documents_dir)
+        # published anonymously through the NSPCC: the report goes in the deposit, never on the page
+        documents.store(ctx, review, report, report_filename, "report",
+                        publication_form != PublicationForm.NSPCC, documents_dir)
     ctx.audit("publication.signed_off", review, signed_off_by=signed_off_by,
               partner=partners[signed_off_by], terms_checked=len(terms),
               fingerprints=anonymisation.fingerprints(terms, secret_key),
@@ -119,7 +127,8 @@ def _refuse_found(terms: list[str], texts: dict[str, str], outcome: str) -> None
 
 def _mark_published(ctx: Context, review: Review, *, published_on: dt.date,
                     publication_form: PublicationForm, publication_note: str | None,
-                    summary: str | None, themes: list[str]) -> Review:
+                    summary: str | None, themes: list[str], authors: list[str] = (),
+                    co_publisher: str | None = None) -> Review:
     """The review's own checks and fields, once the guard has passed (only ``publish`` calls this)."""
     steps._open(review)
     if review.final_report_agreed_on is None:
@@ -139,11 +148,25 @@ def _mark_published(ctx: Context, review: Review, *, published_on: dt.date,
     c.not_before("published_on", published_on, review.final_report_agreed_on,
                  "the final report's agreement")
     steps._check_publication(c, ctx, publication_form, publication_note, themes)
+    kind = ctx.policy.kind(review.kind.value)
+    forms = kind["publication"]["forms"]
+    c.check("publication_form", publication_form.value in forms,
+            f"{kind['name']}: the partnership publishes these as "
+            + ", ".join(FORM_WORDS[f] for f in forms))
     c.done()
+    # who wrote and who published it, as the NSPCC catalogue records them; a kind's co-publisher
+    # (the community safety partnership of a DHR) unless another is given
+    # the authors as given (the reviewer's name is not made public unless it is given as an author)
+    review.authors = [a.strip() for a in authors if a.strip()] or list(review.authors or [])
+    review.publisher = review.publisher or kind["publication"]["publisher"] or ctx.policy.name
+    review.co_publisher = ((co_publisher or "").strip() or review.co_publisher
+                           or kind["publication"]["co_publisher"])
+    review.frameworks = list(kind["frameworks"])
     review.published_on = published_on
     review.publication_form = publication_form
     review.publication_note = (publication_note or "").strip() or None
     review.summary = (summary or "").strip() or review.summary
     review.themes = list(dict.fromkeys(themes))
-    ctx.audit("review.published", review, published_on=published_on, form=publication_form)
+    ctx.audit("review.published", review, published_on=published_on, form=publication_form,
+              authors=review.authors, publisher=review.publisher, co_publisher=review.co_publisher)
     return steps._after(ctx, review, "published")

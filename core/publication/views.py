@@ -41,7 +41,11 @@ def _public(slug: str):  # noqa: ANN202
     registry = get_registry()
     if row is None or not row.enabled or slug not in registry.policies:
         abort(404)
-    return session, row, registry.policy(slug)
+    from cspr.partnerships.settings import overlay
+
+    with acting_for(session, row.id):  # the admin's own settings: contact, statement, opening text
+        policy = overlay(session, registry.policy(slug))
+    return session, row, policy
 
 
 def _on_request(session, row) -> list[Review]:  # noqa: ANN001
@@ -161,12 +165,13 @@ def _may_send_request(slug: str) -> bool:
 def request_report(slug: str) -> ResponseReturnValue:
     """Ask the partnership's team for a report no longer on the page."""
     session, row, policy = _public(slug)
-    if policy.archive_rule["then"] != "on_request":
+    if policy.archive_request_contact is None:
         abort(404)
     archived = _on_request(session, row)
     form = ReportRequestForm()
     form.review.choices = [("", "Select a report")] + [
-        (str(r.id), f"{r.title} ({r.published_on.year})") for r in archived]
+        (str(r.id), f"{r.title} ({r.published_as_known if r.published_precision else r.published_on.year})")
+        for r in archived]
     if form.validate_on_submit():
         chosen = next((r for r in archived if str(r.id) == form.review.data), None)
         if chosen is None:
@@ -177,10 +182,11 @@ def request_report(slug: str) -> ResponseReturnValue:
             with acting_for(session, row.id):
                 session.add(OutboxMessage(
                     idempotency_key=f"report-request-{uuid.uuid4()}", channel="email",
-                    recipient=policy.archive_rule["request_contact"],
+                    recipient=(policy.archive_rule_for(chosen.kind.value, chosen.legacy)["request_contact"]
+                               or policy.archive_request_contact),
                     subject=f"Request for an archived review: {chosen.title}",
                     body=(f"{form.name.data} ({form.email.data}) asks for the report of "
-                          f"“{chosen.title}”, published {chosen.published_on:%-d %B %Y}.\n\n"
+                          f"“{chosen.title}”, published {chosen.published_as_known}.\n\n"
                           f"{form.reason.data or 'No further details.'}\n\n"
                           "Sent from the partnership's public reviews page."),
                 ))

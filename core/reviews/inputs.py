@@ -8,6 +8,8 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from cspr.accounts.models import Membership, Role, User
+from cspr.reviews.dates import HINT as PUBLISHED_HINT
+from cspr.reviews.dates import PATTERN as PUBLISHED_PATTERN
 from cspr.reviews.models import ArchiveOutcome, DelayReason, FamilyResponse, PublicationForm, ReviewKind
 from cspr.reviews.services import DELAY_REASONS
 from cspr.services.inputs import (
@@ -29,7 +31,8 @@ KIND_LABELS = {"local_cspr": "Local child safeguarding practice review", "nation
                "scr": "Serious case review", "joint_dhr": "Joint review with a domestic homicide review",
                "joint_sar": "Joint review with a safeguarding adults review"}
 FORM_LABELS = {"full": "The full report", "summary": "A summary with the lessons",
-               "redacted": "A redacted report or executive summary"}
+               "redacted": "A redacted report or executive summary",
+               "nspcc": "Published anonymously through the NSPCC (too sensitive to publish here)"}
 ARCHIVE_LABELS = {"kept": "Kept on the platform, off the public page",
                   "nspcc": "Deposited with the NSPCC National Case Review Repository",
                   "on_request": "Filed: available on request"}
@@ -103,17 +106,47 @@ class ReviewIn(Schema):
     decided_on = date("decision")
 
 
+def published_as_known() -> fields.String:
+    """A legacy review's publication date, as precise as it is known (never a made-up day)."""
+    return text("Date of publication", max_length=16, widget="publication_date",
+                hint="As precise as it is known: leave the day, or the day and month, empty when you do "
+                     "not know them. Nothing is made up.",
+                message="Enter the date of publication, or the month and year, or the year",
+                meta={"pattern": PUBLISHED_PATTERN, "description": PUBLISHED_HINT})
+
+
+def people(label: str, hint: str) -> fields.List:
+    """Names of people or organisations, one a line (authors of a report)."""
+    return fields.List(fields.String(validate=validate.Length(min=1, max=200)), load_default=list,
+                       validate=validate.Length(max=10, error=f"Give at most 10 {label.lower()}"),
+                       metadata={"label": label, "hint": hint, "widget": "textarea"})
+
+
+def link(label: str, hint: str) -> fields.Url:
+    """A web address (https) where something is published."""
+    return fields.Url(load_default=None, allow_none=True, schemes={"https", "http"},
+                      validate=validate.Length(max=500, error=f"{label} must be 500 characters or fewer"),
+                      error_messages={"invalid": f"Enter {label.lower()} as a web address, like "
+                                                 "https://library.nspcc.org.uk/..."},
+                      metadata={"label": label, "hint": hint, "widget": "text"})
+
+
 class LegacyReviewIn(Schema):
     """A review published before the platform, entered for the record."""
 
     kind = kind(startable=False)
     title = title()
     pseudonym = pseudonym()
-    published_on = date("published")
+    published_on = published_as_known()
     publication_form = publication_form("What was published")
     publication_note = publication_note()
     summary = area("Summary")
     themes = learning_themes()
+    report_url = link("Link to the report", "Where the report is published elsewhere: the NSPCC "
+                      "repository or an old website.")
+    authors = people("Authors", "The report's author or authors, one a line.")
+    publisher = text("Publisher", required=False, max_length=200,
+                     hint="Who published it, if not the partnership (for example the former board).")
 
 
 class TermsIn(Schema):

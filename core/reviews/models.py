@@ -10,6 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cspr.db.base import Base, TenantOwned, str_enum, utcnow
+from cspr.reviews.dates import DatePrecision, shown
 
 if TYPE_CHECKING:
     from cspr.actions.models import Recommendation
@@ -28,12 +29,35 @@ class ReviewKind(enum.StrEnum):
     JOINT_SAR = "joint_sar"  # joint with a safeguarding adults review
 
 
+#: What each kind of review is called, in words (pages, messages, the catalogue record).
+KIND_NAMES: dict[str, str] = {
+    "local_cspr": "a local child safeguarding practice review",
+    "national": "a national review",
+    "local_learning": "a local learning review",
+    "thematic": "a thematic review",
+    "scr": "a serious case review",
+    "joint_dhr": "a joint review with a domestic homicide review",
+    "joint_sar": "a joint review with a safeguarding adults review",
+}
+#: The same, for a heading or the start of a sentence about every review of the kind.
+KIND_PLURALS: dict[str, str] = {
+    "local_cspr": "Local child safeguarding practice reviews",
+    "national": "National reviews",
+    "local_learning": "Local learning reviews",
+    "thematic": "Thematic reviews",
+    "scr": "Serious case reviews",
+    "joint_dhr": "Joint reviews with a domestic homicide review",
+    "joint_sar": "Joint reviews with a safeguarding adults review",
+}
+
+
 class PublicationForm(enum.StrEnum):
     """What of the report goes public."""
 
     FULL = "full"
     SUMMARY = "summary"  # a brief summary with the lessons
     REDACTED = "redacted"  # a redacted report or executive summary
+    NSPCC = "nspcc"  # published anonymously through the NSPCC: too sensitive to publish locally
 
 
 class DelayReason(enum.StrEnum):
@@ -89,7 +113,18 @@ class Review(TenantOwned, Base):
     # a planned publication past the target says why (migration 0011)
     publication_delay_reason: Mapped[DelayReason | None] = mapped_column(str_enum(DelayReason))
     publication_delay_detail: Mapped[str | None] = mapped_column(Text)
+    # the latest day it can have been published: with published_precision, never a made-up day
     published_on: Mapped[date | None]
+    # how much of the date is known: day (None), month, year, before (migration 0023)
+    published_precision: Mapped[DatePrecision | None] = mapped_column(str_enum(DatePrecision))
+    # where the report is published elsewhere (the NSPCC repository, an old site) (migration 0023)
+    report_url: Mapped[str | None] = mapped_column(String(500))
+    # who wrote it and who published it (the NSPCC catalogue's fields), a co-publisher (0023)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    publisher: Mapped[str | None] = mapped_column(String(200))
+    co_publisher: Mapped[str | None] = mapped_column(String(200))
+    # the other statutory frameworks it is held under as one joint review: dhr, sar (0023)
+    frameworks: Mapped[list[str]] = mapped_column(JSON, default=list)
     publication_form: Mapped[PublicationForm | None] = mapped_column(str_enum(PublicationForm))
     publication_note: Mapped[str | None] = mapped_column(Text)  # why summary or redacted
     summary: Mapped[str | None] = mapped_column(Text)
@@ -99,6 +134,11 @@ class Review(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     incident: Mapped[Incident | None] = relationship(back_populates="reviews")
+
+    @property
+    def published_as_known(self) -> str:
+        """The publication date in words, no more precise than it is known."""
+        return shown(self.published_on, self.published_precision)
     documents: Mapped[list[Document]] = relationship(back_populates="review")
     drafts: Mapped[list[Draft]] = relationship(order_by="Draft.version")
     recommendations: Mapped[list[Recommendation]] = relationship(

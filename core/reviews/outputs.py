@@ -39,7 +39,17 @@ class ReviewOut(Schema):
     planned_publication_on = fields.Date(allow_none=True)
     publication_delay_reason = enum(DelayReason, allow_none=True)
     publication_delay_detail = fields.String(allow_none=True)
-    published_on = fields.Date(allow_none=True)
+    published_on = fields.Date(allow_none=True, metadata={
+        "description": "The latest day it can have been published; see published_precision."})
+    published_precision = fields.String(allow_none=True, metadata={
+        "description": "How much of the date is known: null (the day), month, year or before (a year)."})
+    published_as_known = fields.String(metadata={"description": "The date in words, as precise as known."})
+    report_url = fields.String(allow_none=True, metadata={"description": "The report, published elsewhere."})
+    authors = fields.List(fields.String())
+    publisher = fields.String(allow_none=True)
+    co_publisher = fields.String(allow_none=True)
+    frameworks = fields.List(fields.String(), metadata={
+        "description": "Other frameworks this one joint review is held under: dhr, sar."})
     publication_form = enum(PublicationForm, allow_none=True)
     publication_note = fields.String(allow_none=True)
     summary = fields.String(allow_none=True)

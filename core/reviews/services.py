@@ -15,6 +15,7 @@ from cspr.calendar import FIRST_YEAR, LAST_YEAR, add_months
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.facts import case_facts
 from cspr.deadlines.names import Anchor
+from cspr.reviews import dates as publication_dates
 from cspr.reviews.models import ArchiveOutcome, DelayReason, Draft, PublicationForm, Review, ReviewKind
 from cspr.services.checks import Checker
 from cspr.services.context import Context
@@ -93,25 +94,43 @@ def start(ctx: Context, *, kind: ReviewKind, title: str, decided_on: dt.date,
     return _after(ctx, review, "start")
 
 
-def record_legacy(ctx: Context, *, kind: ReviewKind, title: str, published_on: dt.date,
+def record_legacy(ctx: Context, *, kind: ReviewKind, title: str, published_on: dt.date | str,
                   pseudonym: str | None = None,
                   publication_form: PublicationForm = PublicationForm.FULL,
                   publication_note: str | None = None, summary: str | None = None,
-                  themes: list[str] = ()) -> Review:
-    """Enter a review published before the platform, for the record (no clocks)."""
+                  themes: list[str] = (), report_url: str | None = None,
+                  authors: list[str] = (), publisher: str | None = None,
+                  co_publisher: str | None = None) -> Review:
+    """Enter a review published before the platform, for the record (no clocks).
+
+    Its date is as precise as it is known (a day, a month, a year, or "before" a year): see
+    :mod:`cspr.reviews.dates`; nothing that is not known is made up.
+    """
     kind = _kind(ctx, kind, tuple(ReviewKind))
     c = Checker(ctx)
     c.require("title", (title or "").strip(), "Enter the title of the review")
-    c.date("published_on", published_on, Anchor.PUBLISHED)
+    try:
+        when = publication_dates.parse(published_on)
+    except ValueError as exc:
+        raise InputError({"published_on": f"Date of publication: {exc}"}) from None
+    if when.precision == publication_dates.DatePrecision.DAY:
+        c.date("published_on", when.on, Anchor.PUBLISHED)
+    else:  # the period it was published in has begun
+        start = when.on.replace(day=1) if when.precision == "month" else when.on.replace(month=1, day=1)
+        c.check("published_on", start <= ctx.today, "Date of publication must be in the past")
     _check_publication(c, ctx, PublicationForm(publication_form), publication_note, themes)
     c.done()
     review = Review(kind=kind, title=title.strip(), pseudonym=pseudonym, legacy=True,
-                    stage="published", published_on=published_on,
+                    stage="published", published_on=when.on,
+                    published_precision=None if when.precision == "day" else when.precision,
                     publication_form=PublicationForm(publication_form),
-                    publication_note=publication_note, summary=summary, themes=list(themes))
+                    publication_note=publication_note, summary=summary, themes=list(themes),
+                    report_url=report_url, authors=[a.strip() for a in authors if a.strip()],
+                    publisher=(publisher or "").strip() or None,
+                    co_publisher=(co_publisher or "").strip() or None)
     ctx.session.add(review)
     ctx.session.flush()
-    ctx.audit("review.legacy_recorded", review, kind=kind, published_on=published_on)
+    ctx.audit("review.legacy_recorded", review, kind=kind, published=when.iso(), report_url=report_url)
     return review
 
 
@@ -314,7 +333,11 @@ def send_report(ctx: Context, review: Review, *, sent_on: dt.date) -> Review:
 
 def _check_publication(c: Checker, ctx: Context, form: PublicationForm, note: str | None,
                        themes: list[str] | tuple[str, ...]) -> None:
-    if form != PublicationForm.FULL:
+    if form == PublicationForm.NSPCC:
+        c.require("publication_note", (note or "").strip(),
+                  "say why the report is too sensitive to publish here (it is kept with the record, "
+                  "not shown on the page)")
+    elif form != PublicationForm.FULL:
         c.require("publication_note", (note or "").strip(),
                   "say why only a summary or a redacted version is published")
     unknown = [t for t in themes if t not in ctx.policy.themes]
@@ -328,7 +351,7 @@ def archive(ctx: Context, review: Review, *, archived_on: dt.date,
         raise StepError("Only a published review can be archived.")
     if review.archived_on is not None:
         raise StepError("The review is already archived.")
-    rule = ctx.policy.archive_rule
+    rule = ctx.policy.archive_rule_for(review.kind.value, review.legacy)
     outcome = ArchiveOutcome(outcome or {"keep": "kept"}.get(rule["then"], rule["then"]))
     earliest = add_months(review.published_on, rule["public_months"])
     c = Checker(ctx)
@@ -336,7 +359,7 @@ def archive(ctx: Context, review: Review, *, archived_on: dt.date,
     c.not_before("archived_on", archived_on, review.published_on, "the publication")
     if outcome != ArchiveOutcome.KEPT:
         c.check("archived_on", archived_on >= earliest,
-                f"published on {review.published_on:%-d %B %Y}, it must stay public until "
+                f"published {review.published_as_known}, it must stay public until "
                 f"{earliest:%-d %B %Y} ({rule['public_months']} months)")
     c.done()
     review.archived_on = archived_on

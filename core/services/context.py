@@ -40,6 +40,10 @@ class Context:
     def __post_init__(self) -> None:
         if current_partnership_id(self.session) != self.partnership.id:
             raise RuntimeError("the session must act for the context's partnership")
+        from cspr.partnerships.settings import overlay
+
+        # the partnership's own settings (closure days, contact, page) over its plugin's values
+        self.policy = overlay(self.session, self.policy)
 
     @property
     def calendar(self) -> WorkingCalendar:

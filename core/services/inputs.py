@@ -27,8 +27,8 @@ from cspr.services.dates import label as date_label
 from cspr.services.plain_text import SingleLine
 
 #: The GOV.UK components a field can be shown as.
-WIDGETS = ("text", "email", "password", "textarea", "date", "partial_date", "radios", "select", "checkbox",
-           "checkboxes", "file")
+WIDGETS = ("text", "email", "password", "textarea", "date", "partial_date", "publication_date", "radios",
+           "select", "checkbox", "checkboxes", "file")
 MAX_ID = 2**31 - 1  # ids are database integers
 TEXT_MAX = 10_000  # a text area's limit (its column is TEXT)
 # What the OpenAPI document declares beyond these fields' own validators (the services check them):

@@ -125,6 +125,37 @@ class GovPartialDateField(GovDateField):
         self.data = f"{parts:%Y-%m}" + (f"-{parts:%d}" if day else "")
 
 
+class GovPublicationDateField(GovDateField):
+    """A GOV.UK date input for a date known as precisely as it is: the day, the month, or only the year.
+
+    Its data is the ISO text the API takes: 2013-10-11, 2013-10 without a day, 2013 with the year alone.
+    """
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Day, month and year; month and year; or the year; say clearly what is wrong."""
+        name = self.label.text
+        values = (list(valuelist) + ["", "", ""])[:3]
+        self.raw_data = values
+        day, month, year = (v.strip() for v in values)
+        self.data = None
+        if len(valuelist) not in (0, 3) or not any(values):
+            if any(v.strip() for v in values):
+                raise ValueError(f"{name} must be a real date, for example 11 10 2013, 10 2013 or 2013")
+            return
+        if not year:
+            raise ValueError(f"{name} must include a year")
+        if day and not month:
+            raise ValueError(f"{name} must include a month when it has a day")
+        try:
+            parts = dt.date(int(year), int(month) if month else 1, int(day) if day else 1)
+        except (ValueError, TypeError):
+            raise ValueError(f"{name} must be a real date, for example 11 10 2013, or a month and year, "
+                             "for example 10 2013, or only the year") from None
+        if parts.year < 1900 or len(year) != 4:
+            raise ValueError(f"{name} must have a four-digit year")
+        self.data = f"{parts:%Y}" + (f"-{parts:%m}" if month else "") + (f"-{parts:%d}" if day else "")
+
+
 _FIELDS: dict[str, Callable[..., Field]] = {
     "text": lambda **kw: StringField(widget=GovTextInput(), **kw),
     "email": lambda **kw: EmailField(widget=GovTextInput(), **kw),
@@ -132,6 +163,7 @@ _FIELDS: dict[str, Callable[..., Field]] = {
     "textarea": lambda **kw: TextAreaField(widget=GovTextArea(), **kw),
     "date": lambda **kw: GovDateField(**kw),
     "partial_date": lambda **kw: GovPartialDateField(**kw),
+    "publication_date": lambda **kw: GovPublicationDateField(**kw),
     "radios": lambda **kw: RadioField(widget=GovRadioInput(), validate_choice=False, choices=[], **kw),
     "select": lambda **kw: SelectField(widget=GovSelect(), validate_choice=False, choices=[], **kw),
     "checkbox": lambda **kw: BooleanField(widget=GovCheckboxInput(), **kw),
@@ -199,9 +231,12 @@ class SchemaForm(FlaskForm):
             if widget == "date":
                 if value is not None:
                     data[name] = value.isoformat()
-            elif widget == "partial_date":
+            elif widget in ("partial_date", "publication_date"):
                 if value is not None:
                     data[name] = value
+            elif widget == "textarea" and isinstance(declared, ma.List):
+                # one item a line (a report's authors)
+                data[name] = [line.strip() for line in (value or "").splitlines() if line.strip()]
             elif widget == "checkbox":
                 data[name] = bool(value)
             elif widget == "checkboxes":

@@ -77,8 +77,12 @@ def cspr_briefing_formats() -> list[dict[str, Any]]:
 
 @hookimpl
 def cspr_archive_rule() -> dict[str, Any]:
-    """At least a year on the PSCP page, then the NSPCC repository keeps the copy."""
-    return {"public_months": 12, "then": "nspcc", "request_contact": None}
+    """A CSPR: at least a year on the PSCP page, then the NSPCC repository. Its SCRs stay listed."""
+    return {
+        "public_months": 12, "then": "nspcc", "request_contact": None,
+        # the page still lists the serious case reviews from before the 2018 reforms
+        "kinds": {"scr": {"then": "keep", "legacy": True}},
+    }
 
 
 @hookimpl
@@ -119,7 +123,7 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
     ]
 
 
-def _scr(title: str, published_on: str) -> dict[str, Any]:
+def _scr(title: str, published_on: str = "before 2019") -> dict[str, Any]:
     """A legacy serious case review as listed on the PSCP page."""
     return {
         "kind": "scr",
@@ -149,13 +153,14 @@ def cspr_demo_content() -> dict[str, Any]:
                 # The page does not say what the review found, so no theme is claimed.
                 "themes": [],
             },
-            # In the order the page lists them, newest first. The dates are illustrative:
-            # the page does not give them, only that these reviews predate 2019.
-            _scr("Child WR", "2018-11-15"),
-            _scr("Child A & B", "2017-09-14"),
-            _scr("Harry", "2016-05-19"),
-            _scr("Baby F", "2015-03-12"),
-            _scr("Child G", "2013-10-17"),
+            # In the order the page lists them, newest first. The page gives no dates, only
+            # that these are serious case reviews, which the 2019 arrangements replaced: so
+            # "before 2019" is all that is recorded (no day, month or year is made up).
+            _scr("Child WR"),
+            _scr("Child A & B"),
+            _scr("Harry"),
+            _scr("Baby F"),
+            _scr("Child G"),
         ],
         "briefings": [
             {

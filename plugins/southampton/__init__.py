@@ -88,14 +88,37 @@ def cspr_briefing_formats() -> list[dict[str, Any]]:
 
 @hookimpl
 def cspr_archive_rule() -> dict[str, Any]:
-    """One year on the page from publication, then available on request from the team."""
-    return {"public_months": 12, "then": "on_request", "request_contact": TEAM_EMAIL}
+    """One year on the page from publication, then available on request from the team.
+
+    The page says every review is published for one year, so the rule takes its older serious
+    case review off the page too (``legacy``).
+    """
+    return {"public_months": 12, "then": "on_request", "request_contact": TEAM_EMAIL,
+            "legacy": True}
 
 
 @hookimpl
-def cspr_review_kinds() -> list[str]:
-    """Add serious case reviews (a 2021 one) to the kinds every partnership holds."""
-    return ["scr"]  # added to the kinds every partnership holds
+def cspr_review_kinds() -> list[Any]:
+    """Add serious case reviews (a 2021 one) and, as a children-and-adults partnership, joint SARs.
+
+    Since December 2024 the partnership covers adults too (SCASP), so it runs safeguarding adults
+    reviews itself (Care Act 2014 s44): a review of a case that is both a child's and an adult's is
+    one joint review. The Care Act sets no time limit for a SAR, so its clock is a local target.
+    """
+    return [
+        "scr",
+        {
+            "key": "joint_sar",
+            "name": "Joint child safeguarding practice review and safeguarding adults review",
+            "clocks": [{
+                "key": "sar_report_agreed",
+                "label": "Agree the joint review's final report (local target)",
+                "anchor": "decision", "period": 6, "unit": "months", "met_by": "final_report_agreed",
+                "source": "Local target of the partnership (the Care Act 2014 sets no time limit)",
+            }],
+            "publication": {"publisher": "Southampton Children and Adults Safeguarding Partnership"},
+        },
+    ]
 
 
 @hookimpl

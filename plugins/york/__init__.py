@@ -166,8 +166,8 @@ def cspr_demo_content() -> dict[str, Any]:
             },
             {
                 "kind": "thematic", "title": "Messages from reviews",
-                # Illustrative day and month: the page gives the year only.
-                "published_on": "2014-12-31", "legacy": True,
+                # The page gives the year only, so the year is all that is recorded.
+                "published_on": "2014", "legacy": True,
                 "summary": "Draws together the learning of every case review the former "
                            "board carried out from 2007 to 2014.",
             },

@@ -52,6 +52,7 @@ EXPECTED: dict[Permission, str] = {
     Permission.READ_FIGURES:             "x x . x . x",
     Permission.EXPORT_FIGURES:           "x x . x . x",
     Permission.EXPORT_ACTION_PLAN:       "x x . x . x",
+    Permission.MANAGE_SETTINGS:          "x . . . . .",
 }
 COLUMNS = (A, P, R, V, C, S)
 

@@ -50,11 +50,13 @@ def test_each_partnership_archives_by_its_own_rule(loaded):
     assert result.problems == []
     doncaster = reviews_of(loaded, "doncaster")
     assert doncaster["Child Cameron"][1].value == "nspcc"
-    southampton = reviews_of(loaded, "southampton")
+    southampton = reviews_of(loaded, "southampton")  # its rule takes its legacy SCR too ("legacy")
     assert {outcome.value for _, outcome in southampton.values()} == {"on_request"}
     york = reviews_of(loaded, "york")
     assert all(archived_on is None for archived_on, _ in york.values())  # York keeps them listed
-    assert result.kept == len(york)
+    plymouth = reviews_of(loaded, "plymouth")
+    assert plymouth["Young Person A"][1].value == "nspcc"  # its CSPR goes; its five SCRs stay
+    assert result.kept == len(york) + len(plymouth) - 1
 
 
 def test_nothing_leaves_the_page_before_its_twelve_months(loaded):
@@ -111,6 +113,38 @@ def test_the_daily_job_archives(loaded):
         assert "archive" in clock.run_daily(session, now=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC))
         assert clock.run_daily(session, now=dt.datetime(2026, 11, 23, 18, tzinfo=dt.UTC)) == []
     assert reviews_of(loaded, "doncaster")["Child Cameron"][1].value == "nspcc"
+
+
+def test_plymouth_keeps_its_serious_case_reviews_while_its_cspr_goes_to_the_nspcc(loaded, client):
+    before = client.get("/plymouth/").get_data(as_text=True)
+    assert "Young Person A" in before
+    with loaded.app_context(), get_db().sessionmaker() as session:
+        assert "archive" in clock.run_daily(session, now=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC))
+    plymouth = reviews_of(loaded, "plymouth")
+    assert plymouth["Young Person A"][1].value == "nspcc"  # a CSPR past its 12 months
+    scrs = ("Child WR", "Child A &amp; B", "Harry", "Baby F", "Child G")
+    assert all(plymouth[t.replace("&amp;", "&")] == (None, None) for t in scrs)
+    page = client.get("/plymouth/").get_data(as_text=True)
+    assert "Young Person A" not in page
+    assert all(title in page for title in scrs)
+    assert "Serious case reviews stay listed on this page." in page
+
+
+def test_a_rule_for_new_reviews_does_not_archive_an_imported_legacy_review(loaded, client):
+    from cspr.reviews.models import PublicationForm, ReviewKind
+
+    with loaded.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "doncaster")  # 12 months, then the NSPCC; nothing about legacy
+        with acting_for(session, row.id):
+            session.add(Review(kind=ReviewKind.LOCAL_CSPR, title="Child Imported", legacy=True,
+                               stage="published", published_on=dt.date(2016, 3, 1),
+                               publication_form=PublicationForm.FULL))
+    result = run(loaded)
+    doncaster = reviews_of(loaded, "doncaster")
+    assert doncaster["Child Cameron"][1].value == "nspcc"
+    assert doncaster["Child Imported"] == (None, None)
+    assert "doncaster" not in " ".join(p for p in result.problems)
+    assert "Child Imported" in client.get("/doncaster/").get_data(as_text=True)
 
 
 def test_archive_commands(tmp_path, upgraded_env):

@@ -62,6 +62,13 @@ def utc_time(value: dt.datetime | None) -> str:
     return f"{value.astimezone(dt.UTC):%-d %B %Y, %H:%M:%S} UTC"
 
 
+def framework(key: str) -> str:
+    """'dhr' -> 'domestic homicide review (Domestic Violence, Crime and Victims Act 2004 s9)'."""
+    from cspr.defaults import FRAMEWORKS
+
+    return FRAMEWORKS.get(key, key)
+
+
 def _days(n: int) -> str:
     return f"{n} working day{'s' * (n != 1)}"
 
@@ -74,6 +81,7 @@ def init_helpers(app: Flask) -> None:
     app.add_template_global(RAG_KEY, "rag_key")
     app.add_template_global(BY_VALUE, "rag_statuses")
     app.add_template_filter(long_date)
+    app.add_template_filter(framework)
     app.add_template_filter(utc_time)
     app.add_template_filter(words.event, "words")
     app.add_template_filter(words.field, "field_words")

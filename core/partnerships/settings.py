@@ -1,0 +1,199 @@
+"""Local settings a partnership's admin edits in the app, within its plugin's bounds.
+
+A business manager's edit, not a plugin release: extra closure days (a Christmas closure), the
+contact details, a statement on the public page (the chair's, for a new publication) and the
+public page's opening text. Each value is checked by the same schema as the plugin's own answer,
+audited, shown with who changed it and when; the plugin's value is the default and a reset is one
+click. Statutory rules are never settings: only the keys below exist.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cspr.calendar import FIRST_YEAR, LAST_YEAR, MAX_CLOSURE_DAYS, WorkingCalendar, closable
+from cspr.partnerships import policy as schemas
+from cspr.partnerships.models import PartnershipSetting
+from cspr.plugins import Policy
+from cspr.services.errors import InputError, NotFound
+
+#: Every setting an admin may change, in words. Nothing statutory is here, nor ever may be.
+SETTINGS: dict[str, str] = {
+    "closure_days": "Closure days",
+    "contact": "Contact details",
+    "statement": "Statement on the public page",
+    "page_text": "Opening text of the public page",
+}
+#: The page's opening text, when neither the plugin nor the admin gives another.
+DEFAULT_PAGE_TEXT = (
+    "When a child dies or is seriously harmed and abuse or neglect is known or suspected, the local "
+    "authority tells the national Child Safeguarding Practice Review Panel within five working days. "
+    "The safeguarding partners (the council, the NHS and the police) then hold a rapid review and "
+    "decide whether a local child safeguarding practice review would help agencies learn.\n\n"
+    "A review looks at how the agencies worked with the child and family and what should change. It "
+    "does not decide who was to blame: other processes do that. The partners publish what they "
+    "learned, usually the full report, and tell practitioners through a short learning briefing."
+)
+
+
+def _rows(session: Session) -> dict[str, PartnershipSetting]:
+    return {row.key: row for row in session.scalars(select(PartnershipSetting))}
+
+
+def overlay(session: Session, policy: Policy) -> Policy:
+    """The policy with the partnership's own settings over its plugin's values (the session's partnership)."""
+    if getattr(policy, "local_settings", None) is not None:
+        return policy
+    rows = _rows(session)
+    local = copy.copy(policy)
+    local.local_settings = {key: row.value for key, row in rows.items()}
+    local.plugin_policy = policy
+    local.page_text = DEFAULT_PAGE_TEXT
+    if "contact" in rows:
+        local.identity = {**policy.identity, "contact": dict(rows["contact"].value)}
+    if "statement" in rows:
+        block = schemas.ContentBlockSchema().load(rows["statement"].value)
+        local.public_blocks = [*policy.public_blocks, block]
+    if "page_text" in rows:
+        local.page_text = rows["page_text"].value
+    if "closure_days" in rows:
+        extra: dict[int, set[dt.date]] = defaultdict(set)
+        for day in rows["closure_days"].value:
+            parsed = dt.date.fromisoformat(day)
+            extra[parsed.year].add(parsed)
+        base = policy.calendar
+        local.calendar = WorkingCalendar(lambda year: base.closures(year) | frozenset(extra.get(year, ())))
+    return local
+
+
+def listed(session: Session, policy: Policy) -> list[dict[str, Any]]:
+    """Each setting: its name, whether the partnership changed it, who did and when."""
+    rows = _rows(session)
+    return [{"key": key, "name": name, "changed": key in rows,
+             "changed_by": rows[key].changed_by if key in rows else None,
+             "changed_at": rows[key].changed_at if key in rows else None,
+             "value": rows[key].value if key in rows else None}
+            for key, name in SETTINGS.items()]
+
+
+def plugin_value(policy: Policy, key: str, today: dt.date) -> Any:
+    """What the plugin says for a setting (the default a reset returns to)."""
+    base = getattr(policy, "plugin_policy", policy)
+    if key == "closure_days":
+        years = (today.year, today.year + 1)
+        return sorted(d.isoformat() for year in years for d in base.calendar.closures(year))
+    if key == "contact":
+        return base.identity["contact"]
+    if key == "page_text":
+        return DEFAULT_PAGE_TEXT
+    return None
+
+
+def check(policy: Policy, key: str, value: Any) -> Any:
+    """The value as the plugin's own schema would have it; InputError naming the field otherwise."""
+    if key == "closure_days":
+        return _closure_days(policy, value)
+    if key == "contact":
+        try:
+            return schemas.ContactSchema().load({k: v for k, v in value.items() if v not in (None, "")})
+        except ValidationError as exc:
+            raise InputError({field: _words(field, msg) for field, msg in exc.messages.items()}) from exc
+    if key == "statement":
+        try:
+            given = {k: v for k, v in value.items() if v not in (None, "")}
+            block = schemas.ContentBlockSchema().load({**given, "key": "local-statement"})
+        except ValidationError as exc:
+            raise InputError({field: _words(field, msg) for field, msg in exc.messages.items()}) from exc
+        if block["since"] and block["until"] and block["until"] < block["since"]:
+            raise InputError({"until": "Show until must be the same as or after show from"})
+        return {**block, "since": _iso(block["since"]), "until": _iso(block["until"])}
+    if key == "page_text":
+        text = (value or "").strip()
+        if not text:
+            raise InputError({"page_text": "Enter the opening text of the public page"})
+        if "<" in text:
+            raise InputError({"page_text": "The opening text is plain text: remove the < character "
+                                           "(no HTML)"})
+        return text
+    raise NotFound(f"no setting called {key!r}")
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _words(field: str, message: Any) -> str:
+    text = message[0] if isinstance(message, list) else str(message)
+    names = {"email": "Email address", "phone": "Phone number", "url": "Website", "title": "Title",
+             "body": "Text", "position": "Where it shows", "since": "Show from", "until": "Show until"}
+    return f"{names.get(field, field)}: {text}"
+
+
+def _closure_days(policy: Policy, text: Any) -> list[str]:
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    days: set[dt.date] = set()
+    for number, line in enumerate(lines, start=1):
+        try:
+            day = schemas.parse_date(line)
+        except ValidationError:
+            raise InputError({"closure_days": f"Line {number}, “{line}”, is not a date: write each day as "
+                                              "2026-12-29, one a line"}) from None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise InputError({"closure_days": f"Line {number}: the calendar covers {FIRST_YEAR} to "
+                                              f"{LAST_YEAR}"})
+        days.add(day)
+    base = getattr(policy, "plugin_policy", policy)
+    by_year: dict[int, set[dt.date]] = defaultdict(set)
+    for day in days:
+        by_year[day.year].add(day)
+    for year, extra in sorted(by_year.items()):
+        closed = closable(set(base.calendar.closures(year)) | extra)
+        if len(closed) > MAX_CLOSURE_DAYS:
+            raise InputError({"closure_days": f"{year} would have {len(closed)} closure days on working days "
+                                              f"with the plugin's; at most {MAX_CLOSURE_DAYS} a year (they "
+                                              "move local targets only, never a statutory deadline)"})
+    return sorted(d.isoformat() for d in days)
+
+
+def change(ctx: Any, key: str, value: Any) -> PartnershipSetting:
+    """Set a local setting (checked by the plugin's schema), audited with what it was."""
+    checked = check(ctx.policy, key, value)
+    rows = _rows(ctx.session)
+    row = rows.get(key)
+    was = row.value if row else None
+    name = _actor_name(ctx)
+    if row is None:
+        row = PartnershipSetting(key=key, value=checked, changed_by_user_id=ctx.user_id, changed_by=name)
+        ctx.session.add(row)
+    else:
+        row.value, row.changed_by_user_id, row.changed_by = checked, ctx.user_id, name
+        row.changed_at = dt.datetime.now(dt.UTC)
+    ctx.session.flush()
+    ctx.audit("settings.changed", row, setting=key, was=was, now=checked)
+    return row
+
+
+def reset(ctx: Any, key: str) -> None:
+    """Back to the plugin's value: the partnership's own setting is removed, audited."""
+    if key not in SETTINGS:
+        raise NotFound(f"no setting called {key!r}")
+    row = _rows(ctx.session).get(key)
+    if row is None:
+        return
+    ctx.audit("settings.reset", row, setting=key, was=row.value)
+    ctx.session.delete(row)
+    ctx.session.flush()
+
+
+def _actor_name(ctx: Any) -> str:
+    from cspr.accounts.models import User
+
+    user = ctx.session.get(User, ctx.user_id) if ctx.user_id else None
+    return user.name if user else ctx.actor
