@@ -17,6 +17,7 @@ from cspr.accounts.models import Membership, Role, User
 from cspr.db import get_db
 from cspr.db.models import Base
 from cspr.db.tenancy import acting_for
+from cspr.deadlines.models import Deadline
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.partnerships import services as partnerships
 from cspr.records import holds
@@ -257,6 +258,7 @@ def build(app, slug: str, tag: str) -> Side:
                 "membership_id": list(session.scalars(select(Membership.id))),
                 "message_id": list(session.scalars(select(OutboxMessage.id))),
                 "hold_id": [hold.id], "entry_id": entry_ids,
+                "deadline_id": list(session.scalars(select(Deadline.id).order_by(Deadline.id).limit(2))),
                 "proceeding_id": [police["id"], trial["id"]], "date_id": [dated["dates"][0]["id"]],
                 "document_id": [*doc_ids, r2_doc], "number": [1],
                 "position": [1, 2], "involvement_id": [f["id"] for f in family["family"]],

@@ -76,7 +76,7 @@ def test_recording_an_incident_through_to_the_rapid_review_decision(app, live, p
     fill_date(page, "aware_on", "2026-03-03")
     page.get_by_role("button", name="Record the incident").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Incident DSCP-2026-001 is recorded")
-    page.get_by_role("link", name="Notify the Child Safeguarding Practice Review Panel").click()
+    page.locator(".govuk-task-list").get_by_role("link", name="Notify the Child Safeguarding Practice Review Panel").click()
     fill_date(page, "sent_on", "2026-03-09")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_text("Notified on 9 March 2026")).to_be_visible()

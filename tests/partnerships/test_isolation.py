@@ -185,6 +185,7 @@ def staff_values(app, owner: Side, slug: str, rule) -> dict[str, list[str]]:
                        else ["not-a-reset-token"])
     values["filename"] = ["govuk-frontend.min.css", "../../pyproject.toml"]
     values["user_id"] = [str(owner.member_ids[Role.ADMIN])]
+    values["token_id"] = [str(owner.browsers[Role.ADMIN].member.token_id)]  # a calendar subscription's id
     return values
 
 
@@ -518,7 +519,8 @@ def test_an_agency_contributor_reaches_only_their_own_agencys_requests(world):
     # what they may reach: their requests' pages, their own return, the lists of requests; adding a
     # chronology entry for their own agency (its form is shown, a probe's bad body is refused)
     theirs_ok = ("staff.information_requests", "staff.information_request", "staff.information_request_return",
-                 "staff.chronology_new", "staff.chronology_template_xlsx", "staff.chronology_template_csv")
+                 "staff.chronology_new", "staff.chronology_template_xlsx", "staff.chronology_template_csv",
+                 "staff.chronology_import")  # their own agency's rows, on a case it was asked about (625b9aa)
 
     def check(label: str, response, endpoint: str = "", request_id: str | None = None) -> None:
         nonlocal checked
