@@ -47,7 +47,7 @@ def test_each_cspr_command_group_is_one_module_of_the_cli_package():
         "partnership": "cspr.cli.partnerships", "demo": "cspr.cli.demo", "users": "cspr.cli.users",
         "tokens": "cspr.cli.tokens", "archive": "cspr.cli.archive", "audit": "cspr.cli.audit",
         "worker": "cspr.cli.workers", "beat": "cspr.cli.workers", "up": "cspr.cli.workers",
-        "holds": "cspr.cli.records", "retention": "cspr.cli.records",
+        "holds": "cspr.cli.records", "retention": "cspr.cli.records", "themes": "cspr.cli.plugins",
     }
     # a group's commands live with it (the root, cspr.cli, holds only the root group)
     strays = [f"{name} {sub}: {command.commands[sub].callback.__module__}"
