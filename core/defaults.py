@@ -233,8 +233,8 @@ STAGES: dict[str, str] = {
     "drafting": "Drafts received",
     "final_agreed": "Final report agreed by the partners",
     "sent_to_panel": "Final report sent to the Panel and the Secretary of State",
-    "published": "Published",
-    "archived": "Archived",
+    "published": "Publication",
+    "archived": "Archival",
 }
 ALL_STAGES = list(STAGES)
 NOT_TO_THE_PANEL = [s for s in ALL_STAGES if s != "sent_to_panel"]

@@ -9,7 +9,6 @@ click. Statutory rules are never settings: only the keys below exist.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections import defaultdict
 from typing import Any
@@ -47,29 +46,69 @@ def _rows(session: Session) -> dict[str, PartnershipSetting]:
     return {row.key: row for row in session.scalars(select(PartnershipSetting))}
 
 
+class LocalPolicy(Policy):
+    """A partnership's policy with its own settings over the plugin's values, read when first needed.
+
+    Made without running ``Policy.__init__`` (the plugin's answers are already checked): it holds the
+    plugin policy's attributes, and the settings' rows are read only when a value they change is
+    used, so a request that needs none of them costs no query.
+    """
+
+    def _values(self) -> dict[str, Any]:
+        cached = self.__dict__.get("_settings")
+        if cached is None:
+            rows = _rows(self.__dict__["_session"])
+            cached = self.__dict__["_settings"] = {key: row.value for key, row in rows.items()}
+        return cached
+
+    @property
+    def local_settings(self) -> dict[str, Any]:
+        """The partnership's own values, by setting key (none: the plugin's)."""
+        return self._values()
+
+    @property
+    def identity(self) -> dict[str, Any]:  # type: ignore[override]
+        """Who the partnership is, with the contact details its admin set."""
+        base = self.plugin_policy.identity
+        contact = self._values().get("contact")
+        return {**base, "contact": dict(contact)} if contact else base
+
+    @property
+    def public_blocks(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        """The plugin's page blocks, and the admin's statement."""
+        statement = self._values().get("statement")
+        blocks = self.plugin_policy.public_blocks
+        return [*blocks, schemas.ContentBlockSchema().load(statement)] if statement else blocks
+
+    @property
+    def page_text(self) -> str:
+        """The public page's opening text."""
+        return self._values().get("page_text") or DEFAULT_PAGE_TEXT
+
+    @property
+    def calendar(self) -> WorkingCalendar:  # type: ignore[override]
+        """The partnership's working days: the plugin's closure days and the admin's."""
+        days = self._values().get("closure_days")
+        if not days:
+            return self.plugin_policy.calendar
+        if "_calendar" not in self.__dict__:
+            extra: dict[int, set[dt.date]] = defaultdict(set)
+            for day in days:
+                parsed = dt.date.fromisoformat(day)
+                extra[parsed.year].add(parsed)
+            base = self.plugin_policy.calendar
+            self.__dict__["_calendar"] = WorkingCalendar(
+                lambda year: base.closures(year) | frozenset(extra.get(year, ())))
+        return self.__dict__["_calendar"]
+
+
 def overlay(session: Session, policy: Policy) -> Policy:
     """The policy with the partnership's own settings over its plugin's values (the session's partnership)."""
-    if getattr(policy, "local_settings", None) is not None:
+    if isinstance(policy, LocalPolicy) or not isinstance(policy, Policy):
         return policy
-    rows = _rows(session)
-    local = copy.copy(policy)
-    local.local_settings = {key: row.value for key, row in rows.items()}
-    local.plugin_policy = policy
-    local.page_text = DEFAULT_PAGE_TEXT
-    if "contact" in rows:
-        local.identity = {**policy.identity, "contact": dict(rows["contact"].value)}
-    if "statement" in rows:
-        block = schemas.ContentBlockSchema().load(rows["statement"].value)
-        local.public_blocks = [*policy.public_blocks, block]
-    if "page_text" in rows:
-        local.page_text = rows["page_text"].value
-    if "closure_days" in rows:
-        extra: dict[int, set[dt.date]] = defaultdict(set)
-        for day in rows["closure_days"].value:
-            parsed = dt.date.fromisoformat(day)
-            extra[parsed.year].add(parsed)
-        base = policy.calendar
-        local.calendar = WorkingCalendar(lambda year: base.closures(year) | frozenset(extra.get(year, ())))
+    local = LocalPolicy.__new__(LocalPolicy)
+    state = {k: v for k, v in policy.__dict__.items() if k not in ("identity", "public_blocks", "calendar")}
+    local.__dict__.update(state, _session=session, plugin_policy=policy)
     return local
 
 
@@ -85,7 +124,7 @@ def listed(session: Session, policy: Policy) -> list[dict[str, Any]]:
 
 def plugin_value(policy: Policy, key: str, today: dt.date) -> Any:
     """What the plugin says for a setting (the default a reset returns to)."""
-    base = getattr(policy, "plugin_policy", policy)
+    base = policy.__dict__.get("plugin_policy", policy)
     if key == "closure_days":
         years = (today.year, today.year + 1)
         return sorted(d.isoformat() for year in years for d in base.calendar.closures(year))
@@ -149,7 +188,7 @@ def _closure_days(policy: Policy, text: Any) -> list[str]:
             raise InputError({"closure_days": f"Line {number}: the calendar covers {FIRST_YEAR} to "
                                               f"{LAST_YEAR}"})
         days.add(day)
-    base = getattr(policy, "plugin_policy", policy)
+    base = policy.__dict__.get("plugin_policy", policy)
     by_year: dict[int, set[dt.date]] = defaultdict(set)
     for day in days:
         by_year[day.year].add(day)

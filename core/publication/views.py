@@ -45,6 +45,7 @@ def _public(slug: str):  # noqa: ANN202
 
     with acting_for(session, row.id):  # the admin's own settings: contact, statement, opening text
         policy = overlay(session, registry.policy(slug))
+        policy.local_settings  # noqa: B018 - read now, while the session acts for the partnership
     return session, row, policy
 
 

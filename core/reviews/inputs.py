@@ -122,13 +122,17 @@ def people(label: str, hint: str) -> fields.List:
                        metadata={"label": label, "hint": hint, "widget": "textarea"})
 
 
-def link(label: str, hint: str) -> fields.Url:
-    """A web address (https) where something is published."""
-    return fields.Url(load_default=None, allow_none=True, schemes={"https", "http"},
-                      validate=validate.Length(max=500, error=f"{label} must be 500 characters or fewer"),
-                      error_messages={"invalid": f"Enter {label.lower()} as a web address, like "
-                                                 "https://library.nspcc.org.uk/..."},
-                      metadata={"label": label, "hint": hint, "widget": "text"})
+#: A web address as the API's document declares it (and the one rule that checks it).
+WEB_ADDRESS = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$"
+
+
+def link(label: str, hint: str) -> fields.String:
+    """A web address (https or http) where something is published."""
+    return fields.String(load_default=None, allow_none=True, validate=[
+        validate.Length(max=500, error=f"{label} must be 500 characters or fewer"),
+        validate.Regexp(WEB_ADDRESS, error=f"Enter {label.lower()} as a web address, like "
+                                           "https://library.nspcc.org.uk/...")],
+        metadata={"label": label, "hint": hint, "widget": "text", "pattern": WEB_ADDRESS})
 
 
 class LegacyReviewIn(Schema):
