@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import click
 from flask import current_app
@@ -33,7 +35,9 @@ def demo(cases: bool, accounts: bool, also: tuple[str, ...]) -> None:
     load_demo(database, cases, accounts, also)
 
 
-def load_demo(database, cases: bool, accounts: bool, also: tuple[str, ...] = ()) -> None:  # noqa: ANN001
+def load_demo(database, cases: bool, accounts: bool, also: tuple[str, ...] = (),  # noqa: ANN001
+              echo: Callable[[str], Any] = click.echo) -> None:
+    """Load the demo data; what was added is said through ``echo`` (`cspr up` says it last)."""
     import secrets
 
     from cspr.partnerships import demo as demo_module
@@ -48,12 +52,12 @@ def load_demo(database, cases: bool, accounts: bool, also: tuple[str, ...] = ())
         added = demo_module.load_cases(session, registry, only=only) if cases else 0
         emails = demo_module.load_accounts(session, registry, password, only=only) if accounts else []
     for count in counts:
-        click.echo(f"{count.slug}: {count.reviews} review(s), {count.briefings} briefing(s) added")
+        echo(f"{count.slug}: {count.reviews} review(s), {count.briefings} briefing(s) added")
     if added:
-        click.echo(f"{added} fictional live case(s) added")
+        echo(f"{added} fictional live case(s) added")
     if emails:
-        click.echo(f"Demo accounts ({', '.join(emails)}), password: {password}")
+        echo(f"Demo accounts ({', '.join(emails)}), password: {password}")
         others = sorted(set(registry.policies) - only)
         if others:
-            click.echo(f"No demo account or fictional case in {', '.join(others)} (installed from its own "
+            echo(f"No demo account or fictional case in {', '.join(others)} (installed from its own "
                        "package); add --partnership SLUG to give it them")

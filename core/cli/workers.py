@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import click
@@ -128,6 +129,28 @@ def up_settings(env: dict[str, str], config: dict[str, Any], host: str, port: in
     return settings
 
 
+def _say_when_working(database: Any, summary: list[str], wait: float = 45.0) -> None:
+    """Print the summary once the worker has run its first job (or after ``wait`` seconds), so it
+    comes after the worker's and beat's start-up lines instead of scrolling away under them.
+    """
+    import time
+
+    from sqlalchemy import func, select
+
+    from cspr.operations.models import JobRun
+
+    started = time.monotonic()
+    with database.sessionmaker() as session:
+        before = session.scalar(select(func.max(JobRun.last_run_at)))
+        while time.monotonic() - started < wait:
+            time.sleep(1)
+            session.rollback()  # a fresh snapshot each look
+            latest = session.scalar(select(func.max(JobRun.last_run_at)))
+            if latest is not None and latest != before:
+                break
+    click.echo("\n" + "\n".join(summary))
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -140,8 +163,9 @@ def up(host: str, port: int, with_demo: bool) -> None:
 
     database = get_db()
     migrate_and_register()
+    summary: list[str] = []  # said last, once the worker has started, not under its banners
     if with_demo:
-        load_demo(database, cases=True, accounts=True)
+        load_demo(database, cases=True, accounts=True, echo=summary.append)
     env = dict(os.environ)
     env.setdefault("CSPR_DATABASE_URL", current_app.config["DATABASE_URL"])
     env.setdefault("CSPR_BROKER_URL", current_app.config["BROKER_URL"])
@@ -157,8 +181,10 @@ def up(host: str, port: int, with_demo: bool) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     url = f"http://{host}:{port}/"
-    click.echo(f"CSPR platform running at {url} (worker pid {children.pid('worker')}, "
-               f"beat pid {children.pid('beat')}). Press Ctrl+C to stop.")
+    summary.append(f"CSPR platform running at {url} (worker pid {children.pid('worker')}, "
+                   f"beat pid {children.pid('beat')}). Press Ctrl+C to stop.")
+    threading.Thread(target=_say_when_working, args=(database, summary), name="cspr-up-summary",
+                     daemon=True).start()
     try:
         serve(create_app(overrides), host=host, port=port, threads=8, _quiet=True)  # with the API
     finally:
