@@ -165,7 +165,13 @@ def test_a_started_worker_catches_up_and_delivers_each_reminder_once(app, procs,
     assert all("Child W" in m["Subject"] for m in mailbox.messages)
 
 
-def test_a_worker_killed_mid_batch_and_restarted_loses_and_repeats_nothing(app, procs, broker, mailbox):
+def test_a_worker_killed_mid_batch_and_restarted_loses_nothing_and_repeats_at_most_the_one_in_flight(
+        app, procs, broker, mailbox):
+    """The relay's documented guarantee: a kill between the server's "250 OK" and our commit repeats
+    that one message, with the same Message-ID so the receiver drops it; nothing is lost.
+
+    (The test kills the worker just as a message arrives, so it often lands in that window.)
+    """
     expected = seed(app, 30)
     mailbox.delay = 0.08  # slow enough to kill the worker in the middle of the batch
     worker = procs.start("worker", "--concurrency", "1")
@@ -181,7 +187,13 @@ def test_a_worker_killed_mid_batch_and_restarted_loses_and_repeats_nothing(app, 
 
     assert wait_for(delivered, timeout=90, every=1)
     time.sleep(2)
-    once_each(mailbox, expected)
+    counts = Counter(mailbox.keys())
+    assert len(counts) == expected, f"{len(counts)} distinct of {expected}"  # nothing lost
+    repeated = [k for k, n in counts.items() if n > 1]
+    assert len(repeated) <= 1 and max(counts.values()) <= 2, repeated  # only the one in flight at the kill
+    for key in repeated:
+        ids = {m["Message-ID"] for m in mailbox.messages if m["X-CSPR-Idempotency-Key"] == key}
+        assert len(ids) == 1, ids  # the same Message-ID both times: the receiver sees one message
 
 
 def test_redis_stopped_during_work_and_started_again(app, procs, broker, mailbox):
