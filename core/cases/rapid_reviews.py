@@ -41,6 +41,9 @@ def record_meeting(ctx: Context, incident: Incident, *, started_on: dt.date | No
     if rapid.decision is not None:
         raise StepError("The rapid review's decision is already recorded.")
     c = Checker(ctx)
+    c.check("meeting_on", bool(started_on or meeting_on or themes),
+            "Enter the date of the rapid review meeting, the date the rapid review started, or the case's "
+            "learning themes")  # an empty form records nothing: say so rather than accept it
     sent = incident.notification.sent_on
     for name, value, fact in (("started_on", started_on, "rapid_review_started"),
                               ("meeting_on", meeting_on, "rapid_review_meeting")):

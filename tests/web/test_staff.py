@@ -398,3 +398,14 @@ def test_the_ofsted_question_is_asked_only_for_a_looked_after_childs_death(admin
                                     aware_on=dt.date(2026, 3, 3), looked_after=True).id
     form = admin.get(f"/app/doncaster/incidents/{died}/notification").get_data(as_text=True)
     assert "Ofsted" in form
+
+
+def test_an_empty_rapid_review_meeting_form_says_what_is_missing(admin, app):
+    iid = add_incident(app)
+    admin.submit(f"/app/doncaster/incidents/{iid}/notification", {"sent_on": date("2026-03-05")})
+    empty = admin.submit(f"/app/doncaster/incidents/{iid}/meeting", {})
+    html = empty.get_data(as_text=True)
+    assert empty.status_code == 400 and "There is a problem" in html
+    assert "Enter the date of the rapid review meeting" in html
+    met = admin.submit(f"/app/doncaster/incidents/{iid}/meeting", {"meeting_on": date("2026-03-12")}, follow=True)
+    assert "Met on 12 March 2026" in met.get_data(as_text=True)
