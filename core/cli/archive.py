@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from cspr.cli.common import require_schema
 from cspr.db import get_db
 from cspr.plugins import get_registry
+from cspr.services.words import counted
 
 
 @click.group()
@@ -33,7 +34,7 @@ def archive_run(on) -> None:  # noqa: ANN001
     with database.session_scope() as session:
         result = archive_module.run(session, get_registry(), on.date() if on else london_today(),
                                     Path(config["ARCHIVE_DIR"]), Path(config["DOCUMENTS_DIR"]))
-    click.echo(f"{len(result.archived)} review(s) archived, {result.kept} kept on the page by rule")
+    click.echo(f"{counted(len(result.archived), 'review')} archived, {result.kept} kept on the page by rule")
     for problem in result.problems:
         click.echo(f"problem: {problem}", err=True)
     if result.problems:

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from cspr.cli.common import require_schema
 from cspr.db import get_db
 from cspr.plugins import get_registry
+from cspr.services.words import counted
 
 
 @click.command()
@@ -52,9 +53,10 @@ def load_demo(database, cases: bool, accounts: bool, also: tuple[str, ...] = (),
         added = demo_module.load_cases(session, registry, only=only) if cases else 0
         emails = demo_module.load_accounts(session, registry, password, only=only) if accounts else []
     for count in counts:
-        echo(f"{count.slug}: {count.reviews} review(s), {count.briefings} briefing(s) added")
+        added_here = f"{counted(count.reviews, 'review')}, {counted(count.briefings, 'briefing')}"
+        echo(f"{count.slug}: {added_here} added")
     if added:
-        echo(f"{added} fictional live case(s) added")
+        echo(f"{counted(added, 'fictional live case')} added")
     if emails:
         echo(f"Demo accounts ({', '.join(emails)}), password: {password}")
         others = sorted(set(registry.policies) - only)

@@ -192,6 +192,11 @@ def record(table: str) -> str:
     return RECORDS.get(table) or spelt_out(table[:-1] if table.endswith("s") else table)
 
 
+def counted(n: int, thing: str, things: str | None = None) -> str:
+    """A number with its noun, singular or plural: '1 review', '3 reviews' (never 'review(s)')."""
+    return f"{n:,} {thing if n == 1 else (things or thing + 's')}"
+
+
 def stage(code: str) -> str:
     """A review's stage in words: 'sent_to_panel' -> 'Report sent to the Panel'."""
     return STAGES.get(code) or spelt_out(code)
@@ -232,4 +237,5 @@ def value(raw: Any) -> str:
     return text
 
 
-__all__ = ["EVENTS", "FIELDS", "RECORDS", "STAGES", "event", "field", "record", "spelt_out", "stage", "value"]
+__all__ = ["EVENTS", "FIELDS", "RECORDS", "STAGES", "counted", "event", "field", "record", "spelt_out",
+           "stage", "value"]

@@ -43,9 +43,9 @@ def test_db_upgrade_demo_and_users_on_postgresql(pg_url, tmp_path):
         assert "4 partnership(s) registered" in up.stdout
         first = cspr("demo", env=env)
         assert first.returncode == 0, first.stderr
-        assert "southampton: 6 review(s)" in first.stdout
+        assert "southampton: 6 reviews" in first.stdout
         again = cspr("demo", env=env)
-        assert "0 review(s), 0 briefing(s) added" in again.stdout  # idempotent
+        assert "0 reviews, 0 briefings added" in again.stdout  # idempotent
 
         made = cspr("users", "create", "--email", "Lead@Doncaster.example.org", "--name", "Lead",
                     "--partnership", "doncaster:admin", "--partnership", "york:viewer",

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from cspr.actions.rag import BY_VALUE, RAG_KEY
+from cspr.reviews.inputs import KIND_LABELS
 from cspr.reviews.services import DELAY_REASONS
 from cspr.services import words
 from cspr.web.forms import GovDateField
@@ -88,3 +89,4 @@ def init_helpers(app: Flask) -> None:
     app.add_template_filter(words.value, "value_words")
     app.add_template_filter(words.record, "record_words")
     app.add_template_filter(words.stage, "stage_words")
+    app.add_template_global(KIND_LABELS, "kind_labels")
