@@ -158,6 +158,9 @@ def test_atom_feeds_of_new_publications(loaded, client):
     authors = {e.find("a:author/a:name", ns).text for e in everyone.findall("a:entry", ns)}
     assert {"Doncaster Safeguarding Children Partnership", "City of York Safeguarding Children Partnership"} <= authors
     assert client.get("/atlantis/reviews.atom").status_code == 404
+    kinds = {c.get("term"): c.get("label") for e in everyone.findall("a:entry", ns)
+             for c in e.findall("a:category", ns) if "_" in (c.get("term") or "")}
+    assert kinds and all(label and "_" not in label for label in kinds.values()), kinds  # kinds in words
 
 
 def test_the_learning_library_searches_every_partnership(loaded, client):
