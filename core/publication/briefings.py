@@ -35,6 +35,20 @@ def paragraphs(text: str) -> list[list[str]]:
     return [[line.strip() for line in block.strip().split("\n")] for block in blocks if block.strip()]
 
 
+def complete(fmt: dict[str, Any] | None, sections: dict[str, str] | None) -> bool:
+    """Whether every section of the format is written: until then the briefing is a draft, never public."""
+    if fmt is None:
+        return False
+    return all(paragraphs((sections or {}).get(section["key"], "")) for section in fmt["sections"])
+
+
+def download_name(slug: str, title: str, fmt: dict[str, Any], extension: str) -> str:
+    """A file name that says what it is: 'york-child-a-2-minute-briefing.pdf', never 'briefing-1.pdf'."""
+    def slugged(text: str) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return f"{slugged(slug)}-{slugged(title)[:60].strip('-')}-{slugged(fmt['name'])}.{extension}"
+
+
 def check_sections(fmt: dict[str, Any], sections: dict[str, str]) -> None:
     """Every section given belongs to the format."""
     keys = {s["key"] for s in fmt["sections"]}

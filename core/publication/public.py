@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from cspr.db.tenancy import acting_for, public_view
 from cspr.partnerships.models import Partnership
-from cspr.plugins import PluginRegistry
+from cspr.plugins import PluginRegistry, Policy
+from cspr.publication.briefings import complete
 from cspr.publication.models import Briefing
 from cspr.reviews.models import Document, PublicationForm, Review, ReviewKind
 
@@ -41,8 +42,12 @@ def _public_reviews():  # noqa: ANN202
                                   Review.publication_form != PublicationForm.NSPCC))
 
 
-def page(session: Session) -> PublicPage:
-    """The public page's content for the partnership the session acts for."""
+def page(session: Session, policy: Policy | None = None) -> PublicPage:
+    """The public page's content for the partnership the session acts for.
+
+    With its ``policy``, only complete briefings are listed (a briefing with a section still to
+    write is a draft).
+    """
     reviews = session.scalars(_public_reviews().order_by(Review.published_on.desc(), Review.id)).all()
     result = PublicPage()
     current = [r for r in reviews if r.kind not in THEMATIC | LEGACY]
@@ -59,6 +64,9 @@ def page(session: Session) -> PublicPage:
                 Document.review_id.in_(public_ids), Document.public.is_(True)).order_by(Document.id)):
             result.documents.setdefault(document.review_id, []).append(document)
     for briefing in session.scalars(select(Briefing).order_by(Briefing.title)):
+        layout = policy.briefing_format(briefing.format_key) if policy is not None else None
+        if policy is not None and not complete(layout, briefing.sections):
+            continue
         if briefing.review_id is None or briefing.review_id in public_ids:
             result.briefings.setdefault(briefing.review_id, []).append(briefing)
     return result

@@ -62,7 +62,7 @@ def partnership(slug: str) -> ResponseReturnValue:
     session, row, policy = _public(slug)
     on_request = _on_request(session, row)
     with acting_for(session, row.id):
-        content = publication.page(session)
+        content = publication.page(session, policy)
     return render_template("partnership.html", partnership=row, policy=policy, page=content,
                            on_request=on_request)
 
@@ -78,15 +78,16 @@ def briefing(slug: str, briefing_id: int, fmt: str = "html") -> ResponseReturnVa
             abort(404)
         review = session.get(Review, item.review_id) if item.review_id else None
     layout = policy.briefing_format(item.format_key)
-    if layout is None:
+    if layout is None or not briefings.complete(layout, item.sections):  # a draft is not public
         abort(404)
     args = (layout, item.title, item.sections, policy.name)
+    name = briefings.download_name(slug, item.title, layout, fmt)
     if fmt == "pdf":
         return Response(briefings.render_pdf(*args), mimetype="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="briefing-{item.id}.pdf"'})
+                        headers={"Content-Disposition": f'inline; filename="{name}"'})
     if fmt == "docx":
         return Response(briefings.render_docx(*args), mimetype=DOCX,
-                        headers={"Content-Disposition": f'attachment; filename="briefing-{item.id}.docx"'})
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return render_template("briefing_page.html", partnership=row, policy=policy, item=item,
                            review=review, body=briefings.render_html(*args))
 

@@ -8,6 +8,7 @@ import pytest
 
 from cspr import create_app
 from cspr.db import get_db
+from cspr.db.tenancy import acting_for
 from cspr.partnerships import demo
 from cspr.partnerships import services as partnerships
 from tests.conftest import REDIS_URL
@@ -238,3 +239,26 @@ def test_production_refuses_the_development_secret_key(tmp_path):
     for placeholder in ("change-me-to-a-long-random-value", "short"):  # as in deploy/cspr.env.example
         with pytest.raises(ConfigError, match="at least 32 characters"):
             create_app({"ENV": "production", "SECRET_KEY": placeholder, "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_a_briefing_with_a_section_still_to_write_is_a_draft_and_never_public(loaded, client):
+    import re
+
+    from cspr.publication.models import Briefing
+
+    with loaded.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, "york")
+        with acting_for(session, row.id):
+            layout = loaded.extensions["cspr.plugins"].policy("york").briefing_formats[0]
+            first = layout["sections"][0]["key"]
+            draft = Briefing(format_key=layout["key"], title="Half written", sections={first: "Only this."})
+            session.add(draft)
+            session.flush()
+            draft_id = draft.id
+    page = client.get("/york/").get_data(as_text=True)
+    assert "Half written" not in page and "Not written yet" not in page
+    assert client.get(f"/york/briefings/{draft_id}").status_code == 404
+    for briefing in re.findall(r'href="(/york/briefings/\d+)"', page):  # what is listed is complete
+        assert "Not written yet" not in client.get(briefing).get_data(as_text=True)
+        word = client.get(briefing + ".docx").headers["Content-Disposition"]
+        assert re.search(r'filename="york-[a-z0-9-]+\.docx"', word) and "briefing-" not in word.split("york-")[0]
