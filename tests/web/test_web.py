@@ -262,3 +262,10 @@ def test_a_briefing_with_a_section_still_to_write_is_a_draft_and_never_public(lo
         assert "Not written yet" not in client.get(briefing).get_data(as_text=True)
         word = client.get(briefing + ".docx").headers["Content-Disposition"]
         assert re.search(r'filename="york-[a-z0-9-]+\.docx"', word) and "briefing-" not in word.split("york-")[0]
+
+
+def test_a_briefing_page_has_its_title_as_its_one_h1_and_its_sections_under_it(loaded, client):
+    page = client.get("/plymouth/").get_data(as_text=True)
+    html = client.get(re.search(r'href="(/plymouth/briefings/\d+)"', page).group(1)).get_data(as_text=True)
+    assert len(re.findall(r"<h1\b", html)) == 1 and re.search(r'<h1[^>]*id="briefing-title"', html)
+    assert "<h3" not in html and len(re.findall(r"<h2\b", html)) >= 2  # sections one level below, no jump
