@@ -26,9 +26,8 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, default=str)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send the ``cspr`` loggers to stderr as JSON lines (once)."""
-    logger = logging.getLogger("cspr")
+def _send_as_json(logger: logging.Logger, level: str) -> None:
+    """Give the logger one JSON-lines handler on stderr (never a second one)."""
     if any(getattr(h, "_cspr", False) for h in logger.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
@@ -38,17 +37,16 @@ def configure_logging(level: str = "INFO") -> None:
     logger.setLevel(level)
 
 
+def configure_logging(level: str = "INFO") -> None:
+    """Send the ``cspr`` loggers to stderr as JSON lines (once)."""
+    _send_as_json(logging.getLogger("cspr"), level)
+
+
 def configure_celery_logging(level: str = "INFO") -> None:
     """Celery's (and RedBeat's) own loggers as the same JSON lines; a line per task run stays out."""
     for name in ("celery", "redbeat"):
         logger = logging.getLogger(name)
-        if any(getattr(h, "_cspr", False) for h in logger.handlers):
-            continue
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        handler._cspr = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
-        logger.setLevel(level)
+        _send_as_json(logger, level)
         logger.propagate = False
     for chatter in ("celery.worker.strategy", "celery.app.trace"):  # "Task received", "Task succeeded"
         logging.getLogger(chatter).setLevel("WARNING")

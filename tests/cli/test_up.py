@@ -32,12 +32,7 @@ def get(url: str) -> tuple[int, str]:
 
 def test_up_serves_pages_and_runs_the_worker_and_beat_without_servers(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CSPR_")}
-    env.update(CSPR_INSTANCE_PATH=str(tmp_path / "instance"), CSPR_HEARTBEAT_INTERVAL="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "cspr", "up", "--port", str(port)], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-    )
+    proc = _run_up(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -62,12 +57,7 @@ def test_up_serves_pages_and_runs_the_worker_and_beat_without_servers(tmp_path):
         status, html = get(f"{base}/york/")
         assert status == 200 and "Baby A" in html  # York keeps its older reports on the page
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            out, _ = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, _ = proc.communicate()
+        out = _stop(proc)
     assert f"running at http://127.0.0.1:{port}/" in out
     # worker and beat stopped with it: nothing of the session is left running
     leftover = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True)
