@@ -111,3 +111,14 @@ def page_problems(tab) -> dict:
     """Everything wrong with the page state the tab shows, by check; empty when it passes them all."""
     found = {"axe": axe_problems(tab), "sideways": sideways_scroll(tab), "codes": codes_shown(tab)}
     return {check: what for check, what in found.items() if what}
+
+
+def at_both_widths(tab) -> dict:
+    """The page state the tab shows, checked as it reflows to 320 CSS px and at 1280 (no reload)."""
+    found = {}
+    for width in (320, 1280):
+        tab.set_viewport_size({"width": width, "height": 900})
+        problems = page_problems(tab)
+        if problems:
+            found[width] = problems
+    return found

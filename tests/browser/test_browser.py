@@ -19,7 +19,7 @@ from cspr.partnerships import services as partnerships
 from cspr.reviews import services as reviews
 from cspr.services.context import Context
 from tests.api_kit import TOTP_SECRET, make_member
-from tests.browser.conftest import axe_violations, page_problems
+from tests.browser.conftest import at_both_widths, axe_violations, page_problems
 from tests.web_kit import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -308,7 +308,7 @@ def test_a_first_sign_in_sets_up_an_authenticator_app_under_the_real_policy(app,
     context.close()
 
 
-def test_the_sign_in_pages_pass_an_accessibility_check(app, live, page):
+def test_the_sign_in_pages_reflow_and_pass_an_accessibility_check(app, live, page):
     make_member(app, "doncaster", Role.ADMIN)
     from cspr.accounts.users import create_user
 
@@ -320,18 +320,45 @@ def test_the_sign_in_pages_pass_an_accessibility_check(app, live, page):
     page.fill("#email", "admin@doncaster.example.org")
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Sign in')")
-    problems["two-factor"] = axe_violations(page)
+    problems["two-factor"] = at_both_widths(page)
     page.click("button:has-text('Continue')")  # no code: the page with its error
-    problems["two-factor (errors)"] = axe_violations(page)
+    problems["two-factor (errors)"] = at_both_widths(page)
     page.fill("#code", pyotp.TOTP(TOTP_SECRET).now())
     page.click("button:has-text('Continue')")
     page.goto(f"{live}/confirm-it-is-you?next=/app/")
-    problems["confirm it is you"] = axe_violations(page)
+    problems["confirm it is you"] = at_both_widths(page)
     page.goto(f"{live}/account/recovery-codes")
-    problems["recovery codes"] = axe_violations(page)
+    problems["recovery codes"] = at_both_widths(page)
     page.get_by_role("button", name="Sign out").click()
     page.fill("#email", "new@doncaster.example.org")
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Sign in')")
-    problems["set up"] = axe_violations(page)
+    problems["set up"] = at_both_widths(page)
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_every_roles_own_pages_reflow_and_pass_an_accessibility_check(app, live, page):
+    """The scrutineer's, the reviewer's, the agency contributor's and the operator's own pages."""
+    from cspr.accounts.users import create_user
+
+    for role in (Role.SCRUTINEER, Role.REVIEWER, Role.CONTRIBUTOR):
+        make_member(app, "doncaster", role)
+    with app.app_context(), get_db().session_scope() as session:
+        operator = create_user(session, "ops@example.org", "Ops", PASSWORD, is_operator=True)
+        operator.totp_secret, operator.totp_confirmed_at = TOTP_SECRET, dt.datetime.now(dt.UTC)
+    tour = {
+        "scrutineer@doncaster.example.org": ["/app/doncaster/", "/app/doncaster/figures",
+                                             "/app/doncaster/action-plans"],
+        "reviewer@doncaster.example.org": ["/app/doncaster/"],
+        "agency-contributor@doncaster.example.org": ["/app/doncaster/information-requests"],
+        "ops@example.org": ["/operator/", "/operator/users", "/operator/figures"],
+    }
+    problems, statuses = {}, {}
+    for email, urls in tour.items():
+        sign_in(page, live, email)
+        for url in urls:
+            statuses[f"{email} {url}"] = page.goto(live + url).status
+            problems[f"{email} {url}"] = at_both_widths(page)
+        page.get_by_role("button", name="Sign out").click()
+    assert {state: status for state, status in statuses.items() if status != 200} == {}
+    assert {state: found for state, found in problems.items() if found} == {}
