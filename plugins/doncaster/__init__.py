@@ -143,8 +143,9 @@ def cspr_demo_content() -> dict[str, Any]:
                 "kind": "local_cspr",
                 "title": "Child Cameron",
                 "pseudonym": "Cameron",
-                # Published in January 2023; the page gives the month only.
-                "published_on": "2023-01-31",
+                # Published in January 2023; the page gives the month only, so the month is
+                # what is recorded (its 12 months on the page count from the month's end).
+                "published_on": "2023-01",
                 "publication_form": "full",
                 "summary": (
                     "A local child safeguarding practice review following the death of a "

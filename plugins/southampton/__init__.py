@@ -165,32 +165,33 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
 @hookimpl
 def cspr_demo_content() -> dict[str, Any]:
     """Give the reviews the partnership lists for 2021 to 2023 as demo data."""
-    # The page groups reviews by year only: every day and month below is illustrative.
-    # It does not say what the single-child reviews found, so they claim no theme.
+    # The page groups reviews by year only, so the year is all that is recorded (no day or month
+    # is made up; the 12 months on the page count from the year's end). It does not say what the
+    # single-child reviews found, so they claim no theme.
     return {
         "reviews": [
             {
                 "kind": "local_cspr", "title": "Willow", "pseudonym": "Willow",
-                "published_on": "2023-11-16",
+                "published_on": "2023",
                 "summary": "A local child safeguarding practice review, published with a "
                            "6-step briefing for professionals.",
             },
             {
                 "kind": "local_cspr", "title": "Uma", "pseudonym": "Uma",
-                "published_on": "2023-07-20",
+                "published_on": "2023",
                 "summary": "A local child safeguarding practice review, published with a "
                            "6-step briefing for professionals.",
             },
             {
                 "kind": "local_cspr", "title": "Stephen", "pseudonym": "Stephen",
-                "published_on": "2023-03-23",
+                "published_on": "2023",
                 "summary": "A local child safeguarding practice review, published with a "
                            "6-step briefing for professionals.",
             },
             {
                 "kind": "thematic",
                 "title": "Child Sexual Abuse & Children Looked After",
-                "published_on": "2023-09-28",
+                "published_on": "2023",
                 "publication_note": "Published as a professionals briefing.",
                 "summary": (
                     "A thematic review of several cases in which children in care, or young "
@@ -200,7 +201,7 @@ def cspr_demo_content() -> dict[str, Any]:
             },
             {
                 "kind": "local_cspr", "title": "TED", "pseudonym": "TED",
-                "published_on": "2022-06-30",
+                "published_on": "2022",
                 "summary": "A local child safeguarding practice review, published with a "
                            "6-step briefing for professionals.",
             },
@@ -210,7 +211,7 @@ def cspr_demo_content() -> dict[str, Any]:
                 # legacy SCR and tagged with its theme.
                 "kind": "scr",
                 "title": "Non-Accidental Injury - Thematic SCR",
-                "published_on": "2021-05-27",
+                "published_on": "2021",
                 "summary": (
                     "A thematic serious case review looking across several cases of "
                     "non-accidental injury to children."
