@@ -97,8 +97,9 @@ def test_plymouth_lists_its_serious_case_reviews_and_its_learning_on_a_page(load
     assert "Young Person A: Learning on a Page" in briefings
     assert "the report is now in the NSPCC National Case Review Repository" in briefings
     link = re.search(r'href="(/plymouth/briefings/\d+)"', page).group(1)
-    assert client.get(link).status_code == 200
-    assert client.get(link + ".pdf").status_code == 200
+    shown = client.get(link)
+    assert shown.status_code == 200 and client.get(link + ".pdf").status_code == 200
+    assert "Its report is no longer on this site: it is kept in the" in words(shown.get_data(as_text=True))
 
 
 def test_southamptons_briefings_stay_readable_when_their_reports_go_on_request(loaded, client):
@@ -113,6 +114,9 @@ def test_southamptons_briefings_stay_readable_when_their_reports_go_on_request(l
     for link in re.findall(r'href="(/southampton/briefings/\d+)"', page):
         shown = client.get(link)
         assert shown.status_code == 200 and "What good looks like" in shown.get_data(as_text=True)
+        assert "Its report is no longer on this site: it is available on request" in words(
+            shown.get_data(as_text=True)
+        )
 
 
 def test_a_rule_that_takes_the_briefings_with_the_report_is_followed(loaded, client, monkeypatch):
