@@ -33,7 +33,7 @@ def archive_run(on) -> None:  # noqa: ANN001
     config = current_app.config
     with database.session_scope() as session:
         result = archive_module.run(session, get_registry(), on.date() if on else london_today(),
-                                    Path(config["ARCHIVE_DIR"]), Path(config["DOCUMENTS_DIR"]))
+                                    Path(config["ARCHIVE_DIR"]), Path(config["DOCUMENTS_DIR"]), config)
     click.echo(f"{counted(len(result.archived), 'review')} archived, {result.kept} kept on the page by rule")
     for problem in result.problems:
         click.echo(f"problem: {problem}", err=True)

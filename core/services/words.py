@@ -22,7 +22,12 @@ EVENTS: dict[str, str] = {
     "action.added": "Action added",
     "action.assured": "Action assured",
     "action.updated": "Action updated",
-    "archive.deposited": "Deposited with the NSPCC",
+    "archive.acknowledged": "NSPCC's copy number recorded",
+    "archive.deposited": "Deposit package prepared",
+    "archive.downloaded": "Deposit package downloaded",
+    "archive.queued": "Deposit e-mail to the NSPCC queued",
+    "archive.sent": "Deposit e-mailed to the NSPCC",
+    "archive.verified": "Deposit package checked",
     "audit.exported": "Audit trail downloaded",
     "audit.viewed": "Audit trail viewed",
     "briefing.created": "Briefing written",
@@ -145,6 +150,12 @@ FIELDS: dict[str, str] = {
     "incident_id": "Incident",
     "review_id": "Review",
     "user_id": "Person",
+    "copy_number": "NSPCC copy number",
+    "acknowledged_on": "Acknowledged on",
+    "link_expires_at": "Download link expires",
+    "delivery": "How the package was sent",
+    "outbox_id": "Message",
+    "recipient": "Sent to",
 }
 
 #: Words inside a code that are spelt differently in English.
@@ -182,7 +193,8 @@ RECORDS: dict[str, str] = {
     "proceedings": "Proceeding", "proceeding_dates": "Expected date", "memberships": "Membership",
     "users": "Person", "api_tokens": "API token", "legal_holds": "Legal hold", "outbox": "Message",
     "partnerships": "Partnership", "notifications": "Notification", "rapid_reviews": "Rapid review",
-    "incident_children": "Child", "archive_deposits": "NSPCC deposit", "review_drafts": "Draft",
+    "incident_children": "Child", "archive_deposits": "NSPCC deposit",
+    "outbox_attachments": "Attachment", "review_drafts": "Draft",
     "review_learning_events": "Learning event", "review_family_involvement": "Family involvement",
 }
 
