@@ -45,6 +45,7 @@ CLASSES: dict[str, tuple[str, str]] = {
     "api-docs.openapi_json": (PUBLIC, "the API's contract"),
     "api_partnership_document": (PUBLIC, "a partnership's API contract: its areas, agencies, partners, themes"),
     "feeds.deadlines": (PUBLIC, "the secret feed token in the URL is the credential"),
+    "deposits.download": (PUBLIC, "an NSPCC deposit's e-mailed link: the signed token that expires is the credential"),
     "auth.sign_in": (PUBLIC, "the sign-in form"),
     "auth.sign_out": (PUBLIC, "signing out (POST with CSRF)"),
     "auth.reset_request": (PUBLIC, "asking for a password reset link"),
