@@ -50,8 +50,22 @@ def waiting(session: Session, deposit: ArchiveDeposit) -> OutboxMessage | None:
     return message if message is not None and message.status == OutboxStatus.PENDING else None
 
 
+def failed(session: Session, deposit: ArchiveDeposit) -> bool:
+    """Whether the deposit's last e-mail failed for good (a person sends it again)."""
+    if deposit.outbox_id is None or deposit.status != DepositStatus.PREPARED:
+        return False
+    message = session.get(OutboxMessage, deposit.outbox_id)
+    return message is not None and message.status == OutboxStatus.FAILED
+
+
 def queue(ctx: Context, deposit: ArchiveDeposit, config: dict[str, Any], archive_dir: Path) -> OutboxMessage:
-    """Put the deposit's e-mail to the NSPCC in the outbox (the relay sends it after the commit)."""
+    """Put the deposit's e-mail to the NSPCC in the outbox (the relay sends it after the commit).
+
+    The deposit's row is locked first (PostgreSQL), so of two people sending it at once the second
+    finds the first one's message waiting and is refused: one e-mail, never two.
+    """
+    ctx.session.execute(select(ArchiveDeposit.id).where(ArchiveDeposit.id == deposit.id).with_for_update())
+    ctx.session.refresh(deposit)
     if deposit.outcome != ArchiveOutcome.NSPCC.value:
         raise StepError("This report was filed to answer requests: it is not deposited with the NSPCC")
     if deposit.status != DepositStatus.PREPARED:
@@ -199,8 +213,22 @@ def acknowledge(ctx: Context, deposit: ArchiveDeposit, copy_number: str, acknowl
         raise InputError(
             {"acknowledged_on": "Date the NSPCC acknowledged the deposit must be today or in the past"}
         )
-    deposit.status, deposit.copy_number = DepositStatus.ACKNOWLEDGED, copy_number
-    deposit.acknowledged_on, deposit.acknowledged_by = acknowledged_on, ctx.actor
+    # one conditional UPDATE: of two people recording a copy number at once, one is kept
+    changed = ctx.session.execute(
+        update(ArchiveDeposit)
+        .where(ArchiveDeposit.id == deposit.id, ArchiveDeposit.status == DepositStatus.SENT)
+        .values(
+            status=DepositStatus.ACKNOWLEDGED,
+            copy_number=copy_number,
+            acknowledged_on=acknowledged_on,
+            acknowledged_by=ctx.actor[:200],
+        )
+        .returning(ArchiveDeposit.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    ctx.session.refresh(deposit)
+    if changed is None:
+        raise StepError(f"This deposit was already acknowledged, with copy number {deposit.copy_number}")
     ctx.audit(
         "archive.acknowledged",
         deposit,

@@ -287,3 +287,11 @@ def deposited(ctx: Context) -> list[tuple[ArchiveDeposit, dict[str, Any]]]:
         .options(selectinload(Review.recommendations))
         .order_by(Review.published_on, ArchiveDeposit.id)).all()
     return [(deposit, deposit.catalogue or metadata(ctx, review)) for deposit, review in rows]
+
+
+def catalogue_download(ctx: Context) -> tuple[str, str]:
+    """The catalogue of everything deposited as CSV, and its file name; the export is audited first."""
+    ctx.audit("export.downloaded", what="NSPCC deposit catalogue", format="csv")
+    ctx.session.commit()
+    name = f"{ctx.policy.slug}-nspcc-catalogue-{ctx.today:%Y-%m-%d}.csv"
+    return catalogue.catalogue_csv(deposited(ctx)), name

@@ -21,7 +21,6 @@ from cspr.audit import events as audit
 from cspr.db import get_session
 from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.reviews.models import Review
-from cspr.services.context import Context
 from cspr.services.errors import InputError, StepError
 from cspr.tasks.after_commit import send_after_commit
 from cspr.web.forms import ConfirmForm, apply_errors, form_for
@@ -66,6 +65,7 @@ def archive_page() -> ResponseReturnValue:
         "staff/archive.html",
         rows=rows,
         waiting=waiting,
+        failed={d.id for d, _ in rows if sending.failed(c.session, d)},
         form=ConfirmForm(),
         statuses=catalogue.STATUS_WORDS,
         manage=allowed(c.role, Permission.MANAGE_ARCHIVE),
@@ -175,20 +175,12 @@ def acknowledge_deposit(deposit_id: int) -> ResponseReturnValue:
 @roles(Permission.READ_ARCHIVE)
 def catalogue_csv() -> ResponseReturnValue:
     """Everything deposited with the NSPCC, one row each: the catalogue record in words."""
-    download = catalogue_download(ctx())
+    download = archive.catalogue_download(ctx())
     return Response(
         download[0],
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{download[1]}"'},
     )
-
-
-def catalogue_download(c: Context) -> tuple[str, str]:
-    """The catalogue CSV and its file name; the export is audited and committed first."""
-    c.audit("export.downloaded", what="NSPCC deposit catalogue", format="csv")
-    c.session.commit()
-    rows = archive.deposited(c)
-    return catalogue.catalogue_csv(rows), f"{c.policy.slug}-nspcc-catalogue-{c.today:%Y-%m-%d}.csv"
 
 
 @public_bp.route("/nspcc-deposits/<token>")

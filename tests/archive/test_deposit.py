@@ -289,3 +289,37 @@ def test_another_partnerships_staff_never_see_a_deposit_or_its_package(app):
         )
     )
     assert all(r["Partnership"] != "Doncaster Safeguarding Children Partnership" for r in csv_rows)
+
+
+def test_the_catalogue_is_in_the_api_for_staff_and_refused_to_an_agency_contributor(app):
+    from tests.api_kit import Api, make_member
+
+    load_demo(app)
+    run_archive(app)
+    viewer = Api(app.test_client(), make_member(app, "doncaster", Role.VIEWER))
+    got = viewer.get("/archive/catalogue.csv")
+    assert got.status_code == 200 and got.mimetype == "text/csv"
+    (row,) = csv.DictReader(io.StringIO(got.get_data(as_text=True)))
+    assert row["Title"] == "Child Cameron" and row["Deposit status"] == "Prepared"
+    assert row["Date of publication"] == "31 January 2023" and row["Child's age"] == "Not recorded"
+    contributor = Api(app.test_client(), make_member(app, "doncaster", Role.CONTRIBUTOR, agency="sy-police"))
+    assert contributor.get("/archive/catalogue.csv").status_code == 403
+
+
+def test_a_deposit_whose_email_failed_for_good_says_so_and_can_be_sent_again(app, mailbox):
+    load_demo(app)
+    run_archive(app, config_with(app))
+    mailbox.reject = True  # 550: failed for good
+    assert relay(app).failed == 2
+    deposit = deposit_of(app, review_id(app, "Child Cameron"))
+    assert deposit.status == DepositStatus.PREPARED
+    admin = signed_in(app, app.test_client(), "doncaster", Role.ADMIN)
+    page = admin.get(ARCHIVE).get_data(as_text=True)
+    assert "the e-mail to the NSPCC could not be delivered" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    mailbox.reject = False
+    admin.client.post(f"{ARCHIVE}/{deposit.id}/send", data={"csrf_token": token})
+    assert relay(app).sent == 1
+    (message,) = mailbox.wait_for(1)
+    assert message["X-CSPR-Idempotency-Key"] == f"nspcc-deposit:{deposit.id}:2"  # a new message, not a replay
+    assert deposit_of(app, deposit.review_id).status == DepositStatus.SENT
