@@ -53,6 +53,8 @@ EXPECTED: dict[Permission, str] = {
     Permission.EXPORT_FIGURES:           "x x . x . x",
     Permission.EXPORT_ACTION_PLAN:       "x x . x . x",
     Permission.MANAGE_SETTINGS:          "x . . . . .",
+    Permission.READ_ARCHIVE:             "x x . x . .",
+    Permission.MANAGE_ARCHIVE:           "x . . . . .",
 }
 COLUMNS = (A, P, R, V, C, S)
 
