@@ -50,12 +50,15 @@ def waiting(session: Session, deposit: ArchiveDeposit) -> OutboxMessage | None:
     return message if message is not None and message.status == OutboxStatus.PENDING else None
 
 
-def failed(session: Session, deposit: ArchiveDeposit) -> bool:
-    """Whether the deposit's last e-mail failed for good (a person sends it again)."""
-    if deposit.outbox_id is None or deposit.status != DepositStatus.PREPARED:
-        return False
-    message = session.get(OutboxMessage, deposit.outbox_id)
-    return message is not None and message.status == OutboxStatus.FAILED
+def message_states(session: Session, deposits: list[ArchiveDeposit]) -> dict[int, OutboxStatus]:
+    """Each deposit's latest e-mail's state (pending, sent, failed), by deposit id, in one query."""
+    by_message = {d.outbox_id: d.id for d in deposits if d.outbox_id is not None}
+    if not by_message:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.status).where(OutboxMessage.id.in_(by_message))
+    )
+    return {by_message[message_id]: status for message_id, status in rows}
 
 
 def queue(ctx: Context, deposit: ArchiveDeposit, config: dict[str, Any], archive_dir: Path) -> OutboxMessage:

@@ -49,6 +49,7 @@ class ArchiveResult:
     archived: list[str] = field(default_factory=list)
     kept: int = 0
     problems: list[str] = field(default_factory=list)
+    queued: int = 0  # NSPCC deposits whose e-mail was put in the outbox
 
 
 def _sha256(data: bytes) -> str:
@@ -216,6 +217,7 @@ def run(session: Session, registry: PluginRegistry, today: dt.date, archive_dir:
         if deposit is not None and config and sending.configured(config) \
                 and deposit.outcome == ArchiveOutcome.NSPCC.value:
             sending.queue(ctx, deposit, config, archive_dir)
+            result.queued += 1
 
     result = ArchiveResult()
     rows = session.scalars(select(Partnership).where(Partnership.enabled.is_(True))).all()

@@ -20,6 +20,7 @@ from cspr.archive.models import ArchiveDeposit, DepositStatus
 from cspr.audit import events as audit
 from cspr.db import get_session
 from cspr.db.tenancy import across_partnerships, acting_for
+from cspr.messaging.models import OutboxStatus
 from cspr.reviews.models import Review
 from cspr.services.errors import InputError, StepError
 from cspr.tasks.after_commit import send_after_commit
@@ -60,12 +61,17 @@ def archive_page() -> ResponseReturnValue:
     """Every deposit with its status, dates, copy number, package and checks."""
     c = ctx()
     rows = listing()
-    waiting = {d.id for d, _ in rows if sending.waiting(c.session, d) is not None}
+    mail = sending.message_states(c.session, [d for d, _ in rows])
+    waiting = {d.id for d, _ in rows if mail.get(d.id) == OutboxStatus.PENDING}
     return render_template(
         "staff/archive.html",
         rows=rows,
         waiting=waiting,
-        failed={d.id for d, _ in rows if sending.failed(c.session, d)},
+        failed={
+            d.id
+            for d, _ in rows
+            if d.status == DepositStatus.PREPARED and mail.get(d.id) == OutboxStatus.FAILED
+        },
         form=ConfirmForm(),
         statuses=catalogue.STATUS_WORDS,
         manage=allowed(c.role, Permission.MANAGE_ARCHIVE),
