@@ -323,3 +323,21 @@ def test_a_deposit_whose_email_failed_for_good_says_so_and_can_be_sent_again(app
     (message,) = mailbox.wait_for(1)
     assert message["X-CSPR-Idempotency-Key"] == f"nspcc-deposit:{deposit.id}:2"  # a new message, not a replay
     assert deposit_of(app, deposit.review_id).status == DepositStatus.SENT
+
+
+def test_the_acknowledgement_form_names_a_date_in_the_future_and_a_copy_number_too_long(app, mailbox):
+    load_demo(app)
+    run_archive(app, config_with(app))
+    assert relay(app).sent == 2
+    deposit = deposit_of(app, review_id(app, "Child Cameron"))
+    admin = signed_in(app, app.test_client(), "doncaster", Role.ADMIN)
+    url = f"{ARCHIVE}/{deposit.id}/acknowledge"
+    future = date((london_today() + dt.timedelta(days=3)).isoformat())
+    refused = admin.submit(url, {"copy_number": "N" * 41, "acknowledged_on": future})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Copy number must be 40 characters or fewer" in page
+    refused = admin.submit(url, {"copy_number": "NSPCC-1", "acknowledged_on": future})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Date the NSPCC acknowledged the deposit must be today or in the past" in page
+    assert deposit_of(app, deposit.review_id).status == DepositStatus.SENT  # nothing recorded

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cspr.accounts.models import Role
+from cspr.archive import links
 from tests.api_kit import make_member
 from tests.archive.deposit_kit import NSPCC, anonymous_review, load_demo, run_archive
 from tests.browser.conftest import axe_violations
@@ -42,3 +43,14 @@ def test_the_archive_page_is_in_the_menu_checks_a_package_and_passes_axe(app, li
             "link", name="Download the catalogue of everything deposited with the NSPCC (CSV)"
         ).click()
     assert download.value.suggested_filename.startswith("doncaster-nspcc-catalogue-")
+
+
+def test_an_expired_deposit_link_says_so_plainly_and_passes_axe(app, live, page):
+    import datetime as dt
+
+    token = links.make(app.config["SECRET_KEY"], 1, "0" * 64, dt.datetime(2026, 1, 2, 9, 30, tzinfo=dt.UTC))
+    response = page.goto(f"{live}/nspcc-deposits/{token}")
+    assert response.status == 410
+    expect(page.get_by_role("heading", name="This download link has expired", level=1)).to_be_visible()
+    expect(page.get_by_text("stopped working on 2 January 2026 at 09:30 UTC")).to_be_visible()
+    assert axe_violations(page) == []
