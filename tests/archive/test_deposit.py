@@ -341,3 +341,21 @@ def test_the_acknowledgement_form_names_a_date_in_the_future_and_a_copy_number_t
     assert refused.status_code == 400
     assert "Date the NSPCC acknowledged the deposit must be today or in the past" in page
     assert deposit_of(app, deposit.review_id).status == DepositStatus.SENT  # nothing recorded
+
+
+def test_the_daily_job_queues_each_new_nspcc_deposit_in_the_outbox(app):
+    from cspr.messaging.models import OutboxMessage
+    from cspr.tasks import clock
+
+    load_demo(app)
+    config_with(app)
+    with app.app_context(), get_db().sessionmaker() as session:
+        assert "archive" in clock.run_daily(session, now=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC))
+    deposit = deposit_of(app, review_id(app, "Child Cameron"))
+    with app.app_context(), get_db().sessionmaker() as session:
+        with acting_for(session, partnerships.get(session, "doncaster").id):
+            message = session.get(OutboxMessage, deposit.outbox_id)
+            assert message.recipient == NSPCC and message.attachment_count == 1
+            assert message.attachments[0].sha256 == deposit.sha256
+    (queued,) = events(app, "archive.queued")
+    assert queued.detail["delivery"] == "attached" and queued.detail["recipient"] == NSPCC

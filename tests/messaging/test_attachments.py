@@ -12,6 +12,7 @@ from cspr.messaging import relay as outbox
 from cspr.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from cspr.messaging.tasks import channel_for
 from cspr.partnerships import services as partnerships
+from tests.deadlines.test_reminders import notify_app  # noqa: F401 (the fixture: a plugin on the Notify stub)
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40  # binary: every byte value survives the trip
 
@@ -97,3 +98,36 @@ def test_a_deleted_message_takes_its_attachments_with_it(app):
             session.delete(message)
             session.commit()
             assert session.scalars(select(OutboxAttachment)).all() == []
+
+
+def test_gov_uk_notify_refuses_an_attachment_for_good_and_says_why(notify_app):  # noqa: F811
+    app, stub = notify_app
+    with app.app_context(), get_db().session_scope() as session:
+        partnerships.sync(session, app.extensions["cspr.plugins"])
+        with acting_for(session, partnerships.get(session, "riverside").id):
+            message = OutboxMessage(
+                idempotency_key="notify-attach",
+                channel="notify",
+                recipient="a@example.org",
+                subject="A report",
+                body="Attached.",
+                attachment_count=1,
+            )
+            message.attachments.append(
+                OutboxAttachment(
+                    filename="r.pdf",
+                    media_type="application/pdf",
+                    content=PDF,
+                    sha256="0" * 64,
+                    size_bytes=len(PDF),
+                )
+            )
+            session.add(message)
+    assert relay(app).failed == 1 and stub.received == []
+    with app.app_context(), get_db().sessionmaker() as session:
+        with acting_for(session, partnerships.get(session, "riverside").id):
+            failed = session.scalar(
+                select(OutboxMessage).where(OutboxMessage.idempotency_key == "notify-attach")
+            )
+            assert failed.status == OutboxStatus.FAILED
+            assert "GOV.UK Notify cannot carry this message's attachments" in failed.last_error
