@@ -84,7 +84,11 @@ def queue(ctx: Context, deposit: ArchiveDeposit, config: dict[str, Any], archive
     if hashlib.sha256(data).hexdigest() != deposit.sha256:
         raise StepError("The package does not match its checksum: verify it before sending it")
     review = ctx.session.get(Review, deposit.review_id)
-    record = deposit.catalogue or {}
+    if not deposit.catalogue:  # a package built before deposits kept their record (migration 0024)
+        from cspr.archive import services as archive
+
+        deposit.catalogue = archive.metadata(ctx, review)
+    record = deposit.catalogue
     now = dt.datetime.now(dt.UTC)
     earlier = ctx.session.scalar(
         select(func.count())

@@ -359,3 +359,26 @@ def test_the_daily_job_queues_each_new_nspcc_deposit_in_the_outbox(app):
             assert message.attachments[0].sha256 == deposit.sha256
     (queued,) = events(app, "archive.queued")
     assert queued.detail["delivery"] == "attached" and queued.detail["recipient"] == NSPCC
+
+
+def test_a_package_built_before_deposits_kept_their_record_is_sent_with_one(app, mailbox):
+    from cspr.archive.models import ArchiveDeposit
+
+    load_demo(app)
+    run_archive(app)
+    deposit = deposit_of(app, review_id(app, "Child Cameron"))
+    with app.app_context(), get_db().sessionmaker() as session:
+        with acting_for(session, partnerships.get(session, "doncaster").id):
+            session.get(ArchiveDeposit, deposit.id).catalogue = {}  # as migration 0024 leaves older ones
+            session.commit()
+    config_with(app)
+    admin = signed_in(app, app.test_client(), "doncaster", Role.ADMIN)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', admin.get(ARCHIVE).get_data(as_text=True)).group(
+        1
+    )
+    admin.client.post(f"{ARCHIVE}/{deposit.id}/send", data={"csrf_token": token})
+    assert relay(app).sent == 1
+    (message,) = mailbox.wait_for(1)
+    body = text_of(message)
+    assert "Title: Child Cameron" in body and "Date of publication: 31 January 2023" in body
+    assert "None" not in body
