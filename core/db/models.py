@@ -49,7 +49,8 @@ from cspr.reviews.models import (
 )
 
 __all__ = [
-    "Action", "AgeBand", "ApiToken", "ArchiveDeposit", "DepositStatus", "OutboxAttachment", "ArchiveOutcome", "AuditEvent", "Base",
+    "Action", "AgeBand", "ApiToken", "ArchiveDeposit", "ArchiveOutcome", "AuditEvent", "Base",
+    "DepositStatus", "OutboxAttachment",
     "DelayReason",
     "Briefing", "ChronologyEntry", "CrossPartnershipAccess", "DatePrecision",
     "DailyRun", "Deadline", "DeadlineState", "Document", "Draft",
