@@ -44,6 +44,11 @@ def test_the_archive_page_is_in_the_menu_checks_a_package_and_passes_axe(app, li
         ).click()
     assert download.value.suggested_filename.startswith("doncaster-nspcc-catalogue-")
 
+    page.set_viewport_size({"width": 320, "height": 800})  # reflow: the wide table scrolls in its region
+    page.goto(live + "/app/doncaster/archive")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert deposits.evaluate("region => region.scrollWidth > region.clientWidth")
+
 
 def test_an_expired_deposit_link_says_so_plainly_and_passes_axe(app, live, page):
     import datetime as dt
