@@ -14,19 +14,15 @@ import datetime as dt
 import io
 from typing import Any
 
-from cspr.archive.models import ArchiveDeposit, DepositStatus
+from cspr.archive.models import ArchiveDeposit
 from cspr.cases.inputs import ABUSE_LABELS, AGE_LABELS, HARM_LABELS, SEX_LABELS
 from cspr.reviews.inputs import FORM_LABELS, KIND_LABELS
 from cspr.reviews.models import Review
+from cspr.services import words
 from cspr.services.worksheets import formula_safe
 
 WITHHELD = "Withheld: published anonymously through the NSPCC"
 NOT_RECORDED = "Not recorded"
-STATUS_WORDS = {
-    DepositStatus.PREPARED: "Prepared",
-    DepositStatus.SENT: "Sent to the NSPCC",
-    DepositStatus.ACKNOWLEDGED: "Acknowledged by the NSPCC",
-}
 
 
 def case_summary(review: Review) -> dict[str, Any]:
@@ -83,7 +79,7 @@ COLUMNS: list[tuple[str, Any]] = [
     ("Summary", lambda r, d: r.get("summary") or ""),
     ("Learning themes", lambda r, d: "; ".join(r.get("themes") or [])),
     ("Recommendations", lambda r, d: " ".join(f"{x['number']}. {x['text']}" for x in r["recommendations"])),
-    ("Deposit status", lambda r, d: STATUS_WORDS[d.status]),
+    ("Deposit status", lambda r, d: words.deposit_status(d.status.value)),
     ("Sent on", lambda r, d: f"{d.sent_at:%d/%m/%Y}" if d.sent_at else ""),
     ("Acknowledged on", lambda r, d: f"{d.acknowledged_on:%d/%m/%Y}" if d.acknowledged_on else ""),
     ("NSPCC copy number", lambda r, d: d.copy_number or ""),

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from cspr.accounts.permissions import Permission, allowed
-from cspr.archive import catalogue, links, sending
+from cspr.archive import links, sending
 from cspr.archive import services as archive
 from cspr.archive.inputs import AcknowledgeIn
 from cspr.archive.models import ArchiveDeposit, DepositStatus
@@ -22,6 +22,7 @@ from cspr.db import get_session
 from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.messaging.models import OutboxStatus
 from cspr.reviews.models import Review
+from cspr.services import words
 from cspr.services.errors import InputError, StepError
 from cspr.tasks.after_commit import send_after_commit
 from cspr.web.forms import ConfirmForm, apply_errors, form_for
@@ -73,7 +74,7 @@ def archive_page() -> ResponseReturnValue:
             if d.status == DepositStatus.PREPARED and mail.get(d.id) == OutboxStatus.FAILED
         },
         form=ConfirmForm(),
-        statuses=catalogue.STATUS_WORDS,
+        statuses=words.DEPOSIT_STATUSES,
         manage=allowed(c.role, Permission.MANAGE_ARCHIVE),
         configured=sending.configured(current_app.config),
     )

@@ -185,6 +185,10 @@ STAGES: dict[str, str] = {
     "published": "Published", "archived": "Archived",
 }
 
+#: Where an NSPCC deposit stands, as the Archive page and the catalogue export say it.
+DEPOSIT_STATUSES: dict[str, str] = {"prepared": "Prepared", "sent": "Sent to the NSPCC",
+                                    "acknowledged": "Acknowledged by the NSPCC"}
+
 #: Records (their table's name) as a person calls one.
 RECORDS: dict[str, str] = {
     "incidents": "Incident", "reviews": "Review", "actions": "Action", "recommendations": "Recommendation",
@@ -207,6 +211,11 @@ def record(table: str) -> str:
 def counted(n: int, thing: str, things: str | None = None) -> str:
     """A number with its noun, singular or plural: '1 review', '3 reviews' (never 'review(s)')."""
     return f"{n:,} {thing if n == 1 else (things or thing + 's')}"
+
+
+def deposit_status(code: str) -> str:
+    """An NSPCC deposit's status in words: 'sent' -> 'Sent to the NSPCC'."""
+    return DEPOSIT_STATUSES.get(str(code)) or spelt_out(str(code))
 
 
 def stage(code: str) -> str:
@@ -249,5 +258,5 @@ def value(raw: Any) -> str:
     return text
 
 
-__all__ = ["EVENTS", "FIELDS", "RECORDS", "STAGES", "counted", "event", "field", "record", "spelt_out",
-           "stage", "value"]
+__all__ = ["DEPOSIT_STATUSES", "EVENTS", "FIELDS", "RECORDS", "STAGES", "counted", "deposit_status", "event",
+           "field", "record", "spelt_out", "stage", "value"]
