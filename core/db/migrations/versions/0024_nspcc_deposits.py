@@ -1,6 +1,6 @@
 """NSPCC deposits sent through the outbox: outbox attachments; a deposit's catalogue record and status.
 
-Revision ID: 0024_nspcc_deposits
+Revision ID: 0024
 Revises: 0023
 Create Date: 2026-12-03 06:30:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 from cspr.db import rls
 
-revision: str = "0024_nspcc_deposits"
+revision: str = "0024"
 down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
