@@ -78,6 +78,7 @@ EVENTS: dict[str, str] = {
     "rapid_review.meeting": "Rapid review meeting recorded",
     "rapid_review.panel_response": "Panel's response recorded",
     "recommendation.added": "Recommendation added",
+    "record.imported": "Record imported (going live)",
     "recommendation.responded": "Response to a recommendation recorded",
     "retention.applied": "Retention rules applied",
     "review.archived": "Review archived",
@@ -145,6 +146,8 @@ FIELDS: dict[str, str] = {
     "incident_id": "Incident",
     "review_id": "Review",
     "user_id": "Person",
+    "sheet": "Sheet of the going-live file",
+    "row": "Row of the going-live file",
 }
 
 #: Words inside a code that are spelt differently in English.
