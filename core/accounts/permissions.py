@@ -47,6 +47,7 @@ class Permission(enum.StrEnum):
     EXPORT_FIGURES = "export figures"  # the yearly figures as XLSX and Word
     EXPORT_ACTION_PLAN = "export action plan"  # the board's view of the action plans as XLSX and Word
     MANAGE_SETTINGS = "manage settings"  # local settings: closure days, contact, page text (never statutory)
+    IMPORT_RECORDS = "import records"  # going live: the partnership's cases, reviews and plans from a template
 
 
 _ADMIN = frozenset({Role.ADMIN})
@@ -97,6 +98,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_FIGURES: _OVERSIGHT,
     Permission.EXPORT_ACTION_PLAN: _OVERSIGHT,
     Permission.MANAGE_SETTINGS: _ADMIN,
+    Permission.IMPORT_RECORDS: _ADMIN,
 }
 
 

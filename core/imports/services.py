@@ -63,6 +63,7 @@ class Outcome:
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     digest: str = ""
+    file_name: str = ""
 
     @property
     def imported(self) -> bool:
@@ -102,7 +103,7 @@ def run(ctx: Context, content: bytes, *, dry_run: bool, file_name: str = "") -> 
     rolls back and raises :class:`ImportFailed`; without one the records are flushed, for the caller
     to commit. A file that is not a template at all raises ``ImportRefused`` (nothing written).
     """
-    outcome = Outcome(dry_run=dry_run, digest=hashlib.sha256(content).hexdigest())
+    outcome = Outcome(dry_run=dry_run, digest=hashlib.sha256(content).hexdigest(), file_name=file_name)
     try:
         sheets = reading.read_file(content)
     except ImportRefused as refused:
