@@ -47,7 +47,7 @@ class Permission(enum.StrEnum):
     EXPORT_FIGURES = "export figures"  # the yearly figures as XLSX and Word
     EXPORT_ACTION_PLAN = "export action plan"  # the board's view of the action plans as XLSX and Word
     MANAGE_SETTINGS = "manage settings"  # local settings: closure days, contact, page text (never statutory)
-    IMPORT_RECORDS = "import records"  # going live: the partnership's cases, reviews and plans from a template
+    IMPORT_RECORDS = "import records"  # going live: cases, reviews and action plans from a template
 
 
 _ADMIN = frozenset({Role.ADMIN})
