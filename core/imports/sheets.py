@@ -239,7 +239,8 @@ LEGACY = Sheet(
             "publication_date",
             True,
             width=18,
-            hint="As precise as it is known: 27/03/2014, March 2014, or only 2014.",
+            hint="As precise as it is known: 27/03/2014, March 2014, only 2014, or 'not given' when the "
+            "source gives no date.",
         ),
         Column("publication_form", "What was published", "choice", choices=_labels(FORM_LABELS), width=36),
         Column("publication_note", "Why not the full report", width=30),
