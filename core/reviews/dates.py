@@ -25,7 +25,7 @@ class DatePrecision(enum.StrEnum):
     MONTH = "month"
     YEAR = "year"
     BEFORE = "before"  # only that it was published before the start of a year
-    NOT_GIVEN = "not_given"  # the source gives no date: only that it was published
+    NOT_GIVEN = "none"  # the source gives no date: only that it was published
 
 
 #: The API's and the plugins' form: 2013-10-11, 2013-10, 2013, "before 2019", or "not given".

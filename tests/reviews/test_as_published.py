@@ -35,7 +35,7 @@ def loaded(app):
     ("2024-02", "February 2024", "month", dt.date(2024, 2, 29)),
     ("2014", "2014", "year", dt.date(2014, 12, 31)),
     ("before 2019", "before 2019", "before", dt.date(2018, 12, 31)),
-    ("not given", "(date not given)", "not_given", dt.date(2026, 12, 3)),  # stored as the day it is recorded
+    ("not given", "(date not given)", "none", dt.date(2026, 12, 3)),  # stored as the day it is recorded
     (dt.date(2011, 1, 31), "31 January 2011", "day", dt.date(2011, 1, 31)),
 ])
 def test_a_date_is_kept_as_precise_as_it_is_known(given, shown, precision, latest):
