@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from cspr.actions import services as actions
 from cspr.actions.models import Rag, Recommendation
@@ -24,6 +24,7 @@ from cspr.cases.models import Incident
 from cspr.chronology.spreadsheets import ImportRefused, RowError
 from cspr.imports import reading
 from cspr.imports.sheets import BY_KEY, INCIDENTS, LEGACY, REVIEWS, SHEETS, Sheet
+from cspr.partnerships.models import Partnership
 from cspr.reviews import services as reviews
 from cspr.reviews.models import Review, ReviewKind
 from cspr.services.context import Context
@@ -104,6 +105,8 @@ def run(ctx: Context, content: bytes, *, dry_run: bool, file_name: str = "") -> 
     to commit. A file that is not a template at all raises ``ImportRefused`` (nothing written).
     """
     outcome = Outcome(dry_run=dry_run, digest=hashlib.sha256(content).hexdigest(), file_name=file_name)
+    if not dry_run:
+        one_at_a_time(ctx)
     try:
         sheets = reading.read_file(content)
     except ImportRefused as refused:
@@ -152,6 +155,19 @@ def run(ctx: Context, content: bytes, *, dry_run: bool, file_name: str = "") -> 
         return outcome
     ctx.session.flush()
     return outcome
+
+
+def one_at_a_time(ctx: Context) -> None:
+    """Hold the partnership's row until the import commits: a second import waits, then sees the first.
+
+    Its checks ("a case with this reference is already on the platform") run after the wait, so
+    two admins importing the same file at once import it once.
+    """
+    pid = ctx.partnership.id
+    if ctx.session.get_bind().dialect.name == "sqlite":  # the database's one writer lock, taken now
+        ctx.session.execute(text("UPDATE partnerships SET enabled = enabled WHERE id = :pid"), {"pid": pid})
+    else:
+        ctx.session.execute(select(Partnership.id).where(Partnership.id == pid).with_for_update())
 
 
 #: The service's field names that a sheet's column fills, where they differ (per step).
