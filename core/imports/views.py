@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from cspr.web.staff.steps import status_of
 
 CheckForm = form_for(i.GoingLiveIn, submit="Check the file")
 DIGEST = re.compile(r"^[0-9a-f]{64}$")
+HELD_FOR = 24 * 3600  # seconds a checked file waits for the word to import it
 
 
 def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
@@ -66,8 +68,21 @@ def going_live() -> ResponseReturnValue:
     if outcome.problems:
         form.file.errors = ["The file has problems: nothing was imported. Correct them and check it again"]
         return _page(form, outcome, 400)
-    _held(outcome.digest).write_bytes(content)
+    held = _held(outcome.digest)
+    _prune(held.parent)
+    held.write_bytes(content)
     return _page(CheckForm(formdata=None), outcome)
+
+
+def _prune(folder: Path) -> None:
+    """Checked files never imported go after a day: they hold case details, kept no longer than needed."""
+    cutoff = time.time() - HELD_FOR
+    for old in folder.glob("*.upload"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink()
+        except OSError:  # another request removed it first
+            continue
 
 
 @bp.route("/going-live/import", methods=["POST"])
