@@ -174,7 +174,7 @@ def one_at_a_time(ctx: Context) -> None:
 _FIELDS: dict[str, dict[str, str]] = {
     "incident": {},
     "notification": {"sent_on": "notified_on", "partners_told_on": "notified_on"},
-    "meeting": {"started_on": "meeting_on", "themes": "meeting_on"},
+    "meeting": {"started_on": "meeting_on"},
     "decision": {"received_on": "panel_response_on"},
     "response": {"received_on": "panel_response_on", "response": "panel_response", "notes": "panel_response"},
     "start": {},
@@ -318,6 +318,7 @@ class _Importer:
                 "panel_reference",
                 "ofsted_sos_notified_on",
                 "meeting_on",
+                "themes",
                 "decision",
                 "sent_to_panel_on",
                 "panel_response",
@@ -345,6 +346,15 @@ class _Importer:
                 "notified_on",
                 "Enter the date the Panel was notified: the later steps in this row need it",
             )
+        if "themes" in v or ("meeting_on" in v and "decision" not in v):
+            self.step(
+                sheet,
+                row,
+                "meeting",
+                lambda: rapid_reviews.record_meeting(
+                    ctx, incident, meeting_on=v.get("meeting_on"), themes=v.get("themes")
+                ),
+            )
         if "decision" in v:
             self.step(
                 sheet,
@@ -365,13 +375,6 @@ class _Importer:
                 row,
                 "decision",
                 "Select the partners' decision: it goes to the Panel with the rapid review",
-            )
-        elif "meeting_on" in v:
-            self.step(
-                sheet,
-                row,
-                "meeting",
-                lambda: rapid_reviews.record_meeting(ctx, incident, meeting_on=v["meeting_on"]),
             )
         if "panel_response" in v or "panel_response_on" in v:
             if "panel_response" not in v:

@@ -113,6 +113,14 @@ INCIDENTS = Sheet(
             hint="Only for the death of a looked-after child.",
         ),
         Column("meeting_on", "Date of the rapid review meeting", "date", width=16),
+        Column(
+            "themes",
+            "Learning themes of the case",
+            "list",
+            width=30,
+            hint="From the partnership's list, separated by semicolons: the decision page shows the "
+            "earlier reviews that share them.",
+        ),
         Column("decision", "The partners' decision", "choice", choices=_labels(DECISION_LABELS), width=40),
         Column("sent_to_panel_on", "Date the rapid review went to the Panel", "date", width=18),
         Column(

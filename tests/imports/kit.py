@@ -27,6 +27,7 @@ GOOD = {
             "Date the Panel was notified": D(2026, 3, 9),
             "Panel reference": "P-2026-1",
             "Date of the rapid review meeting": D(2026, 3, 20),
+            "Learning themes of the case": "Neglect; Domestic abuse",
             "The partners' decision": "Hold a local child safeguarding practice review",
             "Date the rapid review went to the Panel": D(2026, 3, 27),
             "Title of the review": "Child K review",

@@ -185,6 +185,8 @@ def test_the_corrected_file_imports_with_the_deadlines_of_a_case_recorded_in_the
             "A Reviewer",
         )
         assert incident.stage == "decided" and incident.notification.panel_reference == "P-2026-1"
+        assert incident.rapid_review.themes == ["Neglect", "Domestic abuse"]
+        assert incident.rapid_review.meeting_on == dt.date(2026, 3, 20)
         return deadlines_of(ctx, incident.id, review.id), deadlines_of(ctx, hand_incident, hand_review)
 
     from_file, from_app = _in(app)(imported)
