@@ -180,6 +180,7 @@ _FIELDS: dict[str, dict[str, str]] = {
     "start": {},
     "terms": {"agreed_on": "terms_on"},
     "reviewer": {"reviewer_user_id": "reviewer_name"},
+    "draft": {"received_on": "first_draft_on"},
     "final": {"agreed_on": "final_agreed_on", "agreed_by": "final_agreed_on"},
     "plan": {"delay_detail": "delay_reason"},
     "sent": {"sent_on": "report_sent_on"},
@@ -197,6 +198,7 @@ _STEP_COLUMN = {
     "start": "kind",
     "terms": "terms_on",
     "reviewer": "commissioned_on",
+    "draft": "first_draft_on",
     "final": "final_agreed_on",
     "plan": "planned_on",
     "sent": "report_sent_on",
@@ -468,6 +470,13 @@ class _Importer:
                     commissioned_on=v["commissioned_on"],
                     reviewer_name=v.get("reviewer_name", ""),
                 ),
+            )
+        if "first_draft_on" in v:
+            self.step(
+                sheet,
+                row,
+                "draft",
+                lambda: reviews.receive_draft(ctx, review, received_on=v["first_draft_on"], note="imported"),
             )
         if "final_agreed_on" in v:
             partners = list(reviews.statutory_partners(ctx))

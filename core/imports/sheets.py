@@ -166,6 +166,7 @@ REVIEWS = Sheet(
             hint="The independent reviewer (an adult professional, never the child or family).",
         ),
         Column("commissioned_on", "Date the reviewer was commissioned", "date", width=18),
+        Column("first_draft_on", "Date the first draft arrived", "date", width=16),
         Column(
             "final_agreed_on",
             "Date the final report was agreed",

@@ -349,3 +349,38 @@ def test_a_column_for_a_childs_name_is_refused(app):
         "name, date of birth or address). Remove it: a child is known by a pseudonym and the local authority's "
         "case reference only"
     ]
+
+
+def test_a_review_under_way_comes_in_at_the_stage_it_reached_with_the_reason_for_its_delay(app):
+    row = {
+        "Title of the review": "Child P",
+        "Kind of review": "Local child safeguarding practice review",
+        "Date of the decision to hold the review": dt.date(2026, 1, 5),
+        "Date the terms of reference were agreed": dt.date(2026, 1, 20),
+        "Reviewer's name": "B Author",
+        "Date the reviewer was commissioned": dt.date(2026, 2, 2),
+        "Date the first draft arrived": dt.date(2026, 4, 1),
+        "Date the final report was agreed": dt.date(2026, 5, 1),
+        "Planned publication date": dt.date(2027, 1, 15),
+        "Date the final report went to the Panel and the Secretary of State": dt.date(2026, 11, 30),
+    }
+    outcome = _in(app)(lambda ctx: imports.run(ctx, kit.workbook(ctx, {"Reviews": [row]}), dry_run=True))
+    assert outcome.messages() == [
+        "Reviews, row 2, Reason for the delay: select the reason for the delay: the planned publication date is "
+        "after the target of 5 July 2026"
+    ]
+    late = {**row, "Reason for the delay": "Family involvement"}
+    _in(app)(lambda ctx: imports.run(ctx, kit.workbook(ctx, {"Reviews": [late]}), dry_run=False))
+
+    def check(ctx):
+        review = ctx.session.scalars(select(Review).where(Review.title == "Child P")).one()
+        assert review.stage == "sent_to_panel" and len(review.drafts) == 1
+        assert review.final_report_agreed_by == sorted(reviews.statutory_partners(ctx))
+        assert review.publication_delay_reason.value == "family_involvement"
+        rows = {
+            d.kind: d for d in ctx.session.scalars(select(Deadline).where(Deadline.review_id == review.id))
+        }
+        assert rows["publication"].due_on == dt.date(2026, 7, 5) and rows["publication"].state.value == "open"
+        assert rows["report_to_panel"].state.value == "met"
+
+    _in(app)(check)
