@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,17 @@ def test_a_year_only_review_is_not_archived_before_a_year_from_the_end_of_that_y
             record = archive.metadata(Context(session, row, api_app.extensions["cspr.plugins"].policy(
                 "southampton"), actor="test"), review)
     assert record["published_on"] == "2025" and record["published_precision"] == "year"
+
+
+def test_a_review_whose_date_is_not_given_is_listed_after_every_year_never_under_one(loaded, client):
+    api = Api(client, make_member(loaded, "doncaster", Role.ADMIN))
+    made = api.post("/reviews/legacy", json={"kind": "local_cspr", "title": "Child Undated",
+                                             "published_on": "not given"})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    assert made.get_json()["published_as_known"] == "(date not given)"
+    page = client.get("/doncaster/").get_data(as_text=True)
+    headings = [h.strip() for h in re.findall(r'<h3 class="govuk-heading-m">([^<]+)</h3>', page)]
+    assert headings[-1] == "Date not given"  # after every year, and the review under no year
+    undated = page[page.index("Date not given"):]
+    assert "Child Undated" in undated and "Child Cameron" not in undated  # dated ones come before
+    assert "Published (date not given)" in undated
