@@ -439,7 +439,7 @@ class _Importer:
                 )
             if missing:
                 raise _RowFailed()
-            if v["title"].lower() in self.titles or self._titled(v["title"]):
+            if v["title"].lower() in self.titles or self._titled(v["title"]):  # one or more
                 raise self.problem(
                     sheet,
                     row,
@@ -517,7 +517,7 @@ class _Importer:
 
     def _legacy(self, sheet: Sheet, row: reading.Row, v: dict[str, Any]) -> None:
         ctx = self.ctx
-        if v["title"].lower() in self.titles or self._titled(v["title"]):
+        if v["title"].lower() in self.titles or self._titled(v["title"]):  # one or more
             raise self.problem(
                 sheet,
                 row,
@@ -557,7 +557,16 @@ class _Importer:
                     sheet, row, "review", "The review has problems on its own row: correct those first"
                 )
         else:
-            review = self._titled(title)
+            found = self._titled(title)
+            if len(found) > 1:
+                raise self.problem(
+                    sheet,
+                    row,
+                    "review",
+                    f"{len(found)} reviews on the platform have this title: give the review a title of "
+                    "its own in the app first, then use it here",
+                )
+            review = found[0] if found else None
             if review is None:
                 raise self.problem(
                     sheet,
@@ -638,8 +647,8 @@ class _Importer:
             )
         return incident
 
-    def _titled(self, title: str) -> Review | None:
-        found = self.ctx.session.scalars(
-            select(Review).where(func.lower(Review.title) == title.lower())
-        ).all()
-        return found[0] if len(found) == 1 else None
+    def _titled(self, title: str) -> list[Review]:
+        """The platform's reviews with this title, in any case."""
+        return list(
+            self.ctx.session.scalars(select(Review).where(func.lower(Review.title) == title.lower())).all()
+        )

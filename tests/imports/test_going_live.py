@@ -384,3 +384,41 @@ def test_a_review_under_way_comes_in_at_the_stage_it_reached_with_the_reason_for
         assert rows["report_to_panel"].state.value == "met"
 
     _in(app)(check)
+
+
+def test_an_action_for_a_title_two_reviews_share_says_so(app):
+    def two(ctx):
+        for _ in range(2):
+            reviews.record_legacy(ctx, kind="scr", title="Child Twice", published_on="2015")
+
+    _in(app)(two)
+    plan = kit.csv_file(
+        sheets.ACTIONS,
+        [
+            {
+                "Review": "child twice",
+                "Recommendation": "x",
+                "Action": "y",
+                "Owning agency": "sy-icb",
+                "Due date": "31/01/2027",
+            }
+        ],
+    )
+    legacy = kit.csv_file(
+        sheets.LEGACY,
+        [
+            {
+                "Kind of review": "Serious case review",
+                "Title of the review": "Child Twice",
+                "Date of publication": "2015",
+            }
+        ],
+    )
+    assert _in(app)(lambda ctx: imports.run(ctx, plan, dry_run=True)).messages() == [
+        "Action plans, row 2, Review: 2 reviews on the platform have this title: give the review a title of its "
+        "own in the app first, then use it here"
+    ]
+    assert _in(app)(lambda ctx: imports.run(ctx, legacy, dry_run=True)).messages() == [
+        "Published reviews, row 2, Title of the review: a review with this title is already on the platform or on "
+        "an earlier row: give each review once"
+    ]
