@@ -49,6 +49,7 @@ class Permission(enum.StrEnum):
     MANAGE_SETTINGS = "manage settings"  # local settings: closure days, contact, page text (never statutory)
     READ_ARCHIVE = "read archive"  # the Archive page: deposits, their packages, the catalogue export
     MANAGE_ARCHIVE = "manage archive"  # send a deposit to the NSPCC, record its copy number, verify it
+    IMPORT_RECORDS = "import records"  # going live: cases, reviews and action plans from a template
 
 
 _ADMIN = frozenset({Role.ADMIN})
@@ -101,6 +102,7 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.MANAGE_SETTINGS: _ADMIN,
     Permission.READ_ARCHIVE: _STAFF_READERS,
     Permission.MANAGE_ARCHIVE: _ADMIN,
+    Permission.IMPORT_RECORDS: _ADMIN,
 }
 
 

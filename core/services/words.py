@@ -83,6 +83,7 @@ EVENTS: dict[str, str] = {
     "rapid_review.meeting": "Rapid review meeting recorded",
     "rapid_review.panel_response": "Panel's response recorded",
     "recommendation.added": "Recommendation added",
+    "record.imported": "Record imported (going live)",
     "recommendation.responded": "Response to a recommendation recorded",
     "retention.applied": "Retention rules applied",
     "review.archived": "Review archived",
@@ -156,6 +157,8 @@ FIELDS: dict[str, str] = {
     "delivery": "How the package was sent",
     "outbox_id": "Message",
     "recipient": "Sent to",
+    "sheet": "Sheet of the going-live file",
+    "row": "Row of the going-live file",
 }
 
 #: Words inside a code that are spelt differently in English.

@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 #: Each domain's staff pages: importing one adds its routes to the staff blueprint.
 STAFF_PAGES = (
     "cspr.accounts.views.members", "cspr.actions.views", "cspr.archive.views", "cspr.audit.views",
-    "cspr.cases.views",
-    "cspr.chronology.views", "cspr.deadlines.views", "cspr.documents.views", "cspr.messaging.views",
+    "cspr.cases.views", "cspr.chronology.views", "cspr.deadlines.views", "cspr.documents.views",
+    "cspr.imports.views", "cspr.messaging.views",
     "cspr.partnerships.settings_views", "cspr.proceedings.views",
     "cspr.publication.briefing_views", "cspr.records.views", "cspr.reporting.views", "cspr.returns.views",
     "cspr.reviews.views",

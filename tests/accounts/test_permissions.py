@@ -55,6 +55,7 @@ EXPECTED: dict[Permission, str] = {
     Permission.MANAGE_SETTINGS:          "x . . . . .",
     Permission.READ_ARCHIVE:             "x x . x . .",
     Permission.MANAGE_ARCHIVE:           "x . . . . .",
+    Permission.IMPORT_RECORDS:           "x . . . . .",
 }
 COLUMNS = (A, P, R, V, C, S)
 

@@ -185,6 +185,7 @@ def staff_values(app, owner: Side, slug: str, rule) -> dict[str, list[str]]:
     values["token"] = ([owner.tokens[Role.ADMIN], "cspr_not_a_token"] if rule.endpoint == "feeds.deadlines"
                        else ["not-a-reset-token"])
     values["filename"] = ["govuk-frontend.min.css", "../../pyproject.toml"]
+    values["sheet"] = ["incidents", "legacy"]  # a going-live template's sheet, as CSV
     values["user_id"] = [str(owner.member_ids[Role.ADMIN])]
     values["token_id"] = [str(owner.browsers[Role.ADMIN].member.token_id)]  # a calendar subscription's id
     return values
