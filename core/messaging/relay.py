@@ -10,7 +10,9 @@ batch never outlives the lease of the message it is sending. A crash loses at mo
 the one message between the server's "250 OK" and our commit; the message carries
 its idempotency key in its Message-ID so a receiver can drop that duplicate.
 Failures are retried with exponential backoff; a message that keeps failing is
-marked failed for a person to act on.
+marked failed for a person to act on. A message may carry attachments (kept in the
+outbox with it); what waited on its delivery (:mod:`cspr.messaging.delivery`) is
+recorded in the commit that marks it sent.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from cspr.db.tenancy import across_partnerships, acting_for
+from cspr.messaging import delivery
 from cspr.messaging.addresses import DEMO_REFUSAL, is_example_address
+from cspr.messaging.mail import compose
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations import metrics
 from cspr.partnerships.models import Partnership
@@ -97,13 +100,10 @@ class SmtpChannel:
             log.info("mail not sent (no CSPR_MAIL_SERVER): to %s: %s", message.recipient, message.subject,
                      extra={"idempotency_key": message.idempotency_key})
             return
-        mail = EmailMessage()
-        mail["From"] = self.config["MAIL_FROM"]
-        mail["To"] = message.recipient
-        mail["Subject"] = message.subject
-        mail["Message-ID"] = message_id(message.idempotency_key)
-        mail["X-CSPR-Idempotency-Key"] = message.idempotency_key
-        mail.set_content(message.body)
+        mail = compose(self.config["MAIL_FROM"], message.recipient, message.subject, message.body,
+                       {"Message-ID": message_id(message.idempotency_key),
+                        "X-CSPR-Idempotency-Key": message.idempotency_key},
+                       message.attachments if message.attachment_count else ())
         try:
             self._connection().send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -148,6 +148,9 @@ class NotifyChannel:
         from notifications_python_client.errors import HTTPError
         from requests import RequestException
 
+        if message.attachment_count:
+            raise DeliveryError("GOV.UK Notify cannot carry this message's attachments: send it by e-mail",
+                                permanent=True)
         try:
             self.client.send_email_notification(
                 email_address=message.recipient, template_id=self.template_id,
@@ -220,6 +223,7 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
                     message.claimed_until = None
                     result.sent += 1
                     metrics.message_sent(message)
+                    delivery.delivered(session, message)  # e.g. a deposit is sent: in the same commit
                 session.flush()  # recorded now, committed with the next claim or after the batch
         session.commit()
     finally:

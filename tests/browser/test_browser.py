@@ -201,6 +201,7 @@ def test_every_page_state_reflows_and_passes_axe_at_320_and_1280_px(app, live, p
              # local settings (issue 17)
              "/app/doncaster/settings", "/app/doncaster/settings/closure-days", "/app/doncaster/settings/contact",
              "/app/doncaster/settings/statement", "/app/doncaster/settings/page-text",
+             "/app/doncaster/settings/reminder-recipients", "/app/doncaster/going-live",
              # the rest of the staff app (issue 16: every page reflows)
              "/app/doncaster/action-plans", "/app/doncaster/figures", "/app/doncaster/holds",
              "/app/doncaster/holds/new", "/app/doncaster/calendar", "/app/doncaster/information-requests",
