@@ -22,6 +22,7 @@ EVENTS: dict[str, str] = {
     "action.added": "Action added",
     "action.assured": "Action assured",
     "action.updated": "Action updated",
+    "action.withdrawn": "Action withdrawn",
     "archive.deposited": "Deposited with the NSPCC",
     "audit.exported": "Audit trail downloaded",
     "audit.viewed": "Audit trail viewed",
@@ -79,6 +80,7 @@ EVENTS: dict[str, str] = {
     "rapid_review.panel_response": "Panel's response recorded",
     "recommendation.added": "Recommendation added",
     "recommendation.responded": "Response to a recommendation recorded",
+    "recommendation.withdrawn": "Recommendation withdrawn",
     "retention.applied": "Retention rules applied",
     "review.archived": "Review archived",
     "review.corrected": "Review corrected",
@@ -145,6 +147,9 @@ FIELDS: dict[str, str] = {
     "incident_id": "Incident",
     "review_id": "Review",
     "user_id": "Person",
+    "withdrawn_at": "Withdrawn on",
+    "withdrawn_by": "Withdrawn by",
+    "withdrawn_reason": "Why it was withdrawn",
 }
 
 #: Words inside a code that are spelt differently in English.
@@ -172,6 +177,8 @@ STAGES: dict[str, str] = {
     "reviewer_commissioned": "Reviewer commissioned", "drafting": "Drafting",
     "final_agreed": "Final report agreed", "sent_to_panel": "Report sent to the Panel",
     "published": "Published", "archived": "Archived",
+    # an incident's own stage, before a review
+    "recorded": "Incident recorded", "notified": "Panel notified", "panel_responded": "Panel responded",
 }
 
 #: Records (their table's name) as a person calls one.
