@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from cspr.accounts.models import User
 from cspr.actions.models import Action, Rag, Recommendation
 from cspr.db.base import utcnow
 from cspr.deadlines import services as deadlines
@@ -144,9 +145,21 @@ def assure(ctx: Context, action: Action, *, assured_on: dt.date) -> Action:
 REASON_MESSAGE = "Enter why it is withdrawn"
 
 
-def _withdraw(ctx: Context, record: Action | Recommendation, reason: str) -> None:
-    record.withdrawn_at, record.withdrawn_by_id = utcnow(), ctx.user_id
-    record.withdrawn_by, record.withdrawn_reason = ctx.actor[:200], reason
+def _claim(ctx: Context, record: Action | Recommendation, reason: str) -> bool:
+    """Mark a record withdrawn in one conditional UPDATE: True for the one request that did it.
+
+    Two people withdrawing at once: the second waits for the first's row lock, then finds it withdrawn.
+    """
+    model = type(record)
+    user = ctx.session.get(User, ctx.user_id) if ctx.user_id else None
+    name = (user.name if user else ctx.actor)[:200]  # the person's name, as it was
+    done = ctx.session.execute(
+        update(model).where(model.id == record.id, model.withdrawn_at.is_(None))
+        .values(withdrawn_at=utcnow(), withdrawn_by_id=ctx.user_id, withdrawn_by=name,
+                withdrawn_reason=reason)
+        .execution_options(synchronize_session=False))
+    ctx.session.refresh(record)
+    return done.rowcount == 1
 
 
 def _reason(ctx: Context, reason: str | None) -> str:
@@ -161,9 +174,8 @@ def _reason(ctx: Context, reason: str | None) -> str:
 def withdraw_action(ctx: Context, action: Action, *, reason: str) -> Action:
     """Withdraw a mistaken action: kept and audited, its deadline cancelled (no reminder, not overdue)."""
     text = _reason(ctx, reason)
-    if action.withdrawn:
+    if not _claim(ctx, action, text):
         raise StepError("This action was already withdrawn.")
-    _withdraw(ctx, action, text)
     ctx.audit("action.withdrawn", action, recommendation=action.recommendation_id, reason=text)
     deadlines.cancel_action(ctx, action, "the action was withdrawn")
     return action
@@ -172,14 +184,12 @@ def withdraw_action(ctx: Context, action: Action, *, reason: str) -> Action:
 def withdraw_recommendation(ctx: Context, rec: Recommendation, *, reason: str) -> Recommendation:
     """Withdraw a mistaken recommendation and, with it, each of its actions still standing."""
     text = _reason(ctx, reason)
-    if rec.withdrawn:
+    if not _claim(ctx, rec, text):
         raise StepError("This recommendation was already withdrawn.")
-    _withdraw(ctx, rec, text)
-    standing = [a for a in rec.actions if not a.withdrawn]
+    withdrawn = [a for a in rec.actions if _claim(ctx, a, text)]
     ctx.audit("recommendation.withdrawn", rec, review=rec.review_id, number=rec.number, reason=text,
-              actions=[a.id for a in standing])
-    for action in standing:
-        _withdraw(ctx, action, text)
+              actions=[a.id for a in withdrawn])
+    for action in withdrawn:
         ctx.audit("action.withdrawn", action, recommendation=rec.id, reason=text)
         deadlines.cancel_action(ctx, action, "its recommendation was withdrawn")
     return rec
