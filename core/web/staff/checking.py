@@ -11,6 +11,7 @@ child, which are never stored) ride in the confirm form itself and are asked aga
 from __future__ import annotations
 
 import datetime as dt
+import io
 import secrets
 from pathlib import Path
 from typing import Any
@@ -115,11 +116,26 @@ def draft_formdata(form_class: type[SchemaForm], draft: AnswerDraft,
         if path.exists():
             for form_name, name in form_class.names.items():
                 if form_class.schema._declared_fields[name].metadata.get("widget") == "file":
-                    data.setlist(form_name, [FileStorage(stream=path.open("rb"), filename=draft.file_name,
-                                                         content_type="application/pdf")])
+                    data.setlist(form_name, [FileStorage(stream=io.BytesIO(path.read_bytes()),
+                                                         filename=draft.file_name, content_type="application/pdf")])
     for key in extra or ():
         if key not in data:
             data.setlist(key, extra.getlist(key))
+    return data
+
+
+def posted(form_class: type[SchemaForm], draft: AnswerDraft | None) -> MultiDict:
+    """What was posted, with the upload kept from before a Change when no new file was chosen."""
+    data = MultiDict(request.form)
+    for key in request.files:
+        data.setlist(key, request.files.getlist(key))
+    if draft is not None and draft.file_key:
+        kept = draft_formdata(form_class, draft)
+        for form_name, name in form_class.names.items():
+            fresh = [f for f in data.getlist(form_name) if getattr(f, "filename", None)]
+            if form_class.schema._declared_fields[name].metadata.get("widget") == "file" and not fresh \
+                    and form_name in kept:
+                data.setlist(form_name, kept.getlist(form_name))
     return data
 
 

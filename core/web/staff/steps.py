@@ -173,11 +173,6 @@ def _handle_checked(step: Step, record: Any, back: str, caption: str) -> Any:
             result = submit(form, run)
         except StepError:
             return redirect(back)
-        finally:
-            for field in form:
-                stream = getattr(field.data, "stream", None)
-                if stream is not None:
-                    stream.close()
         if result:
             checking.drop_staged(file_key)
             message, url = step.after(result) if step.after else (step.done, back)
@@ -185,7 +180,7 @@ def _handle_checked(step: Step, record: Any, back: str, caption: str) -> Any:
             return redirect(url)
         return page(form, checking.load_draft())
     if request.method == "POST":
-        form = build()
+        form = build(formdata=checking.posted(step.form, checking.load_draft()))
         if form.validate_on_submit():
             try:
                 if step.rehearse and not _rehearse(step, record, form):
