@@ -116,8 +116,9 @@ def draft_formdata(form_class: type[SchemaForm], draft: AnswerDraft,
         if path.exists():
             for form_name, name in form_class.names.items():
                 if form_class.schema._declared_fields[name].metadata.get("widget") == "file":
-                    data.setlist(form_name, [FileStorage(stream=io.BytesIO(path.read_bytes()),
-                                                         filename=draft.file_name, content_type="application/pdf")])
+                    kept = FileStorage(stream=io.BytesIO(path.read_bytes()), filename=draft.file_name,
+                                       content_type="application/pdf")
+                    data.setlist(form_name, [kept])
     for key in extra or ():
         if key not in data:
             data.setlist(key, extra.getlist(key))
