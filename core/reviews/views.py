@@ -90,7 +90,8 @@ ACTION_STEPS = {
                     "The response is recorded."),
     "update": Step("Update the action", form_for(a.ActionUpdate),
                    lambda c, act, d: actions.update_action(c, act, **changed(act, d)),
-                   Permission.EDIT_ACTION_PLAN, "The action is updated.", prefill=lambda act: act),
+                   Permission.EDIT_ACTION_PLAN, "The action is updated.", prefill=lambda act: act,
+                   aside=lambda _act: ("staff/rag_key_aside.html", {})),  # what each RAG status means
     "assure": Step("Sign off the action", form_for(a.AssuranceIn, submit="Sign off"),
                    lambda c, act, d: actions.assure(c, act, **d), Permission.SIGN_OFF,
                    "The action is signed off."),
