@@ -56,6 +56,7 @@ def _rehearse(step: Step, record: Any, form: SchemaForm) -> bool:
     """
     c = ctx()
     files = list(c.session.info.get(stored_files.WRITTEN, []))
+    replaced = list(c.session.info.get(stored_files.REPLACED, []))
     try:
         with c.session.begin_nested():
             step.run(c, record, dict(form.loaded))
@@ -77,6 +78,7 @@ def _rehearse(step: Step, record: Any, form: SchemaForm) -> bool:
         for path in written[len(files):]:
             path.unlink(missing_ok=True)
         c.session.info[stored_files.WRITTEN] = files
+        c.session.info[stored_files.REPLACED] = replaced  # nothing rehearsed is replaced for real
 
 
 def changed(record: Any, loaded: dict[str, Any], drop: tuple[str, ...] = ("reason",)) -> dict[str, Any]:
