@@ -160,3 +160,24 @@ def test_two_people_withdrawing_at_once_make_one_withdrawal(seeded):
     events = _in_db(seeded)(lambda s: s.scalar(select(func.count()).select_from(AuditEvent).where(
         AuditEvent.action == "action.withdrawn")))
     assert events == 1
+
+
+def test_the_sweep_reminds_of_no_withdrawn_action(seeded, client):
+    """The clock's sweep writes reminders for an overdue action still standing, none for a withdrawn one."""
+    import datetime as dt
+
+    from cspr.deadlines.models import Reminder
+    from cspr.deadlines.tasks import run_sweep
+
+    admin = Api(client, make_member(seeded, SLUG, Role.ADMIN))
+    withdrawn, standing = action_id(seeded, AUDIT), action_id(seeded, "Train the health visitors")
+    assert admin.post(f"/actions/{withdrawn}/withdrawal", {"reason": "A duplicate"}).status_code == 200
+    with seeded.app_context(), get_db().sessionmaker() as session:
+        run_sweep(session, dt.date(2026, 7, 6))  # both are past their due dates by then
+
+    def reminded(aid: int) -> int:
+        return _in_db(seeded)(lambda s: s.scalar(
+            select(func.count()).select_from(Reminder).join(Deadline, Deadline.id == Reminder.deadline_id)
+            .where(Deadline.action_id == aid)))
+
+    assert reminded(standing) > 0 and reminded(withdrawn) == 0
