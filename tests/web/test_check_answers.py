@@ -147,3 +147,15 @@ def test_publishing_is_checked_the_report_kept_through_a_change_and_the_terms_ne
     assert "The review is published" in done.get_data(as_text=True)
     assert "What was learnt." in client.get("/doncaster/").get_data(as_text=True)
     assert count(app, AnswerDraft) == 0
+
+
+def test_answers_left_by_a_session_that_ended_are_removed(app, client):
+    first = signed_in(app, client, "doncaster", Role.ADMIN)
+    first.submit(NEW, INCIDENT)
+    first.sign_out()
+    assert count(app, AnswerDraft) == 1
+    second = signed_in(app, app.test_client(), "doncaster", Role.ADMIN, email="second-admin@doncaster.example.org")
+    second.submit(NEW, {**INCIDENT, "pseudonym": "Child Q"})
+    with app.app_context(), get_db().session_scope() as session:
+        kept = session.scalars(select(AnswerDraft.answers)).all()
+    assert [a["pseudonym"] for a in kept] == [["Child Q"]]  # the ended session's answers are gone

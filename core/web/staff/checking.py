@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import delete, select
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from cspr.accounts.models import AnswerDraft
+from cspr.accounts.models import AnswerDraft, UserSession
 from cspr.db.base import utcnow
 from cspr.services import words
 from cspr.services.errors import StepError
@@ -82,8 +82,7 @@ def keep_draft(form: SchemaForm) -> AnswerDraft:
     session_id = _session_id()
     if session_id is None:
         raise StepError("Sign in again to record this.")
-    session.execute(delete(AnswerDraft).where(AnswerDraft.session_id == session_id,
-                                              AnswerDraft.created_at < utcnow() - STALE))
+    gone = _forgotten(session)
     draft = load_draft()
     skip = set(_SKIP) | not_kept(form)
     answers = {key: request.form.getlist(key) for key in request.form if key not in skip}
@@ -101,7 +100,20 @@ def keep_draft(form: SchemaForm) -> AnswerDraft:
             (_staged_dir() / key).write_bytes(upload.stream.read())
             draft.file_key, draft.file_name = key, upload.filename[:255]
     session.commit()
+    for file_key in gone:
+        drop_staged(file_key)
     return draft
+
+
+def _forgotten(session: Any) -> list[str | None]:
+    """Remove everyone's answers left unchecked too long or by a session that has ended (its uploads go
+    after the commit); answers the uploads' keys.
+    """
+    unreachable = (AnswerDraft.created_at < utcnow() - STALE) | AnswerDraft.session_id.in_(
+        select(UserSession.id).where(UserSession.ended_at.is_not(None)))
+    keys = list(session.scalars(select(AnswerDraft.file_key).where(unreachable)))
+    session.execute(delete(AnswerDraft).where(unreachable))
+    return keys
 
 
 def draft_formdata(form_class: type[SchemaForm], draft: AnswerDraft,
