@@ -185,6 +185,16 @@ def sync_action(ctx: Context, action: Action) -> Deadline:
     return row
 
 
+def cancel_action(ctx: Context, action: Action, reason: str) -> None:
+    """An action withdrawn: its deadline is cancelled, so it is neither reminded of nor overdue."""
+    row = ctx.session.scalar(
+        select(Deadline).where(Deadline.subject == f"action:{action.id}", Deadline.kind == ACTION_DUE))
+    if row is not None and row.state != DeadlineState.CANCELLED:
+        row.state = DeadlineState.CANCELLED
+        ctx.audit("deadline.cancelled", row, kind=ACTION_DUE, reason=reason)
+        ctx.session.flush()
+
+
 # -- reading deadlines ------------------------------------------------------------
 
 @dataclass(frozen=True)
