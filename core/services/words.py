@@ -161,6 +161,7 @@ FIELDS: dict[str, str] = {
     "recipient": "Sent to",
     "sheet": "Sheet of the going-live file",
     "row": "Row of the going-live file",
+    "unsent_reminders": "Reminders waiting to be sent, taken back",
     "withdrawn_at": "Withdrawn on",
     "withdrawn_by": "Withdrawn by",
     "withdrawn_reason": "Why it was withdrawn",

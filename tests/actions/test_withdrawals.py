@@ -181,3 +181,29 @@ def test_the_sweep_reminds_of_no_withdrawn_action(seeded, client):
             .where(Deadline.action_id == aid)))
 
     assert reminded(standing) > 0 and reminded(withdrawn) == 0
+
+
+def test_withdrawing_an_action_takes_back_its_reminder_still_waiting_to_be_sent(seeded, client):
+    """A reminder queued by the sweep but not yet sent is not sent once its action is withdrawn."""
+    import datetime as dt
+
+    from cspr.deadlines.models import Reminder
+    from cspr.deadlines.tasks import run_sweep
+    from cspr.messaging.models import OutboxMessage
+
+    admin = Api(client, make_member(seeded, SLUG, Role.ADMIN))
+    withdrawn, standing = action_id(seeded, AUDIT), action_id(seeded, "Train the health visitors")
+    with seeded.app_context(), get_db().sessionmaker() as session:
+        run_sweep(session, dt.date(2026, 7, 6))  # both overdue: their reminders wait in the outbox
+
+    def waiting(aid: int) -> int:
+        return _in_db(seeded)(lambda s: s.scalar(
+            select(func.count()).select_from(OutboxMessage)
+            .join(Reminder, Reminder.id == OutboxMessage.reminder_id)
+            .join(Deadline, Deadline.id == Reminder.deadline_id)
+            .where(Deadline.action_id == aid, OutboxMessage.status == "pending")))
+
+    assert waiting(withdrawn) > 0 and waiting(standing) > 0
+    assert admin.post(f"/actions/{withdrawn}/withdrawal", {"reason": "A duplicate"}).status_code == 200
+    assert waiting(withdrawn) == 0
+    assert waiting(standing) > 0  # the other action's reminder still goes
