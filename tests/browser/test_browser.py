@@ -62,18 +62,33 @@ def test_recording_an_incident_through_to_the_rapid_review_decision(app, live, p
     make_member(app, "doncaster", Role.ADMIN)
     sign_in(page, live, "admin@doncaster.example.org")
     page.get_by_role("button", name="Record an incident").click()
-    page.get_by_role("button", name="Record the incident").click()
+    page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert page.title().startswith("Error:")
     page.get_by_role("link", name="Enter the pseudonym").click()
     assert page.evaluate("document.activeElement.id") == "pseudonym"
-    page.fill("#pseudonym", "Child M")
+    page.fill("#pseudonym", "Child N")
     page.fill("#la_case_reference", "LA-2026-1")
     page.select_option("#la_area", "Doncaster")
     page.get_by_label("1 to 4").check()
     page.get_by_label("The child was seriously harmed").check()
     fill_date(page, "incident_on", "2026-03-02")
     fill_date(page, "aware_on", "2026-03-03")
+    page.get_by_role("button", name="Continue").click()
+    # 'Check your answers': every answer in words, each with its Change link; nothing recorded yet
+    expect(page.get_by_role("heading", name="Check your answers before you record a serious incident")).to_be_visible()
+    answers = page.locator(".govuk-summary-list")
+    expect(answers).to_contain_text("Child N")
+    expect(answers).to_contain_text("1 to 4")
+    expect(answers).to_contain_text("The child was seriously harmed")
+    expect(answers).to_contain_text("3 March 2026")
+    page.get_by_role("link", name="Change pseudonym").click()
+    assert page.evaluate("document.activeElement.id") == "pseudonym" or page.url.endswith("#pseudonym")
+    expect(page.locator("#la_case_reference")).to_have_value("LA-2026-1")  # the other answers are kept
+    expect(page.locator("#aware_on-day")).to_have_value("3")
+    page.fill("#pseudonym", "Child M")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Child M")
     page.get_by_role("button", name="Record the incident").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Incident DSCP-2026-001 is recorded")
     page.locator(".govuk-task-list").get_by_role("link", name="Notify the Child Safeguarding Practice Review Panel").click()
@@ -84,7 +99,10 @@ def test_recording_an_incident_through_to_the_rapid_review_decision(app, live, p
     page.get_by_label("Hold a local child safeguarding practice review").check()
     fill_date(page, "sent_to_panel_on", "2026-03-27")
     page.fill("#rationale", "Two agencies did not share information")
-    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Hold a local child safeguarding practice review")
+    expect(page.locator(".govuk-summary-list")).to_contain_text("27 March 2026")
+    page.get_by_role("button", name="Record the decision").click()
     expect(page.get_by_text("The decision is recorded")).to_be_visible()
     expect(page.get_by_role("link", name="Review: Child M")).to_be_visible()
 
@@ -242,15 +260,27 @@ def test_every_page_state_reflows_and_passes_axe_at_320_and_1280_px(app, live, p
 
     def incident_errors():
         page.goto(f"{live}/app/doncaster/incidents/new")
-        page.get_by_role("button", name="Record the incident").click()
+        page.get_by_role("button", name="Continue").click()
 
     check("/app/doncaster/incidents/new (errors)", incident_errors)
+    page.fill("#pseudonym", "Child Axe")
+    page.fill("#la_case_reference", "LA-2026-9")
+    page.select_option("#la_area", "Doncaster")
+    page.get_by_label("1 to 4").check()
+    page.get_by_label("The child was seriously harmed").check()
+    fill_date(page, "incident_on", "2026-03-02")
+    fill_date(page, "aware_on", "2026-03-03")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Check your answers before you record a serious incident")).to_be_visible()
+    for width in WIDTHS:  # the same answers, reflowed (a reload would not keep them on the page)
+        page.set_viewport_size({"width": width, "height": 900})
+        problems[f"/app/doncaster/incidents/new (check your answers) at {width} px"] = page_problems(page)
     # each state is the page it names: the errors and the missing pages only where meant
     assert {url: status for url, status in statuses.items() if status != 200} == {
         "/no-such-page": 404, "/library?year=20x&kind=nothing": 400, "/app/doncaster/reviews/999999": 404,
         "/app/doncaster/reviews?stage=unknown": 400, "/app/doncaster/audit?since=31&since=2&since=2026": 400}
     assert {state: found for state, found in problems.items() if found} == {}
-    assert len(problems) == 2 * (len(public) + len(staff) + 2)
+    assert len(problems) == 2 * (len(public) + len(staff) + 3)
 
 
 def test_pages_work_under_their_content_security_policy(app, live, chromium):
