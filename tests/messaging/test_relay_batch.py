@@ -24,8 +24,14 @@ def queue(app, count: int) -> None:
         row = partnerships.get(session, "doncaster")
         with acting_for(session, row.id):
             for i in range(count):
-                session.add(OutboxMessage(idempotency_key=f"batch-{i}", recipient=f"p{i}@example.org",
-                                          subject=f"Reminder {i}", body="A deadline is due."))
+                session.add(
+                    OutboxMessage(
+                        idempotency_key=f"batch-{i}",
+                        recipient=f"p{i}@example.org",
+                        subject=f"Reminder {i}",
+                        body="A deadline is due.",
+                    )
+                )
 
 
 def test_two_relays_claiming_at_once_take_different_messages_and_neither_waits(app):
@@ -85,8 +91,10 @@ def test_a_relay_sends_its_batch_and_records_each_outcome(app, mailbox):
         asked = []
         result = outbox.relay(session, channel_for, app.config, more=lambda: asked.append(1))
         with across_partnerships(session, "test"):
-            states = {m.idempotency_key: (m.status, m.attempts, m.claimed_until, m.last_error)
-                      for m in session.scalars(select(OutboxMessage))}
+            states = {
+                m.idempotency_key: (m.status, m.attempts, m.claimed_until, m.last_error)
+                for m in session.scalars(select(OutboxMessage))
+            }
     assert (result.listed, result.claimed, result.sent, result.retrying) == (5, 5, 4, 1)
     assert asked == []  # a batch that was not full: nothing more is waiting
     assert sorted(mailbox.keys()) == [f"batch-{i}" for i in range(1, 5)]

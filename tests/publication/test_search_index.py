@@ -16,8 +16,13 @@ from cspr.reviews.models import Review, ReviewKind
 
 pytestmark = pytest.mark.commits  # the search runs in its own session, the EXPLAIN on the owner's connection
 
-TOPICS = ["neglect and school attendance", "domestic abuse in the home", "bruising in non-mobile babies",
-          "adolescent exploitation", "parental mental health"]
+TOPICS = [
+    "neglect and school attendance",
+    "domestic abuse in the home",
+    "bruising in non-mobile babies",
+    "adolescent exploitation",
+    "parental mental health",
+]
 
 
 @pytest.fixture
@@ -30,9 +35,16 @@ def seeded(app):
             with acting_for(session, row.id):
                 for i in range(100):
                     topic = TOPICS[i % len(TOPICS)]
-                    session.add(Review(kind=ReviewKind.LOCAL_CSPR, title=f"Child {slug[0].upper()}{i}",
-                                       stage="published", published_on=dt.date(2020 + i % 5, 3, 1),
-                                       summary=f"The review looked at {topic}.", themes=[topic.title()]))
+                    session.add(
+                        Review(
+                            kind=ReviewKind.LOCAL_CSPR,
+                            title=f"Child {slug[0].upper()}{i}",
+                            stage="published",
+                            published_on=dt.date(2020 + i % 5, 3, 1),
+                            summary=f"The review looked at {topic}.",
+                            themes=[topic.title()],
+                        )
+                    )
     return app
 
 
@@ -41,15 +53,16 @@ def search(app, words: str) -> tuple[list[str], list[tuple[str, dict]]]:
     sent: list[tuple[str, dict]] = []
     engine = get_db(app).engine
 
-    def seen(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
+    def seen(_conn, _cursor, statement, parameters, _context, _many) -> None:
         if "FROM reviews" in statement:
             sent.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", seen)
     try:
         with app.app_context(), get_db().session_scope() as session:
-            found = publication.library(session, app.extensions["cspr.plugins"],
-                                        publication.LibraryQuery(text=words))
+            found = publication.library(
+                session, app.extensions["cspr.plugins"], publication.LibraryQuery(text=words)
+            )
             titles = [review.title for _, review in found]
     finally:
         event.remove(engine, "before_cursor_execute", seen)
