@@ -47,6 +47,12 @@ DEFAULTS: dict[str, Any] = {
     "DAILY_INTERVAL": 3600,
     # Where deposit packages are written (default: <instance>/archive) and documents are kept.
     "ARCHIVE_DIR": "",
+    # Deposits with the NSPCC National Case Review Repository, e-mailed through the outbox to this
+    # address (empty: none is sent; staff see them prepared). A package up to ATTACH_MAX_BYTES is
+    # attached; a larger one is sent as a download link on BASE_URL that works for LINK_DAYS days.
+    "NSPCC_DEPOSIT_ADDRESS": "",
+    "NSPCC_DEPOSIT_ATTACH_MAX_BYTES": 10 * 1024 * 1024,
+    "NSPCC_DEPOSIT_LINK_DAYS": 14,
     "DOCUMENTS_DIR": "",  # how often the daily jobs check whether today's run is done
     # How many proxies in front of the web app set X-Forwarded-For/-Proto/-Host (0: none; the
     # headers are then ignored, so nobody can forge the address that rate limits and audit use).

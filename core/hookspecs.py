@@ -204,6 +204,22 @@ def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]] | None:
     """
 
 
+@hookspec(firstresult=True)
+def cspr_reminder_recipients() -> list[str] | None:
+    """Say whom a partnership admin may choose as a reminder's recipients in the staff app.
+
+    Returns roles (``admin``, ``partner``, ``reviewer``, ``viewer``, ``chair``,
+    ``contributor``), e-mail addresses, and ``@domain`` entries allowing any address at
+    that domain (``@doncaster.example.org``). The admin's choice (Settings, Reminder
+    recipients) replaces the recipients of a stage of :func:`cspr_reminder_schedule`;
+    the stages themselves, and so every statutory reminder, stay. Return None for the
+    default: every role, the addresses your schedules name, and any address at the
+    domain of your contact e-mail.
+
+    .. versionadded:: 0.2
+    """
+
+
 @hookspec
 def cspr_review_kinds() -> list[str | dict[str, Any]]:
     """Add kinds of review the partnership offers, as keys or as data describing each kind.

@@ -212,6 +212,8 @@ class Policy:
             schemas.ContentBlockSchema, self._flat("cspr_public_page_blocks"), "content block"
         )
         self.reminder_schedules = {kind: self.reminder_schedule(kind) for kind in self.deadline_rules}
+        #: Whom an admin may choose as reminder recipients in the app (cspr.partnerships.settings).
+        self.reminder_recipients_allowed: list[str] = self._allowed_recipients()
         #: Working days an agency has to answer an information request (cspr.returns).
         self.information_request_days: int = _load(
             schemas.InformationRequestDaysSchema, {"days": self._call("cspr_information_request_days")},
@@ -236,6 +238,17 @@ class Policy:
         # not load: ..." with the reason, never a traceback from `cspr demo` or the kit's fixtures
         self.demo_content()
         self._loading = None
+
+    def _allowed_recipients(self) -> list[str]:
+        """The plugin's list, or every role, its schedules' addresses and its contact e-mail's domain."""
+        given = self._call("cspr_reminder_recipients")
+        if given is None:
+            named = [r for stages in self.reminder_schedules.values() for s in stages for r in s["recipients"]
+                     if "@" in r]
+            domain = self.identity["contact"]["email"].rsplit("@", 1)[-1].lower()
+            given = [*schemas.ROLES, *named, f"@{domain}"]
+        loaded = _load(schemas.AllowedRecipientsSchema, {"recipients": given}, "cspr_reminder_recipients")
+        return list(dict.fromkeys(loaded["recipients"]))
 
     def _check_archive_kinds(self) -> None:
         """Refuse a rule for a kind that would take its reports off the page before the law allows."""

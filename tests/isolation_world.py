@@ -250,6 +250,11 @@ def build(app, slug: str, tag: str) -> Side:
                                       status=OutboxStatus.FAILED))
             session.flush()
             hold = holds.place(session, row, reason=side.s("HoldReason"), actor="test", review_id=r2)
+            # the NSPCC deposit package of R3 (its catalogue record and its report)
+            from cspr.archive import services as archive
+
+            deposit = archive.deposit_anonymous(ctx, session.get(Review, r3), Path(app.config["ARCHIVE_DIR"]),
+                                                Path(app.config["DOCUMENTS_DIR"]))
             briefings = {b.review_id: b.id for b in session.scalars(select(Briefing))}
             side.ids = {
                 "incident_id": [iid], "review_id": [r1, r2, r3],
@@ -262,7 +267,7 @@ def build(app, slug: str, tag: str) -> Side:
                 "proceeding_id": [police["id"], trial["id"]], "date_id": [dated["dates"][0]["id"]],
                 "document_id": [*doc_ids, r2_doc], "number": [1],
                 "position": [1, 2], "involvement_id": [f["id"] for f in family["family"]],
-                "request_id": [own, *theirs],
+                "request_id": [own, *theirs], "deposit_id": [deposit.id],
             }
             user = session.get(User, side.member_ids[Role.ADMIN])
             _, side.feed_token = tokens.issue(session, user, row, "probe feed", "feed")

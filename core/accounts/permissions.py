@@ -47,6 +47,9 @@ class Permission(enum.StrEnum):
     EXPORT_FIGURES = "export figures"  # the yearly figures as XLSX and Word
     EXPORT_ACTION_PLAN = "export action plan"  # the board's view of the action plans as XLSX and Word
     MANAGE_SETTINGS = "manage settings"  # local settings: closure days, contact, page text (never statutory)
+    READ_ARCHIVE = "read archive"  # the Archive page: deposits, their packages, the catalogue export
+    MANAGE_ARCHIVE = "manage archive"  # send a deposit to the NSPCC, record its copy number, verify it
+    IMPORT_RECORDS = "import records"  # going live: cases, reviews and action plans from a template
 
 
 _ADMIN = frozenset({Role.ADMIN})
@@ -97,6 +100,9 @@ MATRIX: dict[Permission, frozenset[Role]] = {
     Permission.EXPORT_FIGURES: _OVERSIGHT,
     Permission.EXPORT_ACTION_PLAN: _OVERSIGHT,
     Permission.MANAGE_SETTINGS: _ADMIN,
+    Permission.READ_ARCHIVE: _STAFF_READERS,
+    Permission.MANAGE_ARCHIVE: _ADMIN,
+    Permission.IMPORT_RECORDS: _ADMIN,
 }
 
 

@@ -60,7 +60,7 @@ def respond(ctx: Context, rec: Recommendation, *, response: str) -> Recommendati
 
 
 def _check_action(ctx: Context, owner_agency: str, due_on: dt.date | None,
-                  new_due: bool = True) -> Checker:
+                  new_due: bool = True, overdue_allowed: bool = False) -> Checker:
     """The owner is an agency here; a due date being recorded now is in the date rules' range.
 
     A due date cannot be before the day it is recorded, nor more than a few years ahead
@@ -72,14 +72,18 @@ def _check_action(ctx: Context, owner_agency: str, due_on: dt.date | None,
             f"must be one of this partnership's agencies: {', '.join(keys)}")
     c.require("due_on", due_on, "Enter the due date")
     if new_due:
-        c.date("due_on", due_on, "action_due")
+        c.date("due_on", due_on, "action_due_imported" if overdue_allowed else "action_due")
     return c
 
 
 def add_action(ctx: Context, rec: Recommendation, *, description: str, owner_agency: str,
-               due_on: dt.date) -> Action:
-    """An action, owned by one partner agency, with a due date that becomes a deadline."""
-    c = _check_action(ctx, owner_agency, due_on)
+               due_on: dt.date, overdue_allowed: bool = False) -> Action:
+    """An action, owned by one partner agency, with a due date that becomes a deadline.
+
+    ``overdue_allowed``: an action plan brought in from before the platform (cspr.imports) keeps
+    a due date already past, and its deadline shows it overdue.
+    """
+    c = _check_action(ctx, owner_agency, due_on, overdue_allowed=overdue_allowed)
     c.require("description", (description or "").strip(), "Enter what the action is")
     c.done()
     action = Action(recommendation_id=rec.id, description=description.strip(),

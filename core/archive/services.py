@@ -5,7 +5,9 @@ files, a metadata file with the NSPCC catalogue's fields, a checksum manifest) f
 the NSPCC National Case Review Repository or to answer requests; or, where the
 partnership keeps its reports on the page, nothing moves. Never before the statutory
 12 months; idempotent (an archived review is not taken again); every step audited.
-``verify`` proves each package on disk is whole.
+``verify`` proves each package on disk is whole. Each deposit keeps its catalogue record
+(:mod:`cspr.archive.catalogue`); an NSPCC deposit is then e-mailed through the outbox
+(:mod:`cspr.archive.sending`) when the operator has configured the NSPCC's address.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from cspr.archive.models import ArchiveDeposit
+from cspr.archive import catalogue
+from cspr.archive.models import ArchiveDeposit, DepositStatus
 from cspr.calendar import add_months
 from cspr.db.tenancy import across_partnerships, acting_for
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
 from cspr.reviews import services as review_steps
 from cspr.reviews.dates import PublicationDate
+from cspr.reviews.inputs import KIND_LABELS
 from cspr.reviews.models import ArchiveOutcome, Document, PublicationForm, Review
 from cspr.services.context import Context
 
@@ -45,6 +49,7 @@ class ArchiveResult:
     archived: list[str] = field(default_factory=list)
     kept: int = 0
     problems: list[str] = field(default_factory=list)
+    queued: int = 0  # NSPCC deposits whose e-mail was put in the outbox
 
 
 def _sha256(data: bytes) -> str:
@@ -54,11 +59,12 @@ def _sha256(data: bytes) -> str:
 def metadata(ctx: Context, review: Review) -> dict[str, Any]:
     """The catalogue record: what the NSPCC repository files a report under. No child's name."""
     identity = ctx.policy.identity
-    return {
+    record = {
         "title": review.title,
         "partnership": {"name": identity["name"], "short_name": identity["short_name"],
                         "areas": identity["areas"]},
         "kind": review.kind.value,
+        "kind_words": KIND_LABELS.get(review.kind.value, review.kind.value),
         "pseudonym": review.pseudonym,
         "year": review.published_on.year,
         # the catalogue's author: the report's author(s), else the independent reviewer
@@ -69,6 +75,7 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
         # as precise as it is known: 2014-03-12, 2014-03, 2014 or "before 2019"
         "published_on": PublicationDate(review.published_on, review.published_precision or "day").iso(),
         "published_precision": review.published_precision or "day",
+        "published_as_known": review.published_as_known,
         "report_url": review.report_url,
         "publication_form": review.publication_form.value if review.publication_form else "full",
         "publication_note": review.publication_note,
@@ -77,12 +84,17 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
         "decided_on": review.decided_on.isoformat() if review.decided_on else None,
         "report_sent_to_panel_on": review.sent_to_panel_on.isoformat() if review.sent_to_panel_on else None,
         "summary": review.summary,
+        # the child's age band, sex, what happened and the month it happened: never a name
+        "case": catalogue.case_summary(review),
         "themes": list(review.themes or []),
         "recommendations": [{"number": r.number, "text": r.text, "response": r.response}
                             for r in review.recommendations],
         "archived_on": review.archived_on.isoformat() if review.archived_on else None,
         "archive_rule": ctx.policy.archive_rule_for(review.kind.value, review.legacy),
     }
+    if record["publish_anonymously"]:
+        record["public_record"] = catalogue.public_record(record)
+    return record
 
 
 def anonymous(review: Review) -> bool:
@@ -95,6 +107,13 @@ def build_package(ctx: Context, review: Review, documents_dir: Path) -> tuple[by
 
     A review published anonymously through the NSPCC carries its report, which was never public.
     """
+    data, manifest, _record = package_with_record(ctx, review, documents_dir)
+    return data, manifest
+
+
+def package_with_record(ctx: Context, review: Review,
+                        documents_dir: Path) -> tuple[bytes, dict[str, str], dict[str, Any]]:
+    """:func:`build_package`, with the catalogue record it carries."""
     files: dict[str, bytes] = {}
     which = Document.kind == "report" if anonymous(review) else Document.public.is_(True)
     for doc in ctx.session.scalars(select(Document).where(Document.review_id == review.id, which)):
@@ -102,7 +121,8 @@ def build_package(ctx: Context, review: Review, documents_dir: Path) -> tuple[by
         if _sha256(data) != doc.sha256:
             raise ValueError(f"document {doc.id} ({doc.filename}) does not match its checksum")
         files[f"documents/{doc.filename}"] = data
-    files[METADATA] = json.dumps(metadata(ctx, review), indent=2, sort_keys=True).encode()
+    record = metadata(ctx, review)
+    files[METADATA] = json.dumps(record, indent=2, sort_keys=True).encode()
     manifest = {name: _sha256(data) for name, data in sorted(files.items())}
     files[MANIFEST] = "".join(f"{digest}  {name}\n" for name, digest in manifest.items()).encode()
     buffer = io.BytesIO()
@@ -110,7 +130,7 @@ def build_package(ctx: Context, review: Review, documents_dir: Path) -> tuple[by
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=(review.published_on.year, 1, 1, 0, 0, 0))
             archive.writestr(info, data, zipfile.ZIP_DEFLATED)
-    return buffer.getvalue(), manifest
+    return buffer.getvalue(), manifest, record
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -149,11 +169,12 @@ def anonymous_due(ctx: Context) -> list[Review]:
 
 def deposit_anonymous(ctx: Context, review: Review, archive_dir: Path, documents_dir: Path) -> ArchiveDeposit:
     """Build the NSPCC deposit of a review it publishes anonymously, at once (its page entry stays)."""
-    data, manifest = build_package(ctx, review, documents_dir)
+    data, manifest, record = package_with_record(ctx, review, documents_dir)
     relative = Path(ctx.policy.slug) / str(review.published_on.year) / f"{review.id}-anonymous.zip"
     _write_atomically(archive_dir / relative, data)
     deposit = ArchiveDeposit(review_id=review.id, outcome=ArchiveOutcome.NSPCC.value, path=str(relative),
-                             sha256=_sha256(data), size_bytes=len(data), manifest=manifest)
+                             sha256=_sha256(data), size_bytes=len(data), manifest=manifest, catalogue=record,
+                             status=DepositStatus.PREPARED)
     ctx.session.add(deposit)
     ctx.session.flush()
     ctx.audit("archive.deposited", deposit, review=review.id, outcome=ArchiveOutcome.NSPCC,
@@ -169,12 +190,13 @@ def archive_one(ctx: Context, review: Review, today: dt.date, archive_dir: Path,
         return None
     outcome = ArchiveOutcome.NSPCC if rule == "nspcc" else ArchiveOutcome.ON_REQUEST
     review_steps.archive(ctx, review, archived_on=today, outcome=outcome)  # refuses before 12 months
-    data, manifest = build_package(ctx, review, documents_dir)
+    data, manifest, record = package_with_record(ctx, review, documents_dir)
     slug = re.sub(r"[^a-z0-9]+", "-", review.title.lower()).strip("-")[:60] or "review"
     relative = Path(ctx.policy.slug) / str(review.published_on.year) / f"{review.id}-{slug}.zip"
     _write_atomically(archive_dir / relative, data)
     deposit = ArchiveDeposit(review_id=review.id, outcome=outcome.value, path=str(relative),
-                             sha256=_sha256(data), size_bytes=len(data), manifest=manifest)
+                             sha256=_sha256(data), size_bytes=len(data), manifest=manifest, catalogue=record,
+                             status=DepositStatus.PREPARED)
     ctx.session.add(deposit)
     ctx.session.flush()
     ctx.audit("archive.deposited", deposit, review=review.id, outcome=outcome, path=str(relative),
@@ -183,8 +205,20 @@ def archive_one(ctx: Context, review: Review, today: dt.date, archive_dir: Path,
 
 
 def run(session: Session, registry: PluginRegistry, today: dt.date, archive_dir: Path,
-        documents_dir: Path) -> ArchiveResult:
-    """Archive what is due in every enabled partnership; one commit per review."""
+        documents_dir: Path, config: dict[str, Any] | None = None) -> ArchiveResult:
+    """Archive what is due in every enabled partnership; one commit per review.
+
+    With ``config`` naming the NSPCC's address (NSPCC_DEPOSIT_ADDRESS), each new NSPCC deposit is
+    queued in the outbox in the commit that records it.
+    """
+    from cspr.archive import sending
+
+    def send(ctx: Context, deposit: ArchiveDeposit | None) -> None:
+        if deposit is not None and config and sending.configured(config) \
+                and deposit.outcome == ArchiveOutcome.NSPCC.value:
+            sending.queue(ctx, deposit, config, archive_dir)
+            result.queued += 1
+
     result = ArchiveResult()
     rows = session.scalars(select(Partnership).where(Partnership.enabled.is_(True))).all()
     for row in rows:
@@ -195,7 +229,7 @@ def run(session: Session, registry: PluginRegistry, today: dt.date, archive_dir:
             ctx = Context(session, row, policy, actor="system:archival", today=today)
             for review in anonymous_due(ctx):
                 try:
-                    deposit_anonymous(ctx, review, archive_dir, documents_dir)
+                    send(ctx, deposit_anonymous(ctx, review, archive_dir, documents_dir))
                 except Exception as exc:  # one review's problem must not stop the others
                     session.rollback()
                     result.problems.append(f"{row.slug} review {review.id}: {exc}")
@@ -205,6 +239,7 @@ def run(session: Session, registry: PluginRegistry, today: dt.date, archive_dir:
             for review in due(ctx, today):
                 try:
                     deposit = archive_one(ctx, review, today, archive_dir, documents_dir)
+                    send(ctx, deposit)
                 except Exception as exc:  # one review's problem must not stop the others
                     session.rollback()
                     result.problems.append(f"{row.slug} review {review.id}: {exc}")
@@ -223,19 +258,42 @@ def verify(session: Session, archive_dir: Path) -> tuple[int, list[str]]:
     with across_partnerships(session, "archive verification", actor="system:archive"):
         deposits = session.scalars(select(ArchiveDeposit).order_by(ArchiveDeposit.id)).all()
     for deposit in deposits:
-        path = archive_dir / deposit.path
-        if not path.is_file():
-            problems.append(f"{deposit.path}: missing")
-            continue
-        data = path.read_bytes()
-        if _sha256(data) != deposit.sha256:
-            problems.append(f"{deposit.path}: the package's checksum does not match the record")
-            continue
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                for name, digest in deposit.manifest.items():
-                    if _sha256(archive.read(name)) != digest:
-                        problems.append(f"{deposit.path}: {name} does not match the manifest")
-        except (zipfile.BadZipFile, KeyError) as exc:
-            problems.append(f"{deposit.path}: {exc}")
+        problems.extend(f"{deposit.path}: {problem}" for problem in verify_one(deposit, archive_dir))
     return len(deposits), problems
+
+
+def verify_one(deposit: ArchiveDeposit, archive_dir: Path) -> list[str]:
+    """One deposit's problems: the file missing, its checksum or a member's not matching the manifest."""
+    path = archive_dir / deposit.path
+    if not path.is_file():
+        return ["missing"]
+    data = path.read_bytes()
+    if _sha256(data) != deposit.sha256:
+        return ["the package's checksum does not match the record"]
+    problems = []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name, digest in deposit.manifest.items():
+                if _sha256(archive.read(name)) != digest:
+                    problems.append(f"{name} does not match the manifest")
+    except (zipfile.BadZipFile, KeyError) as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def deposited(ctx: Context) -> list[tuple[ArchiveDeposit, dict[str, Any]]]:
+    """Every deposit with the NSPCC and its catalogue record (as deposited; worked out for older ones)."""
+    rows = ctx.session.execute(
+        select(ArchiveDeposit, Review).join(Review, Review.id == ArchiveDeposit.review_id)
+        .where(ArchiveDeposit.outcome == ArchiveOutcome.NSPCC.value)
+        .options(selectinload(Review.recommendations))
+        .order_by(Review.published_on, ArchiveDeposit.id)).all()
+    return [(deposit, deposit.catalogue or metadata(ctx, review)) for deposit, review in rows]
+
+
+def catalogue_download(ctx: Context) -> tuple[str, str]:
+    """The catalogue of everything deposited as CSV, and its file name; the export is audited first."""
+    ctx.audit("export.downloaded", what="NSPCC deposit catalogue", format="csv")
+    ctx.session.commit()
+    name = f"{ctx.policy.slug}-nspcc-catalogue-{ctx.today:%Y-%m-%d}.csv"
+    return catalogue.catalogue_csv(deposited(ctx)), name

@@ -17,5 +17,5 @@ def archival(session: Session, day: dt.date) -> dict:
     """Archive what each partnership's rule says is due on ``day``; what was done."""
     config = current_app.config
     result = archive.run(session, get_registry(), day, Path(config["ARCHIVE_DIR"]),
-                         Path(config["DOCUMENTS_DIR"]))
+                         Path(config["DOCUMENTS_DIR"]), config)  # NSPCC deposits queued in the outbox
     return asdict(result)

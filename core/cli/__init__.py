@@ -8,7 +8,20 @@ from flask.cli import ScriptInfo
 
 from cspr import __version__
 from cspr.app import create_app
-from cspr.cli import archive, audit, db, demo, figures, partnerships, plugins, records, tokens, users, workers
+from cspr.cli import (
+    archive,
+    audit,
+    db,
+    demo,
+    figures,
+    imports,
+    partnerships,
+    plugins,
+    records,
+    tokens,
+    users,
+    workers,
+)
 from cspr.config import ConfigError
 from cspr.plugins import PluginsFailed
 
@@ -43,5 +56,6 @@ def main() -> None:
 
 for _command in (db.db, plugins.plugins, plugins.plugin, plugins.themes, partnerships.partnership, demo.demo,
                  users.users, tokens.tokens, archive.archive, audit.audit_group, records.holds,
-                 records.retention, workers.worker, workers.beat, workers.up, figures.figures):
+                 records.retention, workers.worker, workers.beat, workers.up, figures.figures,
+                 imports.import_file):
     cli.add_command(_command)

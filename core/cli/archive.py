@@ -33,8 +33,9 @@ def archive_run(on) -> None:  # noqa: ANN001
     config = current_app.config
     with database.session_scope() as session:
         result = archive_module.run(session, get_registry(), on.date() if on else london_today(),
-                                    Path(config["ARCHIVE_DIR"]), Path(config["DOCUMENTS_DIR"]))
-    click.echo(f"{counted(len(result.archived), 'review')} archived, {result.kept} kept on the page by rule")
+                                    Path(config["ARCHIVE_DIR"]), Path(config["DOCUMENTS_DIR"]), config)
+    click.echo(f"{counted(len(result.archived), 'review')} archived, {result.kept} kept on the page by rule, "
+               f"{counted(result.queued, 'deposit')} queued to be e-mailed to the NSPCC")
     for problem in result.problems:
         click.echo(f"problem: {problem}", err=True)
     if result.problems:

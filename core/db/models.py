@@ -10,7 +10,7 @@ from cspr.accounts.models import (
     UserSession,
 )
 from cspr.actions.models import Action, Rag, Recommendation
-from cspr.archive.models import ArchiveDeposit
+from cspr.archive.models import ArchiveDeposit, DepositStatus
 from cspr.audit.models import AuditEvent, CrossPartnershipAccess, RefusalWindow
 from cspr.cases.models import (
     AgeBand,
@@ -31,7 +31,7 @@ from cspr.documents.models import (
     DocumentSignOff,
     DocumentVersion,
 )
-from cspr.messaging.models import OutboxMessage, OutboxStatus
+from cspr.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from cspr.operations.models import DailyRun, JobRun
 from cspr.partnerships.models import Partnership, PartnershipSetting
 from cspr.proceedings.models import DateState, ExpectedDate, Proceeding, ProceedingKind, ProceedingStatus
@@ -50,6 +50,7 @@ from cspr.reviews.models import (
 
 __all__ = [
     "Action", "AgeBand", "ApiToken", "ArchiveDeposit", "ArchiveOutcome", "AuditEvent", "Base",
+    "DepositStatus", "OutboxAttachment",
     "DelayReason",
     "Briefing", "ChronologyEntry", "CrossPartnershipAccess", "DatePrecision",
     "DailyRun", "Deadline", "DeadlineState", "Document", "Draft",

@@ -30,6 +30,7 @@ from cspr.deadlines.names import Side
 from cspr.deadlines.services import clock, standing
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.partnerships.models import Partnership
+from cspr.partnerships.settings import overlays
 from cspr.plugins import PluginError, PluginRegistry, Policy
 from cspr.proceedings.models import ExpectedDate, Proceeding
 from cspr.returns.models import InformationRequest
@@ -72,14 +73,16 @@ def sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: 
 def sweep_across(session: Session, registry: PluginRegistry, today: dt.date, base_url: str) -> SweepResult:
     """:func:`sweep`, in a session already looking across partnerships for the deadline sweep."""
     result = SweepResult()
-    leads = [-s["offset"] for p in registry for sched in p.reminder_schedules.values()
+    # each partnership's own settings (closure days, reminder recipients) over its plugin's values
+    policies = overlays(session, registry.policies)
+    leads = [-s["offset"] for p in policies.values() for sched in p.reminder_schedules.values()
              for s in sched if s["offset"] < 0]
     horizon = today + dt.timedelta(days=2 * max(leads, default=0) + LEAD_MARGIN_DAYS)
     due_rows = (select(Deadline).where(Deadline.state == DeadlineState.OPEN, Deadline.due_on <= horizon,
                                        Deadline.direction != "at_least")
                 .order_by(Deadline.partnership_id, Deadline.due_on, Deadline.id))
     if session.get_bind().dialect.name == "postgresql":
-        result.examined, work = _with_work(session, registry, today, horizon)
+        result.examined, work = _with_work(session, list(policies.values()), today, horizon)
         if not work:
             return result
         rows = session.scalars(due_rows.where(Deadline.id.in_(work))).all()
@@ -97,7 +100,7 @@ def sweep_across(session: Session, registry: PluginRegistry, today: dt.date, bas
     wanted: list[tuple[Deadline, dict, bool]] = []  # (deadline, stage, superseded), in order
     for deadline in rows:
         partnership = partnerships[deadline.partnership_id]
-        policy = registry.policies.get(partnership.slug)
+        policy = policies.get(partnership.slug)
         if policy is None or not partnership.enabled:
             if partnership.slug not in result.skipped_partnerships:
                 result.skipped_partnerships.append(partnership.slug)
@@ -131,7 +134,7 @@ def sweep_across(session: Session, registry: PluginRegistry, today: dt.date, bas
             continue
         result.reminders += 1
         partnership = partnerships[deadline.partnership_id]
-        policy = registry.policies[partnership.slug]
+        policy = policies[partnership.slug]
         recipients = _recipients(stage["recipients"], policy, people[deadline.partnership_id],
                                  deadline, names)
         messages += [_message(reminder_id, deadline, address, policy, partnership, names, today, base_url)
@@ -174,7 +177,7 @@ _ONE = dt.timedelta(days=1)
 _WALK = 1000
 
 
-def _stage_table(registry: PluginRegistry, today: dt.date) -> tuple[list[dict], list[dict]]:
+def _stage_table(policies: list[Policy], today: dt.date) -> tuple[list[dict], list[dict]]:
     """Each partnership's kinds by schedule, and each schedule's stages with the last due date
     each stage has come for by the two clocks (statutory: England's; local: the partnership's).
 
@@ -191,7 +194,7 @@ def _stage_table(registry: PluginRegistry, today: dt.date) -> tuple[list[dict], 
             last[key] = _last_due_on(cal, offset, today)
         return last[key].isoformat()
 
-    for policy in registry:
+    for policy in policies:
         groups: dict[tuple, list[str]] = defaultdict(list)
         for kind, schedule in policy.reminder_schedules.items():
             groups[tuple((s["key"], s["offset"]) for s in schedule)].append(kind)
@@ -234,7 +237,7 @@ SELECT (SELECT count(*) FROM due) AS examined, w.id FROM (SELECT 1) AS one LEFT 
 """)
 
 
-def _with_work(session: Session, registry: PluginRegistry, today: dt.date,
+def _with_work(session: Session, policies: list[Policy], today: dt.date,
                horizon: dt.date) -> tuple[int, list[int]]:
     """How many deadlines are due, and those with work (PostgreSQL, one statement).
 
@@ -242,7 +245,7 @@ def _with_work(session: Session, registry: PluginRegistry, today: dt.date,
     partnership or kind the stage table does not know (a disabled partnership, a kind asked
     of its plugin for the first time) is returned too, for the sweep to judge as before.
     """
-    kinds, stages = _stage_table(registry, today)
+    kinds, stages = _stage_table(policies, today)
     rows = session.execute(_WITH_WORK, {
         "kinds": json.dumps(kinds), "stages": json.dumps(stages), "open": DeadlineState.OPEN.value,
         "horizon": horizon, "first_year_end": dt.date(FIRST_YEAR + 1, 1, 1)}).all()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Iterable
 from email.message import EmailMessage
+from typing import Protocol
 
 from flask import current_app
 
@@ -15,16 +17,34 @@ class MailError(Exception):
     """The message could not be handed to the mail server."""
 
 
-def build(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> EmailMessage:
-    """A plain-text message from the platform's address."""
+class Attachment(Protocol):
+    """A file to attach: what :class:`cspr.messaging.models.OutboxAttachment` holds."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def compose(sender: str, to: str, subject: str, body: str, headers: dict[str, str] | None = None,
+            attachments: Iterable[Attachment] = ()) -> EmailMessage:
+    """A plain-text message, with each attachment as a MIME part of its own media type."""
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
+    message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body)
+    for attachment in attachments:
+        maintype, _, subtype = attachment.media_type.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype or "application",
+                               subtype=subtype or "octet-stream", filename=attachment.filename)
     return message
+
+
+def build(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> EmailMessage:
+    """A plain-text message from the platform's address."""
+    return compose(current_app.config["MAIL_FROM"], to, subject, body, headers)
 
 
 def send(message: EmailMessage) -> None:

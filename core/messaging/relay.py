@@ -12,7 +12,9 @@ of the message it is sending. A crash loses at most the one message between the 
 "250 OK" and our commit; the message carries its idempotency key in its Message-ID so a
 receiver can drop that duplicate. The other messages a crashed relay had claimed wait for
 their lease to run out. Failures are retried with exponential backoff; a message that
-keeps failing is marked failed for a person to act on.
+keeps failing is marked failed for a person to act on. A message may carry attachments (kept
+in the outbox with it); what waited on its delivery (:mod:`cspr.messaging.delivery`) is
+recorded in the commit that marks it sent.
 """
 from __future__ import annotations
 
@@ -22,14 +24,15 @@ import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from cspr.db.tenancy import across_partnerships, acting_for, without_waiting_for_disk
+from cspr.messaging import delivery
 from cspr.messaging.addresses import DEMO_REFUSAL, is_example_address
+from cspr.messaging.mail import compose
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations import metrics
 from cspr.partnerships.models import Partnership
@@ -99,13 +102,10 @@ class SmtpChannel:
             log.info("mail not sent (no CSPR_MAIL_SERVER): to %s: %s", message.recipient, message.subject,
                      extra={"idempotency_key": message.idempotency_key})
             return
-        mail = EmailMessage()
-        mail["From"] = self.config["MAIL_FROM"]
-        mail["To"] = message.recipient
-        mail["Subject"] = message.subject
-        mail["Message-ID"] = message_id(message.idempotency_key)
-        mail["X-CSPR-Idempotency-Key"] = message.idempotency_key
-        mail.set_content(message.body)
+        mail = compose(self.config["MAIL_FROM"], message.recipient, message.subject, message.body,
+                       {"Message-ID": message_id(message.idempotency_key),
+                        "X-CSPR-Idempotency-Key": message.idempotency_key},
+                       message.attachments if message.attachment_count else ())
         try:
             self._connection().send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -150,6 +150,9 @@ class NotifyChannel:
         from notifications_python_client.errors import HTTPError
         from requests import RequestException
 
+        if message.attachment_count:
+            raise DeliveryError("GOV.UK Notify cannot carry this message's attachments: send it by e-mail",
+                                permanent=True)
         try:
             self.client.send_email_notification(
                 email_address=message.recipient, template_id=self.template_id,
@@ -214,6 +217,12 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
                 channel = channels.get(key)
                 if channel is None:
                     channel = channels[key] = channel_for(*key).__enter__()
+                if message.attachment_count:  # the files travel with it: load them (and it) now
+                    with acting_for(session, message.partnership_id):
+                        message = session.get(OutboxMessage, message.id)
+                        message.attachments  # noqa: B018 - loaded, then kept by the detached message
+                        session.expunge(message)
+                    session.rollback()
                 channel.send(message)
             except DeliveryError as exc:
                 values = _failed(message, exc, config, result)
@@ -237,7 +246,8 @@ def relay(session: Session, channel_for: Callable[[str, int], Any], config: dict
 #: with one UPDATE each, and holds them across partnerships' transactions).
 _CLAIMED = (OutboxMessage.id, OutboxMessage.partnership_id, OutboxMessage.idempotency_key,
             OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
-            OutboxMessage.reminder_id, OutboxMessage.attempts, OutboxMessage.claimed_until)
+            OutboxMessage.reminder_id, OutboxMessage.attempts, OutboxMessage.claimed_until,
+            OutboxMessage.attachment_count)
 
 
 def _free(at: dt.datetime):  # noqa: ANN202
@@ -293,6 +303,9 @@ def _record(session: Session, message: Any, values: dict[str, Any]) -> None:
             update(OutboxMessage.__table__)
             .where(OutboxMessage.id == message.id, OutboxMessage.partnership_id == message.partnership_id)
             .values(**values))
+        if values.get("status") == OutboxStatus.SENT and delivery.waits_on(message.idempotency_key):
+            # what waited on it (a deposit is sent) is recorded in the same commit
+            delivery.delivered(session, session.get(OutboxMessage, message.id))
         session.commit()
 
 

@@ -1,4 +1,4 @@
-"""What a partnership admin's local settings take: closure days, contact details, a statement, page text."""
+"""What a partnership admin's local settings take: closure days, contact, statement, page text, recipients."""
 
 from __future__ import annotations
 
@@ -43,3 +43,12 @@ class PageTextIn(Schema):
 
     page_text = area("Opening text", required=True, max_length=5000, message="Enter the opening text",
                      hint="Plain text: leave a blank line between paragraphs.")
+
+
+class ReminderRecipientsIn(Schema):
+    """Who receives each stage of the reminders, among the recipients the plugin allows."""
+
+    reminder_recipients = area(
+        "Reminder recipients", required=True, max_length=4000, message="Enter a stage and its recipients",
+        hint="One stage a line, like \u201cescalated: admin, partner, chair\u201d. A stage you leave out "
+             "keeps the plugin's recipients; every stage still goes out, statutory reminders included.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -248,6 +249,23 @@ class ReminderStageSchema(Schema):
                 f"unknown recipients {bad}: use {', '.join(ROLES)} or an e-mail address",
                 "recipients",
             )
+
+
+#: An e-mail address, or "@domain" for any address at that domain.
+RECIPIENT_ADDRESS = re.compile(r"^(?:[^@\s]+)?@[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
+
+
+class AllowedRecipientsSchema(Schema):
+    """What ``cspr_reminder_recipients`` returns: roles, addresses and ``@domain`` entries."""
+
+    recipients = fields.List(fields.String(validate=validate.Length(min=1, max=254)), required=True)
+
+    @validates_schema
+    def _known(self, data: dict, **_kwargs: object) -> None:
+        bad = [r for r in data["recipients"] if r not in ROLES and not RECIPIENT_ADDRESS.match(r)]
+        if bad:
+            raise ValidationError(f"unknown recipients {bad}: use {', '.join(ROLES)}, an e-mail address or "
+                                  "@domain", "recipients")
 
 
 class ChannelSchema(Schema):

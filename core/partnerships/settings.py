@@ -29,6 +29,7 @@ SETTINGS: dict[str, str] = {
     "contact": "Contact details",
     "statement": "Statement on the public page",
     "page_text": "Opening text of the public page",
+    "reminder_recipients": "Reminder recipients",
 }
 #: The page's opening text, when neither the plugin nor the admin gives another.
 DEFAULT_PAGE_TEXT = (
@@ -86,6 +87,25 @@ class LocalPolicy(Policy):
         return self._values().get("page_text") or DEFAULT_PAGE_TEXT
 
     @property
+    def reminder_schedules(self) -> dict[str, list[dict[str, Any]]]:  # type: ignore[override]
+        """The plugin's reminder stages, with the recipients the admin chose for a stage's key."""
+        chosen = self._values().get("reminder_recipients")
+        base = self.plugin_policy.reminder_schedules
+        if not chosen:
+            return base
+        cached = self.__dict__.get("_schedules")
+        if cached is None:
+            cached = self.__dict__["_schedules"] = {kind: with_recipients(stages, chosen)
+                                                     for kind, stages in base.items()}
+        return cached
+
+    def reminder_schedule(self, kind: str) -> list[dict[str, Any]]:
+        """One kind's stages (asked of the plugin), with the admin's recipients."""
+        stages = self.plugin_policy.reminder_schedule(kind)
+        chosen = self._values().get("reminder_recipients")
+        return with_recipients(stages, chosen) if chosen else stages
+
+    @property
     def calendar(self) -> WorkingCalendar:  # type: ignore[override]
         """The partnership's working days: the plugin's closure days and the admin's."""
         days = self._values().get("closure_days")
@@ -102,12 +122,49 @@ class LocalPolicy(Policy):
         return self.__dict__["_calendar"]
 
 
+def with_recipients(stages: list[dict[str, Any]], chosen: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """The stages, each with the recipients chosen for its key (the others as the plugin has them)."""
+    return [{**stage, "recipients": list(chosen[stage["key"]])} if stage["key"] in chosen else stage
+            for stage in stages]
+
+
+def forget(policy: Policy) -> None:
+    """After a change: the policy reads the partnership's settings again when next asked."""
+    for name in ("_settings", "_calendar", "_schedules"):
+        policy.__dict__.pop(name, None)
+
+
+def overlays(session: Session, policies: dict[str, Policy]) -> dict[str, Policy]:
+    """Every partnership's policy with its own settings (one query), for work across partnerships.
+
+    ``policies`` by slug; the session must see every partnership's settings (the deadline sweep's).
+    """
+    from cspr.partnerships.models import Partnership
+
+    values: dict[str, dict[str, Any]] = defaultdict(dict)
+    for slug, key, value in session.execute(
+            select(Partnership.slug, PartnershipSetting.key, PartnershipSetting.value)
+            .join(Partnership, Partnership.id == PartnershipSetting.partnership_id)):
+        values[slug][key] = value
+    out: dict[str, Policy] = {}
+    for slug, policy in policies.items():
+        own = values.get(slug)
+        if not own:
+            out[slug] = policy
+            continue
+        local = overlay(session, policy)
+        local.__dict__["_settings"] = dict(own)
+        out[slug] = local
+    return out
+
+
 def overlay(session: Session, policy: Policy) -> Policy:
     """The policy with the partnership's own settings over its plugin's values (the session's partnership)."""
     if isinstance(policy, LocalPolicy) or not isinstance(policy, Policy):
         return policy
     local = LocalPolicy.__new__(LocalPolicy)
-    state = {k: v for k, v in policy.__dict__.items() if k not in ("identity", "public_blocks", "calendar")}
+    state = {k: v for k, v in policy.__dict__.items()
+             if k not in ("identity", "public_blocks", "calendar", "reminder_schedules")}
     local.__dict__.update(state, _session=session, plugin_policy=policy)
     return local
 
@@ -132,7 +189,18 @@ def plugin_value(policy: Policy, key: str, today: dt.date) -> Any:
         return base.identity["contact"]
     if key == "page_text":
         return DEFAULT_PAGE_TEXT
+    if key == "reminder_recipients":
+        return stage_recipients(base)
     return None
+
+
+def stage_recipients(policy: Policy) -> dict[str, list[str]]:
+    """Each stage key of the plugin's schedules and its recipients (the first schedule's that has it)."""
+    found: dict[str, list[str]] = {}
+    for stages in policy.reminder_schedules.values():
+        for stage in stages:
+            found.setdefault(stage["key"], list(stage["recipients"]))
+    return found
 
 
 def check(policy: Policy, key: str, value: Any) -> Any:
@@ -161,7 +229,60 @@ def check(policy: Policy, key: str, value: Any) -> Any:
             raise InputError({"page_text": "The opening text is plain text: remove the < character "
                                            "(no HTML)"})
         return text
+    if key == "reminder_recipients":
+        return _reminder_recipients(policy, value)
     raise NotFound(f"no setting called {key!r}")
+
+
+def _reminder_recipients(policy: Policy, text: Any) -> dict[str, list[str]]:
+    """Lines of "stage: recipient, recipient", each stage one of the plugin's, each recipient allowed."""
+    base = policy.__dict__.get("plugin_policy", policy)
+    stages = stage_recipients(base)
+    allowed = base.reminder_recipients_allowed
+    chosen: dict[str, list[str]] = {}
+    lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+    if not lines:
+        raise InputError({"reminder_recipients": "Enter a stage and its recipients, like \u201cdue: admin, "
+                                                 "partner\u201d, or reset to the plugin's recipients"})
+    for number, line in enumerate(lines, start=1):
+        stage, _, people = line.partition(":")
+        stage = stage.strip()
+        if stage not in stages:
+            message = (f"Line {number}: \u201c{stage[:40]}\u201d is not a stage of the reminders; use "
+                       f"{', '.join(stages)}")
+            raise InputError({"reminder_recipients": message})
+        if stage in chosen:
+            message = f"Line {number}: the {stage} stage is on an earlier line too; give each stage once"
+            raise InputError({"reminder_recipients": message})
+        recipients = list(dict.fromkeys(r.strip().lower() if "@" in r else r.strip()
+                                        for r in people.split(",") if r.strip()))
+        try:  # the same schema as a stage the plugin gives
+            schemas.ReminderStageSchema().load({"key": stage, "offset": 0, "recipients": recipients})
+        except ValidationError as exc:
+            problem = "enter at least one recipient" if not recipients else "; ".join(
+                str(m) for m in exc.messages.get("recipients", exc.messages.values()))
+            raise InputError({"reminder_recipients": f"Line {number} ({stage}): {problem}"}) from exc
+        refused = [r for r in recipients if not _allowed(r, allowed)]
+        if refused:
+            roles = [a for a in allowed if "@" not in a]
+            addresses = [a for a in allowed if "@" in a]
+            raise InputError({"reminder_recipients": (
+                f"Line {number} ({stage}): {', '.join(refused)} cannot receive reminders here; choose from "
+                f"{', '.join(roles)}" + (f", or an address {' or '.join(_shown(a) for a in addresses)}"
+                                         if addresses else ""))})
+        chosen[stage] = recipients
+    return chosen
+
+
+def _allowed(recipient: str, allowed: list[str]) -> bool:
+    if "@" not in recipient:
+        return recipient in allowed
+    domain = "@" + recipient.rsplit("@", 1)[1]
+    return any(recipient == a.lower() or (a.startswith("@") and domain == a.lower()) for a in allowed)
+
+
+def _shown(address: str) -> str:
+    return f"at {address[1:]}" if address.startswith("@") else address
 
 
 def _iso(day: dt.date | None) -> str | None:
@@ -216,6 +337,9 @@ def change(ctx: Any, key: str, value: Any) -> PartnershipSetting:
         row.changed_at = dt.datetime.now(dt.UTC)
     ctx.session.flush()
     ctx.audit("settings.changed", row, setting=key, was=was, now=checked)
+    forget(ctx.policy)
+    if key == "closure_days":
+        follow_the_calendar(ctx)
     return row
 
 
@@ -229,6 +353,33 @@ def reset(ctx: Any, key: str) -> None:
     ctx.audit("settings.reset", row, setting=key, was=row.value)
     ctx.session.delete(row)
     ctx.session.flush()
+    forget(ctx.policy)
+    if key == "closure_days":
+        follow_the_calendar(ctx)
+
+
+def follow_the_calendar(ctx: Any) -> int:
+    """Recompute the open local targets counted in working days: the closure days changed.
+
+    A statutory deadline counts England and Wales bank holidays alone, so none moves; an
+    information request keeps the date the agency was told in its e-mail.
+    """
+    from cspr.cases.models import Incident
+    from cspr.deadlines import services as deadlines
+    from cspr.deadlines.models import Deadline, DeadlineState
+    from cspr.reviews.models import Review
+
+    local = [kind for kind, rule in ctx.policy.deadline_rules.items()
+             if not rule["statutory"] and rule["unit"] == "working_days"]
+    if not local:
+        return 0
+    rows = ctx.session.execute(select(Deadline.incident_id, Deadline.review_id).where(
+        Deadline.kind.in_(local), Deadline.state == DeadlineState.OPEN).distinct()).all()
+    for incident_id, review_id in rows:
+        incident = ctx.session.get(Incident, incident_id) if incident_id else None
+        review = ctx.session.get(Review, review_id) if review_id else None
+        deadlines.sync_case(ctx, incident=incident, review=review, reason="closure days changed")
+    return len(rows)
 
 
 def _actor_name(ctx: Any) -> str:

@@ -19,6 +19,7 @@ FORMS = {
     "contact": form_for(i.ContactIn, submit="Save the contact details"),
     "statement": form_for(i.StatementIn, submit="Save the statement"),
     "page_text": form_for(i.PageTextIn, submit="Save the opening text"),
+    "reminder_recipients": form_for(i.ReminderRecipientsIn, submit="Save the reminder recipients"),
 }
 HINTS = {
     "closure_days": "Days the partnership's office is closed, such as between Christmas and New Year, "
@@ -28,6 +29,8 @@ HINTS = {
     "contact": "Shown on the public page, and where escalations go when no chair's e-mail is set.",
     "statement": "A statement on the public page, such as the chair's on a new publication.",
     "page_text": "The text under \u201cWhat a review is\u201d on the public page.",
+    "reminder_recipients": "Who receives each stage of the deadline reminders, among the roles and addresses "
+                           "the plugin allows. The stages and their days are the plugin's and the law's.",
 }
 
 
@@ -54,12 +57,17 @@ def _prefill(key: str) -> dict:
             return {}
         return {**current, "since": dt.date.fromisoformat(current["since"]) if current.get("since") else None,
                 "until": dt.date.fromisoformat(current["until"]) if current.get("until") else None}
+    if key == "reminder_recipients":
+        chosen = current or settings.plugin_value(c.policy, key, c.today)
+        lines = [f"{stage}: {', '.join(people)}" for stage, people in chosen.items()]
+        return {"reminder_recipients": "\n".join(lines)}
     return {"page_text": current or settings.DEFAULT_PAGE_TEXT}
 
 
 def _edit(key: str) -> ResponseReturnValue:
     form = FORMS[key](data=_prefill(key)) if request.method == "GET" else FORMS[key]()
-    value_of = {"closure_days": lambda d: d.get("closure_days", ""), "page_text": lambda d: d["page_text"]}
+    value_of = {"closure_days": lambda d: d.get("closure_days", ""), "page_text": lambda d: d["page_text"],
+                "reminder_recipients": lambda d: d["reminder_recipients"]}
     done = submit(form, lambda data: settings.change(ctx(), key, value_of.get(key, lambda d: d)(data)))
     if done is not None:
         flash(f"{settings.SETTINGS[key]} saved.", "success")
@@ -94,6 +102,13 @@ def settings_statement() -> ResponseReturnValue:
 def settings_page_text() -> ResponseReturnValue:
     """The public page's opening text."""
     return _edit("page_text")
+
+
+@bp.route("/settings/reminder-recipients", methods=["GET", "POST"])
+@roles(Permission.MANAGE_SETTINGS)
+def settings_reminder_recipients() -> ResponseReturnValue:
+    """Who receives each stage of the reminders (among the recipients the plugin allows)."""
+    return _edit("reminder_recipients")
 
 
 @bp.route("/settings/reset", methods=["POST"])

@@ -14,6 +14,7 @@ from cspr.plugins import PluginRegistry, Policy
 from cspr.publication import search
 from cspr.publication.briefings import complete
 from cspr.publication.models import Briefing
+from cspr.reviews.dates import DatePrecision
 from cspr.reviews.models import Document, PublicationForm, Review, ReviewKind
 
 THEMATIC = {ReviewKind.THEMATIC}
@@ -24,11 +25,11 @@ LEGACY = {ReviewKind.SCR}
 class PublicPage:
     """The reviews a partnership's public page lists, in its sections."""
 
-    by_year: list[tuple[int, list[Review]]] = field(default_factory=list)
+    by_year: list[tuple[int | str, list[Review]]] = field(default_factory=list)
     thematic: list[Review] = field(default_factory=list)
     legacy: list[Review] = field(default_factory=list)
     #: Published anonymously through the NSPCC: the page says only that they exist, and when.
-    anonymous: list[tuple[int, int]] = field(default_factory=list)  # (year, how many)
+    anonymous: list[tuple[int | str, int]] = field(default_factory=list)  # (year, how many)
     briefings: dict[int | None, list[Briefing]] = field(default_factory=dict)
     documents: dict[int, list[Document]] = field(default_factory=dict)
 
@@ -43,6 +44,19 @@ def _public_reviews():  # noqa: ANN202
                                   Review.publication_form != PublicationForm.NSPCC))
 
 
+#: The heading of the reviews whose source gives no date (listed after every year).
+UNDATED = "Date not given"
+
+
+def _by_year(reviews: list[Review]) -> list[tuple[int | str, list[Review]]]:
+    """Reviews by the year they were published; those whose date is not given last, under a heading."""
+    dated = [r for r in reviews if r.published_precision != DatePrecision.NOT_GIVEN]
+    groups: list[tuple[int | str, list[Review]]] = [
+        (year, list(items)) for year, items in groupby(dated, lambda r: r.published_on.year)]
+    undated = [r for r in reviews if r.published_precision == DatePrecision.NOT_GIVEN]
+    return [*groups, (UNDATED, undated)] if undated else groups
+
+
 def page(session: Session, policy: Policy | None = None) -> PublicPage:
     """The public page's content for the partnership the session acts for.
 
@@ -52,13 +66,12 @@ def page(session: Session, policy: Policy | None = None) -> PublicPage:
     reviews = session.scalars(_public_reviews().order_by(Review.published_on.desc(), Review.id)).all()
     result = PublicPage()
     current = [r for r in reviews if r.kind not in THEMATIC | LEGACY]
-    result.by_year = [(year, list(items)) for year, items in groupby(current, lambda r: r.published_on.year)]
+    result.by_year = _by_year(current)
     result.thematic = [r for r in reviews if r.kind in THEMATIC]
     result.legacy = [r for r in reviews if r.kind in LEGACY]
     years = session.scalars(_published().where(Review.publication_form == PublicationForm.NSPCC)
                             .order_by(Review.published_on.desc())).all()
-    result.anonymous = [(year, len(list(items))) for year, items in
-                        groupby(years, lambda r: r.published_on.year)]
+    result.anonymous = [(year, len(items)) for year, items in _by_year(years)]
     public_ids = {r.id for r in reviews}
     if public_ids:
         for document in session.scalars(select(Document).where(

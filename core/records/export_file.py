@@ -8,6 +8,7 @@ files: ``files/documents/<storage key>`` and ``files/archive/<deposit path>``.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import enum
 import hashlib
@@ -16,7 +17,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Table
+from sqlalchemy import Date, DateTime, LargeBinary, Table
 
 from cspr.audit import events as audit
 from cspr.audit.models import AuditEvent
@@ -69,6 +70,8 @@ def encode(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, bytes | memoryview):  # an outbox attachment's file
+        return base64.b64encode(bytes(value)).decode("ascii")
     return value
 
 
@@ -83,6 +86,8 @@ def decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
             value = dt.datetime.fromisoformat(value)
         elif value is not None and isinstance(column.type, Date):
             value = dt.date.fromisoformat(value)
+        elif value is not None and isinstance(column.type, LargeBinary):
+            value = base64.b64decode(value)
         out[name] = value
     return out
 

@@ -1,4 +1,6 @@
-"""Reporting in the API: the yearly figures, the case tracker as CSV or XLSX, the deadlines as iCalendar."""
+"""Reporting in the API: the yearly figures, the case tracker as CSV or XLSX, the deadlines as iCalendar,
+and the catalogue of the NSPCC deposits as CSV.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from flask import Response
 
 from cspr.accounts.api import ctx, requires
 from cspr.accounts.permissions import Permission, allowed
+from cspr.archive import services as archive
 from cspr.deadlines import calendar_feed
 from cspr.reporting import exports, figure_files, figures
 from cspr.reporting import inputs as i
@@ -36,6 +39,17 @@ def tracker_csv() -> Response:
 def tracker_xlsx() -> Response:
     """The case tracker as an Excel workbook."""
     return _file("xlsx")
+
+
+@blp.route("/archive/catalogue.csv")
+@requires(Permission.READ_ARCHIVE)
+@refuses(blp, 403)
+@blp.response(200, content_type="text/csv")
+def archive_catalogue_csv() -> Response:
+    """Everything deposited with the NSPCC: each one's catalogue record in words, status and copy number."""
+    body, filename = archive.catalogue_download(ctx())
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @blp.route("/deadlines.ics")

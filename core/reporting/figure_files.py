@@ -22,7 +22,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: Each table's sheet name (at most 31 characters, none of []:*?/\).
 SHEETS = {"notifications": "Notifications", "rapid_reviews": "Rapid reviews", "decisions": "Decisions",
           "local_reviews": "Local reviews", "late_reasons": "Late publications",
-          "actions_rag": "Actions by RAG", "actions_agency": "Actions by agency",
+          "actions_rag": "Actions by RAG", "actions_rag_end": "RAG at the end of the period",
+          "actions_agency": "Actions by agency",
           "actions_overdue": "Overdue actions", "themes": "Themes"}
 DATE_FORMAT = "d mmmm yyyy"
 

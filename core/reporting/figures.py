@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from cspr.actions import rag_history
 from cspr.actions.inputs import RAG_LABELS
 from cspr.actions.models import Action, Rag, Recommendation
 from cspr.cases.inputs import DECISION_LABELS
@@ -269,6 +270,7 @@ def _actions(ctx: Context, reviews: dict[int, Review] | None, as_of: dt.date,
         return Case("action", a.id, text, review_id)
 
     names = {a["key"]: a["name"] for a in ctx.policy.agencies}
+    at_end = rag_history.rag_at(ctx.session, [a for a, _ in actions], rag_history.end_of(as_of))
     overdue = [(a, rid) for a, rid in actions if a.id in due and _overdue_at(due[a.id], as_of)]
     owners = sorted({a.owner_agency for a, _ in actions}, key=lambda k: names.get(k, k).lower())
     return [
@@ -276,6 +278,12 @@ def _actions(ctx: Context, reviews: dict[int, Review] | None, as_of: dt.date,
             Figure(f"actions.rag.{rag.value}", RAG_LABELS[rag.value],
                    _sorted(case(a, rid) for a, rid in actions if a.rag == rag)) for rag in Rag
         ], "Every action of the partnership's action plans, by its status today."),
+        Table("actions_rag_end", "Actions by status (RAG) at the end of the period", [
+            Figure(f"actions.rag_end.{rag.value}", RAG_LABELS[rag.value],
+                   _sorted(case(a, rid) for a, rid in actions if at_end.get(a.id) == rag.value))
+            for rag in Rag
+        ], "Every action that existed when the period ended, by the status it had then (from the audit "
+           "trail, which keeps each change of status)."),
         Table("actions_agency", "Actions by owning agency", [
             Figure(f"actions.agency.{key}", names.get(key, key),
                    _sorted(case(a, rid) for a, rid in actions if a.owner_agency == key)) for key in owners

@@ -17,6 +17,7 @@ from cspr.calendar import add_months
 from cspr.cases.models import Incident
 from cspr.plugins import PluginRegistry
 from cspr.publication import public
+from cspr.reviews.dates import DatePrecision
 from cspr.reviews.models import Review
 from cspr.services.context import Context
 
@@ -33,6 +34,8 @@ class EarlierReview:
     title: str
     on: dt.date  # published, or for one not yet published, decided on
     review_id: int | None = None  # the partnership's own (a staff link); None for another's
+    dated: bool = True  # False: a legacy review whose source gives no date, counted in no window
+    when: str = ""  # the publication date in words, as precise as it is known ("2014", "(date not given)")
 
 
 @dataclass
@@ -62,7 +65,10 @@ def recurring_themes(ctx: Context, registry: PluginRegistry, incident: Incident)
     for review in ctx.session.scalars(select(Review).where(Review.incident_id.is_distinct_from(incident.id))):
         on = review.published_on or review.decided_on
         if on is not None and on <= ctx.today and review.themes:
-            own.append((list(review.themes), EarlierReview(name, slug, review.title, on, review.id)))
+            dated = review.published_precision != DatePrecision.NOT_GIVEN
+            when = review.published_as_known if review.published_on else ""
+            earlier = EarlierReview(name, slug, review.title, on, review.id, dated, when)
+            own.append((list(review.themes), earlier))
     found = []
     for theme in themes:
         shared = sorted((r for t, r in own if theme in t), key=lambda r: r.on, reverse=True)
@@ -70,10 +76,11 @@ def recurring_themes(ctx: Context, registry: PluginRegistry, incident: Incident)
     session = ctx.session
     for entry in found:  # the public view: published reviews of every enabled partnership
         rows = public.library(session, registry, public.LibraryQuery(theme=entry.theme), limit=500)
-        entry.library = [EarlierReview(p.name, p.slug, r.title, r.published_on) for p, r in rows
-                         if r.published_on <= ctx.today]
+        entry.library = [EarlierReview(p.name, p.slug, r.title, r.published_on, None,
+                                       r.published_precision != DatePrecision.NOT_GIVEN, r.published_as_known)
+                         for p, r in rows if r.published_on <= ctx.today]
     for entry in found:
         for years, start in starts.items():
-            entry.own_counts[years] = sum(1 for r in entry.own if r.on > start)
-            entry.library_counts[years] = sum(1 for r in entry.library if r.on > start)
+            entry.own_counts[years] = sum(1 for r in entry.own if r.dated and r.on > start)
+            entry.library_counts[years] = sum(1 for r in entry.library if r.dated and r.on > start)
     return found

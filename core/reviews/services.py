@@ -110,7 +110,7 @@ def record_legacy(ctx: Context, *, kind: ReviewKind, title: str, published_on: d
     c = Checker(ctx)
     c.require("title", (title or "").strip(), "Enter the title of the review")
     try:
-        when = publication_dates.parse(published_on)
+        when = publication_dates.parse(published_on, ctx.today)
     except ValueError as exc:
         raise InputError({"published_on": f"Date of publication: {exc}"}) from None
     if when.precision == publication_dates.DatePrecision.DAY:

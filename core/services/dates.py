@@ -71,6 +71,8 @@ RULES: dict[str, DateRule] = {
     Anchor.PUBLISHED: DateRule("Publication date"),
     Anchor.ARCHIVED: DateRule("Date it left the public page"),
     "action_due": DateRule("Due date", Kind.DUE),
+    # an action plan brought in from before the platform: a due date already past stays (overdue)
+    "action_due_imported": DateRule("Due date", Kind.PLANNED),
     "action_completed": DateRule("Date completed"),
     "assured": DateRule("Date of the sign-off"),
     "proceeding_expected": DateRule("Expected date", Kind.PLANNED),

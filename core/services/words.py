@@ -22,7 +22,12 @@ EVENTS: dict[str, str] = {
     "action.added": "Action added",
     "action.assured": "Action assured",
     "action.updated": "Action updated",
-    "archive.deposited": "Deposited with the NSPCC",
+    "archive.acknowledged": "NSPCC's copy number recorded",
+    "archive.deposited": "Deposit package prepared",
+    "archive.downloaded": "Deposit package downloaded",
+    "archive.queued": "Deposit e-mail to the NSPCC queued",
+    "archive.sent": "Deposit e-mailed to the NSPCC",
+    "archive.verified": "Deposit package checked",
     "audit.exported": "Audit trail downloaded",
     "audit.viewed": "Audit trail viewed",
     "briefing.created": "Briefing written",
@@ -78,6 +83,7 @@ EVENTS: dict[str, str] = {
     "rapid_review.meeting": "Rapid review meeting recorded",
     "rapid_review.panel_response": "Panel's response recorded",
     "recommendation.added": "Recommendation added",
+    "record.imported": "Record imported (going live)",
     "recommendation.responded": "Response to a recommendation recorded",
     "retention.applied": "Retention rules applied",
     "review.archived": "Review archived",
@@ -145,6 +151,14 @@ FIELDS: dict[str, str] = {
     "incident_id": "Incident",
     "review_id": "Review",
     "user_id": "Person",
+    "copy_number": "NSPCC copy number",
+    "acknowledged_on": "Acknowledged on",
+    "link_expires_at": "Download link expires",
+    "delivery": "How the package was sent",
+    "outbox_id": "Message",
+    "recipient": "Sent to",
+    "sheet": "Sheet of the going-live file",
+    "row": "Row of the going-live file",
 }
 
 #: Words inside a code that are spelt differently in English.
@@ -174,6 +188,10 @@ STAGES: dict[str, str] = {
     "published": "Published", "archived": "Archived",
 }
 
+#: Where an NSPCC deposit stands, as the Archive page and the catalogue export say it.
+DEPOSIT_STATUSES: dict[str, str] = {"prepared": "Prepared", "sent": "Sent to the NSPCC",
+                                    "acknowledged": "Acknowledged by the NSPCC"}
+
 #: Records (their table's name) as a person calls one.
 RECORDS: dict[str, str] = {
     "incidents": "Incident", "reviews": "Review", "actions": "Action", "recommendations": "Recommendation",
@@ -182,7 +200,8 @@ RECORDS: dict[str, str] = {
     "proceedings": "Proceeding", "proceeding_dates": "Expected date", "memberships": "Membership",
     "users": "Person", "api_tokens": "API token", "legal_holds": "Legal hold", "outbox": "Message",
     "partnerships": "Partnership", "notifications": "Notification", "rapid_reviews": "Rapid review",
-    "incident_children": "Child", "archive_deposits": "NSPCC deposit", "review_drafts": "Draft",
+    "incident_children": "Child", "archive_deposits": "NSPCC deposit",
+    "outbox_attachments": "Attachment", "review_drafts": "Draft",
     "review_learning_events": "Learning event", "review_family_involvement": "Family involvement",
 }
 
@@ -195,6 +214,11 @@ def record(table: str) -> str:
 def counted(n: int, thing: str, things: str | None = None) -> str:
     """A number with its noun, singular or plural: '1 review', '3 reviews' (never 'review(s)')."""
     return f"{n:,} {thing if n == 1 else (things or thing + 's')}"
+
+
+def deposit_status(code: str) -> str:
+    """An NSPCC deposit's status in words: 'sent' -> 'Sent to the NSPCC'."""
+    return DEPOSIT_STATUSES.get(str(code)) or spelt_out(str(code))
 
 
 def stage(code: str) -> str:
@@ -237,5 +261,5 @@ def value(raw: Any) -> str:
     return text
 
 
-__all__ = ["EVENTS", "FIELDS", "RECORDS", "STAGES", "counted", "event", "field", "record", "spelt_out",
-           "stage", "value"]
+__all__ = ["DEPOSIT_STATUSES", "EVENTS", "FIELDS", "RECORDS", "STAGES", "counted", "deposit_status", "event",
+           "field", "record", "spelt_out", "stage", "value"]

@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 
 #: Each domain's staff pages: importing one adds its routes to the staff blueprint.
 STAFF_PAGES = (
-    "cspr.accounts.views.members", "cspr.actions.views", "cspr.audit.views", "cspr.cases.views",
-    "cspr.chronology.views", "cspr.deadlines.views", "cspr.documents.views", "cspr.messaging.views",
+    "cspr.accounts.views.members", "cspr.actions.views", "cspr.archive.views", "cspr.audit.views",
+    "cspr.cases.views", "cspr.chronology.views", "cspr.deadlines.views", "cspr.documents.views",
+    "cspr.imports.views", "cspr.messaging.views",
     "cspr.partnerships.settings_views", "cspr.proceedings.views",
     "cspr.publication.briefing_views", "cspr.records.views", "cspr.reporting.views", "cspr.returns.views",
     "cspr.reviews.views",
@@ -68,6 +69,9 @@ def init_web(app: Flask, *, api: bool = True) -> None:
         importlib.import_module(module)
     app.register_blueprint(staff.bp)
     app.register_blueprint(public.bp)
+    from cspr.archive.views import public_bp as deposit_links
+
+    app.register_blueprint(deposit_links)  # the expiring link an oversized NSPCC deposit is e-mailed with
 
     @app.context_processor
     def _globals() -> dict:

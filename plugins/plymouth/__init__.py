@@ -7,9 +7,9 @@ from typing import Any
 from cspr import hookimpl
 
 SCR_SUMMARY = (
-    "A serious case review from before the 2019 safeguarding arrangements replaced serious "
-    "case reviews with child safeguarding practice reviews. The partnership keeps it on its "
-    "page for the learning it still holds."
+    "A serious case review: the kind of review held before the arrangements introduced in 2018 "
+    "replaced serious case reviews with child safeguarding practice reviews. The partnership "
+    "keeps it on its page for the learning it still holds."
 )
 
 
@@ -123,7 +123,7 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
     ]
 
 
-def _scr(title: str, published_on: str = "before 2019") -> dict[str, Any]:
+def _scr(title: str, published_on: str = "not given") -> dict[str, Any]:
     """A legacy serious case review as listed on the PSCP page."""
     return {
         "kind": "scr",
@@ -153,9 +153,10 @@ def cspr_demo_content() -> dict[str, Any]:
                 # The page does not say what the review found, so no theme is claimed.
                 "themes": [],
             },
-            # In the order the page lists them, newest first. The page gives no dates, only
-            # that these are serious case reviews, which the 2019 arrangements replaced: so
-            # "before 2019" is all that is recorded (no day, month or year is made up).
+            # In the order the page lists them. The page gives no date for any of them, not
+            # even a year: only that they are serious case reviews, which the arrangements
+            # introduced in 2018 replaced (some were still published in 2019 and after, so
+            # even "before 2019" would be a guess). Their dates are recorded as not given.
             _scr("Child WR"),
             _scr("Child A & B"),
             _scr("Harry"),

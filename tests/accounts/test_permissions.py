@@ -53,6 +53,9 @@ EXPECTED: dict[Permission, str] = {
     Permission.EXPORT_FIGURES:           "x x . x . x",
     Permission.EXPORT_ACTION_PLAN:       "x x . x . x",
     Permission.MANAGE_SETTINGS:          "x . . . . .",
+    Permission.READ_ARCHIVE:             "x x . x . .",
+    Permission.MANAGE_ARCHIVE:           "x . . . . .",
+    Permission.IMPORT_RECORDS:           "x . . . . .",
 }
 COLUMNS = (A, P, R, V, C, S)
 

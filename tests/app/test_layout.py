@@ -16,7 +16,7 @@ CORE = Path(__file__).resolve().parents[2] / "core"
 TOP = {"__init__", "__main__", "app", "calendar", "config", "defaults", "hookspecs", "logs", "plugins",
        "testing", "wsgi"}
 DOMAINS = {"accounts", "actions", "archive", "audit", "cases", "chronology", "deadlines", "documents",
-           "messaging", "operations", "partnerships", "proceedings", "publication", "records", "reporting",
+           "imports", "messaging", "operations", "partnerships", "proceedings", "publication", "records", "reporting",
            "returns", "reviews"}
 FRAME = {"cli", "db", "services", "tasks", "web", "static"}
 
@@ -48,7 +48,7 @@ def test_each_cspr_command_group_is_one_module_of_the_cli_package():
         "tokens": "cspr.cli.tokens", "archive": "cspr.cli.archive", "audit": "cspr.cli.audit",
         "worker": "cspr.cli.workers", "beat": "cspr.cli.workers", "up": "cspr.cli.workers",
         "holds": "cspr.cli.records", "retention": "cspr.cli.records", "figures": "cspr.cli.figures",
-        "themes": "cspr.cli.plugins",
+        "themes": "cspr.cli.plugins", "import": "cspr.cli.imports",
     }
     # a group's commands live with it (the root, cspr.cli, holds only the root group)
     strays = [f"{name} {sub}: {command.commands[sub].callback.__module__}"

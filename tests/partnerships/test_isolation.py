@@ -45,6 +45,7 @@ CLASSES: dict[str, tuple[str, str]] = {
     "api-docs.openapi_json": (PUBLIC, "the API's contract"),
     "api_partnership_document": (PUBLIC, "a partnership's API contract: its areas, agencies, partners, themes"),
     "feeds.deadlines": (PUBLIC, "the secret feed token in the URL is the credential"),
+    "deposits.download": (PUBLIC, "an NSPCC deposit's e-mailed link: the signed token that expires is the credential"),
     "auth.sign_in": (PUBLIC, "the sign-in form"),
     "auth.sign_out": (PUBLIC, "signing out (POST with CSRF)"),
     "auth.reset_request": (PUBLIC, "asking for a password reset link"),
@@ -184,6 +185,7 @@ def staff_values(app, owner: Side, slug: str, rule) -> dict[str, list[str]]:
     values["token"] = ([owner.tokens[Role.ADMIN], "cspr_not_a_token"] if rule.endpoint == "feeds.deadlines"
                        else ["not-a-reset-token"])
     values["filename"] = ["govuk-frontend.min.css", "../../pyproject.toml"]
+    values["sheet"] = ["incidents", "legacy"]  # a going-live template's sheet, as CSV
     values["user_id"] = [str(owner.member_ids[Role.ADMIN])]
     values["token_id"] = [str(owner.browsers[Role.ADMIN].member.token_id)]  # a calendar subscription's id
     return values

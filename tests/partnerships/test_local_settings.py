@@ -112,4 +112,4 @@ def test_only_an_admin_changes_settings_and_nothing_statutory_is_a_setting(app, 
     assert refused.status_code == 400
     from cspr.partnerships.settings import SETTINGS
 
-    assert set(SETTINGS) == {"closure_days", "contact", "statement", "page_text"}
+    assert set(SETTINGS) == {"closure_days", "contact", "statement", "page_text", "reminder_recipients"}

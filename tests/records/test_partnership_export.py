@@ -56,6 +56,12 @@ def build(app) -> int:
             ctx = Context(session, row, registry.policy("doncaster"), actor=f"user:{admin.id}",
                           user_id=admin.id, today=LATER)
             review = archived_case(ctx, docs, arch, pseudonym="Child K")
+            from cspr.archive import sending
+            from cspr.archive.models import ArchiveDeposit
+
+            deposit = session.scalars(select(ArchiveDeposit).where(ArchiveDeposit.review_id == review.id)).one()
+            sending.queue(ctx, deposit, dict(app.config, NSPCC_DEPOSIT_ADDRESS="library@nspcc.example.org"),
+                          arch)  # its e-mail waits in the outbox with the package attached: bytes travel too
             archived_case(ctx, docs, arch, pseudonym="Child L")
             asked = returns.send(ctx, review=review, agency="sy-police", asked="The police's involvement.")
             returns.upload_return(ctx, asked, blank_pdf("police return"), "return.pdf", docs)  # its file travels

@@ -84,3 +84,20 @@ def test_without_themes_the_page_says_where_to_record_them(app, client, case):
     partner = signed_in(app, client, SLUG, Role.PARTNER)
     html = partner.get(f"/app/{SLUG}/incidents/{iid}/decision").get_data(as_text=True)
     assert "No learning theme is recorded for this case yet" in html
+
+
+def test_a_review_whose_date_is_not_given_is_listed_but_counted_in_no_window(app, client, case):
+    api, iid = case
+    with_ctx(app, "plymouth", lambda c: reviews.record_legacy(
+        c, kind=ReviewKind.SCR, title="Plymouth serious case review", published_on="not given",
+        themes=["Neglect"]))
+    with_ctx(app, "plymouth", lambda c: reviews.record_legacy(
+        c, kind=ReviewKind.SCR, title="Plymouth review of 2014", published_on="2014", themes=["Neglect"]))
+    assert api.post(f"/incidents/{iid}/rapid-review/meeting",
+                    json={"meeting_on": "2026-11-10", "themes": ["Neglect"]}).status_code == 200
+    partner = signed_in(app, client, SLUG, Role.PARTNER)
+    html = unescape(partner.get(f"/app/{SLUG}/incidents/{iid}/decision").get_data(as_text=True))
+    cells = re.search(r'<tr class="govuk-table__row" id="recurring-\d+">(.*?)</tr>', html, re.S).group(1)
+    assert [int(n) for n in re.findall(r'numeric">(\d+)</td>', cells)] == [3, 3, 3, 4]  # as before: neither counts
+    assert "Plymouth serious case review</a>, Plymouth Safeguarding Children Partnership (date not given)" in html
+    assert "Plymouth review of 2014</a>, Plymouth Safeguarding Children Partnership (2014)" in html  # no made-up day

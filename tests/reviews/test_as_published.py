@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,11 @@ def loaded(app):
     ("2024-02", "February 2024", "month", dt.date(2024, 2, 29)),
     ("2014", "2014", "year", dt.date(2014, 12, 31)),
     ("before 2019", "before 2019", "before", dt.date(2018, 12, 31)),
+    ("not given", "(date not given)", "none", dt.date(2026, 12, 3)),  # stored as the day it is recorded
     (dt.date(2011, 1, 31), "31 January 2011", "day", dt.date(2011, 1, 31)),
 ])
 def test_a_date_is_kept_as_precise_as_it_is_known(given, shown, precision, latest):
-    when = dates.parse(given)
+    when = dates.parse(given, today=dt.date(2026, 12, 3))
     assert (when.shown(), when.precision.value, when.on) == (shown, precision, latest)
 
 
@@ -58,7 +60,8 @@ def test_york_and_plymouth_pages_show_no_invented_day(loaded, client):
     assert "Published 2014" in messages and "December 2014" not in york
     assert "Published 31 January 2011" in york  # Child A, B and C: the page gives the day
     plymouth = client.get("/plymouth/").get_data(as_text=True)
-    assert plymouth.count("Published before 2019") == 5
+    # the seed page gives no date for its serious case reviews, not even a year: none is made up
+    assert plymouth.count("Published (date not given)") == 5 and "before 2019" not in plymouth
     assert "31 December 2018" not in plymouth and "Published 2018" not in plymouth
 
 
@@ -136,3 +139,17 @@ def test_a_year_only_review_is_not_archived_before_a_year_from_the_end_of_that_y
             record = archive.metadata(Context(session, row, api_app.extensions["cspr.plugins"].policy(
                 "southampton"), actor="test"), review)
     assert record["published_on"] == "2025" and record["published_precision"] == "year"
+
+
+def test_a_review_whose_date_is_not_given_is_listed_after_every_year_never_under_one(loaded, client):
+    api = Api(client, make_member(loaded, "doncaster", Role.ADMIN))
+    made = api.post("/reviews/legacy", json={"kind": "local_cspr", "title": "Child Undated",
+                                             "published_on": "not given"})
+    assert made.status_code == 201, made.get_data(as_text=True)
+    assert made.get_json()["published_as_known"] == "(date not given)"
+    page = client.get("/doncaster/").get_data(as_text=True)
+    headings = [h.strip() for h in re.findall(r'<h3 class="govuk-heading-m">([^<]+)</h3>', page)]
+    assert headings[-1] == "Date not given"  # after every year, and the review under no year
+    undated = page[page.index("Date not given"):]
+    assert "Child Undated" in undated and "Child Cameron" not in undated  # dated ones come before
+    assert "Published (date not given)" in undated
