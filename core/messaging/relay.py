@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from cspr.db.tenancy import across_partnerships, acting_for, without_waiting_for_disk
 from cspr.messaging import delivery
 from cspr.messaging.addresses import DEMO_REFUSAL, is_example_address
-from cspr.messaging.mail import compose
+from cspr.messaging.mail import compose, compose_plain
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.operations import metrics
 from cspr.partnerships.models import Partnership
@@ -102,10 +102,13 @@ class SmtpChannel:
             log.info("mail not sent (no CSPR_MAIL_SERVER): to %s: %s", message.recipient, message.subject,
                      extra={"idempotency_key": message.idempotency_key})
             return
-        mail = compose(self.config["MAIL_FROM"], message.recipient, message.subject, message.body,
-                       {"Message-ID": message_id(message.idempotency_key),
-                        "X-CSPR-Idempotency-Key": message.idempotency_key},
-                       message.attachments if message.attachment_count else ())
+        headers = {"Message-ID": message_id(message.idempotency_key),
+                   "X-CSPR-Idempotency-Key": message.idempotency_key}
+        mail = None if message.attachment_count else compose_plain(
+            self.config["MAIL_FROM"], message.recipient, message.subject, message.body, headers)
+        if mail is None:
+            mail = compose(self.config["MAIL_FROM"], message.recipient, message.subject, message.body,
+                           headers, message.attachments if message.attachment_count else ())
         try:
             self._connection().send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -101,3 +101,44 @@ def test_a_relay_sends_its_batch_and_records_each_outcome(app, mailbox):
     status, attempts, claimed_until, error = states["batch-0"]
     assert (status, attempts, claimed_until) == (OutboxStatus.PENDING, 1, None) and "451" in error
     assert all(states[f"batch-{i}"][:3] == (OutboxStatus.SENT, 1, None) for i in range(1, 5))
+
+
+def test_plain_and_non_ascii_messages_arrive_with_their_subject_body_and_message_id(app, mailbox):
+    from email.header import decode_header, make_header
+
+    from cspr.messaging.tasks import channel_for
+
+    with app.app_context(), get_db().session_scope() as session:
+        partnerships.sync(session, app.extensions["cspr.plugins"])
+        with acting_for(session, partnerships.get(session, "doncaster").id):
+            session.add(
+                OutboxMessage(
+                    idempotency_key="plain-1",
+                    recipient="a@example.org",
+                    subject="Reminder: notify the Panel",
+                    body="Due on 3 December.\n" * 3,
+                )
+            )
+            session.add(
+                OutboxMessage(
+                    idempotency_key="plain-2",
+                    recipient="b@example.org",
+                    subject="Reminder for Child Zoë",
+                    body="Zoë's review is due.\n",
+                )
+            )
+    with app.app_context(), get_db().sessionmaker() as session:
+        assert outbox.relay(session, channel_for, app.config).sent == 2
+    got = {m["X-CSPR-Idempotency-Key"]: m for m in mailbox.messages}
+    assert str(make_header(decode_header(got["plain-1"]["Subject"]))) == "Reminder: notify the Panel"
+    assert str(make_header(decode_header(got["plain-2"]["Subject"]))) == "Reminder for Child Zoë"
+    def body(key: str) -> str:
+        return got[key].get_payload(decode=True).decode("utf-8").replace("\r\n", "\n")  # CRLF on the wire
+
+    assert body("plain-1") == "Due on 3 December.\n" * 3
+    assert body("plain-2") == "Zoë's review is due.\n"
+    assert got["plain-1"]["Message-ID"] == outbox.message_id("plain-1")
+    assert got["plain-2"]["Message-ID"] == outbox.message_id("plain-2")
+    assert all(
+        m["From"] == app.config["MAIL_FROM"] and m.get_content_type() == "text/plain" for m in got.values()
+    )
