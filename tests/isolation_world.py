@@ -217,6 +217,7 @@ def build(app, slug: str, tag: str) -> Side:
         "summary": side.s("PublishedSummary", public=True), "themes": [theme], "signed_off_by": partners[0],
         "identifying_terms": "Jamie Smith", "report": (io.BytesIO(report_pdf(app, side.s("PublicReport", True))),
                                                        "report.pdf")}, content_type="multipart/form-data")
+    published = admin.confirm(f"/app/{slug}/reviews/{r3}/publish", published)  # 'Check your answers' first
     assert published.status_code == 302, published.get_data(as_text=True)[:2000]
 
     # briefings: one of the unpublished R1 (private), one of the published R3 (public)

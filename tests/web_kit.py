@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
+from html import unescape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -46,6 +47,28 @@ class Browser:
         assert page.status_code == 200, (url, page.status_code)
         payload = {"csrf_token": csrf_of(page.get_data(as_text=True)), **data}
         return self.client.post(url, data=payload, follow_redirects=follow)
+
+    def confirm(self, url: str, page, follow: bool = False):
+        """Press the confirm button of a 'Check your answers' page (its hidden fields posted back)."""
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "Check your answers" in html, (url, page.status_code)
+        before, after = html.split('name="_confirm"', 1)
+        form = before.rsplit("<form", 1)[1] + 'name="_confirm"' + after.split("</form>", 1)[0]
+        fields = {}
+        for tag in re.findall(r'<input[^>]*type="hidden"[^>]*>', form):
+            name = re.search(r'name="([^"]*)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            if name:
+                fields[unescape(name.group(1))] = unescape(value.group(1)) if value else ""
+        fields.setdefault("_confirm", "1")
+        return self.client.post(url, data=fields, follow_redirects=follow)
+
+    def submit_checked(self, url: str, data: dict[str, Any], follow: bool = False):
+        """Answer a form that asks 'Check your answers', then confirm (an answer with errors stops at the form)."""
+        page = self.submit(url, data)
+        if page.status_code != 200 or "Check your answers" not in page.get_data(as_text=True):
+            return page
+        return self.confirm(url, page, follow=follow)
 
     def sign_in(self, email: str, password: str = PASSWORD, next: str | None = None):
         """Password, then the second factor (setting up the authenticator app on a first sign-in)."""

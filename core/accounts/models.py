@@ -1,11 +1,14 @@
-"""People: accounts, their memberships (a role in each), their sessions, recovery codes and tokens."""
+"""People: accounts, their memberships (a role in each), their sessions (and the answers awaiting their
+check), recovery codes and tokens.
+"""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cspr.db.base import Base, TenantOwned, str_enum, utcnow
@@ -134,6 +137,23 @@ class UserSession(Base):
     ended_reason: Mapped[str | None] = mapped_column(String(40))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class AnswerDraft(Base):
+    """A form's answers waiting for their person to check them ("Check your answers"): nothing is recorded
+    until they confirm. One per signed-in browser and form; gone with the confirm or the session.
+    """
+
+    __tablename__ = "answer_drafts"
+    __table_args__ = (UniqueConstraint("session_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("user_sessions.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(300))  # the form's page (its partnership's slug included)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)  # field name -> the values typed, as posted
+    file_key: Mapped[str | None] = mapped_column(String(100))  # an upload kept until the confirm
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RecoveryCode(Base):

@@ -109,6 +109,36 @@ class ActionDetail(MethodView):
         return action
 
 
+@blp.route("/recommendations/<int:recommendation_id>/withdrawal")
+class RecommendationWithdrawal(MethodView):
+    """Withdrawing a mistaken recommendation (kept, with its actions, as withdrawn)."""
+
+    @requires(Permission.EDIT_ACTION_PLAN)
+    @refuses(blp, 400, 403, 409, 422)
+    @blp.arguments(i.WithdrawalIn)
+    @blp.response(200, o.RecommendationOut)
+    def post(self, data: dict, recommendation_id: int) -> Recommendation:
+        """Withdraw a recommendation and its actions, with the reason (audited; nothing is deleted)."""
+        actions.withdraw_recommendation(ctx(), _recommendation(recommendation_id), **data)
+        commit()
+        return _recommendation(recommendation_id)
+
+
+@blp.route("/actions/<int:action_id>/withdrawal")
+class ActionWithdrawal(MethodView):
+    """Withdrawing a mistaken action (kept as withdrawn)."""
+
+    @requires(Permission.EDIT_ACTION_PLAN)
+    @refuses(blp, 400, 403, 409, 422)
+    @blp.arguments(i.WithdrawalIn)
+    @blp.response(200, o.ActionOut)
+    def post(self, data: dict, action_id: int) -> Action:
+        """Withdraw an action, with the reason (audited; nothing is deleted; its deadline is cancelled)."""
+        action = actions.withdraw_action(ctx(), _action(action_id), **data)
+        commit()
+        return action
+
+
 @blp.route("/actions/<int:action_id>/assurance")
 class AssuranceStep(MethodView):
     """Assurance that the learning is embedded."""

@@ -3,6 +3,8 @@
 Per review and recommendation: each action's owning agency, due date, RAG, evidence and whether
 assurance was given, with the overdue ones first (reviews with the most overdue actions first, and
 within a recommendation the overdue actions before the rest); filtered by owning agency if asked.
+A withdrawn action or recommendation is shown as withdrawn (who, when, why), last, and is never
+overdue nor counted.
 A scrutineer's view holds the published reviews only (``reviews_for``). The page, the XLSX and the
 Word file read this one :func:`board_plan`.
 """
@@ -16,8 +18,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from cspr.actions import rag as rag_key
 from cspr.actions.models import Action, Rag, Recommendation
-from cspr.actions.rag import BY_VALUE
+from cspr.actions.rag import BY_VALUE, RagStatus
 from cspr.deadlines.models import Deadline
 from cspr.deadlines.services import ACTION_DUE, standing
 from cspr.reviews.models import Review
@@ -38,12 +41,18 @@ class PlanAction:
     description: str
     agency: str
     due_on: dt.date
-    rag: Rag
+    rag: Rag | None
     evidence: str | None
     completed_on: dt.date | None
     assured_on: dt.date | None
     overdue: bool
     working_days_late: int | None
+    withdrawn: str | None = None  # who withdrew it, when and why, in words
+
+    @property
+    def status(self) -> RagStatus:
+        """Its entry in the RAG key ("Not set" until someone sets one)."""
+        return rag_key.status(self.rag)
 
     @property
     def assurance(self) -> str:
@@ -59,6 +68,7 @@ class PlanRecommendation:
     text: str
     response: str | None
     actions: list[PlanAction] = field(default_factory=list)
+    withdrawn: str | None = None  # who withdrew it, when and why, in words
 
 
 @dataclass
@@ -93,12 +103,12 @@ def board_plan(ctx: Context, agency: str | None = None) -> list[PlanReview]:
     for review in found:
         plan = PlanReview(review.id, review.title, review.published_on)
         for rec in review.recommendations:
-            entry = PlanRecommendation(rec.number, rec.text, rec.response)
+            entry = PlanRecommendation(rec.number, rec.text, rec.response, withdrawn=withdrawal(rec))
             for action in rec.actions:
                 if agency is not None and action.owner_agency != agency:
                     continue
                 entry.actions.append(_action(ctx, action, due.get(action.id), names))
-            entry.actions.sort(key=lambda a: (not a.overdue, a.due_on, a.id))
+            entry.actions.sort(key=lambda a: (a.withdrawn is not None, not a.overdue, a.due_on, a.id))
             if entry.actions or agency is None:
                 plan.recommendations.append(entry)
         if plan.recommendations and (agency is None or any(r.actions for r in plan.recommendations)):
@@ -107,16 +117,25 @@ def board_plan(ctx: Context, agency: str | None = None) -> list[PlanReview]:
     return plans
 
 
+def withdrawal(record: Action | Recommendation) -> str | None:
+    """Who withdrew a record, when and why, in words; None if it stands."""
+    if record.withdrawn_at is None:
+        return None
+    return (f"Withdrawn by {record.withdrawn_by or 'someone no longer here'} on "
+            f"{record.withdrawn_at:%-d %B %Y}: {record.withdrawn_reason}")
+
+
 def _action(ctx: Context, action: Action, deadline: Deadline | None, names: dict[str, str]) -> PlanAction:
+    withdrawn = withdrawal(action)
     where = standing(deadline, ctx.calendar, ctx.today) if deadline is not None else None
-    overdue = where is not None and where.status == "overdue"
+    overdue = withdrawn is None and where is not None and where.status == "overdue"
     return PlanAction(action.id, action.description, names.get(action.owner_agency, action.owner_agency),
                       action.due_on, action.rag, action.evidence, action.completed_on, action.assured_on,
-                      overdue, where.working_days_late if overdue else None)
+                      overdue, where.working_days_late if overdue else None, withdrawn)
 
 
 HEADINGS = ("Review", "Recommendation", "Action", "Owning agency", "Due", "Overdue (working days)", "RAG",
-            "Evidence", "Assurance")
+            "Evidence", "Assurance", "Withdrawn")
 
 
 def plan_xlsx(plans: list[PlanReview], partnership: str, today: dt.date) -> bytes:
@@ -135,15 +154,17 @@ def plan_xlsx(plans: list[PlanReview], partnership: str, today: dt.date) -> byte
             for a in rec.actions:
                 sheet.append([cell_text(plan.title), cell_text(f"{rec.number}. {rec.text}"),
                               cell_text(a.description), cell_text(a.agency), a.due_on, a.working_days_late,
-                              BY_VALUE[a.rag.value].label, cell_text(a.evidence or ""), a.assurance])
+                              a.status.label, cell_text(a.evidence or ""), a.assurance,
+                              cell_text(a.withdrawn or rec.withdrawn or "")])
                 row = sheet.max_row
-                sheet.cell(row, 5).number_format = "d mmmm yyyy"
-                colour = "FF" + BY_VALUE[a.rag.value].colour.lstrip("#").upper()
+                sheet.cell(row, 5).number_format = "dd/mm/yyyy"
+                colour = "FF" + a.status.colour.lstrip("#").upper()
                 sheet.cell(row, 7).fill = PatternFill("solid", start_color=colour, end_color=colour)
-                sheet.cell(row, 7).font = Font(bold=True, color="FFFFFF")
-                for column in (2, 3, 8):
+                text_colour = "FF" + a.status.text_colour.lstrip("#").upper()
+                sheet.cell(row, 7).font = Font(bold=True, color=text_colour)
+                for column in (2, 3, 8, 10):
                     sheet.cell(row, column).alignment = Alignment(wrap_text=True, vertical="top")
-    for column, width in zip("ABCDEFGHI", (30, 40, 40, 28, 16, 12, 10, 40, 18), strict=True):
+    for column, width in zip("ABCDEFGHIJ", (30, 40, 40, 28, 12, 12, 10, 40, 18, 40), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
@@ -178,7 +199,8 @@ def plan_docx(plans: list[PlanReview], partnership: str, today: dt.date, agency:
     for plan in plans:
         document.add_heading(writable(plan.title), level=2)
         for rec in plan.recommendations:
-            document.add_paragraph(writable(f"Recommendation {rec.number}: {rec.text}"))
+            document.add_paragraph(writable(f"Recommendation {rec.number}: {rec.text}"
+                                            + (f" ({rec.withdrawn})" if rec.withdrawn else "")))
             if not rec.actions:
                 document.add_paragraph("No action yet.")
                 continue
@@ -191,8 +213,9 @@ def plan_docx(plans: list[PlanReview], partnership: str, today: dt.date, agency:
                 row = grid.add_row().cells
                 due = f"{a.due_on:%-d %B %Y}" + (f" (overdue, {a.working_days_late} working days)"
                                                  if a.overdue else "")
-                for cell, text in zip(row, (a.description, a.agency, due, BY_VALUE[a.rag.value].label,
-                                            a.evidence or "", a.assurance), strict=True):
+                rag = a.withdrawn or rec.withdrawn or a.status.label
+                for cell, text in zip(row, (a.description, a.agency, due, rag, a.evidence or "", a.assurance),
+                                      strict=True):
                     cell.text = writable(text)
     out = io.BytesIO()
     document.save(out)

@@ -55,6 +55,14 @@ class ActionUpdate(Schema):
     owner_agency = owner(required=False, load_default=missing)
 
 
+class WithdrawalIn(Schema):
+    """Why a mistaken action or recommendation is withdrawn (it is kept, shown as withdrawn, and audited)."""
+
+    reason = area("Why it is withdrawn", required=True, max_length=500, message="Enter why it is withdrawn",
+                  hint="For example, it was added to the wrong review. Everyone who reads the action plan "
+                       "sees this.", meta=NOT_BLANK)
+
+
 class AssuranceIn(Schema):
     """A partner's sign-off that the learning is embedded."""
 

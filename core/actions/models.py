@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 class Rag(enum.StrEnum):
-    """An action's status."""
+    """An action's status (none until someone sets one: a new action's RAG is "Not set")."""
 
     RED = "red"
     AMBER = "amber"
@@ -24,7 +24,21 @@ class Rag(enum.StrEnum):
     COMPLETE = "complete"
 
 
-class Recommendation(TenantOwned, Base):
+class Withdrawable:
+    """A record that can be withdrawn when it was a mistake: kept, with who withdrew it, when and why."""
+
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))  # the person's name, as it was
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether it was withdrawn (left out of every count, figure, list and reminder)."""
+        return self.withdrawn_at is not None
+
+
+class Recommendation(Withdrawable, TenantOwned, Base):
     """A recommendation of a review and the partners' response to it."""
 
     __tablename__ = "recommendations"
@@ -40,7 +54,7 @@ class Recommendation(TenantOwned, Base):
     actions: Mapped[list[Action]] = relationship(back_populates="recommendation")
 
 
-class Action(TenantOwned, Base):
+class Action(Withdrawable, TenantOwned, Base):
     """An action owned by one partner agency, to carry a recommendation into practice."""
 
     __tablename__ = "actions"
@@ -52,7 +66,7 @@ class Action(TenantOwned, Base):
     description: Mapped[str] = mapped_column(Text)
     owner_agency: Mapped[str] = mapped_column(String(64))  # an agency key from the plugin
     due_on: Mapped[date]
-    rag: Mapped[Rag] = mapped_column(str_enum(Rag), default=Rag.AMBER)
+    rag: Mapped[Rag | None] = mapped_column(str_enum(Rag))  # None: not set yet
     evidence: Mapped[str | None] = mapped_column(Text)
     completed_on: Mapped[date | None]
     assured_on: Mapped[date | None]

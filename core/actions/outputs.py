@@ -16,11 +16,14 @@ class ActionOut(Schema):
     description = fields.String()
     owner_agency = fields.String()
     due_on = fields.Date()
-    rag = enum(Rag)
+    rag = enum(Rag, allow_none=True, metadata={"description": "None until someone sets one (\"Not set\")."})
     evidence = fields.String(allow_none=True)
     completed_on = fields.Date(allow_none=True)
     assured_on = fields.Date(allow_none=True)
     assured_by_id = fields.Integer(allow_none=True)
+    withdrawn_at = fields.DateTime(allow_none=True)
+    withdrawn_by = fields.String(allow_none=True)
+    withdrawn_reason = fields.String(allow_none=True)
 
 
 class RecommendationOut(Schema):
@@ -31,4 +34,7 @@ class RecommendationOut(Schema):
     number = fields.Integer()
     text = fields.String()
     response = fields.String(allow_none=True)
+    withdrawn_at = fields.DateTime(allow_none=True)
+    withdrawn_by = fields.String(allow_none=True)
+    withdrawn_reason = fields.String(allow_none=True)
     actions = fields.List(fields.Nested(ActionOut))

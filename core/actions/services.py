@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from cspr.accounts.models import User
 from cspr.actions.models import Action, Rag, Recommendation
+from cspr.db.base import utcnow
 from cspr.deadlines import services as deadlines
 from cspr.reviews.models import Review
 from cspr.services.checks import Checker
@@ -86,8 +88,10 @@ def add_action(ctx: Context, rec: Recommendation, *, description: str, owner_age
     c = _check_action(ctx, owner_agency, due_on, overdue_allowed=overdue_allowed)
     c.require("description", (description or "").strip(), "Enter what the action is")
     c.done()
+    if rec.withdrawn:
+        raise StepError("This recommendation was withdrawn: an action cannot be added to it.")
     action = Action(recommendation_id=rec.id, description=description.strip(),
-                    owner_agency=owner_agency, due_on=due_on, rag=Rag.AMBER)
+                    owner_agency=owner_agency, due_on=due_on, rag=None)  # no RAG until someone sets one
     ctx.session.add(action)
     ctx.session.flush()
     ctx.audit("action.added", action, recommendation=rec.id, owner=owner_agency, due_on=due_on)
@@ -99,6 +103,8 @@ def update_action(ctx: Context, action: Action, *, rag: Rag | None = None,
                   evidence: str | None = None, completed_on: dt.date | None = None,
                   due_on: dt.date | None = None, owner_agency: str | None = None) -> Action:
     """Move an action on: status, evidence, completion, a new due date or owner."""
+    if action.withdrawn:
+        raise StepError("This action was withdrawn: it cannot be changed.")
     rag = Rag(rag) if rag is not None else action.rag
     c = _check_action(ctx, owner_agency or action.owner_agency, due_on or action.due_on,
                       new_due=due_on is not None and due_on != action.due_on)
@@ -127,6 +133,8 @@ def update_action(ctx: Context, action: Action, *, rag: Rag | None = None,
 
 def assure(ctx: Context, action: Action, *, assured_on: dt.date) -> Action:
     """A partner signs off that the learning is embedded (only for a complete action)."""
+    if action.withdrawn:
+        raise StepError("This action was withdrawn: it cannot be signed off.")
     if action.rag != Rag.COMPLETE:
         raise StepError("Only a complete action, with its evidence, can be signed off.")
     c = Checker(ctx)
@@ -136,3 +144,56 @@ def assure(ctx: Context, action: Action, *, assured_on: dt.date) -> Action:
     action.assured_on, action.assured_by_id = assured_on, ctx.user_id
     ctx.audit("action.assured", action, assured_on=assured_on)
     return action
+
+
+REASON_MESSAGE = "Enter why it is withdrawn"
+
+
+def _claim(ctx: Context, record: Action | Recommendation, reason: str) -> bool:
+    """Mark a record withdrawn in one conditional UPDATE: True for the one request that did it.
+
+    Two people withdrawing at once: the second waits for the first's row lock, then finds it withdrawn.
+    """
+    model = type(record)
+    user = ctx.session.get(User, ctx.user_id) if ctx.user_id else None
+    name = (user.name if user else ctx.actor)[:200]  # the person's name, as it was
+    done = ctx.session.execute(
+        update(model).where(model.id == record.id, model.withdrawn_at.is_(None))
+        .values(withdrawn_at=utcnow(), withdrawn_by_id=ctx.user_id, withdrawn_by=name,
+                withdrawn_reason=reason)
+        .execution_options(synchronize_session=False))
+    ctx.session.refresh(record)
+    return done.rowcount == 1
+
+
+def _reason(ctx: Context, reason: str | None) -> str:
+    c = Checker(ctx)
+    text = (reason or "").strip()
+    c.require("reason", text, REASON_MESSAGE)
+    c.check("reason", len(text) <= 500, "Why it is withdrawn must be 500 characters or fewer")
+    c.done()
+    return text
+
+
+def withdraw_action(ctx: Context, action: Action, *, reason: str) -> Action:
+    """Withdraw a mistaken action: kept and audited, its deadline cancelled (no reminder, not overdue)."""
+    text = _reason(ctx, reason)
+    if not _claim(ctx, action, text):
+        raise StepError("This action was already withdrawn.")
+    ctx.audit("action.withdrawn", action, recommendation=action.recommendation_id, reason=text)
+    deadlines.cancel_action(ctx, action, "the action was withdrawn")
+    return action
+
+
+def withdraw_recommendation(ctx: Context, rec: Recommendation, *, reason: str) -> Recommendation:
+    """Withdraw a mistaken recommendation and, with it, each of its actions still standing."""
+    text = _reason(ctx, reason)
+    if not _claim(ctx, rec, text):
+        raise StepError("This recommendation was already withdrawn.")
+    withdrawn = [a for a in rec.actions if _claim(ctx, a, text)]
+    ctx.audit("recommendation.withdrawn", rec, review=rec.review_id, number=rec.number, reason=text,
+              actions=[a.id for a in withdrawn])
+    for action in withdrawn:
+        ctx.audit("action.withdrawn", action, recommendation=rec.id, reason=text)
+        deadlines.cancel_action(ctx, action, "its recommendation was withdrawn")
+    return rec

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, render_template, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -16,9 +16,19 @@ from cspr.plugins import get_registry
 from cspr.reporting import recurring
 from cspr.web.forms import form_for
 from cspr.web.staff.pages import bp, ctx, roles
-from cspr.web.staff.steps import Step, changed, handle, status_of, submit
+from cspr.web.staff.steps import Step, changed, handle
 
-IncidentForm = form_for(i.IncidentIn, submit="Record the incident")
+IncidentForm = form_for(i.IncidentIn, submit="Continue")
+
+
+def _recorded(incident: Incident) -> tuple[str, str]:
+    return (f"Incident {incident.reference} is recorded. Notify the Panel within 5 working days.",
+            url_for("staff.incident", incident_id=incident.id))
+
+
+NEW_INCIDENT = Step("Record a serious incident", IncidentForm, lambda c, _none, d: incidents.record(c, **d),
+                    Permission.EDIT_CASES, "The incident is recorded.", check=True, rehearse=True,
+                    confirm="Record the incident", template="staff/incident_new.html", after=_recorded)
 
 
 STEPS = {
@@ -32,9 +42,10 @@ STEPS = {
         lambda c, inc, d: rapid_reviews.record_meeting(c, inc, **d), Permission.EDIT_CASES,
         "The rapid review meeting is recorded."),
     "decision": Step(
-        "Record the partners' decision", form_for(i.DecisionIn),
+        "Record the partners' decision", form_for(i.DecisionIn, submit="Continue"),
         lambda c, inc, d: rapid_reviews.decide(c, inc, **d), Permission.SIGN_OFF,
         "The decision is recorded and the rapid review is marked as sent to the Panel.",
+        check=True, rehearse=True, confirm="Record the decision",
         aside=lambda inc: ("staff/recurring_themes.html",
                            {"recurrences": recurring.recurring_themes(ctx(), get_registry(), inc),
                             "windows": recurring.WINDOWS})),
@@ -82,14 +93,8 @@ def load(incident_id: int) -> Incident:
 @bp.route("/incidents/new", methods=["GET", "POST"])
 @roles(Permission.EDIT_CASES)
 def new_incident() -> ResponseReturnValue:
-    """Record a serious incident."""
-    form = IncidentForm()
-    incident = submit(form, lambda data: incidents.record(ctx(), **data))
-    if incident:
-        flash(f"Incident {incident.reference} is recorded. Notify the Panel within 5 working days.",
-              "success")
-        return redirect(url_for("staff.incident", incident_id=incident.id))
-    return render_template("staff/incident_new.html", form=form), status_of(form)
+    """Record a serious incident: the form, then 'Check your answers', then the confirm records it."""
+    return handle(NEW_INCIDENT, None, url_for("staff.dashboard"), "")
 
 
 @bp.route("/incidents/<int:incident_id>")

@@ -167,41 +167,58 @@ def read_rows(content: bytes) -> list[tuple[int, list[Cell]]]:
     return _csv_rows(content)
 
 
-def _xlsx_rows(content: bytes) -> list[tuple[int, list[Cell]]]:
+def open_workbook(content: bytes, *, noun: str = "spreadsheet", max_parts: int = 200,
+                  max_unpacked: int = MAX_UNPACKED) -> Any:
+    """An uploaded XLSX opened read-only, or refused in words: too big unzipped, not a workbook, macros."""
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             parts = archive.infolist()
-            if len(parts) > 200 or sum(p.file_size for p in parts) > MAX_UNPACKED:
-                raise refuse("The spreadsheet is too big once unpacked: make it smaller, or split it")
+            if len(parts) > max_parts or sum(p.file_size for p in parts) > max_unpacked:
+                raise refuse(f"The {noun} is too big once unpacked: make it smaller, or split it")
             names = {p.filename.lower() for p in parts}
             if "xl/workbook.xml" not in names:
-                raise refuse("The spreadsheet must be an XLSX or CSV file")
+                raise refuse(f"The {noun} must be an XLSX or CSV file")
             if any(n.endswith("vbaproject.bin") for n in names):
-                raise refuse("The spreadsheet must not contain macros: save it as Excel Workbook (.xlsx)")
+                raise refuse(f"The {noun} must not contain macros: save it as Excel Workbook (.xlsx)")
         from openpyxl import load_workbook
 
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+        return load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except ImportRefused:
         raise
     except Exception:  # a broken zip or workbook, however it breaks, is refused
-        raise refuse("The spreadsheet must be an XLSX or CSV file, and this one cannot be read") from None
+        raise refuse(unreadable(noun)) from None
+
+
+def unreadable(noun: str) -> str:
+    """What a person reads when a workbook cannot be read at all."""
+    return f"The {noun} must be an XLSX or CSV file, and this one cannot be read"
+
+
+def sheet_rows(sheet: Any, *, max_columns: int, max_rows: int) -> list[tuple[int, list[Cell]]]:
+    """A worksheet's filled rows with their row numbers, read up to one past ``max_rows``."""
+    rows = []
+    for number, row in enumerate(sheet.iter_rows(max_col=max_columns), start=1):
+        cells = [xlsx_cell(c) for c in row]
+        if any(filled(c) for c in cells):
+            rows.append((number, cells))
+        if len(rows) > max_rows + 1:
+            break
+    return rows
+
+
+def _xlsx_rows(content: bytes) -> list[tuple[int, list[Cell]]]:
+    book = open_workbook(content)
     try:
         sheet = book["Chronology"] if "Chronology" in book.sheetnames else book.worksheets[0]
-        rows = []
-        for number, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
-            cells = [_xlsx_cell(c) for c in row]
-            if any(_filled(c) for c in cells):
-                rows.append((number, cells))
-            if len(rows) > MAX_ROWS + 1:
-                break
-        return rows
+        return sheet_rows(sheet, max_columns=MAX_COLUMNS, max_rows=MAX_ROWS)
     except Exception:  # as above
-        raise refuse("The spreadsheet must be an XLSX or CSV file, and this one cannot be read") from None
+        raise refuse(unreadable("spreadsheet")) from None
     finally:
         book.close()
 
 
-def _xlsx_cell(cell: Any) -> Cell:
+def xlsx_cell(cell: Any) -> Cell:
+    """A workbook cell as read: its value, whether it holds a formula, whether it shows a month only."""
     value = getattr(cell, "value", None)
     formula = getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("="))
     fmt = (getattr(cell, "number_format", "") or "").lower()
@@ -221,7 +238,7 @@ def _csv_rows(content: bytes) -> list[tuple[int, list[Cell]]]:
     try:
         for number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
             cells = [Cell(v, formula=bool(FORMULA.match(v))) for v in row[:MAX_COLUMNS]]
-            if any(_filled(c) for c in cells):
+            if any(filled(c) for c in cells):
                 rows.append((number, cells))
             if len(rows) > MAX_ROWS + 1:
                 break
@@ -231,7 +248,8 @@ def _csv_rows(content: bytes) -> list[tuple[int, list[Cell]]]:
     return rows
 
 
-def _filled(cell: Cell) -> bool:
+def filled(cell: Cell) -> bool:
+    """Whether a cell holds anything but spaces."""
     return cell.value is not None and str(cell.value).strip() != ""
 
 
@@ -317,7 +335,7 @@ def check_rows(ctx: Context, rows: list[tuple[int, list[Cell]]]) -> list[dict[st
         for position, cell in enumerate(cells):
             name = columns.get(position)
             if name is None:
-                if _filled(cell):
+                if filled(cell):
                     row_errors.append(RowError(number, "file", f"Column {position + 1} has no heading: put "
                                                                "entries only under the template's columns"))
                 continue

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, or_, select
 
 from cspr.actions.models import Action, Rag
 from cspr.calendar import (
@@ -25,9 +25,11 @@ from cspr.calendar import (
     check_year,
 )
 from cspr.cases.models import Incident
+from cspr.db.base import utcnow
 from cspr.deadlines.facts import Facts, case_facts, incident_side_facts, linked, reviews_of
-from cspr.deadlines.models import Deadline, DeadlineState
+from cspr.deadlines.models import Deadline, DeadlineState, Reminder
 from cspr.deadlines.names import Anchor, Side
+from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.reviews.models import Review, ReviewKind
 from cspr.services.context import Context
 from cspr.services.errors import InputError
@@ -183,6 +185,32 @@ def sync_action(ctx: Context, action: Action) -> Deadline:
     _meet(ctx, row, action.completed_on if action.rag == Rag.COMPLETE else None)
     ctx.session.flush()
     return row
+
+
+def cancel_action(ctx: Context, action: Action, reason: str) -> None:
+    """An action withdrawn: its deadline is cancelled, so it is neither reminded of nor overdue."""
+    row = ctx.session.scalar(
+        select(Deadline).where(Deadline.subject == f"action:{action.id}", Deadline.kind == ACTION_DUE))
+    if row is not None and row.state != DeadlineState.CANCELLED:
+        row.state = DeadlineState.CANCELLED
+        unsent = _drop_unsent_reminders(ctx, row)
+        ctx.audit("deadline.cancelled", row, kind=ACTION_DUE, reason=reason, unsent_reminders=unsent)
+        ctx.session.flush()
+
+
+def _drop_unsent_reminders(ctx: Context, row: Deadline) -> int:
+    """Remove the reminder e-mails of a cancelled deadline still waiting in the outbox; how many.
+
+    One statement with the relay's own condition: a message a relay has claimed (it may be on
+    the wire) is left to it, and one removed here is never claimed.
+    """
+    result = ctx.session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.reminder_id.in_(select(Reminder.id).where(Reminder.deadline_id == row.id)),
+               OutboxMessage.status == OutboxStatus.PENDING,
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < utcnow()))
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0
 
 
 # -- reading deadlines ------------------------------------------------------------

@@ -8,13 +8,22 @@ refused, as for the chronology's spreadsheets (whose cell reading this shares).
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
 from cspr.chronology import dates as partial_dates
-from cspr.chronology.spreadsheets import FORMULA, Cell, ImportRefused, RowError, read_rows, refuse
+from cspr.chronology.spreadsheets import (
+    FORMULA,
+    Cell,
+    ImportRefused,
+    RowError,
+    filled,
+    open_workbook,
+    read_rows,
+    refuse,
+    sheet_rows,
+    unreadable,
+)
 from cspr.imports.sheets import MAX_ROWS, SHEETS, Column, Sheet, words_of
 from cspr.reviews import dates as publication_dates
 from cspr.services.context import Context
@@ -98,37 +107,14 @@ def _sheet_of_csv(headings: list[Cell]) -> Sheet:
 
 
 def _workbook(content: bytes) -> dict[str, list[tuple[int, list[Cell]]]]:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            parts = archive.infolist()
-            if len(parts) > 300 or sum(p.file_size for p in parts) > MAX_UNPACKED:
-                raise refuse("The file is too big once unpacked: make it smaller, or split it")
-            names = {p.filename.lower() for p in parts}
-            if "xl/workbook.xml" not in names:
-                raise refuse("The file must be an XLSX or CSV file")
-            if any(n.endswith("vbaproject.bin") for n in names):
-                raise refuse("The file must not contain macros: save it as Excel Workbook (.xlsx)")
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except ImportRefused:
-        raise
-    except Exception:  # a broken zip or workbook, however it breaks, is refused
-        raise refuse("The file must be an XLSX or CSV file, and this one cannot be read") from None
+    book = open_workbook(content, noun="file", max_parts=300, max_unpacked=MAX_UNPACKED)
     try:
         found: dict[str, list[tuple[int, list[Cell]]]] = {}
         for sheet in SHEETS:
-            if sheet.name not in book.sheetnames:
-                continue
-            rows = []
-            for number, row in enumerate(book[sheet.name].iter_rows(max_col=MAX_COLUMNS), start=1):
-                cells = [_xlsx_cell(c) for c in row]
-                if any(_filled(c) for c in cells):
-                    rows.append((number, cells))
-                if len(rows) > MAX_ROWS + 1:
-                    break
-            if rows:
-                found[sheet.key] = rows
+            if sheet.name in book.sheetnames:
+                rows = sheet_rows(book[sheet.name], max_columns=MAX_COLUMNS, max_rows=MAX_ROWS)
+                if rows:
+                    found[sheet.key] = rows
         if not found:
             raise refuse(
                 "The workbook has none of the template's sheets (Incidents, Reviews, Action plans, "
@@ -137,22 +123,10 @@ def _workbook(content: bytes) -> dict[str, list[tuple[int, list[Cell]]]]:
         return found
     except ImportRefused:
         raise
-    except Exception:  # as above
-        raise refuse("The file must be an XLSX or CSV file, and this one cannot be read") from None
+    except Exception:  # however a workbook breaks while it is read, it is refused
+        raise refuse(unreadable("file")) from None
     finally:
         book.close()
-
-
-def _xlsx_cell(cell: Any) -> Cell:
-    value = getattr(cell, "value", None)
-    formula = getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("="))
-    fmt = (getattr(cell, "number_format", "") or "").lower()
-    month_only = isinstance(value, dt.datetime | dt.date) and "d" not in fmt.replace("[$-", "")
-    return Cell(value, formula, month_only)
-
-
-def _filled(cell: Cell) -> bool:
-    return cell.value is not None and str(cell.value).strip() != ""
 
 
 def _heading(cell: Cell) -> str:
@@ -201,7 +175,7 @@ def rows_of(
         for position, cell in enumerate(cells):
             column = columns.get(position)
             if column is None:
-                if _filled(cell):
+                if filled(cell):
                     errors.append(
                         RowError(
                             number,

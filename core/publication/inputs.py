@@ -44,7 +44,8 @@ class PublicationIn(Schema):
                                                 "publication.", **one_of("partners")})
     identifying_terms = area(
         "Names and places that identify the child and family", required=True,
-        message="Enter the names and places that identify the child and family", meta=TERMS,
+        message="Enter the names and places that identify the child and family",
+        meta={**TERMS, "not_kept": True},  # never stored, not even while the answers are checked
         hint="One per line: the child's and family members' names, the school, the street. "
              "Everything to be published is searched for them. They are not stored.")
 

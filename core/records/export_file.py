@@ -31,7 +31,8 @@ DOCUMENTS = "files/documents/"
 ARCHIVE = "files/archive/"
 #: The deployment's own records (clock runs, cross-partnership access, sessions): not exported.
 PLATFORM_TABLES = frozenset({"job_runs", "daily_runs", "cross_partnership_access", "user_sessions",
-                             "password_reset_tokens"})  # a reset link is spent or expires within the hour
+                             "password_reset_tokens",  # a reset link is spent or expires within the hour
+                             "answer_drafts"})  # answers awaiting their check, until the confirm
 #: Exported apart from the tenant tables: the partnership's row and the people its rows name.
 SHARED_TABLES = frozenset({"partnerships", "users"})
 #: Rows of the people exported, so they sign in as before after an import (their recovery codes).

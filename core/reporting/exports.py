@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -11,12 +10,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from cspr.cases.inputs import DECISION_LABELS
 from cspr.cases.models import Incident
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline, DeadlineState
+from cspr.reviews.inputs import KIND_LABELS
 from cspr.reviews.models import Review
+from cspr.reviews.services import DELAY_REASONS
+from cspr.services import words
 from cspr.services.context import Context
-from cspr.services.worksheets import cell_text, formula_safe
+from cspr.services.worksheets import formula_safe, lay_out, writable
+
+#: Each reason for a late publication in words, by its stored code.
+DELAY_WORDS = {reason.value: label for reason, label in DELAY_REASONS.items()}
 
 #: Tracker columns: (key, heading).
 COLUMNS = [
@@ -119,25 +125,80 @@ def tracker_csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def tracker_xlsx(rows: list[dict[str, Any]], title: str) -> bytes:
-    """The tracker as an Excel workbook, dates as dates."""
+def _in_words(key: str, value: Any) -> Any:
+    """A tracker cell as a person reads it: kinds, stages, decisions and reasons in words, not codes."""
+    if value is None or not isinstance(value, str):
+        return value
+    if key == "kind":
+        if value == "incident":
+            return "Incident (no review yet)"
+        return KIND_LABELS.get(value) or words.value(value)
+    if key == "stage":
+        return words.stage(value)
+    if key == "decision":
+        return DECISION_LABELS.get(value) or words.value(value)
+    if key == "delay_reason":
+        return DELAY_WORDS.get(value) or words.value(value)
+    return value
+
+
+#: The Actions sheet's columns.
+ACTION_HEADINGS = ["Review", "Recommendation", "Action", "Owning agency", "Due", "RAG", "Status"]
+
+
+def tracker_actions(ctx: Context) -> list[list[Any]]:
+    """One row per action of every review's plan, in words: where it stands, its RAG, withdrawn or not."""
+    from cspr.actions.board import withdrawal
+    from cspr.actions.models import Action, Recommendation
+    from cspr.actions.rag import status
+
+    agencies = {a["key"]: a["name"] for a in ctx.policy.agencies}
+    due = {d.action_id: d for d in ctx.session.scalars(
+        select(Deadline).where(Deadline.kind == deadlines.ACTION_DUE))}
+    found = ctx.session.execute(
+        select(Action, Recommendation, Review)
+        .join(Recommendation, Recommendation.id == Action.recommendation_id)
+        .join(Review, Review.id == Recommendation.review_id)
+        .order_by(Review.title, Review.id, Recommendation.number, Action.due_on, Action.id)).all()
+    rows = []
+    for action, rec, review in found:
+        rows.append([review.title, f"{rec.number}. {rec.text}", action.description,
+                     agencies.get(action.owner_agency, action.owner_agency), action.due_on,
+                     status(action.rag).label,
+                     withdrawal(action) or withdrawal(rec) or _standing_words(ctx, due.get(action.id))])
+    return rows
+
+
+def _standing_words(ctx: Context, deadline: Deadline | None) -> str:
+    if deadline is None:
+        return "Open"
+    where = deadlines.standing(deadline, ctx.calendar, ctx.today)
+    if where.status == "overdue":
+        return f"Overdue by {words.counted(where.working_days_late or 0, 'working day')}"
+    return STANDING_WORDS.get(where.status, words.value(where.status))
+
+
+STANDING_WORDS = {"met": "Complete", "met_late": "Complete, after its due date", "due_today": "Due today",
+                  "open": "Open", "not_before": "Open", "cancelled": "Withdrawn"}
+
+
+def tracker_xlsx(rows: list[dict[str, Any]], title: str, actions: list[list[Any]] | None = None) -> bytes:
+    """The tracker as an Excel workbook people use: real dates shown as dd/mm/yyyy, fitted columns, a filter
+    on a frozen heading row, words instead of codes; an Actions sheet and the RAG key.
+    """
     from openpyxl import Workbook  # here, not at the top: openpyxl adds 0.3 s to every command's start
-    from openpyxl.styles import Font
+
+    from cspr.actions.rag import RAG_KEY
 
     book = Workbook()
     sheet = book.active
     sheet.title = "Tracker"
-    sheet.append([heading for _, heading in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([cell_text(row[k]) for k, _ in COLUMNS])
-    for column in sheet.iter_cols(min_row=2):
-        for cell in column:
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    book.properties.title = title
+    lay_out(sheet, [heading for _, heading in COLUMNS],
+            [[_in_words(k, row[k]) for k, _ in COLUMNS] for row in rows])
+    lay_out(book.create_sheet("Actions"), ACTION_HEADINGS, actions or [])
+    lay_out(book.create_sheet("RAG key"), ["RAG", "What it means"],
+            [[s.label, s.meaning] for s in RAG_KEY])
+    book.properties.title = writable(title)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -163,4 +224,4 @@ def tracker_download(ctx: Context, fmt: str) -> Download:
     name = f"{ctx.policy.slug}-tracker-{ctx.today.isoformat()}.{fmt}"
     if fmt == "csv":
         return Download(tracker_csv(rows), "text/csv", name)
-    return Download(tracker_xlsx(rows, ctx.policy.name), XLSX, name)
+    return Download(tracker_xlsx(rows, ctx.policy.name, tracker_actions(ctx)), XLSX, name)

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from cspr.actions import rag_history
-from cspr.actions.inputs import RAG_LABELS
-from cspr.actions.models import Action, Rag, Recommendation
+from cspr.actions.models import Action, Recommendation
+from cspr.actions.rag import RAG_KEY, key_value
 from cspr.cases.inputs import DECISION_LABELS
 from cspr.cases.models import Incident, RapidReview, RapidReviewDecision
 from cspr.deadlines.models import Deadline, DeadlineState
@@ -259,9 +259,13 @@ def _local_reviews(rows: list[Deadline], reviews: dict[int, Review], year: Year,
 
 def _actions(ctx: Context, reviews: dict[int, Review] | None, as_of: dt.date,
              rows: list[Deadline]) -> list[Table]:
-    """The action plans: actions by RAG, by owning agency, and those overdue at the end of the period."""
+    """The action plans: actions by RAG, by owning agency, and those overdue at the end of the period.
+
+    A withdrawn action (or one of a withdrawn recommendation) is in none of them.
+    """
     query = select(Action, Recommendation.review_id).join(
-        Recommendation, Recommendation.id == Action.recommendation_id)
+        Recommendation, Recommendation.id == Action.recommendation_id).where(
+        Action.withdrawn_at.is_(None), Recommendation.withdrawn_at.is_(None))
     actions = [(a, rid) for a, rid in ctx.session.execute(query) if reviews is None or rid in reviews]
     due = {d.action_id: d for d in rows if d.kind == ACTION_DUE}
 
@@ -275,13 +279,16 @@ def _actions(ctx: Context, reviews: dict[int, Review] | None, as_of: dt.date,
     owners = sorted({a.owner_agency for a, _ in actions}, key=lambda k: names.get(k, k).lower())
     return [
         Table("actions_rag", "Actions by status (RAG)", [
-            Figure(f"actions.rag.{rag.value}", RAG_LABELS[rag.value],
-                   _sorted(case(a, rid) for a, rid in actions if a.rag == rag)) for rag in Rag
-        ], "Every action of the partnership's action plans, by its status today."),
+            Figure(f"actions.rag.{status.value}", status.label,
+                   _sorted(case(a, rid) for a, rid in actions if key_value(a.rag) == status.value))
+            for status in RAG_KEY
+        ], "Every action of the partnership's action plans, by its status today (\"Not set\" until someone "
+           "gives it one)."),
         Table("actions_rag_end", "Actions by status (RAG) at the end of the period", [
-            Figure(f"actions.rag_end.{rag.value}", RAG_LABELS[rag.value],
-                   _sorted(case(a, rid) for a, rid in actions if at_end.get(a.id) == rag.value))
-            for rag in Rag
+            Figure(f"actions.rag_end.{status.value}", status.label,
+                   _sorted(case(a, rid) for a, rid in actions
+                           if a.id in at_end and key_value(at_end[a.id]) == status.value))
+            for status in RAG_KEY
         ], "Every action that existed when the period ended, by the status it had then (from the audit "
            "trail, which keeps each change of status)."),
         Table("actions_agency", "Actions by owning agency", [

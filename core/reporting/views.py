@@ -14,7 +14,8 @@ from sqlalchemy.orm import aliased
 from cspr.accounts.models import Role
 from cspr.accounts.permissions import Permission, allowed
 from cspr.accounts.views.sign_in import fresh_required
-from cspr.actions.models import Action, Rag, Recommendation
+from cspr.actions.models import Action, Recommendation
+from cspr.actions.rag import RAG_KEY
 from cspr.cases.models import Incident
 from cspr.deadlines import calendar_feed
 from cspr.deadlines import services as deadlines
@@ -85,9 +86,10 @@ def dashboard() -> ResponseReturnValue:
     this_week = [d for d, _ in due if d["due_on"] >= c.today]
     stages = dict(c.session.execute(
         select(Review.stage, func.count()).where(Review.legacy.is_(False)).group_by(Review.stage)).all())
-    rag = dict(c.session.execute(select(Action.rag, func.count()).group_by(Action.rag)).all())
+    rag = dict(c.session.execute(select(Action.rag, func.count()).where(Action.withdrawn_at.is_(None))
+                                 .group_by(Action.rag)).all())
     return render_template("staff/dashboard.html", overdue=overdue, this_week=this_week, links=links,
-                           stages=stages, rag={r.value: rag.get(r, 0) for r in Rag})
+                           stages=stages, rag={s.value: rag.get(s.rag, 0) for s in RAG_KEY})
 
 
 def reviewer_home() -> ResponseReturnValue:

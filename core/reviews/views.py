@@ -60,9 +60,10 @@ STEPS = {
                         form_for(i.ReportSentIn), lambda c, r, d: reviews.send_report(c, r, **d),
                         Permission.EDIT_REVIEWS,
                         "The report is recorded as sent."),
-    "publish": Step("Publish the review", form_for(p.PublicationIn, submit="Publish"), _publish,
+    "publish": Step("Publish the review", form_for(p.PublicationIn, submit="Continue"), _publish,
                     Permission.PUBLISH,
-                    "The review is published. It must stay public for at least 12 months."),
+                    "The review is published. It must stay public for at least 12 months.",
+                    check=True, rehearse=True, confirm="Publish the review"),
     "archive": Step("Archive the review", form_for(i.ArchiveIn, submit="Archive"),
                     lambda c, r, d: reviews.archive(c, r, **d),
                     Permission.EDIT_REVIEWS, "The review is archived."),
@@ -89,10 +90,23 @@ ACTION_STEPS = {
                     "The response is recorded."),
     "update": Step("Update the action", form_for(a.ActionUpdate),
                    lambda c, act, d: actions.update_action(c, act, **changed(act, d)),
-                   Permission.EDIT_ACTION_PLAN, "The action is updated.", prefill=lambda act: act),
+                   Permission.EDIT_ACTION_PLAN, "The action is updated.", prefill=lambda act: act,
+                   aside=lambda _act: ("staff/rag_key_aside.html", {})),  # what each RAG status means
     "assure": Step("Sign off the action", form_for(a.AssuranceIn, submit="Sign off"),
                    lambda c, act, d: actions.assure(c, act, **d), Permission.SIGN_OFF,
                    "The action is signed off."),
+    "withdraw": Step("Withdraw the action", form_for(a.WithdrawalIn, submit="Withdraw the action"),
+                     lambda c, act, d: actions.withdraw_action(c, act, **d), Permission.EDIT_ACTION_PLAN,
+                     "The action is withdrawn. It stays on the plan, marked as withdrawn, and is left out "
+                     "of every count.",
+                     hint="Withdraw an action added by mistake. It is kept, marked as withdrawn, with your "
+                          "name, the date and the reason; it is no longer counted, reminded of or overdue."),
+    "withdraw-recommendation": Step(
+        "Withdraw the recommendation", form_for(a.WithdrawalIn, submit="Withdraw the recommendation"),
+        lambda c, rec, d: actions.withdraw_recommendation(c, rec, **d), Permission.EDIT_ACTION_PLAN,
+        "The recommendation and its actions are withdrawn. They stay on the plan, marked as withdrawn.",
+        hint="Withdraw a recommendation added by mistake. It and its actions are kept, marked as withdrawn, "
+             "with your name, the date and the reason; they are no longer counted, reminded of or overdue."),
 }
 
 
@@ -265,6 +279,25 @@ def update_action(action_id: int) -> ResponseReturnValue:
     rec = _recommendation(action.recommendation_id)
     step = ACTION_STEPS["update"]
     return handle(step, action, url_for("staff.plan", review_id=rec.review_id), action.description[:80])
+
+
+@bp.route("/actions/<int:action_id>/withdraw", methods=["GET", "POST"])
+@roles(Permission.EDIT_ACTION_PLAN)
+def withdraw_action(action_id: int) -> ResponseReturnValue:
+    """Withdraw a mistaken action (kept, shown as withdrawn, audited)."""
+    action = ctx().session.get(actions.Action, action_id) or abort(404)
+    rec = _recommendation(action.recommendation_id)
+    return handle(ACTION_STEPS["withdraw"], action, url_for("staff.plan", review_id=rec.review_id),
+                  action.description[:80])
+
+
+@bp.route("/recommendations/<int:recommendation_id>/withdraw", methods=["GET", "POST"])
+@roles(Permission.EDIT_ACTION_PLAN)
+def withdraw_recommendation(recommendation_id: int) -> ResponseReturnValue:
+    """Withdraw a mistaken recommendation and its actions (kept, shown as withdrawn, audited)."""
+    rec = _recommendation(recommendation_id)
+    back = url_for("staff.plan", review_id=rec.review_id)
+    return handle(ACTION_STEPS["withdraw-recommendation"], rec, back, f"Recommendation {rec.number}")
 
 
 @bp.route("/actions/<int:action_id>/assure", methods=["GET", "POST"])

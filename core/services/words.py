@@ -22,6 +22,7 @@ EVENTS: dict[str, str] = {
     "action.added": "Action added",
     "action.assured": "Action assured",
     "action.updated": "Action updated",
+    "action.withdrawn": "Action withdrawn",
     "archive.acknowledged": "NSPCC's copy number recorded",
     "archive.deposited": "Deposit package prepared",
     "archive.downloaded": "Deposit package downloaded",
@@ -85,6 +86,7 @@ EVENTS: dict[str, str] = {
     "recommendation.added": "Recommendation added",
     "record.imported": "Record imported (going live)",
     "recommendation.responded": "Response to a recommendation recorded",
+    "recommendation.withdrawn": "Recommendation withdrawn",
     "retention.applied": "Retention rules applied",
     "review.archived": "Review archived",
     "review.corrected": "Review corrected",
@@ -159,6 +161,10 @@ FIELDS: dict[str, str] = {
     "recipient": "Sent to",
     "sheet": "Sheet of the going-live file",
     "row": "Row of the going-live file",
+    "unsent_reminders": "Reminders waiting to be sent, taken back",
+    "withdrawn_at": "Withdrawn on",
+    "withdrawn_by": "Withdrawn by",
+    "withdrawn_reason": "Why it was withdrawn",
 }
 
 #: Words inside a code that are spelt differently in English.
@@ -186,6 +192,8 @@ STAGES: dict[str, str] = {
     "reviewer_commissioned": "Reviewer commissioned", "drafting": "Drafting",
     "final_agreed": "Final report agreed", "sent_to_panel": "Report sent to the Panel",
     "published": "Published", "archived": "Archived",
+    # an incident's own stage, before a review
+    "recorded": "Incident recorded", "notified": "Panel notified", "panel_responded": "Panel responded",
 }
 
 #: Where an NSPCC deposit stands, as the Archive page and the catalogue export say it.

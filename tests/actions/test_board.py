@@ -18,7 +18,7 @@ from tests.web_kit import signed_in
 
 SLUG = "doncaster"
 # Review Alder's plan (tests/reporting/year_kit.py), as it stands today: the red action (due 2 February
-# 2026) and the amber one (due 30 June 2026) are overdue; the other two are complete.
+# 2026) and the one whose RAG is not set yet (due 30 June 2026) are overdue; the other two are complete.
 OVERDUE_FIRST = ["Audit the referrals", "Train the health visitors", "Brief the officers",
                  "Review the threshold document"]
 
@@ -76,13 +76,13 @@ def test_the_board_exports_the_same_rows_as_xlsx_and_word(seeded, client):
     assert audit[6] == "Red" and audit[8] == "Not given"
     assert book["Action plans"]["G2"].fill.start_color.rgb.endswith("D4351C")  # the key's colour
     assert [r[0] for r in book["RAG key"].iter_rows(min_row=2, values_only=True)] == [
-        "Red", "Amber", "Green", "Complete"]
+        "Not set", "Red", "Amber", "Green", "Complete"]
     word = partner.get(f"/app/{SLUG}/action-plans.docx?agency=doncaster-council")
     assert word.status_code == 200
     document = Document(io.BytesIO(word.data))
     assert document.paragraphs[0].text == "Action plans: City of Doncaster Council"
     key, plan = document.tables
-    assert [r.cells[0].text for r in key.rows[1:]] == ["Red", "Amber", "Green", "Complete"]
+    assert [r.cells[0].text for r in key.rows[1:]] == ["Not set", "Red", "Amber", "Green", "Complete"]
     assert [r.cells[0].text for r in plan.rows[1:]] == ["Audit the referrals", "Review the threshold document"]
     assert plan.rows[1].cells[2].text.startswith("2 February 2026 (overdue, ")
 

@@ -89,10 +89,10 @@ def test_the_figures_count_rag_at_the_end_of_the_period_not_today(app, client):
         f["key"]: f["count"] for t in ok(api.get(f"/figures?year={YEAR}"))["tables"] for f in t["figures"]
     }
     assert ended["actions.rag.complete"] == 2  # today's status
-    assert sum(ended[f"actions.rag_end.{r}"] for r in ("red", "amber", "green", "complete")) == 0
+    assert sum(ended[f"actions.rag_end.{r}"] for r in ("not_set", "red", "amber", "green", "complete")) == 0
     running = {
         f["key"]: f["count"] for t in ok(api.get(f"/figures?year={YEAR + 1}"))["tables"] for f in t["figures"]
     }
-    for rag in ("red", "amber", "green", "complete"):  # the year still running ends today: the same
+    for rag in ("not_set", "red", "amber", "green", "complete"):  # the year still running ends today: the same
         assert running[f"actions.rag_end.{rag}"] == running[f"actions.rag.{rag}"], rag
     assert running["actions.rag_end.complete"] == 2 and running["actions.rag_end.red"] == 1

@@ -57,8 +57,12 @@ def publish(admin, rid, **fields):
         data["report"] = (BytesIO(report), "cspr-child-p.pdf")
     page = admin.client.get(f"/app/doncaster/reviews/{rid}/publish").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    return admin.client.post(f"/app/doncaster/reviews/{rid}/publish", data={"csrf_token": token, **data},
-                             content_type="multipart/form-data", follow_redirects=True)
+    url = f"/app/doncaster/reviews/{rid}/publish"
+    answered = admin.client.post(url, data={"csrf_token": token, **data}, content_type="multipart/form-data",
+                                 follow_redirects=True)
+    if answered.status_code == 200 and "Check your answers" in answered.get_data(as_text=True):
+        return admin.confirm(url, answered, follow=True)  # nothing is published until the confirm
+    return answered
 
 
 def test_a_report_with_a_planted_name_is_refused_with_where_it_was_found(app, ready):

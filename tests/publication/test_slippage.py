@@ -134,7 +134,7 @@ def test_the_staff_form_asks_for_the_reason_and_the_case_and_tracker_show_it(app
     sheet = load_workbook(io.BytesIO(api.get("/tracker.xlsx").data))["Tracker"]
     headings = [c.value for c in sheet[1]]
     values = dict(zip(headings, [c.value for c in sheet[2]], strict=True))
-    assert values["Publication delay: reason"] == "family_involvement"
+    assert values["Publication delay: reason"] == "Family involvement"  # in words in the workbook
     assert values["Publication delay: details"] == "The family asked to read the report first."
     # the figures count the reasons from this column
     api_rows = list(csv.DictReader(io.StringIO(api.get("/tracker.csv").get_data(as_text=True))))

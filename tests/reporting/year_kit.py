@@ -58,7 +58,8 @@ EXPECTED: dict[str, tuple[int, int | None, set[str]]] = {
     "late_reasons.other": (0, 2, set()),
     "late_reasons.none": (0, 2, set()),
     "actions.rag.red": (1, None, {"Audit the referrals"}),
-    "actions.rag.amber": (1, None, {"Train the health visitors"}),
+    "actions.rag.not_set": (1, None, {"Train the health visitors"}),  # no one has given it a RAG
+    "actions.rag.amber": (0, None, set()),
     "actions.rag.green": (0, None, set()),
     "actions.rag.complete": (2, None, {"Brief the officers", "Review the threshold document"}),
     "actions.agency.doncaster-council": (2, None, {"Audit the referrals", "Review the threshold document"}),

@@ -200,7 +200,7 @@ class ThroughForms(Through):
 
     def send(self, step: Step, body: dict[str, Any]) -> Any:
         data = {k: date(v) if k in step.dates else v for k, v in body.items()}
-        return self.browser.submit(f"/app/{SLUG}" + step.form.format(**self.ids), data)
+        return self.browser.submit_checked(f"/app/{SLUG}" + step.form.format(**self.ids), data)
 
     def refusal(self, response: Any, name: str) -> str:
         assert response.status_code == 400, (response.status_code, response.location)

@@ -59,7 +59,7 @@ def test_the_staff_forms_refuse_them_naming_the_field(app, client):
     assert "Full name must not contain markup" in html_lib.unescape(response.get_data(as_text=True))
     cases = admin.get("/app/doncaster/cases").get_data(as_text=True)
     assert "Child A" not in cases and "gnp.exe" not in cases
-    good = admin.submit("/app/doncaster/incidents/new", {**INCIDENT_FORM, "pseudonym": "Child Ó'Brien-Ngũ"})
+    good = admin.submit_checked("/app/doncaster/incidents/new", {**INCIDENT_FORM, "pseudonym": "Child Ó'Brien-Ngũ"})
     assert good.status_code == 302
 
 

@@ -93,7 +93,7 @@ def test_recording_an_incident_shows_errors_in_the_govuk_style(admin):
 
 
 def test_an_incident_runs_to_the_rapid_review_decision_through_forms(admin):
-    response = admin.submit("/app/doncaster/incidents/new", INCIDENT, follow=True)
+    response = admin.submit_checked("/app/doncaster/incidents/new", INCIDENT, follow=True)
     html = response.get_data(as_text=True)
     assert "Incident DSCP-2026-001 is recorded" in html
     case_url = re.search(r'/app/doncaster/incidents/(\d+)/correct', html)
@@ -103,7 +103,7 @@ def test_an_incident_runs_to_the_rapid_review_decision_through_forms(admin):
                         {"sent_on": date("2026-03-09")}, follow=True).get_data(as_text=True)
     assert "The notification is recorded" in html and "Notified on 9 March 2026" in html
     assert "Due by 30 March 2026" in html
-    html = admin.submit(f"/app/doncaster/incidents/{iid}/decision", {
+    html = admin.submit_checked(f"/app/doncaster/incidents/{iid}/decision", {
         "decision": "local_cspr", "sent_to_panel_on": date("2026-03-27"), "rationale": "reg 11"},
         follow=True).get_data(as_text=True)
     assert "Sent on 27 March 2026: Hold a local child safeguarding practice review" in html

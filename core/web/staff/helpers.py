@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from cspr.actions.rag import BY_VALUE, RAG_KEY
+from cspr.actions.rag import BY_VALUE, RAG_KEY, status
 from cspr.reviews.inputs import KIND_LABELS
 from cspr.reviews.services import DELAY_REASONS
 from cspr.services import words
@@ -81,6 +81,7 @@ def init_helpers(app: Flask) -> None:
     app.add_template_global({k.value: v for k, v in DELAY_REASONS.items()}, "delay_reasons")
     app.add_template_global(RAG_KEY, "rag_key")
     app.add_template_global(BY_VALUE, "rag_statuses")
+    app.add_template_global(status, "rag_status")
     app.add_template_filter(long_date)
     app.add_template_filter(framework)
     app.add_template_filter(utc_time)
