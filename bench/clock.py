@@ -7,7 +7,7 @@
 
 Needs PostgreSQL and Redis (CSPR_BENCH_PG_URL, CSPR_BENCH_REDIS_URL).
 
-    python bench/clock.py [--deadlines 100000] [--due 300] [--messages 2000] [--sweep-only]
+    python bench/clock.py [--deadlines 100000] [--due 300] [--messages 2000] [--sweep-only | --relay-only]
 """
 
 from __future__ import annotations
@@ -68,6 +68,14 @@ def seed(engine, partnership_id: int, total: int, due: int, today: dt.date) -> N
         if rows:
             conn.execute(insert(Deadline), rows)
         conn.execute(text("ANALYZE"))
+
+
+def setup_only(url: str, tmp: str) -> None:
+    """The partnerships, for part 2 alone."""
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": tmp, "BROKER_URL": "memory://",
+                      "LOG_LEVEL": "WARNING"})
+    with app.app_context(), get_db().session_scope() as session:
+        partnerships.sync(session, app.extensions["cspr.plugins"])
 
 
 def sweep_part(args, url: str, tmp: str) -> None:  # noqa: ANN001
@@ -186,11 +194,17 @@ def main() -> None:
     parser.add_argument("--due", type=at_least(1), default=300)
     parser.add_argument("--messages", type=at_least(1), default=2000)
     parser.add_argument("--sweep-only", action="store_true", help="part 1 only (at 10k, 1M deadlines)")
+    parser.add_argument("--relay-only", action="store_true", help="part 2 only (the worker and SMTP)")
     args = parser.parse_args()
     if args.due > args.deadlines:
         parser.error(f"--due {args.due} is more than --deadlines {args.deadlines}")
+    if args.sweep_only and args.relay_only:
+        parser.error("--sweep-only and --relay-only leave nothing to run together: give one")
     with scratch_database() as url, tempfile.TemporaryDirectory() as tmp:
-        sweep_part(args, url, tmp)
+        if args.relay_only:
+            setup_only(url, tmp)
+        else:
+            sweep_part(args, url, tmp)
         if not args.sweep_only:
             worker_part(args, url, tmp)
 

@@ -38,11 +38,15 @@ LOOKUP = "cspr.lookup"
 _ALL = "*all*"
 _APPLIED = "cspr.rls_applied"  # the settings the transaction's connection has now (PostgreSQL)
 _ACTIVE = "cspr.rls_active"  # a PostgreSQL transaction is open on a connection
+_NO_WAIT = "cspr.no_wait"  # the session's transactions commit without waiting for the disk
 
 _SET_SQL = text(
     "SELECT set_config('cspr.partnership_id', :pid, true), set_config('cspr.all_partnerships', :all, true),"
     " set_config('cspr.user_id', :uid, true), set_config('cspr.token_hash', :token, true),"
-    " set_config('cspr.public', :public, true)"
+    " set_config('cspr.public', :public, true),"
+    # a transaction that asked not to wait for the disk at commit (without_waiting_for_disk)
+    " set_config('synchronous_commit',"
+    " CASE WHEN :sync = 'off' THEN 'off' ELSE current_setting('synchronous_commit') END, true)"
 )
 
 
@@ -112,6 +116,23 @@ def across_partnerships(session: Session, reason: str, actor: str = "system") ->
         session.flush()
         _forget_tenant_rows(session)
         session.info[KEY] = previous
+
+
+@contextmanager
+def without_waiting_for_disk(session: Session) -> Iterator[Session]:
+    """Commit the block's transactions without waiting for the disk (PostgreSQL).
+
+    ``synchronous_commit off``, set with the tenancy settings (no extra statement): a commit is
+    at once visible and survives the process that made it, but a crash of the database server
+    itself may lose the last fraction of a second of such commits. Only for writes that can be
+    done again safely (the relay's record of a message sent); never for the audit trail.
+    """
+    previous = session.info.get(_NO_WAIT)
+    session.info[_NO_WAIT] = True
+    try:
+        yield session
+    finally:
+        session.info[_NO_WAIT] = previous
 
 
 @contextmanager
@@ -220,6 +241,7 @@ def database_settings(session: Session) -> dict[str, str]:
         "uid": str(lookup.user_id) if lookup.user_id is not None else "",
         "token": lookup.token_hash or "",
         "public": "on" if lookup.public else "",
+        "sync": "off" if session.info.get(_NO_WAIT) else "",
     }
 
 
@@ -235,7 +257,7 @@ def _sync(session: Session) -> None:
         _apply(session, session.connection())
 
 
-_EMPTY = {"pid": "", "all": "", "uid": "", "token": "", "public": ""}
+_EMPTY = {"pid": "", "all": "", "uid": "", "token": "", "public": "", "sync": ""}
 
 
 @event.listens_for(Session, "after_begin")

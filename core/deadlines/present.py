@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from cspr.calendar import WorkingCalendar
 from cspr.cases.models import Incident
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline
@@ -15,10 +16,14 @@ from cspr.services import dates
 from cspr.services.context import Context
 
 
-def deadline_dict(ctx: Context, d: Deadline) -> dict[str, Any]:
-    """A deadline, what it counts from and what meets it by its rule, and where it stands today."""
-    standing = deadlines.standing(d, ctx.calendar, ctx.today)
-    rule = ctx.policy.deadline_rules.get(d.kind) or {}
+def deadline_dict(ctx: Context, d: Deadline, calendar: WorkingCalendar | None = None,
+                  rules: dict[str, dict] | None = None) -> dict[str, Any]:
+    """A deadline, what it counts from and what meets it by its rule, and where it stands today.
+
+    A page of hundreds passes the partnership's ``calendar`` and ``rules``, looked up once.
+    """
+    standing = deadlines.standing(d, calendar or ctx.calendar, ctx.today)
+    rule = (rules if rules is not None else ctx.policy.deadline_rules).get(d.kind) or {}
     counts_from, met_by = rule.get("anchor"), rule.get("met_by")
     return {
         "id": d.id, "kind": d.kind, "label": d.label, "subject": d.subject, "due_on": d.due_on,

@@ -35,13 +35,23 @@ def listen(prefix: str) -> Callable[[Listener], Listener]:
     return register
 
 
-def delivered(session: Session, message: OutboxMessage) -> None:
-    """Run the listener of the message's key prefix, if there is one."""
+def _load() -> None:
     global _loaded
     if not _loaded:
         for name in LISTENER_MODULES:
             importlib.import_module(name)
         _loaded = True
+
+
+def waits_on(key: str) -> bool:
+    """True if a listener waits on the delivery of the message with idempotency key ``key``."""
+    _load()
+    return key.split(":", 1)[0] in _listeners
+
+
+def delivered(session: Session, message: OutboxMessage) -> None:
+    """Run the listener of the message's key prefix, if there is one."""
+    _load()
     prefix = message.idempotency_key.split(":", 1)[0]
     listener = _listeners.get(prefix)
     if listener is not None:

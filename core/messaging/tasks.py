@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
 from celery import Celery
@@ -31,10 +32,10 @@ def channel_for(name: str, partnership_id: int) -> object:
     raise outbox.DeliveryError(f"no channel '{name}' is installed", permanent=True)
 
 
-def run_relay() -> outbox.RelayResult:
-    """One relay run, with its heartbeat."""
+def run_relay(more: Callable[[], None] | None = None) -> outbox.RelayResult:
+    """One relay run, with its heartbeat; ``more`` is called when more messages may be waiting."""
     session = get_session()
-    result = outbox.relay(session, channel_for, current_app.config)
+    result = outbox.relay(session, channel_for, current_app.config, more=more)
     touch(session, "outbox", **{k: v for k, v in asdict(result).items() if k != "errors"})
     session.commit()
     return result
@@ -46,7 +47,7 @@ def register(celery: Celery) -> None:
     @celery.task(name="cspr.tasks.outbox.relay", bind=True, shared=False, reject_on_worker_lost=True,
                  **RETRY)
     def relay(self) -> dict:  # noqa: ANN001
-        result = run_relay()
-        if result.listed >= int(current_app.config["OUTBOX_BATCH"]):
-            self.app.send_task("cspr.tasks.outbox.relay")  # more waiting: keep going
+        # more waiting: the next run is queued as soon as this one has claimed its batch, so a
+        # second worker process relays the next batch while this one sends
+        result = run_relay(more=lambda: self.app.send_task("cspr.tasks.outbox.relay"))
         return {k: v for k, v in asdict(result).items() if k != "errors"}

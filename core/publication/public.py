@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from sqlalchemy import Select, String, cast, func, literal, or_, select
+from sqlalchemy import Select, String, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from cspr.db.tenancy import acting_for, public_view
 from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry, Policy
+from cspr.publication import search
 from cspr.publication.briefings import complete
 from cspr.publication.models import Briefing
 from cspr.reviews.dates import DatePrecision
@@ -161,19 +162,6 @@ class LibraryQuery:
     partnership: str = ""
 
 
-def _document(dialect: str):  # noqa: ANN202
-    """The searchable text of a review (the same expression as the full-text index)."""
-    text = func.coalesce(Review.title, "") + literal(" ") + func.coalesce(Review.summary, "") + \
-        literal(" ") + func.coalesce(cast(Review.themes, String), "")
-    return func.to_tsvector(literal("english").cast(REGCONFIG), text) if dialect == "postgresql" else text
-
-
-try:
-    from sqlalchemy.dialects.postgresql import REGCONFIG
-except ImportError:  # pragma: no cover - SQLAlchemy always ships it
-    REGCONFIG = String
-
-
 KINDS = frozenset(kind.value for kind in ReviewKind)
 
 
@@ -202,13 +190,10 @@ def library(session: Session, registry: PluginRegistry, query: LibraryQuery,
             stmt = stmt.where(cast(Review.themes, String).contains(f'"{query.theme}"'))
         order = [Review.published_on.desc(), Review.id]
         if query.text.strip():
-            if dialect == "postgresql":
-                tsquery = func.websearch_to_tsquery(literal("english").cast(REGCONFIG), query.text)
-                stmt = stmt.where(_document(dialect).op("@@")(tsquery))
-                order = [func.ts_rank(_document(dialect), tsquery).desc(), *order]
-            else:
-                for word in query.text.split():
-                    stmt = stmt.where(_document(dialect).ilike(f"%{word}%"))
+            conditions, rank = search.matches(dialect, query.text)
+            stmt = stmt.where(*conditions)
+            if rank is not None:
+                order = [rank.desc(), *order]
         rows = session.scalars(stmt.order_by(*order).limit(limit)).all()
         return [(partnerships[r.partnership_id], r) for r in rows]
 

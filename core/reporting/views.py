@@ -51,6 +51,7 @@ def due_with_subjects(until: dt.date) -> list[tuple[dict[str, Any], dict | None]
     incident, review, plan = (_href("staff.incident", "incident_id"), _href("staff.review", "review_id"),
                               _href("staff.plan", "review_id"))
     found = []
+    calendar, rules = c.calendar, c.policy.deadline_rules  # once a page, not once a row
     for row in c.session.execute(query):
         if row.incident_id and row.pseudonym is not None:
             link = {"text": f"{row.pseudonym} ({row.reference})", "href": incident(row.incident_id)}
@@ -60,7 +61,7 @@ def due_with_subjects(until: dt.date) -> list[tuple[dict[str, Any], dict | None]
             link = {"text": f"Action plan: {row.plan_title}", "href": plan(row.plan_review_id)}
         else:
             link = None
-        found.append((deadline_dict(c, row), link))
+        found.append((deadline_dict(c, row, calendar, rules), link))
     return found
 
 

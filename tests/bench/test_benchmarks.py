@@ -91,3 +91,16 @@ def test_clock_benchmark_sweeps_and_relays_through_a_real_worker(tmp_path):
     figure(output, rf"sweep, first run \(writes\):.*ratio {NUMBER}x the bare query")
     assert figure(output, rf"received {NUMBER}") == 5
     figure(output, rf"ratio reminders / no-op tasks: {NUMBER}x")
+
+
+def test_national_benchmark_builds_the_partnerships_history_and_prints_a_ratio_per_measure():
+    output = run_bench("national.py", "--partnerships", "3", "--years", "2", "--per-year", "2",
+                       "--deadlines", "3", "--cases", "2", "--calls", "1", "--rounds", "1")
+    # one partnership's history, then three partnerships': 2 years x 2 incidents x 3 deadlines each
+    assert figure(output, rf"one partnership: partnerships={NUMBER}") >= 3
+    one_incidents = figure(output, rf"one partnership: .*incidents={NUMBER}")
+    national_incidents = figure(output, rf"national: .*incidents={NUMBER}")
+    assert national_incidents - one_incidents == 2 * 2 * 2  # the two others' history
+    assert figure(output, rf"national: .*published reviews={NUMBER}") >= 3 * 2 * 2
+    for measure in ("sweep \\(steady\\)", "staff dashboard", "public page", "library search", "yearly figures"):
+        figure(output, rf"{measure}:.*ms with one,.*ms national: ratio {NUMBER}x")
