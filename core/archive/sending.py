@@ -159,7 +159,7 @@ def _body(ctx: Context, deposit: ArchiveDeposit, record: dict[str, Any], how: st
     lines += [
         f"Title: {record.get('title')}",
         f"Partnership: {(record.get('partnership') or {}).get('name')}",
-        f"Author(s): {', '.join(record.get('authors') or []) or 'not recorded'}",
+        f"Authors: {', '.join(record.get('authors') or []) or 'not recorded'}",
         f"Publisher: {record.get('publisher') or 'not recorded'}",
         f"Date of publication: {record.get('published_as_known') or record.get('published_on')}",
         f"Kind of review: {record.get('kind_words')}",

@@ -57,5 +57,5 @@ def archive_verify() -> None:
     for problem in problems:
         click.echo(f"problem: {problem}", err=True)
     if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) in {count} package(s)")
-    click.echo(f"{count} package(s) verified: every file matches its checksum.")
+        raise click.ClickException(f"{counted(len(problems), 'problem')} in {counted(count, 'package')}")
+    click.echo(f"{counted(count, 'package')} verified: every file matches its checksum.")

@@ -74,7 +74,7 @@ def cspr_partners() -> dict[str, Any]:
     }
 
 
-# The briefing format(s) your learning briefings use; the 7 minute briefing is offered anyway.
+# The briefing formats your learning briefings use; the 7 minute briefing is offered anyway.
 # @hookimpl
 # def cspr_briefing_formats() -> list[dict[str, Any]]:
 #     return [{"key": "learning-on-a-page", "name": "Learning on a Page", "sections": [
