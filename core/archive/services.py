@@ -72,6 +72,8 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
         "authors": list(review.authors or []) or ([review.reviewer_name] if review.reviewer_name else []),
         "publisher": review.publisher or identity["name"],
         "co_publisher": review.co_publisher,
+        # what one joint review is held under: cspr, dhr, sar
+        "frameworks": list(review.frameworks or []),
         # as precise as it is known: 2014-03-12, 2014-03, 2014 or "before 2019"
         "published_on": PublicationDate(review.published_on, review.published_precision or "day").iso(),
         "published_precision": review.published_precision or "day",

@@ -159,7 +159,11 @@ def test_its_page_shows_what_it_declares_and_each_kind_follows_its_rule_after_th
                     with zipfile.ZipFile(io.BytesIO(part.get_payload(decode=True))) as package:
                         record = json.loads(package.read("metadata.json"))
                     if record["partnership"]["name"].startswith("Kingston and Richmond"):
-                        found[" ".join(message["Subject"].split())] = record | {"file": part.get_filename()}
+                        body = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+                        found[" ".join(message["Subject"].split())] = record | {
+                            "file": part.get_filename(),
+                            "body": body.get_payload(decode=True).decode(),
+                        }
         return found
 
     assert wait_for(lambda: len(ours()) >= 2, timeout=60, every=1), [m["Subject"] for m in mailbox.messages]
@@ -169,6 +173,9 @@ def test_its_page_shows_what_it_declares_and_each_kind_follows_its_rule_after_th
         "(Kingston and Richmond Safeguarding Children Partnership)"
     ]
     assert dhr["co_publisher"] == "Kingston and Richmond Community Safety Partnership"  # the kind's
+    assert dhr["frameworks"] == ["cspr", "dhr"] and dhr["authors"] == ["A. Reviewer"]
+    assert "Co-publisher: Kingston and Richmond Community Safety Partnership" in dhr["body"]
+    assert "and domestic homicide review (Domestic Violence, Crime and Victims Act 2004 s9)" in dhr["body"]
     ((subject, anonymous),) = [(s, r) for s, r in sent.items() if r["title"] == "Child T"]
     assert anonymous["publish_anonymously"] is True
     # what travels in the open never names the area or the child; the public record withholds the area
