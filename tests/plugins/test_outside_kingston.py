@@ -22,14 +22,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from cspr.accounts.models import Role
+from cspr.cases import incidents
 from cspr.db import get_db
 from cspr.db.tenancy import acting_for
+from cspr.deadlines.models import Deadline
 from cspr.partnerships import demo
 from cspr.partnerships import services as partnerships
+from cspr.returns import services as returns
 from cspr.reviews.models import Review
-from cspr.services.context import london_today
+from cspr.services.context import Context, london_today
 from tests.cli.test_scaffold import run_its_tests
 from tests.helpers import cspr, embedded_env
+from tests.web_kit import signed_in
 from tests.worker_kit import broker, procs, wait_for  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow
@@ -189,3 +194,46 @@ def test_its_page_shows_what_it_declares_and_each_kind_follows_its_rule_after_th
     assert "Published 2016 · Child K" in html and "Published 2018 · Sibling group R" in html
     assert "Joint review: Mother and Child M" not in html
     assert "Child T" not in html
+
+
+def test_a_closure_day_its_admin_adds_in_the_app_moves_a_local_target_and_no_statutory_deadline(
+    on_path, app, client
+):
+    monday = dt.date(2027, 2, 15)
+
+    def due_dates(reference: str) -> tuple[dt.date, dt.date]:
+        """A case in Richmond whose LA became aware on Monday 15 February 2027, and a request sent that day."""
+        with app.app_context(), get_db().session_scope() as session:
+            row = partnerships.get(session, SLUG)
+            with acting_for(session, row.id):
+                policy = app.extensions["cspr.plugins"].policy(SLUG)
+                ctx = Context(session, row, policy, actor="test", today=monday)
+                incident = incidents.record(
+                    ctx,
+                    pseudonym="Child V",
+                    la_case_reference=reference,
+                    la_area="Richmond upon Thames",
+                    age_band="5_9",
+                    harm="serious_harm",
+                    incident_on=monday,
+                    aware_on=monday,
+                )
+                request = returns.send(
+                    ctx, incident=incident, agency="krft", asked="Your trust's involvement"
+                )
+                notify = session.scalar(
+                    select(Deadline).where(
+                        Deadline.kind == "notify_panel", Deadline.incident_id == incident.id
+                    )
+                )
+                return notify.due_on, request.due_on
+
+    admin = signed_in(app, client, SLUG, Role.ADMIN)
+    assert due_dates("RUT-1") == (dt.date(2027, 2, 22), dt.date(2027, 2, 22))
+    saved = admin.submit(
+        f"/app/{SLUG}/settings/closure-days", {"closure_days": "2027-02-17\n2027-02-18"}, follow=True
+    )
+    assert "Closure days saved." in saved.get_data(as_text=True)
+    statutory, local = due_dates("RUT-2")
+    assert statutory == dt.date(2027, 2, 22)  # notifying the Panel counts England's bank holidays alone
+    assert local == dt.date(2027, 2, 24)  # the information request skips the two days the office closes
