@@ -120,6 +120,7 @@ def test_its_page_shows_what_it_declares_and_each_kind_follows_its_rule_after_th
     assert "with Kingston and Richmond Community Safety Partnership" in html
     assert "and as a safeguarding adults review (Care Act 2014 s44)" in html
     assert "with Kingston and Richmond Safeguarding Adults Boards" in html
+    assert "Formerly the Kingston and Richmond Local Safeguarding Children Board." in html
     assert "About our reviews" in html and "If you are worried about a child" in html
     assert "Child K" not in page_text(app, "plymouth")  # another partnership's page never shows it
 
