@@ -180,6 +180,9 @@ def test_its_page_shows_what_it_declares_and_each_kind_follows_its_rule_after_th
     ]
     assert dhr["co_publisher"] == "Kingston and Richmond Community Safety Partnership"  # the kind's
     assert dhr["frameworks"] == ["cspr", "dhr"] and dhr["authors"] == ["A. Reviewer"]
+    assert (
+        dhr["kind_words"] == "Joint child safeguarding practice review and domestic homicide review"
+    )  # its name
     assert "Co-publisher: Kingston and Richmond Community Safety Partnership" in dhr["body"]
     assert "and domestic homicide review (Domestic Violence, Crime and Victims Act 2004 s9)" in dhr["body"]
     ((subject, anonymous),) = [(s, r) for s, r in sent.items() if r["title"] == "Child T"]
