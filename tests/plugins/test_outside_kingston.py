@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import select
 
 from cspr.accounts.models import Role
+from cspr.calendar import ENGLAND
 from cspr.cases import incidents
 from cspr.db import get_db
 from cspr.db.tenancy import acting_for
@@ -124,6 +125,24 @@ def test_its_page_shows_what_it_declares_and_each_kind_follows_its_rule_after_th
     assert "About our reviews" in html and "If you are worried about a child" in html
     assert "Child K" not in page_text(app, "plymouth")  # another partnership's page never shows it
 
+    # a case whose Panel notification is three working days overdue today: the plugin's escalation stage
+    chair = "chair@kingston-richmond.example.org"
+    with app.app_context(), get_db().session_scope() as session:
+        row = partnerships.get(session, SLUG)
+        with acting_for(session, row.id):
+            ctx = Context(session, row, registry.policy(SLUG), actor="test")
+            aware = ENGLAND.add(ctx.today, -8)  # due 5 working days later, escalated 3 after that
+            incidents.record(
+                ctx,
+                pseudonym="Child W",
+                la_case_reference="RBK-1",
+                la_area="Kingston upon Thames",
+                age_band="10_15",
+                harm="serious_harm",
+                incident_on=aware,
+                aware_on=aware,
+            )
+
     workers.env.update(
         PYTHONPATH=str(on_path), CSPR_NSPCC_DEPOSIT_ADDRESS=NSPCC, CSPR_BASE_URL="https://cspr.example.org"
     )
@@ -194,6 +213,21 @@ def test_its_page_shows_what_it_declares_and_each_kind_follows_its_rule_after_th
     assert sorted(r["title"] for r in sent.values()) == sorted(
         ["Child T", "Joint review: Mother and Child M"] + ["Joint review: Young person J"] * sar_due
     )
+
+    def chased_the_chair() -> bool:
+        deposits()  # a relay, as the beat would send
+        return any(
+            m["To"] == chair
+            and " ".join(m["Subject"].split()).startswith(
+                "Overdue: Notify the Child Safeguarding Practice Review Panel"
+            )
+            for m in mailbox.messages
+        )
+
+    assert wait_for(chased_the_chair, timeout=60, every=1), [
+        (m["To"], m["Subject"]) for m in mailbox.messages
+    ]
+
     html = page_text(app, SLUG)
     assert "Published 2016 · Child K" in html and "Published 2018 · Sibling group R" in html
     assert "Joint review: Mother and Child M" not in html
