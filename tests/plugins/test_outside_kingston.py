@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ pytestmark = pytest.mark.slow
 
 PACKAGE = Path(__file__).resolve().parents[1] / "fixtures" / "outside_kingston"
 SLUG = "kingston-and-richmond"
+MODULE = "cspr_kingston_and_richmond"
 NSPCC = "deposits@nspcc.example.org"
 
 
@@ -74,10 +76,16 @@ def kingston(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def on_path(kingston: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Its entry point visible to apps made in this test (ask for it before ``app``)."""
+def on_path(kingston: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Its entry point visible to apps made in this test (ask for it before ``app``).
+
+    Another test's module of the same name (test_every_kind_of_partnership writes one) is taken out of
+    ``sys.modules`` first, and ours after, so that each app imports the package it was given.
+    """
+    sys.modules.pop(MODULE, None)
     monkeypatch.syspath_prepend(str(kingston[1]))
-    return kingston[1]
+    yield kingston[1]
+    sys.modules.pop(MODULE, None)
 
 
 def test_it_loads_as_a_fifth_partnership_and_passes_the_kit_and_its_own_tests(kingston, tmp_path):
