@@ -458,6 +458,12 @@ class Policy:
             unknown = [t for t in review["themes"] if t not in self.themes]
             if unknown:
                 raise ValidationError(f"demo review {review['title']!r} has unknown themes {unknown}")
+            forms = self.kind(review["kind"])["publication"]["forms"]
+            if review["publication_form"] not in forms:
+                raise ValidationError(
+                    f"demo review {review['title']!r}: publication_form {review['publication_form']!r} is "
+                    f"not one the kind {review['kind']!r} is published in here: {', '.join(forms)}"
+                )
         return content
 
     # -- conveniences --------------------------------------------------------
