@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from cspr.accounts.models import Role
 from tests.api_kit import Api, make_member
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import at_both_widths
 from tests.browser.test_browser import sign_in
 from tests.reporting.year_kit import YEAR, seed_in_app
 
@@ -55,7 +55,7 @@ def test_the_figures_and_action_plan_pages_pass_the_accessibility_check(app, liv
                 "/app/doncaster/figures?year=twenty", "/app/doncaster/action-plans",
                 "/app/doncaster/action-plans?agency=nobody", "/app/doncaster/"):
         page.goto(live + url)
-        problems[url] = axe_violations(page)
+        problems[url] = at_both_widths(page)
     assert {url: found for url, found in problems.items() if found} == {}
     page.goto(live + FIGURES)
     page.get_by_role("link", name="1 – the cases: After 5 working days").first.click()

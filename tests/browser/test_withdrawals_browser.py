@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from cspr.accounts.models import Role
 from tests.api_kit import make_member
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import at_both_widths
 from tests.browser.test_browser import sign_in
 from tests.reporting.year_kit import seed_in_app
 
@@ -20,14 +20,14 @@ def test_an_admin_withdraws_an_action_with_a_reason_and_sees_it_kept_as_withdraw
     sign_in(page, live, "admin@doncaster.example.org")
     page.goto(f"{live}/app/doncaster/action-plans")
     page.locator(".cspr-plan", has_text="Review Alder").get_by_role("link").first.click()
-    problems = {"plan": axe_violations(page)}
+    problems = {"plan": at_both_widths(page)}
     page.get_by_role("link", name="Withdraw action 1", exact=True).click()
     expect(page.get_by_role("heading", name="Withdraw the action")).to_be_visible()
     page.get_by_role("button", name="Withdraw the action").click()  # no reason yet
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     page.get_by_role("link", name="Enter why it is withdrawn").click()
     assert page.evaluate("document.activeElement.id") == "reason"
-    problems["withdraw (errors)"] = axe_violations(page)
+    problems["withdraw (errors)"] = at_both_widths(page)
     page.fill("#reason", "Added to the wrong review")
     page.get_by_role("button", name="Withdraw the action").click()
     expect(page.locator(".govuk-notification-banner--success")).to_contain_text("The action is withdrawn")
@@ -36,9 +36,9 @@ def test_an_admin_withdraws_an_action_with_a_reason_and_sees_it_kept_as_withdraw
     expect(row).to_contain_text("Withdrawn by admin doncaster on ")
     expect(row).to_contain_text("Added to the wrong review")
     assert row.locator("del").first.inner_text() == "Audit the referrals"  # struck through, not gone
-    problems["plan (withdrawn)"] = axe_violations(page)
+    problems["plan (withdrawn)"] = at_both_widths(page)
     page.goto(f"{live}/app/doncaster/action-plans")
     expect(page.locator("tr.cspr-withdrawn-row")).to_contain_text("Withdrawn by admin doncaster")
     expect(page.get_by_text("1 overdue", exact=True)).to_be_visible()  # it no longer counts
-    problems["board (withdrawn)"] = axe_violations(page)
+    problems["board (withdrawn)"] = at_both_widths(page)
     assert {name: found for name, found in problems.items() if found} == {}
