@@ -49,7 +49,7 @@ def sweep_watching_the_commit(app, today: dt.date) -> tuple[object, list[str]]:
     engine = app.extensions["cspr.db"].engine
     seen: list[str] = []
 
-    def before_commit(conn) -> None:  # noqa: ANN001
+    def before_commit(conn) -> None:
         seen.append(conn.connection.dbapi_connection.execute("SHOW synchronous_commit").fetchone()[0])
 
     event.listen(engine, "commit", before_commit)
