@@ -96,6 +96,12 @@ def cspr_archive_rule() -> dict[str, Any] | None:
     and ``"legacy"`` (default False): imported legacy reviews stay on the page
     unless the rule that covers them says ``"legacy": True``.
 
+    ``"briefings"`` (default ``"keep"``): a review's learning briefings stay public
+    after its report leaves the page; ``"with_report"`` takes them off with it.
+
+    .. versionchanged:: 0.4
+       ``"briefings"``.
+
     .. versionchanged:: 0.3
        A rule per kind, and legacy reviews kept unless a rule says otherwise.
 
@@ -269,10 +275,15 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
     """Add content blocks to the partnership's public reviews page.
 
     A list hook. Each block is ``{"key", "title", "body", "position"}`` where
-    ``position`` is ``"top"`` or ``"bottom"`` and ``body`` is plain text
-    (paragraphs separated by blank lines; no HTML). Optional ``"since"`` and
-    ``"until"`` ISO dates limit when it shows (e.g. the chair's statement on a
-    new publication).
+    ``position`` is ``"top"``, ``"bottom"``, ``"legacy"`` or ``"briefings"`` (the
+    opening words of that section) and ``body`` is plain text (paragraphs
+    separated by blank lines; no HTML). Optional ``"since"`` and ``"until"`` ISO
+    dates limit when it shows (e.g. the chair's statement on a new publication);
+    optional ``"promises"`` say what its words tell readers the page lists
+    (``{"lists", "format", "titles"}``, checked by ``cspr.publication.promises``).
+
+    .. versionchanged:: 0.4
+       The ``legacy`` and ``briefings`` positions, and ``promises``.
 
     .. versionadded:: 0.1
     """

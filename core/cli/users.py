@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from cspr.cli.common import require_schema
 from cspr.db import get_db
+from cspr.services.words import counted
 
 
 @click.group()
@@ -95,7 +96,7 @@ def users_disable(email: str) -> None:
     with database.session_scope() as session:
         user = _account(session, email)
         ended = set_active(session, user, False, actor="cli")
-        click.echo(f"Disabled {user.email}; {ended} session(s) ended")
+        click.echo(f"Disabled {user.email}; {counted(ended, 'session')} ended")
 
 
 @users.command("enable")

@@ -35,6 +35,7 @@ from cspr.plugins import PluginError, PluginRegistry, Policy
 from cspr.proceedings.models import ExpectedDate, Proceeding
 from cspr.returns.models import InformationRequest
 from cspr.reviews.models import Review
+from cspr.services.words import counted, spelt_out
 
 log = logging.getLogger(__name__)
 
@@ -391,7 +392,9 @@ def subjects(session: Session, rows: list[Deadline]) -> dict[str, dict]:
 def _message(reminder_id: int, deadline: Deadline, address: str, policy: Policy,
              partnership: Partnership, names: dict[str, dict], today: dt.date,
              base_url: str) -> dict:
-    subject_info = names.get(deadline.subject, {"name": deadline.subject, "path": ""})
+    # never the subject's code ('incident:12') in an e-mail: what the reminder is about, in words
+    unnamed = {"name": spelt_out(deadline.subject.partition(":")[0]), "path": ""}
+    subject_info = names.get(deadline.subject, unnamed)
     where = standing(deadline, policy.calendar, today)
     if deadline.kind == "proceeding_date":  # a date expected in parallel proceedings (cspr.proceedings)
         when = (f"It was expected on {deadline.due_on:%-d %B %Y} and no update has been recorded since. "
@@ -399,18 +402,19 @@ def _message(reminder_id: int, deadline: Deadline, address: str, policy: Policy,
                 "depend on it.")
         headline = "Expected date passed"
     elif deadline.kind == "information_request" and where.status == "overdue":  # cspr.returns: a chaser
-        when = (f"The return was due on {deadline.due_on:%-d %B %Y} and is {where.working_days_late} "
-                "working day(s) late. Upload it, or tell the partnership when it will come.")
+        when = (f"The return was due on {deadline.due_on:%-d %B %Y} and is "
+                f"{counted(where.working_days_late, 'working day')} late. Upload it, or tell the "
+                "partnership when it will come.")
         headline = "Return overdue"
     elif where.status == "overdue":
-        when = (f"It was due on {deadline.due_on:%-d %B %Y} and is {where.working_days_late} "
-                "working day(s) late.")
+        when = (f"It was due on {deadline.due_on:%-d %B %Y} and is "
+                f"{counted(where.working_days_late, 'working day')} late.")
         headline = "Overdue"
     elif where.status == "due_today":
         when, headline = "It is due today.", "Due today"
     else:
-        when = (f"It is due on {deadline.due_on:%-d %B %Y}, in {where.working_days_left} "
-                "working day(s).")
+        when = (f"It is due on {deadline.due_on:%-d %B %Y}, in "
+                f"{counted(where.working_days_left, 'working day')}.")
         headline = "Coming up"
     link = f"{base_url.rstrip('/')}/app/{partnership.slug}/{subject_info['path']}"
     body = (

@@ -255,6 +255,19 @@ def _standing(deadline: Deadline, calendar: WorkingCalendar, today: dt.date) -> 
     return Standing("open", None, calendar.between(today, deadline.due_on))
 
 
+#: How far ahead the dashboard looks: working days, like every other count of the clocks.
+SOON_WORKING_DAYS = 7
+
+
+def soon_until(calendar: WorkingCalendar, today: dt.date, days: int = SOON_WORKING_DAYS) -> dt.date:
+    """The last day of the next ``days`` working days after ``today`` (by the partnership's calendar).
+
+    From a Thursday, 7 working days run to the Monday week after next; a bank holiday or a closure
+    day in between adds a day, as it does to every deadline.
+    """
+    return calendar.add(today, days)
+
+
 def due_or_overdue(until: dt.date) -> Select:
     """Open deadlines due on or before ``until`` (overdue ones included), soonest first.
 

@@ -112,6 +112,9 @@ class BriefingFormatSchema(Schema):
 
 
 THEN = ("nspcc", "on_request", "keep")
+#: What happens to a review's learning briefings when its report leaves the page: they stay
+#: readable ("keep", the learning for practitioners), or go with the report ("with_report").
+BRIEFINGS = ("keep", "with_report")
 
 
 class KindArchiveRuleSchema(Schema):
@@ -123,6 +126,7 @@ class KindArchiveRuleSchema(Schema):
     request_contact = fields.String(load_default=None, allow_none=True)
     legacy = fields.Boolean(load_default=None, allow_none=True, metadata={
         "description": "Whether the rule also takes imported legacy reviews off the page."})
+    briefings = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(BRIEFINGS))
 
 
 class ArchiveRuleSchema(Schema):
@@ -138,6 +142,7 @@ class ArchiveRuleSchema(Schema):
     request_contact = fields.String(load_default=None, allow_none=True)
     #: Imported legacy reviews are kept on the page unless a rule says it takes them too.
     legacy = fields.Boolean(load_default=False)
+    briefings = fields.String(load_default="keep", validate=validate.OneOf(BRIEFINGS))
     kinds = fields.Dict(keys=fields.String(), values=fields.Nested(KindArchiveRuleSchema),
                         load_default=dict)
 
@@ -281,13 +286,32 @@ class ChannelSchema(Schema):
                                   "template_id")
 
 
+#: What a block's words may promise the page lists: its reviews (any, the serious case reviews, the
+#: thematic ones), its learning briefings, the reports available on request.
+PROMISED_LISTS = ("reviews", "serious-case-reviews", "thematic-reviews", "briefings", "on-request")
+#: Where a block shows: above or below the lists, or as the opening words of the serious case
+#: reviews' or the learning briefings' section (shown only when that section has something in it).
+BLOCK_POSITIONS = ("top", "bottom", "legacy", "briefings")
+
+
+class PromiseSchema(Schema):
+    """What a block's words say the page lists, so that a test can check the list keeps it."""
+
+    lists = fields.String(required=True, validate=validate.OneOf(PROMISED_LISTS))
+    #: briefings only: of this format (its key)
+    format = fields.String(load_default=None, allow_none=True, validate=KEY)
+    #: the items the words name; none: at least one item
+    titles = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list)
+
+
 class ContentBlockSchema(Schema):
     """A content block of the public page."""
 
     key = fields.String(required=True, validate=KEY)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     body = fields.String(required=True, validate=validate.Length(min=1))
-    position = fields.String(load_default="top", validate=validate.OneOf(("top", "bottom")))
+    position = fields.String(load_default="top", validate=validate.OneOf(BLOCK_POSITIONS))
+    promises = fields.List(fields.Nested(PromiseSchema), load_default=list)
     since = fields.Date(load_default=None)
     until = fields.Date(load_default=None)
 

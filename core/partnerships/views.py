@@ -18,6 +18,7 @@ from cspr.db import get_session
 from cspr.db.tenancy import acting_for
 from cspr.partnerships.models import Partnership
 from cspr.plugins import get_registry
+from cspr.services.words import counted
 from cspr.web.forms import ConfirmForm
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
@@ -99,7 +100,7 @@ def toggle_user(user_id: int) -> ResponseReturnValue:
     if user.active:
         flash(f"{user.email} can sign in again.", "success")
     else:
-        flash(f"{user.email} is disabled; {ended} session(s) ended.", "success")
+        flash(f"{user.email} is disabled; {counted(ended, 'session')} ended.", "success")
     return redirect(url_for("operator.users"))
 
 

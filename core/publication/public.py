@@ -31,6 +31,8 @@ class PublicPage:
     #: Published anonymously through the NSPCC: the page says only that they exist, and when.
     anonymous: list[tuple[int | str, int]] = field(default_factory=list)  # (year, how many)
     briefings: dict[int | None, list[Briefing]] = field(default_factory=dict)
+    #: Briefings whose review's report has left the page (archived): the learning stays readable.
+    kept_briefings: list[tuple[Briefing, Review]] = field(default_factory=list)
     documents: dict[int, list[Document]] = field(default_factory=dict)
 
 
@@ -42,6 +44,18 @@ def _public_reviews():  # noqa: ANN202
     """What the page, the library and the feeds show: not what the NSPCC publishes anonymously."""
     return _published().where(or_(Review.publication_form.is_(None),
                                   Review.publication_form != PublicationForm.NSPCC))
+
+
+def outlives_report(policy: Policy | None, review: Review) -> bool:
+    """Whether a review's briefings stay public after its report has left the page.
+
+    They do (the learning for practitioners stays readable) unless the partnership's archive
+    rule for the review's kind says ``"briefings": "with_report"``. Never for a review the NSPCC
+    publishes anonymously, nor one not published.
+    """
+    if policy is None or review.published_on is None or review.publication_form == PublicationForm.NSPCC:
+        return False
+    return policy.archive_rule_for(review.kind.value, review.legacy).get("briefings", "keep") == "keep"
 
 
 #: The heading of the reviews whose source gives no date (listed after every year).
@@ -77,24 +91,34 @@ def page(session: Session, policy: Policy | None = None) -> PublicPage:
         for document in session.scalars(select(Document).where(
                 Document.review_id.in_(public_ids), Document.public.is_(True)).order_by(Document.id)):
             result.documents.setdefault(document.review_id, []).append(document)
+    archived: dict[int, Review] = {}
     for briefing in session.scalars(select(Briefing).order_by(Briefing.title)):
         layout = policy.briefing_format(briefing.format_key) if policy is not None else None
         if policy is not None and not complete(layout, briefing.sections):
             continue
         if briefing.review_id is None or briefing.review_id in public_ids:
             result.briefings.setdefault(briefing.review_id, []).append(briefing)
+            continue
+        review = archived.get(briefing.review_id) or session.get(Review, briefing.review_id)
+        if review is not None and review.archived_on is not None and outlives_report(policy, review):
+            archived[review.id] = review
+            result.kept_briefings.append((briefing, review))
+    result.kept_briefings.sort(key=lambda item: (item[1].published_on, item[0].title), reverse=True)
     return result
 
 
-def public_briefing(session: Session, briefing_id: int) -> Briefing | None:
-    """A briefing anyone may read: standalone, or of a review still on the public page."""
+def public_briefing(session: Session, briefing_id: int, policy: Policy | None = None) -> Briefing | None:
+    """A briefing anyone may read: standalone, of a review on the public page, or of one whose
+    report has left the page when the partnership's rule keeps its learning (``policy``).
+    """
     briefing = session.get(Briefing, briefing_id)
     if briefing is None:
         return None
     if briefing.review_id is not None:
         review = session.get(Review, briefing.review_id)
-        if review is None or review.published_on is None or review.archived_on is not None \
-                or review.publication_form == PublicationForm.NSPCC:
+        if review is None or review.published_on is None or review.publication_form == PublicationForm.NSPCC:
+            return None
+        if review.archived_on is not None and not outlives_report(policy, review):
             return None
     return briefing
 

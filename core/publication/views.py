@@ -73,7 +73,7 @@ def briefing(slug: str, briefing_id: int, fmt: str = "html") -> ResponseReturnVa
     """A learning briefing in the partnership's format: a page, a PDF or a Word document."""
     session, row, policy = _public(slug)
     with acting_for(session, row.id):
-        item = publication.public_briefing(session, briefing_id)
+        item = publication.public_briefing(session, briefing_id, policy)
         if item is None:
             abort(404)
         review = session.get(Review, item.review_id) if item.review_id else None

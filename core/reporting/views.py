@@ -80,7 +80,7 @@ def dashboard() -> ResponseReturnValue:
         return reviewer_home()
     if c.role == Role.SCRUTINEER:
         return scrutineer_home()
-    due = due_with_subjects(c.today + dt.timedelta(days=7))
+    due = due_with_subjects(deadlines.soon_until(c.calendar, c.today))
     links = {d["subject"]: link for d, link in due if link is not None}
     overdue = [d for d, _ in due if d["due_on"] < c.today]
     this_week = [d for d, _ in due if d["due_on"] >= c.today]
@@ -89,7 +89,8 @@ def dashboard() -> ResponseReturnValue:
     rag = dict(c.session.execute(select(Action.rag, func.count()).where(Action.withdrawn_at.is_(None))
                                  .group_by(Action.rag)).all())
     return render_template("staff/dashboard.html", overdue=overdue, this_week=this_week, links=links,
-                           stages=stages, rag={s.value: rag.get(s.rag, 0) for s in RAG_KEY})
+                           stages=stages, rag={s.value: rag.get(s.rag, 0) for s in RAG_KEY},
+                           soon_days=deadlines.SOON_WORKING_DAYS)
 
 
 def reviewer_home() -> ResponseReturnValue:

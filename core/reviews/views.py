@@ -124,9 +124,24 @@ def load(review_id: int) -> Review:
 @bp.route("/reviews")
 @roles(Permission.LIST_REVIEWS)
 def review_list() -> ResponseReturnValue:
-    """Every review of the partnership."""
-    rows = ctx().session.scalars(select(Review).order_by(Review.id.desc())).all()
-    return render_template("staff/reviews.html", reviews=rows, kinds=i.KIND_LABELS)
+    """Every review of the partnership, or those at one stage (the dashboard's counts link here).
+
+    At a stage, the list is what the dashboard counted: the reviews under way, not the ones
+    entered for the record (legacy).
+    """
+    from cspr.services.words import STAGES
+
+    stage = request.args.get("stage", "")
+    query = select(Review).order_by(Review.id.desc())
+    stage_error = None
+    if stage and stage not in STAGES:
+        stage_error, stage = "Choose a stage from the dashboard: this one is not known", ""
+    if stage:
+        query = query.where(Review.stage == stage, Review.legacy.is_(False))
+    rows = ctx().session.scalars(query).all()
+    page = render_template("staff/reviews.html", reviews=rows, kinds=i.KIND_LABELS, stage=stage,
+                           stage_error=stage_error)
+    return page, 400 if stage_error else 200
 
 
 @bp.route("/reviews/new", methods=["GET", "POST"])

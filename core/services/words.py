@@ -108,6 +108,8 @@ EVENTS: dict[str, str] = {
     "sign_in.reauthenticated": "Password and code asked again",
     "sign_in.sso_refused": "Single sign-on refused",
     "sign_in.succeeded": "Signed in",
+    "settings.changed": "Local setting changed",
+    "settings.reset": "Local setting reset to the plugin's value",
     "sign_out": "Signed out",
     "token.issued": "API token issued",
     "token.revoked": "API token revoked",
@@ -269,5 +271,34 @@ def value(raw: Any) -> str:
     return text
 
 
-__all__ = ["DEPOSIT_STATUSES", "EVENTS", "FIELDS", "RECORDS", "STAGES", "counted", "deposit_status", "event",
-           "field", "record", "spelt_out", "stage", "value"]
+#: Who acted, when it was not a member: the platform's own jobs and commands, by their code.
+ACTORS: dict[str, str] = {
+    "system:archival": "The platform (the daily archival)",
+    "system:archive": "The platform (archiving)",
+    "system:clock": "The platform (its daily jobs)",
+    "system:outbox": "The platform (sending messages)",
+    "cli": "A command run on the server",
+    "cli:figures": "A command run on the server (the yearly figures)",
+}
+
+
+def actor(code: str | None) -> str:
+    """Who acted, in words, when no member's name is known: 'system:clock' is its daily jobs."""
+    if not code:
+        return "Unknown"
+    if code in ACTORS:
+        return ACTORS[code]
+    kind, _, who = code.partition(":")
+    if kind == "cli":
+        return f"A command run on the server by {who}"
+    if kind == "oidc":
+        return f"Single sign-on ({who})"
+    if kind == "user":
+        return "A person no longer on the platform"
+    if kind == "system":
+        return f"The platform ({spelt_out(who, sentence=False)})"
+    return spelt_out(code) if _CODE.match(code) else code
+
+
+__all__ = ["ACTORS", "DEPOSIT_STATUSES", "EVENTS", "FIELDS", "RECORDS", "STAGES", "actor", "counted",
+           "deposit_status", "event", "field", "record", "spelt_out", "stage", "value"]

@@ -6,8 +6,6 @@ from typing import Any
 
 from cspr import hookimpl
 
-NSPCC_REPOSITORY = "https://learning.nspcc.org.uk/case-reviews/national-case-review-repository"
-
 
 @hookimpl
 def cspr_partnership() -> dict[str, Any]:
@@ -94,7 +92,7 @@ def cspr_themes() -> list[str]:
 
 @hookimpl
 def cspr_public_page_blocks() -> list[dict[str, Any]]:
-    """Show the chair's statement on Child Cameron for its first year, and the archive note."""
+    """Show the chair's statement on Child Cameron for its first year, and the learning resources."""
     return [
         {
             "key": "chair-statement-child-cameron",
@@ -117,18 +115,21 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
             "until": "2024-01-31",
         },
         {
-            "key": "older-reports",
-            "title": "Older reports",
+            # The opening words of the learning briefings' section. The archive rule itself is
+            # said once, by the page's "After the public period" (not again here).
+            "key": "learning-resources",
+            "title": "Learning resources",
             "body": (
-                "Full reports stay on this page for twelve months after publication. After "
-                "that they are archived to the NSPCC National Case Review Repository, where "
-                "earlier Doncaster reviews can also be found:\n\n"
-                f"{NSPCC_REPOSITORY}\n\n"
-                "The learning resources below include 2 Minute Briefings drawn from earlier "
-                "serious case reviews, and a link to the independent review of South "
-                "Yorkshire Police's handling of child sexual exploitation from 1997 to 2016."
+                "The partnership also shares learning from its earlier serious case reviews. "
+                "Its 2 Minute Briefing on professional curiosity is listed below.\n\n"
+                "The Resources section of the partnership's own website keeps the other "
+                "learning materials from serious case reviews: the 2 Minute Briefings on the "
+                "P and A, C and TS reviews, and the independent review of South Yorkshire "
+                "Police's handling of child sexual exploitation from 1997 to 2016."
             ),
-            "position": "bottom",
+            "position": "briefings",
+            "promises": [{"lists": "briefings", "format": "two-minute",
+                          "titles": ["Professional Curiosity"]}],
         },
     ]
 
@@ -142,8 +143,9 @@ def cspr_demo_content() -> dict[str, Any]:
                 "kind": "local_cspr",
                 "title": "Child Cameron",
                 "pseudonym": "Cameron",
-                # Published in January 2023; the page gives the month only.
-                "published_on": "2023-01-31",
+                # Published in January 2023; the page gives the month only, so the month is
+                # what is recorded (its 12 months on the page count from the month's end).
+                "published_on": "2023-01",
                 "publication_form": "full",
                 "summary": (
                     "A local child safeguarding practice review following the death of a "

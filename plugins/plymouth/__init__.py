@@ -91,6 +91,9 @@ def cspr_review_kinds() -> list[str]:
     return ["scr"]  # added to the kinds every partnership holds
 
 
+SCR_TITLES = ["Child WR", "Child A & B", "Harry", "Baby F", "Child G"]
+
+
 @hookimpl
 def cspr_public_page_blocks() -> list[dict[str, Any]]:
     """Explain the Learning on a Page documents and the legacy serious case reviews."""
@@ -103,22 +106,26 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
                 "its learning quickly, each review also has a Learning on a Page.\n\n"
                 "It sets out, on a single page, what life was like for the child, what the "
                 "review learned, and what that learning means for everyday practice in "
-                "Plymouth. Read it alongside the full report."
+                "Plymouth. It stays on this page after the report has moved to the NSPCC "
+                "National Case Review Repository."
             ),
             "position": "top",
+            "promises": [{"lists": "briefings", "format": "learning-on-a-page"}],
         },
         {
+            # The opening words of the page's serious case reviews section.
             "key": "serious-case-reviews",
             "title": "Serious case reviews",
             "body": (
                 "Before the 2018 reforms, cases where a child died or was seriously harmed "
                 "and abuse or neglect was known or suspected were looked at through serious "
                 "case reviews. Child safeguarding practice reviews have taken their place.\n\n"
-                "The partnership still lists some of its serious case reviews here. Copies "
+                "The partnership keeps some of its serious case reviews listed here. Copies "
                 "of published reports are also held in the NSPCC National Case Review "
                 "Repository."
             ),
-            "position": "bottom",
+            "position": "legacy",
+            "promises": [{"lists": "serious-case-reviews", "titles": SCR_TITLES}],
         },
     ]
 
@@ -157,11 +164,7 @@ def cspr_demo_content() -> dict[str, Any]:
             # even a year: only that they are serious case reviews, which the arrangements
             # introduced in 2018 replaced (some were still published in 2019 and after, so
             # even "before 2019" would be a guess). Their dates are recorded as not given.
-            _scr("Child WR"),
-            _scr("Child A & B"),
-            _scr("Harry"),
-            _scr("Baby F"),
-            _scr("Child G"),
+            *(_scr(title) for title in SCR_TITLES),
         ],
         "briefings": [
             {

@@ -10,6 +10,8 @@ from cspr import hookimpl
 TEAM_EMAIL = "safeguarding.partnershipsteam@southampton.gov.uk"
 
 CHILDREN_LOOKED_AFTER = "Children looked after"
+#: The 2023 thematic review's briefing, which the page keeps listed.
+PROFESSIONALS_BRIEFING = "Child Sexual Abuse & Children Looked After: professionals briefing"
 
 
 @hookimpl
@@ -129,7 +131,7 @@ def cspr_themes() -> list[str]:
 
 @hookimpl
 def cspr_public_page_blocks() -> list[dict[str, Any]]:
-    """Explain the change of name and how to obtain archived reviews."""
+    """Explain the change of name and the 6-step briefings that outlast their reports."""
     return [
         {
             "key": "new-name",
@@ -144,14 +146,18 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
             "since": "2024-12-01",
         },
         {
-            "key": "archived-reviews",
-            "title": "Archived reviews",
+            # The opening words of the learning briefings' section. How long a report stays and
+            # how to ask for an older one is said once, by "After the public period".
+            "key": "six-step-briefings",
+            "title": "6-step briefings",
             "body": (
-                "Each review stays on this page for one year from the date it is published. "
-                "Older reviews can be requested from the partnership team at "
-                f"{TEAM_EMAIL}."
+                "The partnership publishes a 6-step briefing with its reviews: the key "
+                "learning for professionals, in six short steps. A briefing stays readable "
+                "here after its review's report has been taken off this page."
             ),
-            "position": "bottom",
+            "position": "briefings",
+            "promises": [{"lists": "briefings", "format": "six-step",
+                          "titles": [PROFESSIONALS_BRIEFING]}],
         },
     ]
 
@@ -159,32 +165,33 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
 @hookimpl
 def cspr_demo_content() -> dict[str, Any]:
     """Give the reviews the partnership lists for 2021 to 2023 as demo data."""
-    # The page groups reviews by year only: every day and month below is illustrative.
-    # It does not say what the single-child reviews found, so they claim no theme.
+    # The page groups reviews by year only, so the year is all that is recorded (no day or month
+    # is made up; the 12 months on the page count from the year's end). It does not say what the
+    # single-child reviews found, so they claim no theme.
     return {
         "reviews": [
             {
                 "kind": "local_cspr", "title": "Willow", "pseudonym": "Willow",
-                "published_on": "2023-11-16",
+                "published_on": "2023",
                 "summary": "A local child safeguarding practice review, published with a "
                            "6-step briefing for professionals.",
             },
             {
                 "kind": "local_cspr", "title": "Uma", "pseudonym": "Uma",
-                "published_on": "2023-07-20",
+                "published_on": "2023",
                 "summary": "A local child safeguarding practice review, published with a "
                            "6-step briefing for professionals.",
             },
             {
                 "kind": "local_cspr", "title": "Stephen", "pseudonym": "Stephen",
-                "published_on": "2023-03-23",
+                "published_on": "2023",
                 "summary": "A local child safeguarding practice review, published with a "
                            "6-step briefing for professionals.",
             },
             {
                 "kind": "thematic",
                 "title": "Child Sexual Abuse & Children Looked After",
-                "published_on": "2023-09-28",
+                "published_on": "2023",
                 "publication_note": "Published as a professionals briefing.",
                 "summary": (
                     "A thematic review of several cases in which children in care, or young "
@@ -194,7 +201,7 @@ def cspr_demo_content() -> dict[str, Any]:
             },
             {
                 "kind": "local_cspr", "title": "TED", "pseudonym": "TED",
-                "published_on": "2022-06-30",
+                "published_on": "2022",
                 "summary": "A local child safeguarding practice review, published with a "
                            "6-step briefing for professionals.",
             },
@@ -204,7 +211,7 @@ def cspr_demo_content() -> dict[str, Any]:
                 # legacy SCR and tagged with its theme.
                 "kind": "scr",
                 "title": "Non-Accidental Injury - Thematic SCR",
-                "published_on": "2021-05-27",
+                "published_on": "2021",
                 "summary": (
                     "A thematic serious case review looking across several cases of "
                     "non-accidental injury to children."
@@ -216,7 +223,7 @@ def cspr_demo_content() -> dict[str, Any]:
         "briefings": [
             {
                 "format": "six-step",
-                "title": "Child Sexual Abuse & Children Looked After: professionals briefing",
+                "title": PROFESSIONALS_BRIEFING,
                 "review": "Child Sexual Abuse & Children Looked After",
                 "published_on": "2023-09-28",
                 "sections": {
@@ -232,9 +239,30 @@ def cspr_demo_content() -> dict[str, Any]:
                         "parents: noticing and acting on signs of abuse falls to every "
                         "agency around the child."
                     ),
+                    # The page names the review and its subject but not its findings: these
+                    # steps say what it looked at and the practice every agency is asked for,
+                    # and send readers to the report for the findings themselves.
+                    "what-we-found": (
+                        "The review explored how agencies recognised and responded to sexual "
+                        "abuse of care-experienced children. Its detailed findings are in the "
+                        "report."
+                    ),
+                    "what-good-looks-like": (
+                        "Practitioners notice changes in a child's behaviour and treat them "
+                        "as communication, know who the child spends time with in person and "
+                        "online, and share any concern with the child's social worker straight "
+                        "away."
+                    ),
+                    "what-to-do-now": (
+                        "Talk with the children you work with about safe relationships, record "
+                        "what you see and hear, and follow the local child protection "
+                        "procedures when you are worried."
+                    ),
                     "reflect-and-find-out-more": (
-                        "The full briefing stays on the partnership's page for a year after "
-                        f"publication; after that, ask the partnership team at {TEAM_EMAIL}."
+                        "Discuss in supervision how you would recognise the signs of sexual "
+                        "abuse in a child in care. This briefing stays on the partnership's "
+                        "page; after its year there, the review's report is available on "
+                        f"request from the partnership team at {TEAM_EMAIL}."
                     ),
                 },
             },
@@ -253,10 +281,24 @@ def cspr_demo_content() -> dict[str, Any]:
                         "most vulnerable to serious injury, and a bruise or mark on a child "
                         "who is not yet mobile is rarely accidental."
                     ),
+                    "what-we-found": (
+                        "The review looked across several cases of non-accidental injury to "
+                        "children. Its detailed findings are in the report."
+                    ),
+                    "what-good-looks-like": (
+                        "Every practitioner who sees a baby or a child who is not yet mobile "
+                        "looks for bruises and marks, asks how they happened, and treats an "
+                        "injury as a safeguarding concern until it is explained."
+                    ),
                     "what-to-do-now": (
                         "Follow the local procedure for bruising and injuries in children "
                         "who are not independently mobile, and share any concern with "
                         "children's social care without delay."
+                    ),
+                    "reflect-and-find-out-more": (
+                        "Discuss in supervision what you would do if you saw a mark on a "
+                        "baby. After its year on the partnership's page, the review's report "
+                        f"is available on request from the partnership team at {TEAM_EMAIL}."
                     ),
                 },
             },

@@ -118,6 +118,7 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
                 "parts removed. Each such review is marked on this page."
             ),
             "position": "top",
+            "promises": [{"lists": "serious-case-reviews", "titles": ["Child B", "Baby A"]}],
         },
         {
             "key": "older-reviews",
@@ -128,6 +129,11 @@ def cspr_public_page_blocks() -> list[dict[str, Any]]:
                 "areas can be found in the NSPCC National Case Review Repository."
             ),
             "position": "bottom",
+            "promises": [
+                {"lists": "serious-case-reviews", "titles": ["Child A, B and C", "Child B", "Baby A"]},
+                {"lists": "thematic-reviews",
+                 "titles": ["Thematic review of child neglect", "Messages from reviews"]},
+            ],
         },
     ]
 

@@ -294,7 +294,7 @@ def test_disabling_an_account_ends_its_sessions(app, client):
     assert client.get("/app/doncaster/").status_code == 200
     token = csrf_of(ops.get("/operator/users").get_data(as_text=True))
     response = ops.client.post(f"/operator/users/{admin_id}/toggle", data={"csrf_token": token}, follow_redirects=True)
-    assert f"{ADMIN} is disabled; 1 session(s) ended" in response.get_data(as_text=True)
+    assert f"{ADMIN} is disabled; 1 session ended" in response.get_data(as_text=True)
     assert client.get("/app/doncaster/").status_code == 302
     assert sessions_of(app)[0].ended_reason == "disabled"
     assert Browser(app.test_client()).sign_in(ADMIN).status_code == 400

@@ -301,7 +301,7 @@ def test_the_catalogue_is_in_the_api_for_staff_and_refused_to_an_agency_contribu
     assert got.status_code == 200 and got.mimetype == "text/csv"
     (row,) = csv.DictReader(io.StringIO(got.get_data(as_text=True)))
     assert row["Title"] == "Child Cameron" and row["Deposit status"] == "Prepared"
-    assert row["Date of publication"] == "31 January 2023" and row["Child's age"] == "Not recorded"
+    assert row["Date of publication"] == "January 2023" and row["Child's age"] == "Not recorded"
     contributor = Api(app.test_client(), make_member(app, "doncaster", Role.CONTRIBUTOR, agency="sy-police"))
     assert contributor.get("/archive/catalogue.csv").status_code == 403
 
@@ -380,5 +380,5 @@ def test_a_package_built_before_deposits_kept_their_record_is_sent_with_one(app,
     assert relay(app).sent == 1
     (message,) = mailbox.wait_for(1)
     body = text_of(message)
-    assert "Title: Child Cameron" in body and "Date of publication: 31 January 2023" in body
+    assert "Title: Child Cameron" in body and "Date of publication: January 2023" in body
     assert "None" not in body

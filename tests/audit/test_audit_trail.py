@@ -309,3 +309,33 @@ def test_the_trail_names_every_event_and_field_in_words():
     assert words.record("information_requests") == "Information request"
     for action, shown in words.EVENTS.items():
         assert shown and "_" not in shown and "." not in shown.rstrip("."), action
+
+
+def test_every_event_the_platform_records_has_its_own_words():
+    """Each action code written by ``audit("...")`` anywhere in the core is named in words.EVENTS."""
+    import re
+    from pathlib import Path
+
+    from cspr.services import words
+
+    core = Path(words.__file__).resolve().parents[1]
+    codes = {code for path in core.rglob("*.py")
+             for code in re.findall(r"""\baudit\(\s*["']([a-z_]+(?:\.[a-z_]+)+)["']""", path.read_text())}
+    assert len(codes) > 40
+    assert sorted(codes - set(words.EVENTS)) == []
+
+
+def test_the_platforms_own_jobs_are_named_in_words_in_the_trail(app, admin):
+    from pathlib import Path
+
+    from cspr.archive import services as archive
+    from cspr.partnerships import demo
+
+    with app.app_context(), get_db().session_scope() as session:
+        demo.load(session, app.extensions["cspr.plugins"])
+    with app.app_context(), get_db().sessionmaker() as session:
+        archive.run(session, app.extensions["cspr.plugins"], dt.date(2026, 11, 23),
+                    Path(app.config["ARCHIVE_DIR"]), Path(app.config["DOCUMENTS_DIR"]))
+    table = admin.get("/app/doncaster/audit").get_data(as_text=True).split('id="audit"', 1)[1]
+    assert "The platform (the daily archival)" in table
+    assert "system:" not in table

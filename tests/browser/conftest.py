@@ -58,3 +58,67 @@ def axe_violations(tab) -> list[dict]:
          "nodes": [n["target"] for n in v["nodes"]][:5]}
         for v in result["violations"] if v["impact"] in ("serious", "critical")
     ]
+
+
+#: Every rule set a page state must pass: WCAG 2.2 A and AA, and axe's best practices.
+ALL_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_problems(tab) -> list[dict]:
+    """Every axe-core violation of WCAG 2.2 AA or a best practice, whatever its impact."""
+    if not tab.evaluate("typeof axe !== 'undefined'"):
+        tab.add_script_tag(path=str(AXE))
+    result = tab.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                          ALL_TAGS)
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result["violations"]]
+
+
+def sideways_scroll(tab) -> dict | None:
+    """How far the page scrolls sideways (WCAG 1.4.10 Reflow), and the widest elements; None if it does not."""
+    return tab.evaluate("""() => {
+        const root = document.documentElement;
+        if (root.scrollWidth <= root.clientWidth) return null;
+        const wide = [...document.body.querySelectorAll('*')]
+            .filter(e => e.getBoundingClientRect().right > root.clientWidth + 1)
+            .filter(e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement)
+                              if (['auto', 'scroll'].includes(getComputedStyle(p).overflowX)) return false;
+                           return true; })
+            .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                      (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ')[0] : ''));
+        return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, widest: wide.slice(-5)};
+    }""")
+
+
+#: Codes that must never be shown where words belong: the platform's own keys, and any snake_case
+#: word (``sent_to_panel_on``) in the text a person reads.
+CODE_WORDS = ("local_cspr", "sent_to_panel", "rapid_review", "joint_dhr", "joint_sar", "terms_agreed",
+              "serious_harm", "on_request")
+SNAKE_CASE = r"\\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\\b"
+
+
+def codes_shown(tab) -> list[str]:
+    """Codes in the page's visible text (not in links' addresses, hidden fields or e-mail addresses)."""
+    return tab.evaluate("""([words, pattern]) => {
+        const text = document.body.innerText.replace(/\\S+@\\S+/g, ' ');
+        const found = new Set(text.match(new RegExp(pattern, 'g')) || []);
+        for (const w of words) if (text.includes(w)) found.add(w);
+        return [...found].sort();
+    }""", [list(CODE_WORDS), SNAKE_CASE])
+
+
+def page_problems(tab) -> dict:
+    """Everything wrong with the page state the tab shows, by check; empty when it passes them all."""
+    found = {"axe": axe_problems(tab), "sideways": sideways_scroll(tab), "codes": codes_shown(tab)}
+    return {check: what for check, what in found.items() if what}
+
+
+def at_both_widths(tab) -> dict:
+    """The page state the tab shows, checked as it reflows to 320 CSS px and at 1280 (no reload)."""
+    found = {}
+    for width in (320, 1280):
+        tab.set_viewport_size({"width": width, "height": 900})
+        problems = page_problems(tab)
+        if problems:
+            found[width] = problems
+    return found

@@ -19,7 +19,7 @@ from cspr.partnerships import services as partnerships
 from cspr.reviews import services as reviews
 from cspr.services.context import Context
 from tests.api_kit import TOTP_SECRET, make_member
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import at_both_widths, axe_violations, page_problems
 from tests.web_kit import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -171,7 +171,21 @@ def test_the_accessibility_check_finds_a_real_violation(page):
     assert {"image-alt", "label"} <= found
 
 
-def test_every_page_has_no_serious_accessibility_violations(app, live, page):
+WIDTHS = (320, 1280)
+
+
+def test_the_page_checks_find_sideways_scrolling_a_heading_jump_and_a_code(page):
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.set_content("<html lang='en'><head><title>t</title></head><body><main><h1>Page</h1><h3>Jump</h3>"
+                     "<p>Stage: sent_to_panel</p><div style='width: 500px'>wide</div></main></body></html>")
+    found = page_problems(page)
+    assert "heading-order" in {v["id"] for v in found["axe"]}  # a best practice, of moderate impact
+    assert found["sideways"]["scrollWidth"] >= 500 and found["codes"] == ["sent_to_panel"]
+
+
+def test_every_page_state_reflows_and_passes_axe_at_320_and_1280_px(app, live, page):
+    """Each page state at 320 and 1280 CSS px: no sideways scrolling (WCAG 1.4.10), no axe violation of
+    WCAG 2.2 AA or a best practice (landmarks, heading order, one H1), and no code where words belong."""
     make_member(app, "doncaster", Role.ADMIN)
     from cspr.partnerships import demo
 
@@ -184,7 +198,7 @@ def test_every_page_has_no_serious_accessibility_violations(app, live, page):
             action_id = session.scalar(select(actions.Action.id))
     public = ["/", "/doncaster/", "/plymouth/", "/southampton/", "/york/", "/sign-in", "/reset-password",
               "/southampton/request-a-report", "/library", "/library?theme=Neglect",
-              "/no-such-page"]
+              "/library?year=20x&kind=nothing", "/no-such-page"]
     staff = ["/app/doncaster/", "/app/doncaster/cases", "/app/doncaster/incidents/new",
              f"/app/doncaster/incidents/{iid}", f"/app/doncaster/incidents/{iid}/correct",
              f"/app/doncaster/incidents/{iid}/panel-response", "/app/doncaster/reviews",
@@ -205,27 +219,50 @@ def test_every_page_has_no_serious_accessibility_violations(app, live, page):
              # local settings (issue 17)
              "/app/doncaster/settings", "/app/doncaster/settings/closure-days", "/app/doncaster/settings/contact",
              "/app/doncaster/settings/statement", "/app/doncaster/settings/page-text",
-             "/app/doncaster/settings/reminder-recipients", "/app/doncaster/going-live"]
+             "/app/doncaster/settings/reminder-recipients", "/app/doncaster/going-live",
+             # the rest of the staff app (issue 16: every page reflows)
+             "/app/doncaster/action-plans", "/app/doncaster/figures", "/app/doncaster/holds",
+             "/app/doncaster/holds/new", "/app/doncaster/calendar", "/app/doncaster/information-requests",
+             "/app/doncaster/reviews?stage=final_agreed", "/app/doncaster/reviews?stage=unknown",
+             f"/app/doncaster/incidents/{iid}/chronology", f"/app/doncaster/incidents/{iid}/chronology/new",
+             f"/app/doncaster/incidents/{iid}/chronology/import",
+             f"/app/doncaster/incidents/{iid}/information-requests/new",
+             f"/app/doncaster/incidents/{iid}/proceedings/new", f"/app/doncaster/incidents/{iid}/documents/new",
+             f"/app/doncaster/recommendations/{rec_id}/response", f"/app/doncaster/actions/{action_id}/assure"]
     staff = list(dict.fromkeys(staff))
     import re
 
     page.goto(f"{live}/doncaster/")
     briefing = re.search(r'href="(/doncaster/briefings/\d+)"', page.content()).group(1)
     public.append(briefing)
-    problems = {}
+    problems, statuses = {}, {}
+
+    def check(name, show):
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            show()
+            problems[f"{name} at {width} px"] = page_problems(page)
+
+    def visit(url):
+        statuses[url] = page.goto(live + url).status
+
     for url in public:
-        page.goto(live + url)
-        problems[url] = axe_violations(page)
-    page.goto(f"{live}/sign-in")
-    page.get_by_role("button", name="Sign in").click()  # the page with its errors
-    problems["/sign-in (errors)"] = axe_violations(page)
+        check(url, lambda url=url: visit(url))
+
+    def sign_in_errors():
+        page.goto(f"{live}/sign-in")
+        page.get_by_role("button", name="Sign in").click()  # the page with its errors
+
+    check("/sign-in (errors)", sign_in_errors)
     sign_in(page, live, "admin@doncaster.example.org")
     for url in staff:
-        page.goto(live + url)
-        problems[url] = axe_violations(page)
-    page.goto(f"{live}/app/doncaster/incidents/new")
-    page.get_by_role("button", name="Continue").click()
-    problems["/app/doncaster/incidents/new (errors)"] = axe_violations(page)
+        check(url, lambda url=url: visit(url))
+
+    def incident_errors():
+        page.goto(f"{live}/app/doncaster/incidents/new")
+        page.get_by_role("button", name="Continue").click()
+
+    check("/app/doncaster/incidents/new (errors)", incident_errors)
     page.fill("#pseudonym", "Child Axe")
     page.fill("#la_case_reference", "LA-2026-9")
     page.select_option("#la_area", "Doncaster")
@@ -235,9 +272,15 @@ def test_every_page_has_no_serious_accessibility_violations(app, live, page):
     fill_date(page, "aware_on", "2026-03-03")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Check your answers before you record a serious incident")).to_be_visible()
-    problems["/app/doncaster/incidents/new (check your answers)"] = axe_violations(page)
-    assert {url: found for url, found in problems.items() if found} == {}
-    assert len(problems) == len(public) + len(staff) + 3
+    for width in WIDTHS:  # the same answers, reflowed (a reload would not keep them on the page)
+        page.set_viewport_size({"width": width, "height": 900})
+        problems[f"/app/doncaster/incidents/new (check your answers) at {width} px"] = page_problems(page)
+    # each state is the page it names: the errors and the missing pages only where meant
+    assert {url: status for url, status in statuses.items() if status != 200} == {
+        "/no-such-page": 404, "/library?year=20x&kind=nothing": 400, "/app/doncaster/reviews/999999": 404,
+        "/app/doncaster/reviews?stage=unknown": 400, "/app/doncaster/audit?since=31&since=2&since=2026": 400}
+    assert {state: found for state, found in problems.items() if found} == {}
+    assert len(problems) == 2 * (len(public) + len(staff) + 3)
 
 
 def test_pages_work_under_their_content_security_policy(app, live, chromium):
@@ -296,7 +339,7 @@ def test_a_first_sign_in_sets_up_an_authenticator_app_under_the_real_policy(app,
     context.close()
 
 
-def test_the_sign_in_pages_pass_an_accessibility_check(app, live, page):
+def test_the_sign_in_pages_reflow_and_pass_an_accessibility_check(app, live, page):
     make_member(app, "doncaster", Role.ADMIN)
     from cspr.accounts.users import create_user
 
@@ -308,18 +351,45 @@ def test_the_sign_in_pages_pass_an_accessibility_check(app, live, page):
     page.fill("#email", "admin@doncaster.example.org")
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Sign in')")
-    problems["two-factor"] = axe_violations(page)
+    problems["two-factor"] = at_both_widths(page)
     page.click("button:has-text('Continue')")  # no code: the page with its error
-    problems["two-factor (errors)"] = axe_violations(page)
+    problems["two-factor (errors)"] = at_both_widths(page)
     page.fill("#code", pyotp.TOTP(TOTP_SECRET).now())
     page.click("button:has-text('Continue')")
     page.goto(f"{live}/confirm-it-is-you?next=/app/")
-    problems["confirm it is you"] = axe_violations(page)
+    problems["confirm it is you"] = at_both_widths(page)
     page.goto(f"{live}/account/recovery-codes")
-    problems["recovery codes"] = axe_violations(page)
+    problems["recovery codes"] = at_both_widths(page)
     page.get_by_role("button", name="Sign out").click()
     page.fill("#email", "new@doncaster.example.org")
     page.fill("#password", PASSWORD)
     page.click("button:has-text('Sign in')")
-    problems["set up"] = axe_violations(page)
+    problems["set up"] = at_both_widths(page)
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+def test_every_roles_own_pages_reflow_and_pass_an_accessibility_check(app, live, page):
+    """The scrutineer's, the reviewer's, the agency contributor's and the operator's own pages."""
+    from cspr.accounts.users import create_user
+
+    for role in (Role.SCRUTINEER, Role.REVIEWER, Role.CONTRIBUTOR):
+        make_member(app, "doncaster", role)
+    with app.app_context(), get_db().session_scope() as session:
+        operator = create_user(session, "ops@example.org", "Ops", PASSWORD, is_operator=True)
+        operator.totp_secret, operator.totp_confirmed_at = TOTP_SECRET, dt.datetime.now(dt.UTC)
+    tour = {
+        "scrutineer@doncaster.example.org": ["/app/doncaster/", "/app/doncaster/figures",
+                                             "/app/doncaster/action-plans"],
+        "reviewer@doncaster.example.org": ["/app/doncaster/"],
+        "agency-contributor@doncaster.example.org": ["/app/doncaster/information-requests"],
+        "ops@example.org": ["/operator/", "/operator/users", "/operator/figures"],
+    }
+    problems, statuses = {}, {}
+    for email, urls in tour.items():
+        sign_in(page, live, email)
+        for url in urls:
+            statuses[f"{email} {url}"] = page.goto(live + url).status
+            problems[f"{email} {url}"] = at_both_widths(page)
+        page.get_by_role("button", name="Sign out").click()
+    assert {state: status for state, status in statuses.items() if status != 200} == {}
+    assert {state: found for state, found in problems.items() if found} == {}

@@ -165,7 +165,7 @@ def test_a_common_password_is_refused_and_accounts_are_disabled_and_enabled(tmp_
     assert cspr("users", "create", "--email", "a@b.example", "--name", "A", "--partnership", "york:admin",
                 "--password", "a long enough passphrase", env=env).returncode == 0
     disabled = cspr("users", "disable", "A@b.example", env=env)
-    assert disabled.returncode == 0 and "Disabled a@b.example; 0 session(s) ended" in disabled.stdout
+    assert disabled.returncode == 0 and "Disabled a@b.example; 0 sessions ended" in disabled.stdout
     assert cspr("users", "enable", "a@b.example", env=env).stdout.strip() == "Enabled a@b.example"
     missing = cspr("users", "disable", "nobody@b.example", env=env)
     assert missing.returncode == 1 and "there is no account for nobody@b.example" in missing.stderr

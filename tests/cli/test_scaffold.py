@@ -39,7 +39,7 @@ def test_the_scaffold_installs_passes_the_kit_and_serves_its_page(tmp_path, monk
     assert (source / "cspr_tower_hamlets" / "__init__.py").read_text().count("def cspr_") >= 2
     passed = run_its_tests(source, site)
     assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert "13 passed" in passed.stdout
+    assert "14 passed" in passed.stdout
     listed = cspr("plugins", env=embedded_env(tmp_path, PYTHONPATH=str(site)))
     assert "tower-hamlets 0.1.0  partnership=tower-hamlets  status=loaded" in listed.stdout
 

@@ -84,7 +84,7 @@ def test_a_message_names_the_case_only_by_pseudonym_and_reference(app, case):
     sweep(app, dt.date(2026, 3, 12))
     (recipient, subject, body, _), *_ = outbox_rows(app)
     assert subject == "Overdue: Notify the Child Safeguarding Practice Review Panel – Child R (DSCP-2026-001)"
-    assert "It was due on 10 March 2026 and is 2 working day(s) late." in body
+    assert "It was due on 10 March 2026 and is 2 working days late." in body  # a plural spelt out
     assert "http://127.0.0.1:5000/app/doncaster/incidents/" in body
     assert "LA-9" not in body  # not even the council's own case reference
 

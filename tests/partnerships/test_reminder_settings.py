@@ -178,7 +178,7 @@ def test_a_closure_day_added_in_the_app_moves_a_local_target_and_its_reminders_a
         }
         bodies = [m.body for m in session.scalars(select(OutboxMessage)) if "Brief the" in m.body]
     assert ("partners_briefed", "two-days") in stages and result.reminders >= 1
-    assert any("It is due on 5 January 2027, in 2 working day(s)." in b for b in bodies)
+    assert any("It is due on 5 January 2027, in 2 working days." in b for b in bodies)
     assert ("notify_panel", "upcoming") in stages  # 3 working days before 30 December: the 23rd
 
     settings.reset(ctx, "closure_days")

@@ -45,7 +45,7 @@ def test_a_plugin_that_leaves_a_hook_gets_the_statutory_default():
     reg = load(Minimal())
     policy = reg.policy("riverside")
     assert policy.archive_rule == {"public_months": 12, "then": "nspcc", "request_contact": None,
-                                   "legacy": False, "kinds": {}}
+                                   "legacy": False, "briefings": "keep", "kinds": {}}
     assert policy.deadline_rules["notify_panel"]["period"] == 5
     assert [s["key"] for s in policy.reminder_schedule("rapid_review")] == [
         "upcoming", "due", "overdue", "escalated"]
@@ -233,7 +233,8 @@ def test_a_rule_for_new_reviews_leaves_imported_legacy_ones_unless_it_says_so():
                                                                 "legacy": True}}}))
     policy = says_so.policy("riverside")
     assert policy.archive_rule_for("scr", legacy=True) == {
-        "public_months": 24, "then": "on_request", "request_contact": "team@example.org", "legacy": True}
+        "public_months": 24, "then": "on_request", "request_contact": "team@example.org", "legacy": True,
+        "briefings": "keep"}
     assert policy.archive_rule_for("local_cspr", legacy=True)["then"] == "keep"
     assert policy.archive_request_contact == "team@example.org"
 

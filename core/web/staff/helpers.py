@@ -90,4 +90,6 @@ def init_helpers(app: Flask) -> None:
     app.add_template_filter(words.value, "value_words")
     app.add_template_filter(words.record, "record_words")
     app.add_template_filter(words.stage, "stage_words")
+    app.add_template_global(words.counted, "counted")
+    app.add_template_filter(words.actor, "actor_words")
     app.add_template_global(KIND_LABELS, "kind_labels")
