@@ -28,6 +28,7 @@ from cspr.calendar import FIRST_YEAR, LAST_YEAR, MAX_CLOSURE_DAYS, WorkingCalend
 from cspr.deadlines.names import ANCHOR_NAMES, FACT_NAMES, Anchor, Fact
 from cspr.partnerships import policy as schemas
 from cspr.reviews.models import KIND_NAMES, KIND_PLURALS
+from cspr.services.words import plural
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -457,6 +458,12 @@ class Policy:
             unknown = [t for t in review["themes"] if t not in self.themes]
             if unknown:
                 raise ValidationError(f"demo review {review['title']!r} has unknown themes {unknown}")
+            forms = self.kind(review["kind"])["publication"]["forms"]
+            if review["publication_form"] not in forms:
+                raise ValidationError(
+                    f"demo review {review['title']!r}: publication_form {review['publication_form']!r} is "
+                    f"not one the kind {review['kind']!r} is published in here: {', '.join(forms)}"
+                )
         return content
 
     # -- conveniences --------------------------------------------------------
@@ -563,7 +570,8 @@ class PluginRegistry:
         missing = [h for h in hookspecs.REQUIRED_HOOKS if h not in info.hooks]
         if missing:
             self.pm.unregister(plugin)
-            self._fail(info, f"does not implement the required hook(s) {', '.join(missing)}")
+            self._fail(info, f"does not implement the required {plural(len(missing), 'hook')} "
+                             f"{', '.join(missing)}")
             return
         try:
             policy = Policy(info.name, self._view(plugin), info.version)

@@ -1,6 +1,6 @@
 """The NSPCC catalogue record of a deposit: what the repository files a report under, and the CSV of them.
 
-The record has the report's title, partnership, author(s), publisher, date of publication (as precise
+The record has the report's title, partnership, authors, publisher, date of publication (as precise
 as it is known), a summary of the case (the child's age band, sex, what happened, the month of the
 incident: never the child's name, nor the pseudonym in anything public), the learning themes and the
 recommendations. A report published anonymously through the NSPCC also carries a ``public_record``:
@@ -65,7 +65,7 @@ COLUMNS: list[tuple[str, Any]] = [
     ("Partnership", lambda r, d: r["partnership"]["name"]),
     ("Areas", lambda r, d: ", ".join(r["partnership"].get("areas") or [])),
     ("Kind of review", lambda r, d: r.get("kind_words") or KIND_LABELS.get(r["kind"], r["kind"])),
-    ("Author(s)", lambda r, d: ", ".join(r.get("authors") or []) or NOT_RECORDED),
+    ("Authors", lambda r, d: ", ".join(r.get("authors") or []) or NOT_RECORDED),
     ("Publisher", lambda r, d: r.get("publisher") or NOT_RECORDED),
     ("Co-publisher", lambda r, d: r.get("co_publisher") or ""),
     ("Date of publication", lambda r, d: r.get("published_as_known") or r.get("published_on") or ""),

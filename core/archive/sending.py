@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from cspr.archive import links
 from cspr.archive.models import ArchiveDeposit, DepositDelivery, DepositStatus
 from cspr.audit import events as audit
+from cspr.defaults import FRAMEWORKS
 from cspr.messaging import delivery
 from cspr.messaging.models import OutboxAttachment, OutboxMessage, OutboxStatus
 from cspr.reviews.models import ArchiveOutcome, Review
@@ -149,6 +150,8 @@ def _subject(ctx: Context, deposit: ArchiveDeposit, record: dict[str, Any]) -> s
 def _body(ctx: Context, deposit: ArchiveDeposit, record: dict[str, Any], how: str) -> str:
     """The catalogue record in words, and where the package is."""
     case = record.get("case") or {}
+    frameworks = record.get("frameworks") or []  # a joint review's: one record, held under each
+    held = " and ".join(FRAMEWORKS.get(f, f) for f in frameworks)
     lines = [f"{ctx.policy.name} deposits this report with the NSPCC National Case Review Repository.", ""]
     if record.get("publish_anonymously"):
         lines += [
@@ -159,10 +162,12 @@ def _body(ctx: Context, deposit: ArchiveDeposit, record: dict[str, Any], how: st
     lines += [
         f"Title: {record.get('title')}",
         f"Partnership: {(record.get('partnership') or {}).get('name')}",
-        f"Author(s): {', '.join(record.get('authors') or []) or 'not recorded'}",
+        f"Authors: {', '.join(record.get('authors') or []) or 'not recorded'}",
         f"Publisher: {record.get('publisher') or 'not recorded'}",
+        *([f"Co-publisher: {record['co_publisher']}"] if record.get("co_publisher") else []),
         f"Date of publication: {record.get('published_as_known') or record.get('published_on')}",
         f"Kind of review: {record.get('kind_words')}",
+        *([f"Held under: {held}"] if len(frameworks) > 1 else []),
         f"Child's age: {case.get('age') or 'not recorded'}",
         f"Child's sex: {case.get('sex') or 'not recorded'}",
         f"What happened: {case.get('incident') or 'not recorded'}",

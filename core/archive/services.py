@@ -34,7 +34,6 @@ from cspr.partnerships.models import Partnership
 from cspr.plugins import PluginRegistry
 from cspr.reviews import services as review_steps
 from cspr.reviews.dates import PublicationDate
-from cspr.reviews.inputs import KIND_LABELS
 from cspr.reviews.models import ArchiveOutcome, Document, PublicationForm, Review
 from cspr.services.context import Context
 
@@ -64,7 +63,7 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
         "partnership": {"name": identity["name"], "short_name": identity["short_name"],
                         "areas": identity["areas"]},
         "kind": review.kind.value,
-        "kind_words": KIND_LABELS.get(review.kind.value, review.kind.value),
+        "kind_words": ctx.policy.kind(review.kind.value)["name"],  # as the partnership names it
         "pseudonym": review.pseudonym,
         "year": review.published_on.year,
         # the catalogue's author: the report's author(s), else the independent reviewer
@@ -72,6 +71,8 @@ def metadata(ctx: Context, review: Review) -> dict[str, Any]:
         "authors": list(review.authors or []) or ([review.reviewer_name] if review.reviewer_name else []),
         "publisher": review.publisher or identity["name"],
         "co_publisher": review.co_publisher,
+        # what one joint review is held under: cspr, dhr, sar
+        "frameworks": list(review.frameworks or []),
         # as precise as it is known: 2014-03-12, 2014-03, 2014 or "before 2019"
         "published_on": PublicationDate(review.published_on, review.published_precision or "day").iso(),
         "published_precision": review.published_precision or "day",

@@ -34,8 +34,13 @@ def archive_run(on) -> None:  # noqa: ANN001
     with database.session_scope() as session:
         result = archive_module.run(session, get_registry(), on.date() if on else london_today(),
                                     Path(config["ARCHIVE_DIR"]), Path(config["DOCUMENTS_DIR"]), config)
+    from cspr.archive import sending
+
+    unsent = "" if sending.configured(config) else (
+        " (CSPR_NSPCC_DEPOSIT_ADDRESS is not set: the NSPCC's packages are prepared in the archive, "
+        "not e-mailed)")
     click.echo(f"{counted(len(result.archived), 'review')} archived, {result.kept} kept on the page by rule, "
-               f"{counted(result.queued, 'deposit')} queued to be e-mailed to the NSPCC")
+               f"{counted(result.queued, 'deposit')} queued to be e-mailed to the NSPCC{unsent}")
     for problem in result.problems:
         click.echo(f"problem: {problem}", err=True)
     if result.problems:
@@ -57,5 +62,5 @@ def archive_verify() -> None:
     for problem in problems:
         click.echo(f"problem: {problem}", err=True)
     if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) in {count} package(s)")
-    click.echo(f"{count} package(s) verified: every file matches its checksum.")
+        raise click.ClickException(f"{counted(len(problems), 'problem')} in {counted(count, 'package')}")
+    click.echo(f"{counted(count, 'package')} verified: every file matches its checksum.")

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from cspr.cli.common import require_schema
 from cspr.db import get_db
+from cspr.services.words import counted, plural
 
 
 @click.group("audit")
@@ -35,7 +36,7 @@ def audit_head(out: str | None) -> None:
         click.echo(text)
         return
     Path(out).write_text(text + "\n", encoding="utf-8")
-    click.echo(f"{len(document['heads'])} chain head(s) written to {out}", err=True)
+    click.echo(f"{counted(len(document['heads']), 'chain head')} written to {out}", err=True)
 
 
 @audit_group.command("verify")
@@ -69,7 +70,8 @@ def audit_verify(slug: str | None, heads_file: str | None, allow_unsigned: bool)
             raise click.ClickException(str(exc)) from exc
         unsigned = audit.unsigned_documents(Path(heads_file))
         if unsigned:
-            click.echo(f"warning: {unsigned} heads document(s) in {heads_file} are unsigned: they prove "
+            click.echo(f"warning: {counted(unsigned, 'heads document')} in {heads_file} "
+                       f"{plural(unsigned, 'is', 'are')} unsigned: they prove "
                        "nothing against someone who can write that file", err=True)
     broken = 0
     with database.session_scope() as session:
@@ -82,7 +84,7 @@ def audit_verify(slug: str | None, heads_file: str | None, allow_unsigned: bool)
         for row in rows:
             with acting_for(session, row.id):
                 report = audit.check(session, checkpoints.pop(row.slug, []))
-            state = "intact" if report.intact else f"{len(report.problems)} problem(s)"
+            state = "intact" if report.intact else counted(len(report.problems), "problem")
             click.echo(f"{row.slug}: {report.events:,} event{'s' * (report.events != 1)}, {state}")
             for line in audit.summarise(report.problems):
                 click.echo(f"  {line}")
@@ -96,4 +98,5 @@ def audit_verify(slug: str | None, heads_file: str | None, allow_unsigned: bool)
                    "with recomputed hashes. Check against the daily audit-heads.jsonl to see those.",
                    err=True)
     if broken:
-        raise click.ClickException(f"{broken} audit chain(s) fail the check")
+        raise click.ClickException(
+            f"{counted(broken, 'audit chain')} {plural(broken, 'fails', 'fail')} the check")

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from cspr.cli.common import require_schema
 from cspr.db import get_db, migrate
 from cspr.plugins import get_registry
+from cspr.services.words import counted
 
 
 @click.group()
@@ -46,7 +47,7 @@ def migrate_and_register(revision: str = "head") -> tuple[int, str | None]:
 def db_upgrade(revision: str) -> None:
     """Migrate the database to the latest schema and register the installed partnerships."""
     registered, at = migrate_and_register(revision)
-    click.echo(f"Database at {at}; {registered} partnership(s) registered.")
+    click.echo(f"Database at {at}; {counted(registered, 'partnership')} registered.")
 
 
 @db.command("check")

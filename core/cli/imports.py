@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from cspr.cli.common import require_migrated
 from cspr.db import get_db
 from cspr.plugins import get_registry
+from cspr.services.words import counted
 
 
 @click.command("import")
@@ -53,7 +54,7 @@ def _run(file: Path, slug: str, dry_run: bool, by: str | None) -> None:
                 session.rollback()
                 click.echo(
                     f"Nothing was imported: {file.name} has "
-                    f"{len(failed.outcome.problems):,} problem(s). Correct them and run it again.",
+                    f"{counted(len(failed.outcome.problems), 'problem')}. Correct them and run it again.",
                     err=True,
                 )
                 for message in failed.outcome.messages():
@@ -63,7 +64,7 @@ def _run(file: Path, slug: str, dry_run: bool, by: str | None) -> None:
                 found = ", ".join(outcome.summary()) or "no records"
                 if outcome.problems:
                     click.echo(
-                        f"Checked {file.name}: {len(outcome.problems):,} problem(s); nothing would be "
+                        f"Checked {file.name}: {counted(len(outcome.problems), 'problem')}; nothing would be "
                         "imported until they are corrected.",
                         err=True,
                     )

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from cspr.cli.common import data_dirs, require_migrated, require_schema
 from cspr.db import get_db
 from cspr.plugins import get_registry
+from cspr.services.words import counted
 
 
 @click.group()
@@ -68,8 +69,8 @@ def partnership_export(slug: str, out: str) -> None:
                                            archive_dir=archive_dir)
     except export_partnership.ExportError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Exported {slug} to {out}: {sum(result.rows.values())} row(s) in {len(result.rows)} "
-               f"table(s), {result.files} file(s).")
+    click.echo(f"Exported {slug} to {out}: {counted(sum(result.rows.values()), 'row')} in "
+               f"{counted(len(result.rows), 'table')}, {counted(result.files, 'file')}.")
     click.echo(f"sha256 {result.sha256}  (keep it: it proves the file is the one written)")
 
 
@@ -88,10 +89,10 @@ def partnership_verify_export(file: str) -> None:
     if problems:
         for problem in problems:
             click.echo(f"problem: {problem}", err=True)
-        raise click.ClickException(f"{len(problems)} problem(s): this export cannot be trusted")
+        raise click.ClickException(f"{counted(len(problems), 'problem')}: this export cannot be trusted")
     click.echo(f"{file}: export of {manifest['partnership']} made {manifest['exported_at']} is intact: "
-               f"{len(manifest['files'])} file(s) match their sha256, the audit chain of "
-               f"{manifest['audit_head']['seq']} event(s) holds.")
+               f"{counted(len(manifest['files']), 'file')} match their sha256, the audit chain of "
+               f"{counted(manifest['audit_head']['seq'], 'event')} holds.")
 
 
 @partnership.command("import")
@@ -109,5 +110,6 @@ def partnership_import(file: str) -> None:
                                             documents_dir=documents_dir, archive_dir=archive_dir)
     except (ExportFileError, import_partnership.ImportRefused) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Imported {result.slug}: {sum(result.rows.values())} row(s), {result.files} file(s); "
-               f"the audit chain of {result.audit_events} event(s) verified.")
+    click.echo(f"Imported {result.slug}: {counted(sum(result.rows.values()), 'row')}, "
+               f"{counted(result.files, 'file')}; "
+               f"the audit chain of {counted(result.audit_events, 'event')} verified.")

@@ -52,7 +52,8 @@ def cspr_partnership() -> dict[str, Any]:
         "slug": "$slug",  # your pages live under /$slug/
         "name": "$title Safeguarding Children Partnership",
         "short_name": "$short",
-        "areas": ["$title"],  # every local authority area the partnership covers
+        # each local authority area, one item each: ["Kingston upon Thames", "Richmond upon Thames"]
+        "areas": ["$title"],
         "contact": {"email": "safeguarding.partnership@$slug.example.org"},  # TODO: the real team address
         # "chair": {"name": "...", "title": "Independent Chair", "email": "..."},
         # "scrutineer": {"name": "...", "title": "Independent Scrutineer"},
@@ -64,6 +65,7 @@ def cspr_partners() -> dict[str, Any]:
     """The three safeguarding partners, and the relevant agencies (required)."""
     return {
         "safeguarding_partners": [
+            # two councils? one local_authority entry each, both safeguarding partners
             {"key": "council", "name": "$title Council", "type": "local_authority"},
             {"key": "icb", "name": "NHS $title Integrated Care Board", "type": "health"},
             {"key": "police", "name": "$title Police", "type": "police"},
@@ -74,7 +76,7 @@ def cspr_partners() -> dict[str, Any]:
     }
 
 
-# The briefing format(s) your learning briefings use; the 7 minute briefing is offered anyway.
+# The briefing formats your learning briefings use; the 7 minute briefing is offered anyway.
 # @hookimpl
 # def cspr_briefing_formats() -> list[dict[str, Any]]:
 #     return [{"key": "learning-on-a-page", "name": "Learning on a Page", "sections": [
@@ -83,6 +85,7 @@ def cspr_partners() -> dict[str, Any]:
 #         {"key": "into-practice", "title": "Learning into practice"}]}]
 
 # What happens after the public period: "nspcc" (the default), "on_request" or "keep".
+# A rule per kind of review may be added: "kinds": {"scr": {"then": "keep", "legacy": True}}.
 # @hookimpl
 # def cspr_archive_rule() -> dict[str, Any]:
 #     return {"public_months": 12, "then": "on_request", "request_contact": "team@example.org"}
@@ -98,15 +101,32 @@ def cspr_partners() -> dict[str, Any]:
 #     statutory["rapid_review"]["anchor"] = "aware"
 #     return statutory
 
-# When reminders go out and to whom.
+# When reminders go out and to whom ("chair" goes to the chair's email, else the contact address).
 # @hookimpl
 # def cspr_reminder_schedule(kind: str) -> list[dict[str, Any]] | None:
 #     return None
 
-# Kinds of review you hold beyond local CSPRs, learning and thematic reviews (always there).
+# Whom an admin may choose as a reminder's recipients in the staff app (Settings).
 # @hookimpl
-# def cspr_review_kinds() -> list[str]:
-#     return ["scr"]
+# def cspr_reminder_recipients() -> list[str] | None:
+#     return ["admin", "partner", "chair", "@$slug.example.org"]
+
+# Working days an agency has to answer an information request (1 to 60; default 5).
+# @hookimpl
+# def cspr_information_request_days() -> int | None:
+#     return 10
+
+# The month your reporting year begins in (default 4: April to March).
+# @hookimpl
+# def cspr_reporting_year_start() -> int | None:
+#     return 4
+
+# Kinds of review you hold beyond local CSPRs, learning and thematic reviews (always there).
+# A kind may be a dict: its name, local-target clocks, publication (forms, co-publisher), frameworks.
+# @hookimpl
+# def cspr_review_kinds() -> list[str | dict[str, Any]]:
+#     return ["scr", {"key": "joint_dhr",
+#                     "publication": {"co_publisher": "$title Community Safety Partnership"}}]
 
 # Local learning themes, added to the national ones.
 # @hookimpl
@@ -140,10 +160,12 @@ def cspr_partners() -> dict[str, Any]:
 # def cspr_register_tasks(celery: Any) -> None:
 #     pass
 
-# Published reviews to show in a demo (facts only, pseudonyms only).
+# Published reviews to show in a demo (facts only, pseudonyms only). "published_on" is as precise
+# as you know it ("2015" for a year); "publication_form": "nspcc" for one published anonymously.
 # @hookimpl
 # def cspr_demo_content() -> dict[str, Any]:
-#     return {"reviews": [], "briefings": []}
+#     return {"reviews": [{"kind": "scr", "title": "Child K", "published_on": "2015", "legacy": True}],
+#             "briefings": []}
 ''')
 
 TESTS = Template('''"""The platform's conformance test run against this plugin; cspr-platform ships it."""

@@ -149,10 +149,11 @@ def users_rotate_totp_key() -> None:
             more = len(unreadable) - 10
             shown = ", ".join(unreadable[:10]) + (f" and {more} more" if more > 0 else "")
             raise click.ClickException(
-                f"{len(unreadable)} secret(s) cannot be decrypted with CSPR_TOTP_ENCRYPTION_KEYS ({shown}): "
+                f"{counted(len(unreadable), 'secret')} cannot be decrypted with "
+                f"CSPR_TOTP_ENCRYPTION_KEYS ({shown}): "
                 "put the key they were encrypted with back in the list (after the new one) and run this "
                 "again, or reset those accounts' two factors. Nothing was changed")
         session.commit()
     finally:
         session.close()
-    click.echo(f"{resealed} secret(s) re-encrypted with the first key, {moved} encrypted from clear")
+    click.echo(f"{counted(resealed, 'secret')} re-encrypted with the first key, {moved} encrypted from clear")

@@ -39,7 +39,8 @@ def load(session: Session, registry: PluginRegistry) -> list[DemoCount]:
     for row in partnerships.sync(session, registry):
         if row.slug not in registry.policies:
             continue
-        content = registry.policy(row.slug).demo_content()
+        policy = registry.policy(row.slug)
+        content = policy.demo_content()
         count = DemoCount(row.slug)
         with acting_for(session, row.id):
             existing = {r.title: r for r in session.scalars(select(Review))}
@@ -47,13 +48,17 @@ def load(session: Session, registry: PluginRegistry) -> list[DemoCount]:
                 if item["title"] in existing:
                     continue
                 when = item["published_on"]  # as precise as the plugin knows it
+                # stamped as publishing stamps a review: the kind's frameworks and co-publisher
+                kind = policy.kind(item["kind"])
                 review = Review(
                     kind=ReviewKind(item["kind"]), title=item["title"],
                     pseudonym=item["pseudonym"], legacy=item["legacy"],
                     stage="published", published_on=when.on,
                     published_precision=None if when.precision == "day" else when.precision,
                     report_url=item["report_url"], authors=item["authors"],
-                    publisher=item["publisher"], co_publisher=item["co_publisher"],
+                    publisher=item["publisher"] or kind["publication"]["publisher"],
+                    co_publisher=item["co_publisher"] or kind["publication"]["co_publisher"],
+                    frameworks=list(kind["frameworks"]),
                     publication_form=PublicationForm(item["publication_form"]),
                     publication_note=item["publication_note"], summary=item["summary"],
                     themes=item["themes"],

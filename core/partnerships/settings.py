@@ -44,6 +44,14 @@ DEFAULT_PAGE_TEXT = (
 )
 
 
+def default_page_text(policy: Policy) -> str:
+    """The page's opening text: "the councils" where more than one local authority is a partner."""
+    partners = policy.partners["safeguarding_partners"]
+    if sum(p["type"] == "local_authority" for p in partners) > 1:
+        return DEFAULT_PAGE_TEXT.replace("(the council, the NHS", "(the councils, the NHS")
+    return DEFAULT_PAGE_TEXT
+
+
 def _rows(session: Session) -> dict[str, PartnershipSetting]:
     return {row.key: row for row in session.scalars(select(PartnershipSetting))}
 
@@ -85,7 +93,7 @@ class LocalPolicy(Policy):
     @property
     def page_text(self) -> str:
         """The public page's opening text."""
-        return self._values().get("page_text") or DEFAULT_PAGE_TEXT
+        return self._values().get("page_text") or default_page_text(self)
 
     @property
     def reminder_schedules(self) -> dict[str, list[dict[str, Any]]]:  # type: ignore[override]
@@ -190,7 +198,7 @@ def plugin_value(policy: Policy, key: str, today: dt.date) -> Any:
     if key == "contact":
         return base.identity["contact"]
     if key == "page_text":
-        return DEFAULT_PAGE_TEXT
+        return default_page_text(base)
     if key == "reminder_recipients":
         return stage_recipients(base)
     return None

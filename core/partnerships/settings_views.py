@@ -61,7 +61,7 @@ def _prefill(key: str) -> dict:
         chosen = current or settings.plugin_value(c.policy, key, c.today)
         lines = [f"{stage}: {', '.join(people)}" for stage, people in chosen.items()]
         return {"reminder_recipients": "\n".join(lines)}
-    return {"page_text": current or settings.DEFAULT_PAGE_TEXT}
+    return {"page_text": current or settings.default_page_text(c.policy)}
 
 
 def _edit(key: str) -> ResponseReturnValue:

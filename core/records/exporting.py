@@ -33,6 +33,7 @@ from cspr.records.export_file import (
     tenant_tables,
     unclassified_tables,
 )
+from cspr.services.words import plural
 
 
 class ExportError(Exception):
@@ -79,7 +80,8 @@ def collect(session: Session, slug: str, documents_dir: Path,
     """The rows of every table of the partnership and its files (checked against their rows)."""
     unknown = unclassified_tables()
     if unknown:
-        raise ExportError(f"the export does not know the table(s) {', '.join(unknown)}: "
+        raise ExportError(f"the export does not know the {plural(len(unknown), 'table')} "
+                          f"{', '.join(unknown)}: "
                           "classify them in cspr.records.export_file first")
     row = partnerships.get(session, slug)
     if row is None:

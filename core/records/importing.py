@@ -36,6 +36,7 @@ from cspr.records.export_file import (
     sha256,
     tenant_tables,
 )
+from cspr.services.words import counted, plural
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ def _make_room(session: Session, slug: str, partnership_id: int) -> list[str]:
             (table.c.slug == slug) | (table.c.id == partnership_id))).all():
         held = _has_data(session, row.id)
         if held and row.slug == slug:
-            raise ImportRefused(f"the partnership '{slug}' already exists here with {held} row(s) of data: "
+            raise ImportRefused(f"the partnership '{slug}' already exists here with "
+                                f"{counted(held, 'row')} of data: "
                                 "import only into a deployment where it does not exist")
         if held:
             raise ImportRefused(f"the export's partnership id {partnership_id} is used here by '{row.slug}', "
@@ -91,7 +93,7 @@ def _check_ids(session: Session, reader: ExportReader, names: list[str]) -> None
         ids = [row["id"] for row in reader.rows(name)]
         taken = _clashes(session, Base.metadata.tables[name], ids) if ids else 0
         if taken:
-            problems.append(f"{taken} id(s) in {name}")
+            problems.append(f"{counted(taken, 'id')} in {name}")
     users = Base.metadata.tables["users"]
     emails = [row["email"] for row in reader.rows("users")]
     if emails and session.scalar(select(func.count()).select_from(users).where(users.c.email.in_(emails))):
@@ -131,7 +133,8 @@ def restore(db: Database, registry: PluginRegistry, path: Path, *, documents_dir
         missing = sorted(set(manifest["tables"]) - {t.name for t in tables}
                          - {"partnerships", "users", *USER_TABLES})
         if missing:
-            raise ImportRefused(f"this platform has no table(s) {', '.join(missing)} for the export's rows")
+            raise ImportRefused(f"this platform has no {plural(len(missing), 'table')} "
+                                f"{', '.join(missing)} for the export's rows")
         files = _files(reader, documents_dir, archive_dir)
         _check_totp_keys(reader)
         session = db.sessionmaker()
@@ -210,7 +213,8 @@ def _check_totp_keys(reader: ExportReader) -> None:
                 unreadable.append(row["email"])
     if unreadable:
         raise ImportRefused(
-            f"the two-factor secrets of {len(unreadable)} account(s) ({', '.join(unreadable[:5])}) were "
+            f"the two-factor secrets of {counted(len(unreadable), 'account')} "
+            f"({', '.join(unreadable[:5])}) were "
             "encrypted with a key this deployment does not have: add the exporting deployment's key to "
             f"CSPR_{keys.TOTP_SETTING} (after this deployment's own) and import again")
 

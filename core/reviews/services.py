@@ -107,6 +107,7 @@ def record_legacy(ctx: Context, *, kind: ReviewKind, title: str, published_on: d
     :mod:`cspr.reviews.dates`; nothing that is not known is made up.
     """
     kind = _kind(ctx, kind, tuple(ReviewKind))
+    held = ctx.policy.kind(kind.value)  # its frameworks and co-publisher, as publishing stamps them
     c = Checker(ctx)
     c.require("title", (title or "").strip(), "Enter the title of the review")
     try:
@@ -126,8 +127,9 @@ def record_legacy(ctx: Context, *, kind: ReviewKind, title: str, published_on: d
                     publication_form=PublicationForm(publication_form),
                     publication_note=publication_note, summary=summary, themes=list(themes),
                     report_url=report_url, authors=[a.strip() for a in authors if a.strip()],
-                    publisher=(publisher or "").strip() or None,
-                    co_publisher=(co_publisher or "").strip() or None)
+                    publisher=(publisher or "").strip() or held["publication"]["publisher"],
+                    co_publisher=(co_publisher or "").strip() or held["publication"]["co_publisher"],
+                    frameworks=list(held["frameworks"]))
     ctx.session.add(review)
     ctx.session.flush()
     ctx.audit("review.legacy_recorded", review, kind=kind, published=when.iso(), report_url=report_url)

@@ -226,6 +226,11 @@ def counted(n: int, thing: str, things: str | None = None) -> str:
     return f"{n:,} {thing if n == 1 else (things or thing + 's')}"
 
 
+def plural(n: int, thing: str, things: str | None = None) -> str:
+    """The noun for ``n`` of a thing, without the number: 'table' for 1, 'tables' otherwise."""
+    return thing if n == 1 else (things or thing + "s")
+
+
 def deposit_status(code: str) -> str:
     """An NSPCC deposit's status in words: 'sent' -> 'Sent to the NSPCC'."""
     return DEPOSIT_STATUSES.get(str(code)) or spelt_out(str(code))

@@ -138,7 +138,7 @@ def test_a_wrong_key_fails_clearly_and_rotation_moves_every_secret_to_the_new_ke
         refused = CliRunner().invoke(main_cli(), ["users", "rotate-totp-key"],
                                      obj=ScriptInfo(create_app=lambda: wrong))
         assert refused.exit_code == 1
-        assert f"1 secret(s) cannot be decrypted with CSPR_TOTP_ENCRYPTION_KEYS ({EMAIL})" in refused.output
+        assert f"1 secret cannot be decrypted with CSPR_TOTP_ENCRYPTION_KEYS ({EMAIL})" in refused.output
         assert "Nothing was changed" in refused.output
     finally:
         wrong.extensions["cspr.db"].engine.dispose()
@@ -150,7 +150,7 @@ def test_a_wrong_key_fails_clearly_and_rotation_moves_every_secret_to_the_new_ke
         rotated = CliRunner().invoke(main_cli(), ["users", "rotate-totp-key"],
                                      obj=ScriptInfo(create_app=lambda: both))
         assert rotated.exit_code == 0, rotated.output
-        assert "1 secret(s) re-encrypted with the first key" in rotated.output
+        assert "1 secret re-encrypted with the first key" in rotated.output
     finally:
         both.extensions["cspr.db"].engine.dispose()
     after = stored(pg_url)["totp_secret_encrypted"]

@@ -157,6 +157,8 @@ def test_archive_commands(tmp_path, upgraded_env):
     ran = cspr("archive", "run", "--date", "2026-11-23", env=env)
     assert ran.returncode == 0, ran.stderr
     assert " archived, " in ran.stdout and "(s)" not in ran.stdout
+    # with no NSPCC address set, the run says why nothing was e-mailed
+    assert "CSPR_NSPCC_DEPOSIT_ADDRESS is not set" in ran.stdout
     ok = cspr("archive", "verify", env=env)
     assert ok.returncode == 0 and "verified" in ok.stdout
     package = next((tmp_path / "instance" / "archive").rglob("*.zip"))

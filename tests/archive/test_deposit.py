@@ -154,7 +154,7 @@ def test_a_deposit_goes_through_the_worker_to_the_nspcc_is_acknowledged_and_cata
     assert rowan["Child's age"] == "1 to 4" and rowan["Child's sex"] == "Female"
     assert rowan["What happened"] == "The child died" and rowan["Month of the incident"] == "February 2025"
     assert rowan["Published anonymously through the NSPCC"] == "Yes"
-    assert rowan["Author(s)"] == "Dr A Reviewer" and rowan["Date of publication"] == "10 June 2026"
+    assert rowan["Authors"] == "Dr A Reviewer" and rowan["Date of publication"] == "10 June 2026"
     assert rowan["Recommendations"] == "1. Share health visiting records."
     assert rows["Child Cameron"]["Deposit status"] == "Sent to the NSPCC"
     assert rows["Child Cameron"]["Kind of review"] == "Local child safeguarding practice review"

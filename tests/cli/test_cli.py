@@ -40,7 +40,7 @@ def test_db_upgrade_demo_and_users_on_postgresql(pg_url, tmp_path):
     try:
         up = cspr("db", "upgrade", env=env)
         assert up.returncode == 0, up.stderr
-        assert "4 partnership(s) registered" in up.stdout
+        assert "4 partnerships registered" in up.stdout
         first = cspr("demo", env=env)
         assert first.returncode == 0, first.stderr
         assert "southampton: 6 reviews" in first.stdout
@@ -150,9 +150,9 @@ def test_audit_head_and_verify_on_the_embedded_database(tmp_path, upgraded_env):
     assert cspr("audit", "verify", env=env).returncode == 0  # the chain alone cannot tell
     caught = cspr("audit", "verify", "--heads", str(heads), env=env)
     assert caught.returncode == 1
-    assert "york: 1 event, 1 problem(s)" in caught.stdout
+    assert "york: 1 event, 1 problem" in caught.stdout
     assert "event 2: the chain ends at event 1" in caught.stdout
-    assert "1 audit chain(s) fail the check" in caught.stderr
+    assert "1 audit chain fails the check" in caught.stderr
     missing = cspr("audit", "verify", "--heads", str(tmp_path / "nowhere.json"), env=env)
     assert missing.returncode == 1 and "cannot read" in missing.stderr
 

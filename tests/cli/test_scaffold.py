@@ -109,3 +109,15 @@ def test_an_existing_folder_is_not_overwritten(tmp_path):
     (tmp_path / "cspr-riverside").mkdir()
     result = cspr("plugin", "new", "riverside", "--directory", str(tmp_path))
     assert result.returncode == 1 and "exists already" in result.stderr
+
+
+def test_the_scaffold_offers_every_hook_of_the_plugin_api(tmp_path):
+    from cspr import hookspecs
+
+    made = cspr("plugin", "new", "kingston-and-richmond", "--directory", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    module = (tmp_path / "cspr-kingston-and-richmond" / "cspr_kingston_and_richmond" / "__init__.py").read_text()
+    hooks = sorted(n for n in dir(hookspecs) if n.startswith("cspr_"))
+    missing = [hook for hook in hooks if f"def {hook}(" not in module]
+    assert missing == [], f"the scaffold leaves out {missing}"
+    assert '"name": "Kingston and Richmond Safeguarding Children Partnership"' in module

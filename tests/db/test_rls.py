@@ -247,7 +247,7 @@ def test_db_upgrade_migrates_as_the_owner_while_the_app_role_serves(pg_url, app_
     try:
         result = app.test_cli_runner().invoke(cli, ["db", "upgrade"])
         assert result.exit_code == 0, result.output
-        assert f"Database at {migrate.head()}; 4 partnership(s) registered." in result.output
+        assert f"Database at {migrate.head()}; 4 partnerships registered." in result.output
         result = app.test_cli_runner().invoke(cli, ["db", "check"])  # as the app role
         assert result.exit_code == 0 and "Every tenant table has row-level security" in result.output
     finally:

@@ -46,7 +46,7 @@ def test_the_documented_order_works_from_a_fresh_database(fresh):
 
     upgrade = cspr("db", "upgrade", env=both)  # step 1, before the app role has any grant
     assert upgrade.returncode == 0, upgrade.stderr
-    assert f"Database at {head}; 4 partnership(s) registered." in upgrade.stdout
+    assert f"Database at {head}; 4 partnerships registered." in upgrade.stdout
 
     early = cspr("db", "check", env=both)  # the app role cannot read yet: say what to do
     assert early.returncode != 0 and "Traceback" not in early.stderr, early.stderr

@@ -47,7 +47,7 @@ def test_the_cli_dry_run_exits_non_zero_with_each_problem_then_imports_the_corre
 
     checked = cspr("import", str(tmp_path / "bad.xlsx"), "--partnership", "doncaster", "--dry-run", env=env)
     assert checked.returncode == 1, checked.stdout + checked.stderr
-    assert "5 problem(s)" in checked.stderr
+    assert "5 problems" in checked.stderr
     assert (
         "  - Incidents, row 3, Date the local authority became aware: enter a real date, like 27/03/2025"
         in (checked.stderr)

@@ -134,7 +134,7 @@ def test_a_plugin_without_the_required_hooks_is_refused():
         slug = "empty"
 
     reg = load(Empty())
-    assert "required hook(s) cspr_partnership, cspr_partners" in error_of(reg, "empty")
+    assert "required hooks cspr_partnership, cspr_partners" in error_of(reg, "empty")
 
 
 def test_two_plugins_cannot_claim_one_slug():

@@ -12,7 +12,7 @@ from cspr.partnerships import demo
 from cspr.partnerships import services as partnerships
 from cspr.plugins import PluginRegistry
 from cspr.reviews import services as reviews
-from cspr.reviews.models import ReviewKind
+from cspr.reviews.models import Review, ReviewKind
 from cspr.services.context import Context
 from cspr.services.errors import InputError
 from tests.plugin_kit import plugin_with
@@ -132,3 +132,35 @@ def test_a_kind_publishes_only_in_its_own_forms(app, tmp_path):
                                           title="Joint review E")
             assert review.co_publisher == "Riverside Community Safety Partnership"
             assert review.frameworks == ["cspr", "dhr"]
+
+
+def test_demo_content_in_a_form_its_kind_does_not_publish_stops_the_plugin_with_the_reason():
+    demo_review = {"kind": "joint_dhr", "title": "Joint review F", "published_on": "2025-04",
+                   "publication_form": "redacted", "publication_note": "Criminal proceedings"}
+    plugin = plugin_with(cspr_review_kinds=lambda: [DHR],
+                         cspr_demo_content=lambda: {"reviews": [demo_review], "briefings": []})
+    reg = PluginRegistry(extra=[("riverside", plugin)]).load()
+    assert "riverside" not in reg.policies
+    assert ("demo review 'Joint review F': publication_form 'redacted' is not one the kind 'joint_dhr' is "
+            "published in here: full, summary") in reason(reg)
+
+
+def test_demo_and_legacy_reviews_of_a_joint_kind_carry_its_frameworks_and_co_publisher(app):
+    demo_review = {"kind": "joint_dhr", "title": "Joint review G", "published_on": "2024"}
+    plugin = plugin_with(cspr_review_kinds=lambda: [DHR],
+                         cspr_demo_content=lambda: {"reviews": [demo_review], "briefings": []})
+    registry = PluginRegistry(extra=[("riverside", plugin)]).load()
+    with app.app_context(), get_db().session_scope() as session:
+        demo.load(session, registry)
+        row = partnerships.get(session, "riverside")
+        with acting_for(session, row.id):
+            ctx = Context(session, row, registry.policy("riverside"), actor="test")
+            loaded = session.scalar(select(Review).where(Review.title == "Joint review G"))
+            imported = reviews.record_legacy(ctx, kind=ReviewKind.JOINT_DHR, title="Joint review H",
+                                             published_on="2019")
+            own = reviews.record_legacy(ctx, kind=ReviewKind.JOINT_DHR, title="Joint review I",
+                                        published_on="2019", co_publisher="Safer Riverside")
+            for review in (loaded, imported):
+                assert review.frameworks == ["cspr", "dhr"]
+                assert review.co_publisher == "Riverside Community Safety Partnership"
+            assert own.co_publisher == "Safer Riverside"  # a review's own co-publisher wins
