@@ -6,7 +6,8 @@ every ORM SELECT, UPDATE and DELETE touching a tenant-owned model is given
 tenant-owned row is stamped with it. A session in no partnership's context sees
 no tenant rows at all (it fails closed). Work that must cross partnerships (the
 clock's sweeps) says so explicitly with :func:`across_partnerships`, with a reason,
-and each use is recorded in ``cross_partnership_access``.
+and each use is recorded in ``cross_partnership_access`` (a block that may find nothing to
+do, the deadline sweep's, is recorded by its first statement that may read case data).
 
 Two narrow, read-only lookups need no partnership and no cross-partnership access:
 :func:`looking_up` (a user's own memberships, a presented token) and
@@ -39,6 +40,11 @@ _ALL = "*all*"
 _APPLIED = "cspr.rls_applied"  # the settings the transaction's connection has now (PostgreSQL)
 _ACTIVE = "cspr.rls_active"  # a PostgreSQL transaction is open on a connection
 _NO_WAIT = "cspr.no_wait"  # the session's transactions commit without waiting for the disk
+_PENDING = "cspr.access_pending"  # (actor, reason) of a cross-partnership block not recorded yet
+
+#: Execution options of a statement that reads no case data (counts, ids, the partnerships' own
+#: settings, a heartbeat): in a block recorded on its first read of case data, it records nothing.
+NO_CASE_DATA = {"cspr_no_case_data": True}
 
 _SET_SQL = text(
     "SELECT set_config('cspr.partnership_id', :pid, true), set_config('cspr.all_partnerships', :all, true),"
@@ -98,17 +104,25 @@ def acting_for(session: Session, partnership_id: int) -> Iterator[Session]:
 
 
 @contextmanager
-def across_partnerships(session: Session, reason: str, actor: str = "system") -> Iterator[Session]:
-    """See every partnership's rows: only for the platform's own clock work. Logged and recorded."""
+def across_partnerships(session: Session, reason: str, actor: str = "system", *,
+                        on_first_read: bool = False) -> Iterator[Session]:
+    """See every partnership's rows: only for the platform's own clock work. Logged and recorded.
+
+    The record goes in the caller's transaction, so it commits with the work it explains. With
+    ``on_first_read`` it is written by the block's first statement not marked
+    :data:`NO_CASE_DATA` (any ORM or SQL statement run through the session, before it runs), and
+    not at all if there is none: a sweep whose counts-only query finds no work reads no case data
+    and leaves no record (:func:`access_recorded` says which it was).
+    """
     if not reason:
         raise TenancyError("a cross-partnership session needs a reason")
-    from cspr.audit.models import CrossPartnershipAccess
-
     previous = session.info.get(KEY)
     log.info("cross-partnership access", extra={"reason": reason, "actor": actor})
     session.flush()
-    # Recorded in the caller's transaction: the record commits with the work it explains.
-    session.add(CrossPartnershipAccess(actor=actor[:200], reason=reason[:200]))
+    if on_first_read:
+        session.info[_PENDING] = (actor[:200], reason[:200])
+    else:
+        _record(session, actor[:200], reason[:200])
     session.info[KEY] = _ALL
     try:
         yield session
@@ -116,6 +130,19 @@ def across_partnerships(session: Session, reason: str, actor: str = "system") ->
         session.flush()
         _forget_tenant_rows(session)
         session.info[KEY] = previous
+        session.info.pop(_PENDING, None)
+
+
+def _record(session: Session, actor: str, reason: str) -> None:
+    from cspr.audit.models import CrossPartnershipAccess
+
+    session.info.pop(_PENDING, None)
+    session.add(CrossPartnershipAccess(actor=actor, reason=reason))
+
+
+def access_recorded(session: Session) -> bool:
+    """Whether the cross-partnership block the session is in has written its access record."""
+    return session.info.get(KEY) == _ALL and _PENDING not in session.info
 
 
 @contextmanager
@@ -181,6 +208,9 @@ def _tenant_classes() -> list[type]:
 @event.listens_for(Session, "do_orm_execute")
 def _scope_queries(state: ORMExecuteState) -> None:
     _sync(state.session)
+    pending = state.session.info.get(_PENDING)
+    if pending is not None and not state.execution_options.get("cspr_no_case_data"):
+        _record(state.session, *pending)  # before the statement runs: it may read case data
     if state.is_column_load or state.is_relationship_load:
         return  # the criteria travel from the parent query
     if not (state.is_select or state.is_update or state.is_delete):

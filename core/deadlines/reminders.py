@@ -24,7 +24,7 @@ from cspr.actions.models import Action
 from cspr.calendar import FIRST_YEAR, CalendarRangeError, WorkingCalendar
 from cspr.cases.models import Incident
 from cspr.db.base import utcnow
-from cspr.db.tenancy import across_partnerships
+from cspr.db.tenancy import NO_CASE_DATA, across_partnerships
 from cspr.deadlines.models import Deadline, DeadlineState, Reminder
 from cspr.deadlines.names import Side
 from cspr.deadlines.services import clock, standing
@@ -67,7 +67,7 @@ def sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: 
     CONFLICT DO NOTHING, their messages in one more. SQLite reads every due deadline and
     decides in Python, with the same inserts.
     """
-    with across_partnerships(session, "deadline sweep", actor="system:clock"):
+    with across_partnerships(session, "deadline sweep", actor="system:clock", on_first_read=True):
         return sweep_across(session, registry, today, base_url)
 
 
@@ -242,6 +242,9 @@ def _with_work(session: Session, policies: list[Policy], today: dt.date,
                horizon: dt.date) -> tuple[int, list[int]]:
     """How many deadlines are due, and those with work (PostgreSQL, one statement).
 
+    It reads no case data (a count and deadline ids), so it does not write the sweep's
+    cross-partnership access record: the sweep's next statement, which reads the rows, does.
+
     A deadline has work when the latest stage it has come to is not recorded yet; one whose
     partnership or kind the stage table does not know (a disabled partnership, a kind asked
     of its plugin for the first time) is returned too, for the sweep to judge as before.
@@ -249,7 +252,8 @@ def _with_work(session: Session, policies: list[Policy], today: dt.date,
     kinds, stages = _stage_table(policies, today)
     rows = session.execute(_WITH_WORK, {
         "kinds": json.dumps(kinds), "stages": json.dumps(stages), "open": DeadlineState.OPEN.value,
-        "horizon": horizon, "first_year_end": dt.date(FIRST_YEAR + 1, 1, 1)}).all()
+        "horizon": horizon, "first_year_end": dt.date(FIRST_YEAR + 1, 1, 1)},
+        execution_options=NO_CASE_DATA).all()  # a count and ids: the rows are read (and recorded) after
     return rows[0].examined, [r.id for r in rows if r.id is not None]
 
 

@@ -9,10 +9,10 @@ from celery import Celery
 from sqlalchemy.orm import Session
 
 from cspr.db import get_session
-from cspr.db.tenancy import across_partnerships
+from cspr.db.tenancy import access_recorded, across_partnerships
 from cspr.deadlines import reminders
 from cspr.operations import metrics
-from cspr.operations.job_runs import touch
+from cspr.operations.job_runs import beat
 from cspr.plugins import get_registry
 from cspr.services.context import london_today
 from cspr.tasks.after_commit import send_after_commit
@@ -22,12 +22,17 @@ from cspr.web import links
 
 @metrics.timed_sweep
 def run_sweep(session: Session, today: dt.date | None = None) -> reminders.SweepResult:
-    """One sweep, committed with its reminders, outbox messages and heartbeat; relay after commit."""
-    with across_partnerships(session, "deadline sweep", actor="system:clock"):
+    """One sweep, committed with its reminders, outbox messages and heartbeat; relay after commit.
+
+    The cross-partnership access record is written once the sweep reads case data; a sweep whose
+    counts-only query finds no work reads none, and commits its heartbeat alone without waiting
+    for the disk. Whatever holds the access record or a reminder waits for it.
+    """
+    with across_partnerships(session, "deadline sweep", actor="system:clock", on_first_read=True):
         result = reminders.sweep_across(session, get_registry(), today or london_today(),
                                         links.base_url())
         # in the sweep's own context, so the database's copy of it need not be set again
-        touch(session, "sweep", **asdict(result))
+        beat(session, "sweep", wait_for_disk=access_recorded(session), **asdict(result))
     if result.messages:
         send_after_commit(session, "cspr.tasks.outbox.relay")
     session.commit()

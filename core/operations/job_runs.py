@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from cspr.db.tenancy import NO_CASE_DATA
 from cspr.operations.models import JobRun
+
+_BEAT_PG = text("""
+INSERT INTO job_runs (name, last_run_at, runs, detail)
+SELECT :name, :now, 1, CAST(:detail AS json)
+FROM (SELECT set_config('synchronous_commit',
+        CASE WHEN :wait THEN current_setting('synchronous_commit') ELSE 'off' END, true)) AS setting
+ON CONFLICT (name) DO UPDATE
+SET last_run_at = excluded.last_run_at, runs = job_runs.runs + 1, detail = excluded.detail
+""")
 
 
 def touch(session: Session, name: str, **detail: object) -> JobRun:
@@ -19,3 +31,17 @@ def touch(session: Session, name: str, **detail: object) -> JobRun:
     run.runs = (run.runs or 0) + 1
     run.detail = dict(detail)
     return run
+
+
+def beat(session: Session, name: str, *, wait_for_disk: bool = True, **detail: object) -> None:
+    """Record that the job ``name`` ran now, in one statement (PostgreSQL: an upsert).
+
+    With ``wait_for_disk=False`` the transaction then commits without waiting for the disk
+    (``synchronous_commit off``, set in the same statement): only for a transaction that holds
+    nothing but this heartbeat, e.g. a sweep that found no work. Elsewhere :func:`touch`.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        touch(session, name, **detail)
+        return
+    session.execute(_BEAT_PG, {"name": name, "now": dt.datetime.now(dt.UTC), "detail": json.dumps(detail),
+                               "wait": wait_for_disk}, execution_options=NO_CASE_DATA)

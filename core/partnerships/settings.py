@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cspr.calendar import FIRST_YEAR, LAST_YEAR, MAX_CLOSURE_DAYS, WorkingCalendar, closable
+from cspr.db.tenancy import NO_CASE_DATA
 from cspr.partnerships import policy as schemas
 from cspr.partnerships.models import PartnershipSetting
 from cspr.plugins import Policy
@@ -152,7 +153,8 @@ def overlays(session: Session, policies: dict[str, Policy]) -> dict[str, Policy]
     values: dict[str, dict[str, Any]] = defaultdict(dict)
     for slug, key, value in session.execute(
             select(Partnership.slug, PartnershipSetting.key, PartnershipSetting.value)
-            .join(Partnership, Partnership.id == PartnershipSetting.partnership_id)):
+            .join(Partnership, Partnership.id == PartnershipSetting.partnership_id)
+            .execution_options(**NO_CASE_DATA)):  # the partnerships' own settings: no case data
         values[slug][key] = value
     out: dict[str, Policy] = {}
     for slug, policy in policies.items():

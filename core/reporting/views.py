@@ -8,23 +8,23 @@ from typing import Any
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from cspr.accounts.models import Role
 from cspr.accounts.permissions import Permission, allowed
 from cspr.accounts.views.sign_in import fresh_required
-from cspr.actions.models import Action, Recommendation
+from cspr.actions.models import Action, Rag, Recommendation
 from cspr.actions.rag import RAG_KEY
 from cspr.cases.models import Incident
 from cspr.deadlines import calendar_feed
 from cspr.deadlines import services as deadlines
 from cspr.deadlines.models import Deadline, DeadlineState
-from cspr.deadlines.present import deadline_dict
 from cspr.reporting import charts, exports, figure_files, figures
 from cspr.reviews import services as reviews
 from cspr.reviews.models import Review
 from cspr.services.errors import InputError
+from cspr.web.staff.helpers import long_date, status_tag
 from cspr.web.staff.pages import bp, ctx, roles
 
 
@@ -36,8 +36,13 @@ def _href(endpoint: str, key: str) -> Callable[[int], str]:
     return lambda record_id: f"{head}{record_id}{tail}"
 
 
-def due_with_subjects(until: dt.date) -> list[tuple[dict[str, Any], dict | None]]:
-    """Open deadlines due by ``until``, each with what it is about and its link, in one query."""
+def due_with_subjects(until: dt.date) -> list[dict[str, Any]]:
+    """Open deadlines due by ``until``, each as the dashboard shows it, in one query.
+
+    Each row has its cells' words worked out once: what it is about and its link, its step, its
+    due date and its status tag. Every row is open, so where it stands depends only on its due
+    date and its clock: counted once per (due date, clock), not once a row.
+    """
     c = ctx()
     plan_review = aliased(Review)
     query = (deadlines.due_or_overdue(until)
@@ -50,18 +55,28 @@ def due_with_subjects(until: dt.date) -> list[tuple[dict[str, Any], dict | None]
              .outerjoin(plan_review, plan_review.id == Recommendation.review_id))
     incident, review, plan = (_href("staff.incident", "incident_id"), _href("staff.review", "review_id"),
                               _href("staff.plan", "review_id"))
+    calendar, today = c.calendar, c.today  # once a page, not once a row
+    cells: dict[tuple[bool, dt.date], tuple[str, str, str]] = {}
     found = []
-    calendar, rules = c.calendar, c.policy.deadline_rules  # once a page, not once a row
     for row in c.session.execute(query):
+        key = (row.statutory, row.due_on)
+        if key not in cells:
+            where = deadlines.standing(row, calendar, today)
+            tag = status_tag({"status": where.status, "working_days_late": where.working_days_late,
+                              "working_days_left": where.working_days_left})
+            cells[key] = (long_date(row.due_on), tag["text"], tag["classes"])
+        due_text, tag_text, tag_classes = cells[key]
         if row.incident_id and row.pseudonym is not None:
-            link = {"text": f"{row.pseudonym} ({row.reference})", "href": incident(row.incident_id)}
+            text, href = f"{row.pseudonym} ({row.reference})", incident(row.incident_id)
         elif row.review_id and row.title is not None:
-            link = {"text": row.title, "href": review(row.review_id)}
+            text, href = row.title, review(row.review_id)
         elif row.action_id and row.plan_review_id is not None:
-            link = {"text": f"Action plan: {row.plan_title}", "href": plan(row.plan_review_id)}
+            text, href = f"Action plan: {row.plan_title}", plan(row.plan_review_id)
         else:
-            link = None
-        found.append((deadline_dict(c, row, calendar, rules), link))
+            text, href = row.subject, None
+        found.append({"subject": row.subject, "due_on": row.due_on, "text": text, "href": href,
+                      "label": row.label, "statutory": row.statutory, "due_text": due_text,
+                      "tag_text": tag_text, "tag_classes": tag_classes})
     return found
 
 
@@ -81,16 +96,30 @@ def dashboard() -> ResponseReturnValue:
     if c.role == Role.SCRUTINEER:
         return scrutineer_home()
     due = due_with_subjects(deadlines.soon_until(c.calendar, c.today))
-    links = {d["subject"]: link for d, link in due if link is not None}
-    overdue = [d for d, _ in due if d["due_on"] < c.today]
-    this_week = [d for d, _ in due if d["due_on"] >= c.today]
-    stages = dict(c.session.execute(
-        select(Review.stage, func.count()).where(Review.legacy.is_(False)).group_by(Review.stage)).all())
-    rag = dict(c.session.execute(select(Action.rag, func.count()).where(Action.withdrawn_at.is_(None))
-                                 .group_by(Action.rag)).all())
-    return render_template("staff/dashboard.html", overdue=overdue, this_week=this_week, links=links,
+    overdue = [d for d in due if d["due_on"] < c.today]
+    this_week = [d for d in due if d["due_on"] >= c.today]
+    stages, rag = _stage_and_rag_counts()
+    return render_template("staff/dashboard.html", overdue=overdue, this_week=this_week,
                            stages=stages, rag={s.value: rag.get(s.rag, 0) for s in RAG_KEY},
                            soon_days=deadlines.SOON_WORKING_DAYS)
+
+
+def _stage_and_rag_counts() -> tuple[dict[str, int], dict[Rag | None, int]]:
+    """Reviews by stage (legacy ones apart) and actions by RAG (withdrawn ones apart), in one statement."""
+    c = ctx()
+    by_stage = (select(literal("stage").label("what"), cast(Review.stage, String).label("value"),
+                       func.count().label("n"))
+                .where(Review.legacy.is_(False)).group_by(Review.stage))
+    by_rag = (select(literal("rag").label("what"), cast(Action.rag, String).label("value"), func.count())
+              .where(Action.withdrawn_at.is_(None)).group_by(Action.rag))
+    stages: dict[str, int] = {}
+    rag: dict[Rag | None, int] = {}
+    for what, value, n in c.session.execute(union_all(by_stage, by_rag)):
+        if what == "stage":
+            stages[value] = n
+        else:
+            rag[Rag(value) if value else None] = n
+    return stages, rag
 
 
 def reviewer_home() -> ResponseReturnValue:
