@@ -102,7 +102,7 @@ def _harm(required: bool = True, **kw: Any) -> fields.Enum:
 
 def _aware_on(required: bool = True, **kw: Any) -> fields.Date:
     return date("aware", required=required, hint="The 5 working days to notify the Panel count from here.",
-                meta={"description": "The LA became aware."}, **kw)
+                meta={"description": "The day the local authority became aware."}, **kw)
 
 
 class IncidentIn(Schema):
