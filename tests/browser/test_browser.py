@@ -44,6 +44,18 @@ def fill_date(page, name, value: str):
     page.fill(f"#{name}-year", year)
 
 
+def answer_new_incident(page, pseudonym: str, reference: str):
+    """Answer the new-incident form (a child of 1 to 4 seriously harmed in March 2026) and continue."""
+    page.fill("#pseudonym", pseudonym)
+    page.fill("#la_case_reference", reference)
+    page.select_option("#la_area", "Doncaster")
+    page.get_by_label("1 to 4").check()
+    page.get_by_label("The child was seriously harmed").check()
+    fill_date(page, "incident_on", "2026-03-02")
+    fill_date(page, "aware_on", "2026-03-03")
+    page.get_by_role("button", name="Continue").click()
+
+
 def with_ctx(app, slug, work):
     with app.app_context(), get_db().session_scope() as session:
         row = partnerships.get(session, slug)
@@ -68,14 +80,7 @@ def test_recording_an_incident_through_to_the_rapid_review_decision(app, live, p
     assert page.title().startswith("Error:")
     page.get_by_role("link", name="Enter the pseudonym").click()
     assert page.evaluate("document.activeElement.id") == "pseudonym"
-    page.fill("#pseudonym", "Child N")
-    page.fill("#la_case_reference", "LA-2026-1")
-    page.select_option("#la_area", "Doncaster")
-    page.get_by_label("1 to 4").check()
-    page.get_by_label("The child was seriously harmed").check()
-    fill_date(page, "incident_on", "2026-03-02")
-    fill_date(page, "aware_on", "2026-03-03")
-    page.get_by_role("button", name="Continue").click()
+    answer_new_incident(page, "Child N", "LA-2026-1")
     # 'Check your answers': every answer in words, each with its Change link; nothing recorded yet
     expect(page.get_by_role("heading", name="Check your answers before you record a serious incident")).to_be_visible()
     answers = page.locator(".govuk-summary-list")
@@ -284,14 +289,7 @@ def test_every_page_state_reflows_and_passes_axe_at_320_and_1280_px(app, live, p
         page.get_by_role("button", name="Continue").click()
 
     check("/app/doncaster/incidents/new (errors)", incident_errors)
-    page.fill("#pseudonym", "Child Axe")
-    page.fill("#la_case_reference", "LA-2026-9")
-    page.select_option("#la_area", "Doncaster")
-    page.get_by_label("1 to 4").check()
-    page.get_by_label("The child was seriously harmed").check()
-    fill_date(page, "incident_on", "2026-03-02")
-    fill_date(page, "aware_on", "2026-03-03")
-    page.get_by_role("button", name="Continue").click()
+    answer_new_incident(page, "Child Axe", "LA-2026-9")
     expect(page.get_by_role("heading", name="Check your answers before you record a serious incident")).to_be_visible()
     for width in WIDTHS:  # the same answers, reflowed (a reload would not keep them on the page)
         page.set_viewport_size({"width": width, "height": 900})
