@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import weakref
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Select, TextClause, insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -30,7 +32,7 @@ from cspr.deadlines.names import Side
 from cspr.deadlines.services import clock, standing
 from cspr.messaging.models import OutboxMessage, OutboxStatus
 from cspr.partnerships.models import Partnership
-from cspr.partnerships.settings import overlays
+from cspr.partnerships.settings import overlaid, overlays
 from cspr.plugins import PluginError, PluginRegistry, Policy
 from cspr.proceedings.models import ExpectedDate, Proceeding
 from cspr.returns.models import InformationRequest
@@ -74,21 +76,20 @@ def sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: 
 def sweep_across(session: Session, registry: PluginRegistry, today: dt.date, base_url: str) -> SweepResult:
     """:func:`sweep`, in a session already looking across partnerships for the deadline sweep."""
     result = SweepResult()
-    # each partnership's own settings (closure days, reminder recipients) over its plugin's values
-    policies = overlays(session, registry.policies)
-    leads = [-s["offset"] for p in policies.values() for sched in p.reminder_schedules.values()
-             for s in sched if s["offset"] < 0]
-    horizon = today + dt.timedelta(days=2 * max(leads, default=0) + LEAD_MARGIN_DAYS)
-    due_rows = (select(Deadline).where(Deadline.state == DeadlineState.OPEN, Deadline.due_on <= horizon,
-                                       Deadline.direction != "at_least")
-                .order_by(Deadline.partnership_id, Deadline.due_on, Deadline.id))
     if session.get_bind().dialect.name == "postgresql":
-        result.examined, work = _with_work(session, list(policies.values()), today, horizon)
-        if not work:
+        found = _with_work(session, registry, today)
+        result.examined = found.examined
+        if found.work == []:
             return result
-        rows = session.scalars(due_rows.where(Deadline.id.in_(work))).all()
-    else:
+        # each partnership's own settings (closure days, reminder recipients) over its plugin's values
+        policies = found.policies if found.policies is not None else overlays(session, registry.policies)
+        due_rows = _due(found.horizon)
+        if found.work is not None:
+            due_rows = due_rows.where(Deadline.id.in_(found.work))
         rows = session.scalars(due_rows).all()
+    else:
+        policies = overlays(session, registry.policies)
+        rows = session.scalars(_due(_horizon(policies.values(), today))).all()
         result.examined = len(rows)
     if not rows:
         return result
@@ -178,83 +179,188 @@ _ONE = dt.timedelta(days=1)
 _WALK = 1000
 
 
-def _stage_table(policies: list[Policy], today: dt.date) -> tuple[list[dict], list[dict]]:
-    """Each partnership's kinds by schedule, and each schedule's stages with the last due date
-    each stage has come for by the two clocks (statutory: England's; local: the partnership's).
+def _due(horizon: dt.date) -> Select:
+    """The open deadlines up to ``horizon`` that have reminders (an "at least" wait has none)."""
+    return (select(Deadline).where(Deadline.state == DeadlineState.OPEN, Deadline.due_on <= horizon,
+                                   Deadline.direction != "at_least")
+            .order_by(Deadline.partnership_id, Deadline.due_on, Deadline.id))
 
-    A schedule whose days cannot be counted here is left out, so its deadlines are judged one
-    by one in Python, as every deadline once was.
+
+def _horizon(policies: Iterable[Policy], today: dt.date) -> dt.date:
+    """The last due date any stage of any schedule can have come for by ``today``."""
+    leads = [-s["offset"] for p in policies for sched in p.reminder_schedules.values()
+             for s in sched if s["offset"] < 0]
+    return today + dt.timedelta(days=2 * max(leads, default=0) + LEAD_MARGIN_DAYS)
+
+
+@dataclass(frozen=True)
+class StageTable:
+    """A day's stage table for the sweep's SQL, and the partnerships' closure days it was counted with.
+
+    ``kinds`` maps each partnership's (by id) kinds to a schedule (a group number); ``stages`` gives, per
+    group and clock (statutory or local), the due dates for which each stage is the latest come:
+    ``lo < due_on <= hi``. Both are JSON, as the statement takes them.
+    """
+
+    fingerprint: str  # the partnerships' ids, slugs, whether enabled and closure days, hashed
+    horizon: dt.date
+    kinds: str
+    stages: str
+    statement: TextClause = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "statement", text(_WITH_WORK.format(
+            open=DeadlineState.OPEN.value, horizon=self.horizon.isoformat(),
+            first_year_end=dt.date(FIRST_YEAR + 1, 1, 1).isoformat())))
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the sweep's first statement found: how many deadlines are due, and which have work.
+
+    ``work`` is None when every due deadline is to be judged in Python; ``policies`` are the
+    partnerships' policies with their settings when the statement needed them read.
+    """
+
+    examined: int
+    work: list[int] | None
+    horizon: dt.date
+    policies: dict[str, Policy] | None
+
+
+#: Each plugin registry's stage table for the day, by the schedules it knows (a worker counts it
+#: once a day, and again only when an admin changes a partnership's closure days).
+_TABLES: weakref.WeakKeyDictionary[PluginRegistry, dict[tuple, StageTable]] = weakref.WeakKeyDictionary()
+
+
+def stage_table(policies: dict[str, Policy], ids: dict[str, int], today: dt.date,
+                fingerprint: str) -> StageTable:
+    """Each partnership's kinds by schedule, and each schedule's stages as due-date ranges by clock.
+
+    ``policies`` and their partnerships' ``ids`` by slug: the enabled partnerships only, so a
+    disabled one's deadlines are judged (and skipped) in Python.
+
+    Stages are taken latest first (by offset, then as listed): a stage is the latest come for the
+    due dates after the later stage's last one up to its own (a stage's last due date never
+    moves later as its offset grows). A schedule whose days cannot be counted here is left out, so
+    its deadlines are judged one by one in Python, as every deadline once was.
     """
     kinds: list[dict] = []
     stages: list[dict] = []
     last: dict[tuple[int, int], dt.date] = {}
 
-    def threshold(cal: WorkingCalendar, offset: int) -> str:
+    def threshold(cal: WorkingCalendar, offset: int) -> dt.date:
         key = (id(cal), offset)
         if key not in last:
             last[key] = _last_due_on(cal, offset, today)
-        return last[key].isoformat()
+        return last[key]
 
-    for policy in policies:
+    group = 0
+    for policy in policies.values():
         groups: dict[tuple, list[str]] = defaultdict(list)
         for kind, schedule in policy.reminder_schedules.items():
             groups[tuple((s["key"], s["offset"]) for s in schedule)].append(kind)
         for schedule, members in groups.items():
-            group = len(stages) + 1  # any number no other group has
+            group += 1
+            latest_first = sorted(schedule, key=lambda stage: -stage[1])  # stable: as listed within an offset
             try:
-                rows = [{"g": group, "key": key, "o": offset, "i": i,
-                         "ts": threshold(clock(True, policy.calendar), offset),
-                         "tl": threshold(clock(False, policy.calendar), offset)}
-                        for i, (key, offset) in enumerate(schedule)]
+                rows = []
+                for statutory in (True, False):
+                    cal, lo = clock(statutory, policy.calendar), None
+                    for key, offset in latest_first:
+                        hi = threshold(cal, offset)
+                        if lo is None or hi > lo:
+                            rows.append({"g": group, "c": statutory, "lo": lo and lo.isoformat(),
+                                         "hi": hi.isoformat(), "key": key})
+                            lo = hi
             except (CalendarRangeError, PluginError):
                 continue
             stages += rows
-            kinds += [{"s": policy.slug, "k": kind, "g": group} for kind in members]
-    return kinds, stages
+            kinds += [{"p": ids[policy.slug], "k": kind, "g": group} for kind in members]
+    return StageTable(fingerprint, _horizon(policies.values(), today), json.dumps(kinds), json.dumps(stages))
 
 
-_WITH_WORK = text("""
-WITH km AS (
-  SELECT * FROM jsonb_to_recordset(CAST(:kinds AS jsonb)) AS km(s text, k text, g int)
-), st AS MATERIALIZED (
-  SELECT * FROM jsonb_to_recordset(CAST(:stages AS jsonb))
-    AS st(g int, key text, o int, i int, ts date, tl date)
-), due AS (
-  SELECT d.id, d.due_on, d.statutory, p.enabled, km.g
-  FROM deadlines d JOIN partnerships p ON p.id = d.partnership_id
-  LEFT JOIN km ON km.s = p.slug AND km.k = d.kind
-  WHERE d.state = :open AND d.due_on <= :horizon AND d.direction <> 'at_least'
-)
-SELECT (SELECT count(*) FROM due) AS examined, w.id FROM (SELECT 1) AS one LEFT JOIN (
-  SELECT due.id FROM due
-  LEFT JOIN LATERAL (
-    SELECT st.key FROM st
-    WHERE st.g = due.g AND due.due_on <= CASE WHEN due.statutory THEN st.ts ELSE st.tl END
-    ORDER BY st.o DESC, st.i LIMIT 1) AS latest ON true
-  WHERE due.g IS NULL OR NOT due.enabled OR due.due_on < :first_year_end
-     OR (latest.key IS NOT NULL AND NOT EXISTS (
-           SELECT 1 FROM reminders r WHERE r.deadline_id = due.id AND r.stage = latest.key))
-) AS w ON true
+# The partnerships as the stage table sees them (id, slug, enabled, closure days), as one hash: a
+# table counted when they were otherwise is counted again.
+_FINGERPRINT = """(SELECT md5(string_agg(concat_ws(':', p.id, p.slug, p.enabled, s.value), ';' ORDER BY p.id))
+   FROM partnerships p
+   LEFT JOIN partnership_settings s ON s.partnership_id = p.id AND s.key = 'closure_days')"""
+
+_PARTNERSHIPS = text(f"""
+SELECT f.fingerprint, p.id, p.slug, p.enabled, s.key, s.value FROM (SELECT {_FINGERPRINT} AS fingerprint) AS f
+LEFT JOIN partnerships p ON true
+LEFT JOIN partnership_settings s ON s.partnership_id = p.id
 """)
 
+# The day's dates are written into the statement (they are dates, never input), and the stage
+# table is a parameter whose value the planner does not look at: so PostgreSQL keeps one plan for
+# the day's statement instead of planning it each sweep.
+_WITH_WORK = f"""
+WITH km AS (
+  SELECT * FROM jsonb_to_recordset(CAST(:kinds AS jsonb)) AS km(p int, k text, g int)
+), st AS (
+  SELECT * FROM jsonb_to_recordset(CAST(:stages AS jsonb)) AS st(g int, c boolean, lo date, hi date, key text)
+)
+SELECT count(*) AS examined, {_FINGERPRINT} AS fingerprint,
+       array_agg(d.id) FILTER (WHERE km.g IS NULL OR d.due_on < DATE '{{first_year_end}}'
+                                  OR (st.key IS NOT NULL AND r.id IS NULL)) AS work
+FROM deadlines d
+LEFT JOIN km ON km.p = d.partnership_id AND km.k = d.kind
+LEFT JOIN st ON st.g = km.g AND st.c = d.statutory
+  AND (st.lo IS NULL OR d.due_on > st.lo) AND d.due_on <= st.hi
+LEFT JOIN reminders r ON r.deadline_id = d.id AND r.stage = st.key
+WHERE d.state = '{{open}}' AND d.due_on <= DATE '{{horizon}}' AND d.direction <> 'at_least'
+"""
 
-def _with_work(session: Session, policies: list[Policy], today: dt.date,
-               horizon: dt.date) -> tuple[int, list[int]]:
-    """How many deadlines are due, and those with work (PostgreSQL, one statement).
+
+def _policies(session: Session, registry: PluginRegistry) -> tuple[dict[str, Policy], dict[str, int], str]:
+    """Each partnership's policy with its own settings, enabled partnerships' ids, the table's hash.
+
+    One query: the hash is of what the stage table depends on, read in the same snapshot.
+    """
+    rows = session.execute(_PARTNERSHIPS, execution_options=NO_CASE_DATA).all()  # one row at least
+    values: dict[str, dict] = defaultdict(dict)
+    enabled: dict[str, int] = {}
+    for row in rows:
+        if row.slug is not None and row.enabled:
+            enabled[row.slug] = row.id
+        if row.key is not None:
+            values[row.slug][row.key] = row.value
+    return overlaid(session, registry.policies, values), enabled, rows[0].fingerprint or ""
+
+
+def _with_work(session: Session, registry: PluginRegistry, today: dt.date) -> Found:
+    """How many deadlines are due, and those with work (PostgreSQL, one statement a sweep).
 
     It reads no case data (a count and deadline ids), so it does not write the sweep's
     cross-partnership access record: the sweep's next statement, which reads the rows, does.
 
     A deadline has work when the latest stage it has come to is not recorded yet; one whose
     partnership or kind the stage table does not know (a disabled partnership, a kind asked
-    of its plugin for the first time) is returned too, for the sweep to judge as before.
+    of its plugin for the first time) is returned too, for the sweep to judge as before. The
+    stage table is the day's, kept between sweeps; the statement also returns the hash of the
+    partnerships' state the table depends on (which are enabled, their closure days), and a table
+    counted when that was otherwise is counted again.
     """
-    kinds, stages = _stage_table(policies, today)
-    rows = session.execute(_WITH_WORK, {
-        "kinds": json.dumps(kinds), "stages": json.dumps(stages), "open": DeadlineState.OPEN.value,
-        "horizon": horizon, "first_year_end": dt.date(FIRST_YEAR + 1, 1, 1)},
-        execution_options=NO_CASE_DATA).all()  # a count and ids: the rows are read (and recorded) after
-    return rows[0].examined, [r.id for r in rows if r.id is not None]
+    tables = _TABLES.setdefault(registry, {})
+    key = (today, tuple((slug, len(p.reminder_schedules)) for slug, p in registry.policies.items()))
+    table, policies = tables.get(key), None
+    for _ in range(3):
+        if table is None:
+            policies, enabled, fingerprint = _policies(session, registry)
+            table = stage_table({slug: p for slug, p in policies.items() if slug in enabled},
+                                enabled, today, fingerprint)
+        # a count and ids: the rows are read (and the access recorded) after
+        row = session.execute(table.statement, {"kinds": table.kinds, "stages": table.stages},
+                              execution_options=NO_CASE_DATA).one()
+        if (row.fingerprint or "") == table.fingerprint:
+            if key not in tables:
+                tables.clear()  # one day's table is kept
+                tables[key] = table
+            return Found(row.examined, row.work or [], table.horizon, policies)
+        table = None  # an admin changed closure days (or a partnership was enabled) since it was counted
+    log.warning("partnerships' closure days kept changing during the sweep: every due deadline is judged")
+    return Found(row.examined, None, _horizon(registry.policies.values(), today), None)
 
 
 _CLAIM_PG = text("""

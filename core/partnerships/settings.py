@@ -156,6 +156,12 @@ def overlays(session: Session, policies: dict[str, Policy]) -> dict[str, Policy]
             .join(Partnership, Partnership.id == PartnershipSetting.partnership_id)
             .execution_options(**NO_CASE_DATA)):  # the partnerships' own settings: no case data
         values[slug][key] = value
+    return overlaid(session, policies, values)
+
+
+def overlaid(session: Session, policies: dict[str, Policy],
+             values: dict[str, dict[str, Any]]) -> dict[str, Policy]:
+    """Every partnership's policy with ``values``, its own settings by slug and key, already read."""
     out: dict[str, Policy] = {}
     for slug, policy in policies.items():
         own = values.get(slug)
