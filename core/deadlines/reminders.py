@@ -15,7 +15,7 @@ import logging
 import weakref
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import Select, TextClause, insert, select, text
 from sqlalchemy.dialects import sqlite
@@ -26,11 +26,12 @@ from cspr.actions.models import Action
 from cspr.calendar import FIRST_YEAR, CalendarRangeError, WorkingCalendar
 from cspr.cases.models import Incident
 from cspr.db.base import utcnow
-from cspr.db.tenancy import NO_CASE_DATA, across_partnerships
+from cspr.db.tenancy import NO_CASE_DATA, access_recorded, across_partnerships
 from cspr.deadlines.models import Deadline, DeadlineState, Reminder
 from cspr.deadlines.names import Side
 from cspr.deadlines.services import clock, standing
 from cspr.messaging.models import OutboxMessage, OutboxStatus
+from cspr.operations.job_runs import beat, upsert_sql
 from cspr.partnerships.models import Partnership
 from cspr.partnerships.settings import overlaid, overlays
 from cspr.plugins import PluginError, PluginRegistry, Policy
@@ -73,11 +74,29 @@ def sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: 
         return sweep_across(session, registry, today, base_url)
 
 
-def sweep_across(session: Session, registry: PluginRegistry, today: dt.date, base_url: str) -> SweepResult:
-    """:func:`sweep`, in a session already looking across partnerships for the deadline sweep."""
+def sweep_across(session: Session, registry: PluginRegistry, today: dt.date, base_url: str,
+                 heartbeat: str | None = None) -> SweepResult:
+    """:func:`sweep`, in a session already looking across partnerships for the deadline sweep.
+
+    With ``heartbeat``, it also records that job's run with what it did: a sweep that finds no
+    work does so in its first statement (PostgreSQL), committing without waiting for the disk, as
+    it holds nothing else; one that read case data or recorded reminders waits for the disk.
+    """
+    found = _with_work(session, registry, today, heartbeat) if _on_postgresql(session) else None
+    result = _sweep(session, registry, today, base_url, found)
+    if heartbeat and not (found and found.beaten):
+        beat(session, heartbeat, wait_for_disk=access_recorded(session), **asdict(result))
+    return result
+
+
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _sweep(session: Session, registry: PluginRegistry, today: dt.date, base_url: str,
+           found: Found | None) -> SweepResult:
     result = SweepResult()
-    if session.get_bind().dialect.name == "postgresql":
-        found = _with_work(session, registry, today)
+    if found is not None:  # PostgreSQL: the first statement found the deadlines with work
         result.examined = found.examined
         if found.work == []:
             return result
@@ -226,6 +245,7 @@ class Found:
     work: list[int] | None
     horizon: dt.date
     policies: dict[str, Policy] | None
+    beaten: bool  # it recorded the heartbeat (it found no work)
 
 
 #: Each plugin registry's stage table for the day, by the schedules it knows (a worker counts it
@@ -292,6 +312,11 @@ LEFT JOIN partnerships p ON true
 LEFT JOIN partnership_settings s ON s.partnership_id = p.id
 """)
 
+# A sweep that found no work (by a table that still holds) records its heartbeat in the same
+# statement, and commits without waiting for the disk: its detail is SweepResult(examined=...).
+_IDLE_DETAIL = ("json_build_object('examined', idle.examined, 'reminders', 0, 'superseded', 0, "
+                "'messages', 0, 'skipped_partnerships', json_build_array())")
+
 # The day's dates are written into the statement (they are dates, never input), and the stage
 # table is a parameter whose value the planner does not look at: so PostgreSQL keeps one plan for
 # the day's statement instead of planning it each sweep.
@@ -300,16 +325,24 @@ WITH km AS (
   SELECT * FROM jsonb_to_recordset(CAST(:kinds AS jsonb)) AS km(p int, k text, g int)
 ), st AS (
   SELECT * FROM jsonb_to_recordset(CAST(:stages AS jsonb)) AS st(g int, c boolean, lo date, hi date, key text)
+), found AS MATERIALIZED (
+  SELECT count(*) AS examined, {_FINGERPRINT} AS fingerprint,
+         array_agg(d.id) FILTER (WHERE km.g IS NULL OR d.due_on < DATE '{{first_year_end}}'
+                                    OR (st.key IS NOT NULL AND r.id IS NULL)) AS work
+  FROM deadlines d
+  LEFT JOIN km ON km.p = d.partnership_id AND km.k = d.kind
+  LEFT JOIN st ON st.g = km.g AND st.c = d.statutory
+    AND (st.lo IS NULL OR d.due_on > st.lo) AND d.due_on <= st.hi
+  LEFT JOIN reminders r ON r.deadline_id = d.id AND r.stage = st.key
+  WHERE d.state = '{{open}}' AND d.due_on <= DATE '{{horizon}}' AND d.direction <> 'at_least'
+), idle AS MATERIALIZED (
+  SELECT examined, set_config('synchronous_commit', 'off', true) AS setting FROM found
+  WHERE work IS NULL AND fingerprint = :fingerprint AND CAST(:name AS text) IS NOT NULL
+), beat AS (
+  {upsert_sql(_IDLE_DETAIL, "idle")}
+  RETURNING 1
 )
-SELECT count(*) AS examined, {_FINGERPRINT} AS fingerprint,
-       array_agg(d.id) FILTER (WHERE km.g IS NULL OR d.due_on < DATE '{{first_year_end}}'
-                                  OR (st.key IS NOT NULL AND r.id IS NULL)) AS work
-FROM deadlines d
-LEFT JOIN km ON km.p = d.partnership_id AND km.k = d.kind
-LEFT JOIN st ON st.g = km.g AND st.c = d.statutory
-  AND (st.lo IS NULL OR d.due_on > st.lo) AND d.due_on <= st.hi
-LEFT JOIN reminders r ON r.deadline_id = d.id AND r.stage = st.key
-WHERE d.state = '{{open}}' AND d.due_on <= DATE '{{horizon}}' AND d.direction <> 'at_least'
+SELECT examined, fingerprint, work, (SELECT count(*) FROM beat) AS beaten FROM found
 """
 
 
@@ -329,7 +362,7 @@ def _policies(session: Session, registry: PluginRegistry) -> tuple[dict[str, Pol
     return overlaid(session, registry.policies, values), enabled, rows[0].fingerprint or ""
 
 
-def _with_work(session: Session, registry: PluginRegistry, today: dt.date) -> Found:
+def _with_work(session: Session, registry: PluginRegistry, today: dt.date, heartbeat: str | None) -> Found:
     """How many deadlines are due, and those with work (PostgreSQL, one statement a sweep).
 
     It reads no case data (a count and deadline ids), so it does not write the sweep's
@@ -351,16 +384,17 @@ def _with_work(session: Session, registry: PluginRegistry, today: dt.date) -> Fo
             table = stage_table({slug: p for slug, p in policies.items() if slug in enabled},
                                 enabled, today, fingerprint)
         # a count and ids: the rows are read (and the access recorded) after
-        row = session.execute(table.statement, {"kinds": table.kinds, "stages": table.stages},
-                              execution_options=NO_CASE_DATA).one()
+        row = session.execute(table.statement, {
+            "kinds": table.kinds, "stages": table.stages, "fingerprint": table.fingerprint,
+            "name": heartbeat, "now": utcnow()}, execution_options=NO_CASE_DATA).one()
         if (row.fingerprint or "") == table.fingerprint:
             if key not in tables:
                 tables.clear()  # one day's table is kept
                 tables[key] = table
-            return Found(row.examined, row.work or [], table.horizon, policies)
+            return Found(row.examined, row.work or [], table.horizon, policies, bool(row.beaten))
         table = None  # an admin changed closure days (or a partnership was enabled) since it was counted
     log.warning("partnerships' closure days kept changing during the sweep: every due deadline is judged")
-    return Found(row.examined, None, _horizon(registry.policies.values(), today), None)
+    return Found(row.examined, None, _horizon(registry.policies.values(), today), None, False)
 
 
 _CLAIM_PG = text("""
@@ -391,7 +425,7 @@ def _claim_all(session: Session, wanted: list[tuple[Deadline, dict, bool]]) -> d
     committed while this one waited on it) is passed by, ON CONFLICT DO NOTHING. PostgreSQL
     takes the rows as arrays (one short statement however many); SQLite as a multi-row insert.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if _on_postgresql(session):
         found = session.execute(_CLAIM_PG, {
             "d": [d.id for d, _, _ in wanted], "s": [stage["key"] for _, stage, _ in wanted],
             "sup": [superseded for _, _, superseded in wanted],

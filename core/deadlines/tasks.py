@@ -9,10 +9,9 @@ from celery import Celery
 from sqlalchemy.orm import Session
 
 from cspr.db import get_session
-from cspr.db.tenancy import access_recorded, across_partnerships
+from cspr.db.tenancy import across_partnerships
 from cspr.deadlines import reminders
 from cspr.operations import metrics
-from cspr.operations.job_runs import beat
 from cspr.plugins import get_registry
 from cspr.services.context import london_today
 from cspr.tasks.after_commit import send_after_commit
@@ -29,10 +28,9 @@ def run_sweep(session: Session, today: dt.date | None = None) -> reminders.Sweep
     for the disk. Whatever holds the access record or a reminder waits for it.
     """
     with across_partnerships(session, "deadline sweep", actor="system:clock", on_first_read=True):
+        # the heartbeat in the sweep's own context, so the database's copy of it need not be set again
         result = reminders.sweep_across(session, get_registry(), today or london_today(),
-                                        links.base_url())
-        # in the sweep's own context, so the database's copy of it need not be set again
-        beat(session, "sweep", wait_for_disk=access_recorded(session), **asdict(result))
+                                        links.base_url(), heartbeat="sweep")
     if result.messages:
         send_after_commit(session, "cspr.tasks.outbox.relay")
     session.commit()

@@ -11,14 +11,20 @@ from sqlalchemy.orm import Session
 from cspr.db.tenancy import NO_CASE_DATA
 from cspr.operations.models import JobRun
 
-_BEAT_PG = text("""
-INSERT INTO job_runs (name, last_run_at, runs, detail)
-SELECT :name, :now, 1, CAST(:detail AS json)
-FROM (SELECT set_config('synchronous_commit',
-        CASE WHEN :wait THEN current_setting('synchronous_commit') ELSE 'off' END, true)) AS setting
+
+def upsert_sql(detail: str, source: str) -> str:
+    """The heartbeat's upsert (PostgreSQL), its ``detail`` a SQL expression over ``source``.
+
+    Its parameters are ``:name`` and ``:now``; for a statement with more to do than the heartbeat.
+    """
+    return f"""INSERT INTO job_runs (name, last_run_at, runs, detail)
+SELECT :name, :now, 1, {detail} FROM {source}
 ON CONFLICT (name) DO UPDATE
-SET last_run_at = excluded.last_run_at, runs = job_runs.runs + 1, detail = excluded.detail
-""")
+SET last_run_at = excluded.last_run_at, runs = job_runs.runs + 1, detail = excluded.detail"""
+
+
+_BEAT_PG = text(upsert_sql("CAST(:detail AS json)", """(SELECT set_config('synchronous_commit',
+        CASE WHEN :wait THEN current_setting('synchronous_commit') ELSE 'off' END, true)) AS setting"""))
 
 
 def touch(session: Session, name: str, **detail: object) -> JobRun:
