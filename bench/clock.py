@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, select, text
 
-from bench.common import at_least, per_call, scratch_database
+from bench.common import at_least, scratch_database, side_by_side
 from cspr import create_app
 from cspr.accounts.models import Role
 from cspr.accounts.users import create_user
@@ -113,13 +113,12 @@ def sweep_part(args, url: str, tmp: str) -> None:  # noqa: ANN001
         with app.app_context(), get_db().sessionmaker() as session:
             run_sweep(session, today)
 
-    bare_time = per_call(bare_query, 20)
-    steady_time = per_call(steady, 5, rounds=3)
+    bare_time, steady_time, ratio = side_by_side(bare_query, steady, 10)
     print(f"deadlines={args.deadlines} due={found} reminders written by the first sweep="
           f"{first.reminders} (messages {first.messages})")
     print(f"bare SQL finding the due rows: {bare_time * 1000:8.2f} ms")
     print(f"sweep, steady state:           {steady_time * 1000:8.2f} ms  "
-          f"ratio {steady_time / bare_time:.1f}x the bare query")
+          f"ratio {ratio:.1f}x the bare query (median of the rounds' ratios)")
     print(f"sweep, first run (writes):     {first_time * 1000:8.2f} ms  "
           f"ratio {first_time / bare_time:.1f}x the bare query")
 

@@ -62,3 +62,27 @@ def per_call(func: Callable[[], object], calls: int, rounds: int = 5) -> float:
             func()
         results.append((time.perf_counter() - start) / calls)
     return statistics.median(results)
+
+
+def side_by_side(baseline: Callable[[], object], measured: Callable[[], object], calls: int,
+                 rounds: int = 7) -> tuple[float, float, float]:
+    """Both in turn, round by round (a change in the machine's load falls on both alike).
+
+    The median seconds per call of each, and the median of the rounds' ratios (measured/baseline).
+    """
+    baseline()
+    measured()  # warm up
+    base_times, times, ratios = [], [], []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            baseline()
+        base = (time.perf_counter() - start) / calls
+        start = time.perf_counter()
+        for _ in range(calls):
+            measured()
+        took = (time.perf_counter() - start) / calls
+        base_times.append(base)
+        times.append(took)
+        ratios.append(took / base)
+    return statistics.median(base_times), statistics.median(times), statistics.median(ratios)

@@ -328,12 +328,13 @@ WITH km AS (
 ), found AS MATERIALIZED (
   SELECT count(*) AS examined, {_FINGERPRINT} AS fingerprint,
          array_agg(d.id) FILTER (WHERE km.g IS NULL OR d.due_on < DATE '{{first_year_end}}'
-                                    OR (st.key IS NOT NULL AND r.id IS NULL)) AS work
+                                    OR (st.key IS NOT NULL AND NOT EXISTS (
+                                          SELECT 1 FROM reminders r
+                                          WHERE r.deadline_id = d.id AND r.stage = st.key))) AS work
   FROM deadlines d
   LEFT JOIN km ON km.p = d.partnership_id AND km.k = d.kind
   LEFT JOIN st ON st.g = km.g AND st.c = d.statutory
     AND (st.lo IS NULL OR d.due_on > st.lo) AND d.due_on <= st.hi
-  LEFT JOIN reminders r ON r.deadline_id = d.id AND r.stage = st.key
   WHERE d.state = '{{open}}' AND d.due_on <= DATE '{{horizon}}' AND d.direction <> 'at_least'
 ), idle AS MATERIALIZED (
   SELECT examined, set_config('synchronous_commit', 'off', true) AS setting FROM found
