@@ -41,11 +41,14 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def differences(engine: Engine) -> list:
     """What the models declare that the migrated database lacks (empty when in step)."""
-    from cspr.publication.search import DOCUMENT_INDEX
+    from cspr.publication.search import DOCUMENT_COLUMN, DOCUMENT_INDEX
 
     def declared(obj: object, name: str | None, type_: str, reflected: bool, _compare_to: object) -> bool:
-        # the library's full-text index is an expression only PostgreSQL has: its migration (0027)
-        # declares it, and tests/publication/test_search_index.py checks that the search uses it
+        # the library's stored tsvector and its full-text index are only PostgreSQL's: their
+        # migrations (0027, 0029) declare them, and tests/publication/test_search_index.py checks
+        # that the search uses them
+        if type_ == "column" and name == DOCUMENT_COLUMN:
+            return getattr(getattr(obj, "table", None), "name", None) != "reviews"
         return not (type_ == "index" and name == DOCUMENT_INDEX)
 
     with engine.connect() as conn:

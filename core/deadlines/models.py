@@ -31,6 +31,8 @@ class Deadline(TenantOwned, Base):
         UniqueConstraint("partnership_id", "subject", "kind"),
         Index("ix_deadlines_state_due_on", "state", "due_on"),
         Index("ix_deadlines_partnership_state_due_on", "partnership_id", "state", "due_on"),
+        # the yearly figures: a partnership's deadlines met in a year (migration 0029)
+        Index("ix_deadlines_partnership_met_on", "partnership_id", "met_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

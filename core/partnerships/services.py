@@ -38,7 +38,9 @@ def get(session: Session, slug: str) -> Partnership | None:
 
 def active(session: Session, registry: PluginRegistry) -> list[tuple[Partnership, Policy]]:
     """Enabled partnerships whose plugin is loaded, with their policy, by name."""
+    loaded = list(registry.policies)  # read only their rows: a deployment may hold many more
     rows = session.scalars(
-        select(Partnership).where(Partnership.enabled.is_(True)).order_by(Partnership.name)
+        select(Partnership).where(Partnership.enabled.is_(True), Partnership.slug.in_(loaded))
+        .order_by(Partnership.name)
     )
     return [(row, registry.policies[row.slug]) for row in rows if row.slug in registry.policies]

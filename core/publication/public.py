@@ -174,9 +174,11 @@ def library(session: Session, registry: PluginRegistry, query: LibraryQuery,
     """
     dialect = session.get_bind().dialect.name
     with public_view(session):  # published reviews only: no cross-partnership access
+        # only the partnerships whose plugin is loaded (a deployment's other rows are not read)
+        slugs = [query.partnership] if query.partnership else list(registry.policies)
         partnerships = {p.id: p for p in session.scalars(
-            select(Partnership).where(Partnership.enabled.is_(True)))
-            if p.slug in registry.policies and (not query.partnership or p.slug == query.partnership)}
+            select(Partnership).where(Partnership.enabled.is_(True), Partnership.slug.in_(slugs)))
+            if p.slug in registry.policies}
         if not partnerships:
             return []
         stmt: Select = _public_reviews().where(Review.partnership_id.in_(partnerships))

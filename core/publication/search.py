@@ -1,25 +1,22 @@
-"""The learning library's searchable text: one SQL expression, shared by its GIN index and its query."""
+"""The learning library's searchable text: a stored, indexed tsvector on PostgreSQL; words elsewhere."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, String, cast, func, literal, literal_column
 
-#: The index over it (migration 0027).
+#: The index over it (migration 0027, on the stored column since 0029).
 DOCUMENT_INDEX = "ix_reviews_search_document"
 
-#: A review's title, summary and themes as an English text-search document. Written out in full,
-#: with its constants inline: PostgreSQL uses an expression index only for the very same expression
-#: (a bound parameter in its place would not match).
-DOCUMENT_SQL = (
-    "to_tsvector('english'::regconfig, coalesce(reviews.title, '') || ' ' || "
-    "coalesce(reviews.summary, '') || ' ' || coalesce(reviews.themes::text, ''))"
-)
+#: The column PostgreSQL keeps each review's tsvector in (migration 0029: generated from the
+#: title, summary and themes, and stored, so it changes with them and is never worked out at search
+#: time). Not mapped on the model: SQLite, the embedded default, has no such column.
+DOCUMENT_COLUMN = "search_document"
 
 
 def document(dialect: str) -> ColumnElement:
-    """The searchable text of a review: the indexed tsvector on PostgreSQL, plain text elsewhere."""
+    """The searchable text of a review: its stored, indexed tsvector on PostgreSQL, plain text elsewhere."""
     if dialect == "postgresql":
-        return literal_column(DOCUMENT_SQL)
+        return literal_column(f"reviews.{DOCUMENT_COLUMN}")
     from cspr.reviews.models import Review
 
     return (

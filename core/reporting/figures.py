@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from cspr.actions import rag_history
@@ -144,7 +144,8 @@ def yearly_figures(ctx: Context, year: Year, area: str | None = None) -> YearlyF
         if area is None or i.la_area == area}
     reviews = {r.id: r for r in ctx.session.scalars(select(Review).where(Review.legacy.is_(False)))
                if area is None or (r.incident_id in incidents)}
-    rows = ctx.session.scalars(select(Deadline).where(Deadline.state != DeadlineState.CANCELLED)).all()
+    rows = ctx.session.scalars(select(Deadline).where(Deadline.state != DeadlineState.CANCELLED,
+                                                      _counted_in(year, as_of))).all()
 
     def incident_case(incident_id: int) -> Case:
         i = incidents[incident_id]
@@ -183,6 +184,20 @@ def yearly_figures(ctx: Context, year: Year, area: str | None = None) -> YearlyF
         for theme, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower()))
     ], "How many of the year's published reviews carry each learning theme."))
     return YearlyFigures(year, area, as_of, tables)
+
+
+def _counted_in(year: Year, as_of: dt.date) -> ColumnElement[bool]:
+    """The deadlines a figure of ``year`` can count: met in it, or overdue at ``as_of``.
+
+    The same tests as :func:`_met_in` and :func:`_overdue_at` (which still decide each figure), in
+    SQL, so only these rows are read (by the partnership's indexes on state and due date, and on
+    the day met), not every deadline of the partnership's history.
+    """
+    return or_(
+        and_(Deadline.state == DeadlineState.MET, Deadline.met_on.between(year.start, year.end)),
+        and_(Deadline.state == DeadlineState.OPEN, Deadline.due_on < as_of),
+        and_(Deadline.due_on < as_of, Deadline.met_on > as_of),
+    )
 
 
 def _decided(rapid: RapidReview | None, outcome: RapidReviewDecision) -> bool:
