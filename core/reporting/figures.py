@@ -139,13 +139,16 @@ def yearly_figures(ctx: Context, year: Year, area: str | None = None) -> YearlyF
     if area is not None and area not in areas(ctx):
         raise InputError({"area": f"Select one of the partnership's areas: {', '.join(areas(ctx))}"})
     as_of = min(ctx.today, year.end)
-    incidents = {i.id: i for i in ctx.session.scalars(
-        select(Incident).options(selectinload(Incident.rapid_review)))
-        if area is None or i.la_area == area}
-    reviews = {r.id: r for r in ctx.session.scalars(select(Review).where(Review.legacy.is_(False)))
-               if area is None or (r.incident_id in incidents)}
     rows = ctx.session.scalars(select(Deadline).where(Deadline.state != DeadlineState.CANCELLED,
                                                       _counted_in(year, as_of))).all()
+    every_review = ctx.session.scalars(select(Review).where(Review.legacy.is_(False))).all()
+    # the incidents a figure can name or a review can belong to (for an area), not all of them
+    wanted = {d.incident_id for d in rows} | {r.incident_id for r in every_review}
+    wanted.discard(None)
+    incidents = {i.id: i for i in ctx.session.scalars(
+        select(Incident).where(Incident.id.in_(sorted(wanted))).options(selectinload(Incident.rapid_review)))
+        if area is None or i.la_area == area}
+    reviews = {r.id: r for r in every_review if area is None or (r.incident_id in incidents)}
 
     def incident_case(incident_id: int) -> Case:
         i = incidents[incident_id]
