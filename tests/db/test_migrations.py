@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect
+from sqlalchemy import create_engine, inspect, text
 
 from cspr.db import make_engine, migrate
 from cspr.db.models import Base
@@ -44,3 +44,41 @@ def test_every_case_table_carries_the_partnership():
             continue
         column = table.columns.get("partnership_id")
         assert column is not None and not column.nullable, name
+
+
+def test_the_stored_search_document_goes_both_ways_on_postgresql():
+    """Migration 0029 on PostgreSQL: the column is filled for existing reviews, and down again restores 0027."""
+    from tests.conftest import _create_pg_database, _drop_pg_database
+
+    url = _create_pg_database()
+    engine = create_engine(url)
+    search = text("SELECT title FROM reviews WHERE search_document @@ websearch_to_tsquery('english', 'neglect')")
+    try:
+        migrate.upgrade(engine, "0027")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO partnerships (slug, name, short_name, enabled, created_at)"
+                              " VALUES ('doncaster', 'Doncaster', 'DSCP', true, now())"))
+            conn.execute(text(
+                "INSERT INTO reviews (partnership_id, kind, title, stage, legacy, final_report_agreed_by, authors,"
+                " frameworks, themes, summary, published_on, created_at) SELECT id, 'local_cspr', 'Child Ash',"
+                " 'published', false, '[]', '[]', '[]', '[\"Neglect\"]', 'Missed school.', '2024-01-01', now()"
+                " FROM partnerships"))
+        migrate.upgrade(engine)
+        assert migrate.differences(engine) == []
+        with engine.connect() as conn:
+            assert conn.execute(search).scalars().all() == ["Child Ash"]  # filled for the rows already there
+        migrate.downgrade(engine, "0027")
+        columns = {c["name"] for c in inspect(engine).get_columns("reviews")}
+        indexes = {i["name"] for i in inspect(engine).get_indexes("deadlines")}
+        with engine.connect() as conn:
+            definition = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
+                                      {"n": "ix_reviews_search_document"}).scalar()
+        assert "search_document" not in columns and "ix_deadlines_partnership_met_on" not in indexes
+        assert definition is not None and "to_tsvector" in definition  # 0027's expression index again
+        migrate.upgrade(engine)
+        assert migrate.differences(engine) == []
+        with engine.connect() as conn:
+            assert conn.execute(search).scalars().all() == ["Child Ash"]
+    finally:
+        engine.dispose()
+        _drop_pg_database(url)

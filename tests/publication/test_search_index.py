@@ -90,3 +90,5 @@ def test_postgresql_uses_the_full_text_index_for_the_library_search(seeded, owne
         conn.rollback()
     assert DOCUMENT_INDEX in plan, plan
     assert "Bitmap Index Scan" in plan, plan
+    # the stored vector is read (migration 0029): no review's text is made into a vector at search time
+    assert "to_tsvector" not in statement and "to_tsvector" not in plan, plan
