@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cspr.accounts.models import User, UserSession
+from cspr.db.tenancy import carrying_settings
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often
 
@@ -44,6 +45,27 @@ def find(session: Session, token: str | None) -> UserSession | None:
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
     return session.get(UserSession, _hash(token))
+
+
+def find_with_user(session: Session, token: str | None) -> tuple[UserSession | None, User | None]:
+    """The row for a cookie's token (ended or not) and its user, in one statement; (None, None) if none.
+
+    A request's first statement: it also sets the transaction's tenancy settings
+    (:func:`cspr.db.tenancy.carrying_settings`), so the page's partnership costs no statement of its own.
+    """
+    if not token or not isinstance(token, str) or len(token) > 100:
+        return None, None
+    key = _hash(token)
+    with carrying_settings(session) as carried:
+        if carried is None:
+            found = session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
+                                    .where(UserSession.id == key)).first()
+        else:  # one row whatever the token: the settings are set even when it matches nothing
+            found = session.execute(
+                select(UserSession, User, carried.c.cspr_settings).select_from(carried)
+                .outerjoin(UserSession, UserSession.id == key)
+                .outerjoin(User, User.id == UserSession.user_id)).first()
+    return (found[0], found[1]) if found is not None else (None, None)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import event, false, text
+from sqlalchemy import FromClause, column, event, false, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
@@ -41,6 +41,8 @@ _APPLIED = "cspr.rls_applied"  # the settings the transaction's connection has n
 _ACTIVE = "cspr.rls_active"  # a PostgreSQL transaction is open on a connection
 _NO_WAIT = "cspr.no_wait"  # the session's transactions commit without waiting for the disk
 _PENDING = "cspr.access_pending"  # (actor, reason) of a cross-partnership block not recorded yet
+_EXPECTED = "cspr.expected_partnership_id"  # the partnership a request will act for once its member is known
+_CARRIED = "cspr.rls_carried"  # the settings the transaction's first statement sets itself
 
 #: Execution options of a statement that reads no case data (counts, ids, the partnerships' own
 #: settings, a heartbeat): in a block recorded on its first read of case data, it records nothing.
@@ -54,6 +56,10 @@ _SET_SQL = text(
     " set_config('synchronous_commit',"
     " CASE WHEN :sync = 'off' THEN 'off' ELSE current_setting('synchronous_commit') END, true)"
 )
+
+
+#: The same settings as one value, for a statement that carries them in its FROM (carrying_settings).
+_CARRY_SQL = text("SELECT concat_ws(',', " + _SET_SQL.text.removeprefix("SELECT ") + ") AS cspr_settings")
 
 
 class TenancyError(Exception):
@@ -275,6 +281,46 @@ def database_settings(session: Session) -> dict[str, str]:
     }
 
 
+def expect_partnership(session: Session, partnership_id: int | None) -> None:
+    """Say which partnership the session will act for (a staff page's), before its member is checked.
+
+    Nothing is scoped by it: the session stays in its present context until :func:`set_partnership`.
+    It only lets the transaction's first statement set that partnership's settings in the database
+    (:func:`carrying_settings`), so that acting for it later costs no statement of its own.
+    """
+    session.info[_EXPECTED] = partnership_id
+
+
+def _expected_settings(session: Session) -> dict[str, str]:
+    expected = session.info.get(_EXPECTED)
+    if session.info.get(KEY) is not None or session.info.get(LOOKUP) is not None or expected is None:
+        return database_settings(session)
+    return {**_EMPTY, "pid": str(expected), "sync": "off" if session.info.get(_NO_WAIT) else ""}
+
+
+@contextmanager
+def carrying_settings(session: Session) -> Iterator[FromClause | None]:
+    """A one-row FROM clause that sets the transaction's settings, for its first statement to carry.
+
+    For a statement that reads no tenant table (a staff session and its user): put the clause in its
+    FROM (and its ``cspr_settings`` column in its columns) and the transaction needs no ``set_config``
+    statement of its own. The settings are those of the partnership :func:`expect_partnership` named,
+    or the session's own. None (carry nothing) when a transaction is already open, when there is
+    nothing to set, or off PostgreSQL. Should the session act otherwise afterwards, its next
+    statement sets the settings it has then, as always.
+    """
+    values = _expected_settings(session)
+    if (session.info.get(_ACTIVE) or session.in_transaction() or values == _EMPTY
+            or session.get_bind().dialect.name != "postgresql"):
+        yield None
+        return
+    session.info[_CARRIED] = values
+    try:
+        yield _CARRY_SQL.bindparams(**values).columns(column("cspr_settings")).subquery("cspr_settings")
+    finally:
+        session.info.pop(_CARRIED, None)
+
+
 def _apply(session: Session, connection: Connection) -> None:
     values = database_settings(session)
     connection.execute(_SET_SQL, values)
@@ -297,6 +343,10 @@ def _begin(session: Session, transaction: SessionTransaction, connection: Connec
     if transaction.nested and session.info.get(_ACTIVE):
         return  # a savepoint inherits the transaction's settings
     session.info[_ACTIVE] = True
+    carried = session.info.pop(_CARRIED, None)
+    if carried is not None:
+        session.info[_APPLIED] = carried  # the statement about to run sets them all (carrying_settings)
+        return
     if isinstance(session.bind, Connection):
         _apply(session, connection)  # joined a transaction someone else began: set everything
         return

@@ -185,6 +185,14 @@ def overlay(session: Session, policy: Policy) -> Policy:
     return local
 
 
+def overlay_with(session: Session, policy: Policy, values: dict[str, Any]) -> Policy:
+    """:func:`overlay`, with the partnership's own settings already read (``values`` by key)."""
+    local = overlay(session, policy)
+    if isinstance(local, LocalPolicy):
+        local.__dict__["_settings"] = dict(values)
+    return local
+
+
 def listed(session: Session, policy: Policy) -> list[dict[str, Any]]:
     """Each setting: its name, whether the partnership changed it, who did and when."""
     rows = _rows(session)
