@@ -62,9 +62,10 @@ def find_with_user(session: Session, token: str | None) -> tuple[UserSession | N
                                     .where(UserSession.id == key)).first()
         else:  # one row whatever the token: the settings are set even when it matches nothing
             found = session.execute(
-                select(UserSession, User, carried.c.cspr_settings).select_from(carried)
+                select(UserSession, User, *carried.columns).select_from(carried.clause)
                 .outerjoin(UserSession, UserSession.id == key)
-                .outerjoin(User, User.id == UserSession.user_id)).first()
+                .outerjoin(User, User.id == UserSession.user_id)).one()
+            carried.took(found)
     return (found[0], found[1]) if found is not None else (None, None)
 
 

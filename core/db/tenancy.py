@@ -25,8 +25,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import FromClause, column, event, false, text
+from sqlalchemy import column, event, false, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
@@ -41,7 +42,8 @@ _APPLIED = "cspr.rls_applied"  # the settings the transaction's connection has n
 _ACTIVE = "cspr.rls_active"  # a PostgreSQL transaction is open on a connection
 _NO_WAIT = "cspr.no_wait"  # the session's transactions commit without waiting for the disk
 _PENDING = "cspr.access_pending"  # (actor, reason) of a cross-partnership block not recorded yet
-_EXPECTED = "cspr.expected_partnership_id"  # the partnership a request will act for once its member is known
+_EXPECTED = "cspr.expected_slug"  # the partnership a request will act for once its member is known
+_FOUND = "cspr.expected_partnership_id"  # its id, as the request's first statement found it
 _CARRIED = "cspr.rls_carried"  # the settings the transaction's first statement sets itself
 
 #: Execution options of a statement that reads no case data (counts, ids, the partnerships' own
@@ -58,8 +60,14 @@ _SET_SQL = text(
 )
 
 
-#: The same settings as one value, for a statement that carries them in its FROM (carrying_settings).
-_CARRY_SQL = text("SELECT concat_ws(',', " + _SET_SQL.text.removeprefix("SELECT ") + ") AS cspr_settings")
+#: The same settings as a one-row subquery, for a statement that carries them in its FROM
+#: (carrying_settings): the partnership's setting in a column of its own, the others in one.
+_CARRY_SQL = (
+    "SELECT set_config('cspr.partnership_id', {pid}, true) AS cspr_partnership_id, concat_ws(',', "
+    + _SET_SQL.text.split("true), ", 1)[1] + ") AS cspr_settings"
+)
+#: The partnership's id found from its slug (the partnerships table is no tenant's: no row-level security).
+_BY_SLUG = "coalesce((SELECT p.id::text FROM partnerships p WHERE p.slug = :slug), '')"
 
 
 class TenancyError(Exception):
@@ -281,42 +289,74 @@ def database_settings(session: Session) -> dict[str, str]:
     }
 
 
-def expect_partnership(session: Session, partnership_id: int | None) -> None:
+def expect_partnership(session: Session, slug: str) -> None:
     """Say which partnership the session will act for (a staff page's), before its member is checked.
 
     Nothing is scoped by it: the session stays in its present context until :func:`set_partnership`.
-    It only lets the transaction's first statement set that partnership's settings in the database
-    (:func:`carrying_settings`), so that acting for it later costs no statement of its own.
+    It only lets the transaction's first statement find that partnership's id and set its settings
+    in the database (:func:`carrying_settings`), so that acting for it costs no statement of its own.
     """
-    session.info[_EXPECTED] = partnership_id
+    session.info[_EXPECTED] = slug
+    session.info.pop(_FOUND, None)
 
 
-def _expected_settings(session: Session) -> dict[str, str]:
-    expected = session.info.get(_EXPECTED)
-    if session.info.get(KEY) is not None or session.info.get(LOOKUP) is not None or expected is None:
-        return database_settings(session)
-    return {**_EMPTY, "pid": str(expected), "sync": "off" if session.info.get(_NO_WAIT) else ""}
+def expected_partnership_id(session: Session) -> int | None:
+    """The id of the partnership :func:`expect_partnership` named, if the first statement found it."""
+    return session.info.get(_FOUND)
+
+
+class Carried:
+    """The tenancy settings a transaction's first statement sets.
+
+    Put :attr:`clause` in the statement's FROM and :attr:`columns` among its columns, and hand its
+    result row to :meth:`took`.
+    """
+
+    def __init__(self, session: Session, values: dict[str, str], by_slug: bool) -> None:
+        self.session, self.values = session, values
+        sql = _CARRY_SQL.format(pid=_BY_SLUG if by_slug else ":pid")
+        params = {k: v for k, v in values.items() if k != "pid"}
+        params.update({"slug": session.info[_EXPECTED]} if by_slug else {"pid": values["pid"]})
+        columns = column("cspr_partnership_id"), column("cspr_settings")
+        self.clause = text(sql).bindparams(**params).columns(*columns).subquery("cspr_settings")
+        self.columns = (self.clause.c.cspr_partnership_id, self.clause.c.cspr_settings)
+
+    def took(self, row: Any) -> None:
+        """The statement ran: note the partnership's setting it made (the id found from the slug)."""
+        info = self.session.info
+        if info.get(_APPLIED) is not self.values:
+            return  # the transaction did not begin with this statement: it carried nothing
+        pid = row.cspr_partnership_id or ""
+        info[_APPLIED] = {**self.values, "pid": pid}
+        if _EXPECTED in info and self.values["pid"] == _FROM_SLUG:
+            info[_FOUND] = int(pid) if pid else None
+
+
+_FROM_SLUG = "<from the slug>"  # not any partnership's id: matches no session's settings until found
 
 
 @contextmanager
-def carrying_settings(session: Session) -> Iterator[FromClause | None]:
-    """A one-row FROM clause that sets the transaction's settings, for its first statement to carry.
+def carrying_settings(session: Session) -> Iterator[Carried | None]:
+    """The tenancy settings for the transaction's first statement to set itself (:class:`Carried`).
 
-    For a statement that reads no tenant table (a staff session and its user): put the clause in its
-    FROM (and its ``cspr_settings`` column in its columns) and the transaction needs no ``set_config``
-    statement of its own. The settings are those of the partnership :func:`expect_partnership` named,
-    or the session's own. None (carry nothing) when a transaction is already open, when there is
-    nothing to set, or off PostgreSQL. Should the session act otherwise afterwards, its next
-    statement sets the settings it has then, as always.
+    For a statement that reads no tenant table (a staff session and its user): the transaction then
+    needs no ``set_config`` statement of its own. The settings are those of the partnership
+    :func:`expect_partnership` named (its id found from its slug in the same statement), or the
+    session's own. None (carry nothing) when a transaction is already open, when there is nothing to
+    set, or off PostgreSQL. Should the session act otherwise afterwards, its next statement sets the
+    settings it has then, as always.
     """
-    values = _expected_settings(session)
+    by_slug = (_EXPECTED in session.info and session.info.get(KEY) is None
+               and session.info.get(LOOKUP) is None)
+    values = ({**_EMPTY, "pid": _FROM_SLUG, "sync": "off" if session.info.get(_NO_WAIT) else ""}
+              if by_slug else database_settings(session))
     if (session.info.get(_ACTIVE) or session.in_transaction() or values == _EMPTY
             or session.get_bind().dialect.name != "postgresql"):
         yield None
         return
     session.info[_CARRIED] = values
     try:
-        yield _CARRY_SQL.bindparams(**values).columns(column("cspr_settings")).subquery("cspr_settings")
+        yield Carried(session, values, by_slug)
     finally:
         session.info.pop(_CARRIED, None)
 

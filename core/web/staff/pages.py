@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, request, url_for
+from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from cspr.accounts.models import Membership
 from cspr.accounts.permissions import Permission, allowed
 from cspr.audit import requests as auditing
 from cspr.db import get_session
-from cspr.db.tenancy import expect_partnership, set_partnership
+from cspr.db.tenancy import expect_partnership, expected_partnership_id, set_partnership
 from cspr.partnerships import services as partnerships
 from cspr.partnerships.models import Partnership, PartnershipSetting
 from cspr.partnerships.settings import overlay_with
@@ -29,20 +29,15 @@ bp = Blueprint("staff", __name__, url_prefix="/app/<slug>")
 @bp.url_value_preprocessor
 def _pop_slug(_endpoint: str | None, values: dict[str, Any] | None) -> None:
     g.slug = (values or {}).pop("slug", None)
-    known = current_app.extensions.get(_IDS, {}).get(g.slug)
-    if known is not None:  # the request's first statement sets its partnership's settings too
-        expect_partnership(get_session(), known)
+    if g.slug and partnerships.SLUG_TEXT.fullmatch(g.slug):
+        # the request's first statement (its session's) finds the partnership and sets its settings
+        expect_partnership(get_session(), g.slug)
 
 
 @bp.url_defaults
 def _add_slug(_endpoint: str, values: dict[str, Any]) -> None:
     if "slug" not in values and g.get("slug"):
         values["slug"] = g.slug
-
-
-#: app.extensions key: each partnership's id by slug, as this process has found them (neither changes;
-#: a partnership made again under an old slug has a new id, which the member's statement does not find)
-_IDS = "cspr.partnership_ids"
 
 
 @bp.before_request
@@ -52,11 +47,10 @@ def _member_context() -> Any:
     session = get_session()
     registry = get_registry()
     found = _member_of(session, g.slug, current_user.id)
-    if found is None:  # the first request for this partnership here, or no member of it
+    if found is None:  # no member of it, or the partnership was not found with the session (SQLite)
         row = partnerships.get(session, g.slug)
         if row is None or not row.enabled or g.slug not in registry.policies:
             abort(404)
-        current_app.extensions.setdefault(_IDS, {})[g.slug] = row.id
         set_partnership(session, row.id)
         membership = session.scalar(select(Membership).where(Membership.user_id == current_user.id))
         if membership is None:
@@ -78,11 +72,11 @@ def _member_of(session: Session, slug: str | None,
                user_id: int) -> tuple[Membership, Partnership, dict[str, Any]] | None:
     """The person's membership of the partnership known by ``slug``, the partnership and its local settings.
 
-    One statement, in the partnership's context (its settings already set by the request's first
-    statement): checked on every request, so a member removed is refused on their next one. None
-    when this process does not know the partnership's id yet, or the person is not its member.
+    One statement, in the partnership's context (whose settings the request's first statement set as
+    it found its id): checked on every request, so a member removed is refused on their next one.
+    None when the first statement did not find the partnership, or the person is not its member.
     """
-    partnership_id = current_app.extensions.get(_IDS, {}).get(slug)
+    partnership_id = expected_partnership_id(session)
     if partnership_id is None:
         return None
     set_partnership(session, partnership_id)
