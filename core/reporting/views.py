@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import String, cast, func, literal, select, union_all
+from sqlalchemy import Select, String, bindparam, cast, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
 from cspr.accounts.models import Role
@@ -36,7 +36,33 @@ def _href(endpoint: str, key: str) -> Callable[[int], str]:
     return lambda record_id: f"{head}{record_id}{tail}"
 
 
-def due_with_subjects(until: dt.date) -> list[dict[str, Any]]:
+class DueRow(NamedTuple):
+    """One row of the dashboard's tables, its cells' words worked out (the template only places them)."""
+
+    due_on: dt.date
+    text: str  # what it is about: the case, the review or the action plan
+    href: str | None
+    label: str  # its step
+    statutory: bool
+    due_text: str
+    tag_classes: str
+    tag_text: str
+
+
+def _due_statement() -> Select:
+    """Open deadlines due by ``:until`` and what each is about: columns only, each join scoped."""
+    plan_review = aliased(Review)
+    return (deadlines.due_or_overdue(bindparam("until"))
+            .with_only_columns(*DASHBOARD_COLUMNS, Incident.pseudonym, Incident.reference, Review.title,
+                               plan_review.id.label("plan_review_id"), plan_review.title.label("plan_title"))
+            .outerjoin(Incident, Incident.id == Deadline.incident_id)
+            .outerjoin(Review, Review.id == Deadline.review_id)
+            .outerjoin(Action, Action.id == Deadline.action_id)
+            .outerjoin(Recommendation, Recommendation.id == Action.recommendation_id)
+            .outerjoin(plan_review, plan_review.id == Recommendation.review_id))
+
+
+def due_with_subjects(until: dt.date) -> list[DueRow]:
     """Open deadlines due by ``until``, each as the dashboard shows it, in one query.
 
     Each row has its cells' words worked out once: what it is about and its link, its step, its
@@ -44,39 +70,30 @@ def due_with_subjects(until: dt.date) -> list[dict[str, Any]]:
     date and its clock: counted once per (due date, clock), not once a row.
     """
     c = ctx()
-    plan_review = aliased(Review)
-    query = (deadlines.due_or_overdue(until)
-             .with_only_columns(*DASHBOARD_COLUMNS, Incident.pseudonym, Incident.reference, Review.title,
-                                plan_review.id.label("plan_review_id"), plan_review.title.label("plan_title"))
-             .outerjoin(Incident, Incident.id == Deadline.incident_id)
-             .outerjoin(Review, Review.id == Deadline.review_id)
-             .outerjoin(Action, Action.id == Deadline.action_id)
-             .outerjoin(Recommendation, Recommendation.id == Action.recommendation_id)
-             .outerjoin(plan_review, plan_review.id == Recommendation.review_id))
     incident, review, plan = (_href("staff.incident", "incident_id"), _href("staff.review", "review_id"),
                               _href("staff.plan", "review_id"))
     calendar, today = c.calendar, c.today  # once a page, not once a row
     cells: dict[tuple[bool, dt.date], tuple[str, str, str]] = {}
     found = []
-    for row in c.session.execute(query):
-        key = (row.statutory, row.due_on)
-        if key not in cells:
+    for row in c.session.execute(DUE_STATEMENT, {"until": until}):
+        (_id, _kind, label, subject, due_on, incident_id, review_id, action_id, statutory, _direction, _state,
+         _met_on, pseudonym, reference, title, plan_review_id, plan_title) = row
+        key = (statutory, due_on)
+        words = cells.get(key)
+        if words is None:
             where = deadlines.standing(row, calendar, today)
             tag = status_tag({"status": where.status, "working_days_late": where.working_days_late,
                               "working_days_left": where.working_days_left})
-            cells[key] = (long_date(row.due_on), tag["text"], tag["classes"])
-        due_text, tag_text, tag_classes = cells[key]
-        if row.incident_id and row.pseudonym is not None:
-            text, href = f"{row.pseudonym} ({row.reference})", incident(row.incident_id)
-        elif row.review_id and row.title is not None:
-            text, href = row.title, review(row.review_id)
-        elif row.action_id and row.plan_review_id is not None:
-            text, href = f"Action plan: {row.plan_title}", plan(row.plan_review_id)
+            words = cells[key] = (long_date(due_on), tag["classes"], tag["text"])
+        if incident_id and pseudonym is not None:
+            text, href = f"{pseudonym} ({reference})", incident(incident_id)
+        elif review_id and title is not None:
+            text, href = title, review(review_id)
+        elif action_id and plan_review_id is not None:
+            text, href = f"Action plan: {plan_title}", plan(plan_review_id)
         else:
-            text, href = row.subject, None
-        found.append({"subject": row.subject, "due_on": row.due_on, "text": text, "href": href,
-                      "label": row.label, "statutory": row.statutory, "due_text": due_text,
-                      "tag_text": tag_text, "tag_classes": tag_classes})
+            text, href = subject, None
+        found.append(DueRow(due_on, text, href, label, statutory, *words))
     return found
 
 
@@ -84,6 +101,8 @@ def due_with_subjects(until: dt.date) -> list[dict[str, Any]]:
 DASHBOARD_COLUMNS = (Deadline.id, Deadline.kind, Deadline.label, Deadline.subject, Deadline.due_on,
                      Deadline.incident_id, Deadline.review_id, Deadline.action_id, Deadline.statutory,
                      Deadline.direction, Deadline.state, Deadline.met_on)
+#: Built once: the tenancy hook scopes it to the page's partnership each time it runs.
+DUE_STATEMENT = _due_statement()
 
 
 @bp.route("/")
@@ -96,8 +115,8 @@ def dashboard() -> ResponseReturnValue:
     if c.role == Role.SCRUTINEER:
         return scrutineer_home()
     due = due_with_subjects(deadlines.soon_until(c.calendar, c.today))
-    overdue = [d for d in due if d["due_on"] < c.today]
-    this_week = [d for d in due if d["due_on"] >= c.today]
+    overdue = [d for d in due if d.due_on < c.today]
+    this_week = [d for d in due if d.due_on >= c.today]
     stages, rag = _stage_and_rag_counts()
     return render_template("staff/dashboard.html", overdue=overdue, this_week=this_week,
                            stages=stages, rag={s.value: rag.get(s.rag, 0) for s in RAG_KEY},
