@@ -10,6 +10,7 @@ click. Statutory rules are never settings: only the keys below exist.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from typing import Any
 
@@ -121,14 +122,21 @@ class LocalPolicy(Policy):
         if not days:
             return self.plugin_policy.calendar
         if "_calendar" not in self.__dict__:
-            extra: dict[int, set[dt.date]] = defaultdict(set)
-            for day in days:
-                parsed = dt.date.fromisoformat(day)
-                extra[parsed.year].add(parsed)
-            base = self.plugin_policy.calendar
-            self.__dict__["_calendar"] = WorkingCalendar(
-                lambda year: base.closures(year) | frozenset(extra.get(year, ())))
+            self.__dict__["_calendar"] = with_closure_days(self.plugin_policy.calendar, tuple(days))
         return self.__dict__["_calendar"]
+
+
+@functools.lru_cache(maxsize=64)
+def with_closure_days(base: WorkingCalendar, days: tuple[str, ...]) -> WorkingCalendar:
+    """The plugin's calendar with the admin's closure days (ISO dates) too.
+
+    One per process for each list of days, so its working days are counted once a year, not once a request.
+    """
+    extra: dict[int, set[dt.date]] = defaultdict(set)
+    for day in days:
+        parsed = dt.date.fromisoformat(day)
+        extra[parsed.year].add(parsed)
+    return WorkingCalendar(lambda year: base.closures(year) | frozenset(extra.get(year, ())))
 
 
 def with_recipients(stages: list[dict[str, Any]], chosen: dict[str, list[str]]) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ ten times as much. The row's markup is the table row GOV.UK Frontend's table giv
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -18,9 +19,10 @@ from sqlalchemy import Select, String, bindparam, cast, func, literal, select, u
 from sqlalchemy.orm import aliased
 
 from cspr.actions.models import Action, Rag, Recommendation
+from cspr.calendar import WorkingCalendar
 from cspr.cases.models import Incident
 from cspr.deadlines import services as deadlines
-from cspr.deadlines.models import Deadline
+from cspr.deadlines.models import Deadline, DeadlineState
 from cspr.reviews.models import Review
 from cspr.services.context import Context
 from cspr.web.staff.helpers import long_date, status_tag
@@ -77,30 +79,47 @@ def _href(endpoint: str, key: str) -> Callable[[int], str]:
     return lambda record_id: f"{head}{record_id}{tail}"
 
 
+class _Standing(NamedTuple):
+    """What a deadline's standing is worked out from (:func:`cspr.deadlines.services.standing`)."""
+
+    statutory: bool
+    due_on: dt.date
+    direction: str
+    state: DeadlineState
+    met_on: dt.date | None
+
+
+@functools.lru_cache(maxsize=4096)
+def _due_and_tag(calendar: WorkingCalendar, today: dt.date, deadline: _Standing) -> str:
+    """A row's due date and status tag cells: the same for every deadline due that day by that clock.
+
+    Kept for the process (the answer is the calendar's, the day's and the due date's alone): every
+    dashboard of the partnership that day lists the same few hundred due dates.
+    """
+    where = deadlines.standing(deadline, calendar, today)
+    tag = status_tag({"status": where.status, "working_days_late": where.working_days_late,
+                      "working_days_left": where.working_days_left})
+    return (f'{_CELL}{escape(long_date(deadline.due_on))}</td>\n      {_CELL}<strong class="govuk-tag '
+            f'{escape(tag["classes"])}">{escape(tag["text"])}</strong></td>')
+
+
 def due_rows(c: Context, until: dt.date) -> list[DueRow]:
     """Open deadlines due by ``until``, soonest first, each as its row of the dashboard, in one query.
 
     A row's cells: what it is about with its link, its step, its due date and its status tag.
     Every row is open, so where it stands depends only on its due date and its clock: its date
-    and tag cells are worked out once per (due date, clock), its step cell once per step.
+    and tag cells are worked out once per (due date, clock) (:func:`_due_and_tag`), its step cell
+    once per step.
     """
     incident, review, plan = (_href("staff.incident", "incident_id"), _href("staff.review", "review_id"),
                               _href("staff.plan", "review_id"))
     calendar, today = c.calendar, c.today  # once a page, not once a row
-    when: dict[tuple[bool, dt.date], str] = {}
     steps: dict[tuple[str, bool], str] = {}
     found = []
     for row in c.session.execute(DUE_STATEMENT, {"until": until}):
-        (_id, _kind, label, subject, due_on, incident_id, review_id, action_id, statutory, _direction, _state,
-         _met_on, pseudonym, reference, title, plan_review_id, plan_title) = row
-        due_and_tag = when.get((statutory, due_on))
-        if due_and_tag is None:
-            where = deadlines.standing(row, calendar, today)
-            tag = status_tag({"status": where.status, "working_days_late": where.working_days_late,
-                              "working_days_left": where.working_days_left})
-            due_and_tag = when[statutory, due_on] = (
-                f'{_CELL}{escape(long_date(due_on))}</td>\n      {_CELL}<strong class="govuk-tag '
-                f'{escape(tag["classes"])}">{escape(tag["text"])}</strong></td>')
+        (_id, _kind, label, subject, due_on, incident_id, review_id, action_id, statutory, direction, state,
+         met_on, pseudonym, reference, title, plan_review_id, plan_title) = row
+        due_and_tag = _due_and_tag(calendar, today, _Standing(statutory, due_on, direction, state, met_on))
         step = steps.get((label, statutory))
         if step is None:
             step = steps[label, statutory] = f"{_CELL}{escape(label)}{'' if statutory else _LOCAL}</td>"
