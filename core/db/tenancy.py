@@ -21,13 +21,14 @@ connection.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import column, event, false, text
+from sqlalchemy import Subquery, column, event, false, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
@@ -67,7 +68,7 @@ _CARRY_SQL = (
     + _SET_SQL.text.split("true), ", 1)[1] + ") AS cspr_settings"
 )
 #: The partnership's id found from its slug (the partnerships table is no tenant's: no row-level security).
-_BY_SLUG = "coalesce((SELECT p.id::text FROM partnerships p WHERE p.slug = :slug), '')"
+_BY_SLUG = "coalesce((SELECT p.id::text FROM partnerships p WHERE p.slug = :cspr_slug), '')"
 
 
 class TenancyError(Exception):
@@ -305,21 +306,28 @@ def expected_partnership_id(session: Session) -> int | None:
     return session.info.get(_FOUND)
 
 
+@functools.cache
+def carry_clause(by_slug: bool) -> Subquery:
+    """The one-row subquery that sets the settings (made once; its values are the statement's parameters)."""
+    sql = _CARRY_SQL.format(pid=_BY_SLUG if by_slug else ":cspr_pid")
+    for key in ("all", "uid", "token", "public", "sync"):
+        sql = sql.replace(f":{key}", f":cspr_{key}")
+    columns = column("cspr_partnership_id"), column("cspr_settings")
+    return text(sql).columns(*columns).subquery("cspr_settings")
+
+
 class Carried:
     """The tenancy settings a transaction's first statement sets.
 
-    Put :attr:`clause` in the statement's FROM and :attr:`columns` among its columns, and hand its
-    result row to :meth:`took`.
+    Put :attr:`clause` (:func:`carry_clause` of :attr:`by_slug`) in the statement's FROM and its
+    columns among the statement's, run it with :attr:`params`, and hand its result row to :meth:`took`.
     """
 
     def __init__(self, session: Session, values: dict[str, str], by_slug: bool) -> None:
-        self.session, self.values = session, values
-        sql = _CARRY_SQL.format(pid=_BY_SLUG if by_slug else ":pid")
-        params = {k: v for k, v in values.items() if k != "pid"}
-        params.update({"slug": session.info[_EXPECTED]} if by_slug else {"pid": values["pid"]})
-        columns = column("cspr_partnership_id"), column("cspr_settings")
-        self.clause = text(sql).bindparams(**params).columns(*columns).subquery("cspr_settings")
-        self.columns = (self.clause.c.cspr_partnership_id, self.clause.c.cspr_settings)
+        self.session, self.values, self.by_slug = session, values, by_slug
+        self.clause = carry_clause(by_slug)
+        self.params = {f"cspr_{k}": v for k, v in values.items() if k != "pid"}
+        self.params.update({"cspr_slug": session.info[_EXPECTED]} if by_slug else {"cspr_pid": values["pid"]})
 
     def took(self, row: Any) -> None:
         """The statement ran: note the partnership's setting it made (the id found from the slug)."""

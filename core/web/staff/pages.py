@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, g, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from cspr.accounts.models import Membership
@@ -68,6 +68,13 @@ def _member_context() -> Any:
     return None
 
 
+#: Built once: the tenancy hook scopes it to the partnership the session acts for each time it runs.
+_MEMBER_OF = (select(Membership, Partnership, PartnershipSetting.key, PartnershipSetting.value)
+              .join(Partnership, Partnership.id == Membership.partnership_id)
+              .outerjoin(PartnershipSetting, PartnershipSetting.partnership_id == Partnership.id)
+              .where(Membership.user_id == bindparam("user_id"), Partnership.slug == bindparam("slug")))
+
+
 def _member_of(session: Session, slug: str | None,
                user_id: int) -> tuple[Membership, Partnership, dict[str, Any]] | None:
     """The person's membership of the partnership known by ``slug``, the partnership and its local settings.
@@ -80,11 +87,7 @@ def _member_of(session: Session, slug: str | None,
     if partnership_id is None:
         return None
     set_partnership(session, partnership_id)
-    rows = session.execute(
-        select(Membership, Partnership, PartnershipSetting.key, PartnershipSetting.value)
-        .join(Partnership, Partnership.id == Membership.partnership_id)
-        .outerjoin(PartnershipSetting, PartnershipSetting.partnership_id == Partnership.id)
-        .where(Membership.user_id == user_id, Partnership.slug == slug)).all()
+    rows = session.execute(_MEMBER_OF, {"user_id": user_id, "slug": slug}).all()
     if not rows:
         set_partnership(session, None)
         return None
