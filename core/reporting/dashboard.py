@@ -40,6 +40,15 @@ class DueRow(NamedTuple):
     html: Markup
 
 
+class DueRows(list[DueRow]):
+    """Rows of one table, in order."""
+
+    @property
+    def html(self) -> Markup:
+        """The table body's rows, one after another (one value for the template to place)."""
+        return Markup("\n    ".join(row.html for row in self))
+
+
 def _due_statement() -> Select:
     """Open deadlines due by ``:until`` and what each is about: columns only, each join scoped."""
     plan_review = aliased(Review)

@@ -34,8 +34,8 @@ def dashboard() -> ResponseReturnValue:
     if c.role == Role.SCRUTINEER:
         return scrutineer_home()
     due = dashboard_figures.due_rows(c, deadlines.soon_until(c.calendar, c.today))
-    overdue = [d for d in due if d.due_on < c.today]
-    this_week = [d for d in due if d.due_on >= c.today]
+    overdue = dashboard_figures.DueRows(d for d in due if d.due_on < c.today)
+    this_week = dashboard_figures.DueRows(d for d in due if d.due_on >= c.today)
     stages, rag = dashboard_figures.stage_and_rag_counts(c)
     return render_template("staff/dashboard.html", overdue=overdue, this_week=this_week,
                            stages=stages, rag={s.value: rag.get(s.rag, 0) for s in RAG_KEY},
