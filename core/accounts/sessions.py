@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from cspr.accounts.models import User, UserSession
+from cspr.db.tenancy import carry_clause, carrying_settings
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often
 
@@ -44,6 +46,36 @@ def find(session: Session, token: str | None) -> UserSession | None:
     if not token or not isinstance(token, str) or len(token) > 100:
         return None
     return session.get(UserSession, _hash(token))
+
+
+def find_with_user(session: Session, token: str | None) -> tuple[UserSession | None, User | None]:
+    """The row for a cookie's token (ended or not) and its user, in one statement; (None, None) if none.
+
+    A request's first statement: it also sets the transaction's tenancy settings
+    (:func:`cspr.db.tenancy.carrying_settings`), so the page's partnership costs no statement of its own.
+    """
+    if not token or not isinstance(token, str) or len(token) > 100:
+        return None, None
+    key = _hash(token)
+    with carrying_settings(session) as carried:
+        if carried is None:
+            found = session.execute(_with_user(None), {"session_id": key}).first()
+        else:
+            found = session.execute(_with_user(carried.by_slug), {"session_id": key, **carried.params}).one()
+            carried.took(found)
+    return (found[0], found[1]) if found is not None else (None, None)
+
+
+@functools.cache
+def _with_user(carrying_by_slug: bool | None) -> Select:
+    """A session row and its user by ``:session_id`` (built once), carrying the tenancy settings or not."""
+    if carrying_by_slug is None:
+        return (select(UserSession, User).join(User, User.id == UserSession.user_id)
+                .where(UserSession.id == bindparam("session_id")))
+    carried = carry_clause(carrying_by_slug)  # one row whatever the token: the settings are set all the same
+    return (select(UserSession, User, *carried.c).select_from(carried)
+            .outerjoin(UserSession, UserSession.id == bindparam("session_id"))
+            .outerjoin(User, User.id == UserSession.user_id))
 
 
 @dataclass(frozen=True)

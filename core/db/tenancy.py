@@ -21,12 +21,14 @@ connection.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import event, false, text
+from sqlalchemy import Subquery, column, event, false, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
@@ -41,6 +43,9 @@ _APPLIED = "cspr.rls_applied"  # the settings the transaction's connection has n
 _ACTIVE = "cspr.rls_active"  # a PostgreSQL transaction is open on a connection
 _NO_WAIT = "cspr.no_wait"  # the session's transactions commit without waiting for the disk
 _PENDING = "cspr.access_pending"  # (actor, reason) of a cross-partnership block not recorded yet
+_EXPECTED = "cspr.expected_slug"  # the partnership a request will act for once its member is known
+_FOUND = "cspr.expected_partnership_id"  # its id, as the request's first statement found it
+_CARRIED = "cspr.rls_carried"  # the settings the transaction's first statement sets itself
 
 #: Execution options of a statement that reads no case data (counts, ids, the partnerships' own
 #: settings, a heartbeat): in a block recorded on its first read of case data, it records nothing.
@@ -54,6 +59,16 @@ _SET_SQL = text(
     " set_config('synchronous_commit',"
     " CASE WHEN :sync = 'off' THEN 'off' ELSE current_setting('synchronous_commit') END, true)"
 )
+
+
+#: The same settings as a one-row subquery, for a statement that carries them in its FROM
+#: (carrying_settings): the partnership's setting in a column of its own, the others in one.
+_CARRY_SQL = (
+    "SELECT set_config('cspr.partnership_id', {pid}, true) AS cspr_partnership_id, concat_ws(',', "
+    + _SET_SQL.text.split("true), ", 1)[1] + ") AS cspr_settings"
+)
+#: The partnership's id found from its slug (the partnerships table is no tenant's: no row-level security).
+_BY_SLUG = "coalesce((SELECT p.id::text FROM partnerships p WHERE p.slug = :cspr_slug), '')"
 
 
 class TenancyError(Exception):
@@ -275,6 +290,85 @@ def database_settings(session: Session) -> dict[str, str]:
     }
 
 
+def expect_partnership(session: Session, slug: str) -> None:
+    """Say which partnership the session will act for (a staff page's), before its member is checked.
+
+    Nothing is scoped by it: the session stays in its present context until :func:`set_partnership`.
+    It only lets the transaction's first statement find that partnership's id and set its settings
+    in the database (:func:`carrying_settings`), so that acting for it costs no statement of its own.
+    """
+    session.info[_EXPECTED] = slug
+    session.info.pop(_FOUND, None)
+
+
+def expected_partnership_id(session: Session) -> int | None:
+    """The id of the partnership :func:`expect_partnership` named, if the first statement found it."""
+    return session.info.get(_FOUND)
+
+
+@functools.cache
+def carry_clause(by_slug: bool) -> Subquery:
+    """The one-row subquery that sets the settings (made once; its values are the statement's parameters)."""
+    sql = _CARRY_SQL.format(pid=_BY_SLUG if by_slug else ":cspr_pid")
+    for key in ("all", "uid", "token", "public", "sync"):
+        sql = sql.replace(f":{key}", f":cspr_{key}")
+    columns = column("cspr_partnership_id"), column("cspr_settings")
+    return text(sql).columns(*columns).subquery("cspr_settings")
+
+
+class Carried:
+    """The tenancy settings a transaction's first statement sets.
+
+    Put :attr:`clause` (:func:`carry_clause` of :attr:`by_slug`) in the statement's FROM and its
+    columns among the statement's, run it with :attr:`params`, and hand its result row to :meth:`took`.
+    """
+
+    def __init__(self, session: Session, values: dict[str, str], by_slug: bool) -> None:
+        self.session, self.values, self.by_slug = session, values, by_slug
+        self.clause = carry_clause(by_slug)
+        self.params = {f"cspr_{k}": v for k, v in values.items() if k != "pid"}
+        self.params.update({"cspr_slug": session.info[_EXPECTED]} if by_slug else {"cspr_pid": values["pid"]})
+
+    def took(self, row: Any) -> None:
+        """The statement ran: note the partnership's setting it made (the id found from the slug)."""
+        info = self.session.info
+        if info.get(_APPLIED) is not self.values:
+            return  # the transaction did not begin with this statement: it carried nothing
+        pid = row.cspr_partnership_id or ""
+        info[_APPLIED] = {**self.values, "pid": pid}
+        if _EXPECTED in info and self.values["pid"] == _FROM_SLUG:
+            info[_FOUND] = int(pid) if pid else None
+
+
+_FROM_SLUG = "<from the slug>"  # not any partnership's id: matches no session's settings until found
+
+
+@contextmanager
+def carrying_settings(session: Session) -> Iterator[Carried | None]:
+    """The tenancy settings for the transaction's first statement to set itself (:class:`Carried`).
+
+    For a statement that reads no tenant table (a staff session and its user): the transaction then
+    needs no ``set_config`` statement of its own. The settings are those of the partnership
+    :func:`expect_partnership` named (its id found from its slug in the same statement), or the
+    session's own. None (carry nothing) when a transaction is already open, when there is nothing to
+    set, or off PostgreSQL. Should the session act otherwise afterwards, its next statement sets the
+    settings it has then, as always.
+    """
+    by_slug = (_EXPECTED in session.info and session.info.get(KEY) is None
+               and session.info.get(LOOKUP) is None)
+    values = ({**_EMPTY, "pid": _FROM_SLUG, "sync": "off" if session.info.get(_NO_WAIT) else ""}
+              if by_slug else database_settings(session))
+    if (session.info.get(_ACTIVE) or session.in_transaction() or values == _EMPTY
+            or session.get_bind().dialect.name != "postgresql"):
+        yield None
+        return
+    session.info[_CARRIED] = values
+    try:
+        yield Carried(session, values, by_slug)
+    finally:
+        session.info.pop(_CARRIED, None)
+
+
 def _apply(session: Session, connection: Connection) -> None:
     values = database_settings(session)
     connection.execute(_SET_SQL, values)
@@ -297,6 +391,10 @@ def _begin(session: Session, transaction: SessionTransaction, connection: Connec
     if transaction.nested and session.info.get(_ACTIVE):
         return  # a savepoint inherits the transaction's settings
     session.info[_ACTIVE] = True
+    carried = session.info.pop(_CARRIED, None)
+    if carried is not None:
+        session.info[_APPLIED] = carried  # the statement about to run sets them all (carrying_settings)
+        return
     if isinstance(session.bind, Connection):
         _apply(session, connection)  # joined a transaction someone else began: set everything
         return

@@ -10,6 +10,7 @@ click. Statutory rules are never settings: only the keys below exist.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from typing import Any
 
@@ -121,14 +122,21 @@ class LocalPolicy(Policy):
         if not days:
             return self.plugin_policy.calendar
         if "_calendar" not in self.__dict__:
-            extra: dict[int, set[dt.date]] = defaultdict(set)
-            for day in days:
-                parsed = dt.date.fromisoformat(day)
-                extra[parsed.year].add(parsed)
-            base = self.plugin_policy.calendar
-            self.__dict__["_calendar"] = WorkingCalendar(
-                lambda year: base.closures(year) | frozenset(extra.get(year, ())))
+            self.__dict__["_calendar"] = with_closure_days(self.plugin_policy.calendar, tuple(days))
         return self.__dict__["_calendar"]
+
+
+@functools.lru_cache(maxsize=64)
+def with_closure_days(base: WorkingCalendar, days: tuple[str, ...]) -> WorkingCalendar:
+    """The plugin's calendar with the admin's closure days (ISO dates) too.
+
+    One per process for each list of days, so its working days are counted once a year, not once a request.
+    """
+    extra: dict[int, set[dt.date]] = defaultdict(set)
+    for day in days:
+        parsed = dt.date.fromisoformat(day)
+        extra[parsed.year].add(parsed)
+    return WorkingCalendar(lambda year: base.closures(year) | frozenset(extra.get(year, ())))
 
 
 def with_recipients(stages: list[dict[str, Any]], chosen: dict[str, list[str]]) -> list[dict[str, Any]]:
@@ -182,6 +190,14 @@ def overlay(session: Session, policy: Policy) -> Policy:
     state = {k: v for k, v in policy.__dict__.items()
              if k not in ("identity", "public_blocks", "calendar", "reminder_schedules")}
     local.__dict__.update(state, _session=session, plugin_policy=policy)
+    return local
+
+
+def overlay_with(session: Session, policy: Policy, values: dict[str, Any]) -> Policy:
+    """:func:`overlay`, with the partnership's own settings already read (``values`` by key)."""
+    local = overlay(session, policy)
+    if isinstance(local, LocalPolicy):
+        local.__dict__["_settings"] = dict(values)
     return local
 
 

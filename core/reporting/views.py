@@ -2,88 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import String, cast, func, literal, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from cspr.accounts.models import Role
 from cspr.accounts.permissions import Permission, allowed
 from cspr.accounts.views.sign_in import fresh_required
-from cspr.actions.models import Action, Rag, Recommendation
 from cspr.actions.rag import RAG_KEY
 from cspr.cases.models import Incident
 from cspr.deadlines import calendar_feed
 from cspr.deadlines import services as deadlines
-from cspr.deadlines.models import Deadline, DeadlineState
+from cspr.deadlines.models import DeadlineState
 from cspr.reporting import charts, exports, figure_files, figures
+from cspr.reporting import dashboard as dashboard_figures
 from cspr.reviews import services as reviews
 from cspr.reviews.models import Review
 from cspr.services.errors import InputError
-from cspr.web.staff.helpers import long_date, status_tag
 from cspr.web.staff.pages import bp, ctx, roles
-
-
-def _href(endpoint: str, key: str) -> Callable[[int], str]:
-    """The URL of ``endpoint`` for any id, built once (a page lists hundreds of them)."""
-    marker = 987654321
-    template = url_for(endpoint, **{key: marker})
-    head, tail = template.split(str(marker), 1)
-    return lambda record_id: f"{head}{record_id}{tail}"
-
-
-def due_with_subjects(until: dt.date) -> list[dict[str, Any]]:
-    """Open deadlines due by ``until``, each as the dashboard shows it, in one query.
-
-    Each row has its cells' words worked out once: what it is about and its link, its step, its
-    due date and its status tag. Every row is open, so where it stands depends only on its due
-    date and its clock: counted once per (due date, clock), not once a row.
-    """
-    c = ctx()
-    plan_review = aliased(Review)
-    query = (deadlines.due_or_overdue(until)
-             .with_only_columns(*DASHBOARD_COLUMNS, Incident.pseudonym, Incident.reference, Review.title,
-                                plan_review.id.label("plan_review_id"), plan_review.title.label("plan_title"))
-             .outerjoin(Incident, Incident.id == Deadline.incident_id)
-             .outerjoin(Review, Review.id == Deadline.review_id)
-             .outerjoin(Action, Action.id == Deadline.action_id)
-             .outerjoin(Recommendation, Recommendation.id == Action.recommendation_id)
-             .outerjoin(plan_review, plan_review.id == Recommendation.review_id))
-    incident, review, plan = (_href("staff.incident", "incident_id"), _href("staff.review", "review_id"),
-                              _href("staff.plan", "review_id"))
-    calendar, today = c.calendar, c.today  # once a page, not once a row
-    cells: dict[tuple[bool, dt.date], tuple[str, str, str]] = {}
-    found = []
-    for row in c.session.execute(query):
-        key = (row.statutory, row.due_on)
-        if key not in cells:
-            where = deadlines.standing(row, calendar, today)
-            tag = status_tag({"status": where.status, "working_days_late": where.working_days_late,
-                              "working_days_left": where.working_days_left})
-            cells[key] = (long_date(row.due_on), tag["text"], tag["classes"])
-        due_text, tag_text, tag_classes = cells[key]
-        if row.incident_id and row.pseudonym is not None:
-            text, href = f"{row.pseudonym} ({row.reference})", incident(row.incident_id)
-        elif row.review_id and row.title is not None:
-            text, href = row.title, review(row.review_id)
-        elif row.action_id and row.plan_review_id is not None:
-            text, href = f"Action plan: {row.plan_title}", plan(row.plan_review_id)
-        else:
-            text, href = row.subject, None
-        found.append({"subject": row.subject, "due_on": row.due_on, "text": text, "href": href,
-                      "label": row.label, "statutory": row.statutory, "due_text": due_text,
-                      "tag_text": tag_text, "tag_classes": tag_classes})
-    return found
-
-
-#: The columns of a deadline the dashboard shows and counts its standing from (no whole rows).
-DASHBOARD_COLUMNS = (Deadline.id, Deadline.kind, Deadline.label, Deadline.subject, Deadline.due_on,
-                     Deadline.incident_id, Deadline.review_id, Deadline.action_id, Deadline.statutory,
-                     Deadline.direction, Deadline.state, Deadline.met_on)
 
 
 @bp.route("/")
@@ -95,31 +33,13 @@ def dashboard() -> ResponseReturnValue:
         return reviewer_home()
     if c.role == Role.SCRUTINEER:
         return scrutineer_home()
-    due = due_with_subjects(deadlines.soon_until(c.calendar, c.today))
-    overdue = [d for d in due if d["due_on"] < c.today]
-    this_week = [d for d in due if d["due_on"] >= c.today]
-    stages, rag = _stage_and_rag_counts()
+    due = dashboard_figures.due_rows(c, deadlines.soon_until(c.calendar, c.today))
+    overdue = dashboard_figures.DueRows(d for d in due if d.due_on < c.today)
+    this_week = dashboard_figures.DueRows(d for d in due if d.due_on >= c.today)
+    stages, rag = dashboard_figures.stage_and_rag_counts(c)
     return render_template("staff/dashboard.html", overdue=overdue, this_week=this_week,
                            stages=stages, rag={s.value: rag.get(s.rag, 0) for s in RAG_KEY},
                            soon_days=deadlines.SOON_WORKING_DAYS)
-
-
-def _stage_and_rag_counts() -> tuple[dict[str, int], dict[Rag | None, int]]:
-    """Reviews by stage (legacy ones apart) and actions by RAG (withdrawn ones apart), in one statement."""
-    c = ctx()
-    by_stage = (select(literal("stage").label("what"), cast(Review.stage, String).label("value"),
-                       func.count().label("n"))
-                .where(Review.legacy.is_(False)).group_by(Review.stage))
-    by_rag = (select(literal("rag").label("what"), cast(Action.rag, String).label("value"), func.count())
-              .where(Action.withdrawn_at.is_(None)).group_by(Action.rag))
-    stages: dict[str, int] = {}
-    rag: dict[Rag | None, int] = {}
-    for what, value, n in c.session.execute(union_all(by_stage, by_rag)):
-        if what == "stage":
-            stages[value] = n
-        else:
-            rag[Rag(value) if value else None] = n
-    return stages, rag
 
 
 def reviewer_home() -> ResponseReturnValue:

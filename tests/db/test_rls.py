@@ -301,3 +301,47 @@ def test_the_outbox_backlog_counts_every_partnership_without_crossing(session):
     assert found["pending"] == 2 and found["failed"] == 1
     assert 7100 < found["oldest_pending_seconds"] < 7300
     assert session.scalar(select(CrossPartnershipAccess.id).limit(1)) is None
+
+
+def _carry_first_statement(session) -> None:
+    """A request's first statement as the staff frame runs it: the session's row, carrying the settings."""
+    from cspr.db.tenancy import carrying_settings
+
+    with carrying_settings(session) as carried:
+        assert carried is not None
+        row = session.execute(select(carried.clause.c.cspr_partnership_id).select_from(carried.clause),
+                              carried.params).one()
+        carried.took(row)
+
+
+def test_a_first_statement_carrying_the_expected_partnership_sets_row_level_security(app, loaded):
+    from cspr.db import statement_counter
+    from cspr.db.tenancy import expect_partnership, expected_partnership_id, set_partnership
+
+    with app.app_context(), get_db().sessionmaker() as session:
+        expect_partnership(session, "york")
+        _carry_first_statement(session)
+        assert expected_partnership_id(session) == loaded["york"]
+        with statement_counter(get_db().engine) as seen:
+            set_partnership(session, loaded["york"])
+            rows = session.execute(text("SELECT DISTINCT partnership_id FROM incidents")).scalars().all()
+        assert rows == [loaded["york"]]
+        assert len(seen) == 1  # no set_config of its own: the first statement set it
+    with app.app_context(), get_db().sessionmaker() as session:
+        expect_partnership(session, "no-such-partnership")
+        _carry_first_statement(session)
+        assert expected_partnership_id(session) is None
+        assert session.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
+
+
+def test_until_the_session_acts_for_the_expected_partnership_its_rows_stay_hidden(app, loaded):
+    from cspr.db.tenancy import expect_partnership, set_partnership
+
+    with app.app_context(), get_db().sessionmaker() as session:
+        expect_partnership(session, "york")
+        _carry_first_statement(session)
+        # a statement before the member is known runs in the session's own context: no partnership
+        assert session.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
+        set_partnership(session, loaded["doncaster"])  # and acting for another sees only that one
+        rows = session.execute(text("SELECT DISTINCT partnership_id FROM incidents")).scalars().all()
+        assert rows == [loaded["doncaster"]]

@@ -88,12 +88,12 @@ def _limits() -> user_sessions.Limits:
 
 def _check_session() -> None:
     """Load this browser's session row; sign out when it has ended, idled or grown too old."""
-    g.user_session = None
+    g.user_session = g.session_user = None
     token = session.get(SID)
     if not token or request.blueprint == "assets" or request.endpoint == "static":
         return
     db = get_session()
-    row = user_sessions.find(db, token)
+    row, user = user_sessions.find_with_user(db, token)
     moment = now()
     reason = "ended" if row is None else user_sessions.expired_reason(row, _limits(), moment)
     if reason:
@@ -108,7 +108,7 @@ def _check_session() -> None:
         return
     if user_sessions.touch(row, moment):
         db.commit()
-    g.user_session = row
+    g.user_session, g.session_user = row, user  # the user stays loaded for the user loader
 
 
 @login_manager.user_loader
