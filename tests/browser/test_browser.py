@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pyotp
@@ -79,7 +80,7 @@ def test_recording_an_incident_through_to_the_rapid_review_decision(app, live, p
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert page.title().startswith("Error:")
     page.get_by_role("link", name="Enter the pseudonym").click()
-    assert page.evaluate("document.activeElement.id") == "pseudonym"
+    expect(page.locator("#pseudonym")).to_be_focused()  # the error summary's link moves focus to the field
     answer_new_incident(page, "Child N", "LA-2026-1")
     # 'Check your answers': every answer in words, each with its Change link; nothing recorded yet
     expect(page.get_by_role("heading", name="Check your answers before you record a serious incident")).to_be_visible()
@@ -89,7 +90,8 @@ def test_recording_an_incident_through_to_the_rapid_review_decision(app, live, p
     expect(answers).to_contain_text("The child was seriously harmed")
     expect(answers).to_contain_text("3 March 2026")
     page.get_by_role("link", name="Change pseudonym").click()
-    assert page.evaluate("document.activeElement.id") == "pseudonym" or page.url.endswith("#pseudonym")
+    page.wait_for_url(re.compile(r"/incidents/new[?]change=1#pseudonym$"))  # the form again, at the answer to change
+    expect(page.locator("#pseudonym")).to_be_in_viewport()
     expect(page.locator("#la_case_reference")).to_have_value("LA-2026-1")  # the other answers are kept
     expect(page.locator("#aware_on-day")).to_have_value("3")
     page.fill("#pseudonym", "Child M")

@@ -40,7 +40,7 @@ def test_an_admin_checks_a_file_follows_a_problem_to_the_field_then_imports_the_
     assert page.title().startswith("Error:")
     assert not at_both_widths(page)  # the page with its problems
     summary.get_by_role("link").first.click()
-    assert page.evaluate("document.activeElement.id") == "file"  # the link takes them to the upload
+    expect(page.locator("#file")).to_be_focused()  # the link takes them to the upload
     expect(page.get_by_role("button", name="Import the records")).to_have_count(0)
 
     page.set_input_files("input[type=file]", str(tmp_path / "corrected.xlsx"))

@@ -26,7 +26,7 @@ def test_an_admin_withdraws_an_action_with_a_reason_and_sees_it_kept_as_withdraw
     page.get_by_role("button", name="Withdraw the action").click()  # no reason yet
     expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
     page.get_by_role("link", name="Enter why it is withdrawn").click()
-    assert page.evaluate("document.activeElement.id") == "reason"
+    expect(page.locator("#reason")).to_be_focused()
     problems["withdraw (errors)"] = at_both_widths(page)
     page.fill("#reason", "Added to the wrong review")
     page.get_by_role("button", name="Withdraw the action").click()
