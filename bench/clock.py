@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import create_engine, insert, select, text
 
 from bench.common import at_least, scratch_database, side_by_side
 from cspr import create_app
@@ -96,8 +96,12 @@ def sweep_part(args, url: str, tmp: str) -> None:  # noqa: ANN001
             .where(Deadline.state == DeadlineState.OPEN, Deadline.due_on <= horizon,
                    Deadline.direction != "at_least"))
 
+    # The bare query on an engine of its own, as a program that only ran it would have: on the app's
+    # pool, its rollback would discard the sweep's prepared statements on their shared connection.
+    bare_engine = create_engine(url, connect_args={"options": "-c jit=off"})
+
     def bare_query() -> int:
-        with engine.connect() as conn:
+        with bare_engine.connect() as conn:
             return len(conn.execute(bare).all())
 
     found = bare_query()
