@@ -10,7 +10,6 @@ the latest stage due is sent; earlier ones are recorded as superseded.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import weakref
 from collections import defaultdict
@@ -216,21 +215,46 @@ def _horizon(policies: Iterable[Policy], today: dt.date) -> dt.date:
 class StageTable:
     """A day's stage table for the sweep's SQL, and the partnerships' closure days it was counted with.
 
-    ``kinds`` maps each partnership's (by id) kinds to a schedule (a group number); ``stages`` gives, per
-    group and clock (statutory or local), the due dates for which each stage is the latest come:
-    ``lo < due_on <= hi``. Both are JSON, as the statement takes them.
+    ``kinds`` maps each partnership's (by id) kinds to a schedule (a group number): (id, kind, group);
+    ``stages`` gives, per group and clock (statutory or local), the due dates for which each stage is
+    the latest come, ``lo < due_on <= hi``: (group, statutory, lo, hi, stage). The day's statement
+    holds both as ``VALUES`` lists, with the day's dates: PostgreSQL plans it once, and reads no
+    parameter each sweep.
     """
 
     fingerprint: str  # the partnerships' ids, slugs, whether enabled and closure days, hashed
     horizon: dt.date
-    kinds: str
-    stages: str
+    kinds: tuple[tuple[int, str, int], ...]
+    stages: tuple[tuple[int, bool, dt.date | None, dt.date, str], ...]
     statement: TextClause = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
+        kinds = _values([(int(p), _string(k), int(g)) for p, k, g in self.kinds], _KM_NONE)
+        stages = _values([(int(g), "true" if c else "false", _date(lo), _date(hi), _string(key))
+                          for g, c, lo, hi, key in self.stages], _ST_NONE)
         object.__setattr__(self, "statement", text(_WITH_WORK.format(
-            open=DeadlineState.OPEN.value, horizon=self.horizon.isoformat(),
+            kinds=kinds, stages=stages, open=DeadlineState.OPEN.value, horizon=self.horizon.isoformat(),
             first_year_end=dt.date(FIRST_YEAR + 1, 1, 1).isoformat())))
+
+
+# The stage table's rows written into the day's statement: numbers, dates and plugins' kind and
+# stage names, each string quoted as SQL quotes it (a quote doubled; backslashes are plain).
+_KM_NONE = "SELECT NULL::int, NULL::text, NULL::int WHERE false"
+_ST_NONE = "SELECT NULL::int, NULL::boolean, NULL::date, NULL::date, NULL::text WHERE false"
+
+
+def _string(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _date(value: dt.date | None) -> str:
+    return "NULL::date" if value is None else f"DATE '{value.isoformat()}'"
+
+
+def _values(rows: list[tuple], none: str) -> str:
+    if not rows:
+        return none
+    return "VALUES " + ", ".join(f"({', '.join(str(v) for v in row)})" for row in rows)
 
 
 @dataclass(frozen=True)
@@ -265,8 +289,8 @@ def stage_table(policies: dict[str, Policy], ids: dict[str, int], today: dt.date
     moves later as its offset grows). A schedule whose days cannot be counted here is left out, so
     its deadlines are judged one by one in Python, as every deadline once was.
     """
-    kinds: list[dict] = []
-    stages: list[dict] = []
+    kinds: list[tuple[int, str, int]] = []
+    stages: list[tuple[int, bool, dt.date | None, dt.date, str]] = []
     last: dict[tuple[int, int], dt.date] = {}
 
     def threshold(cal: WorkingCalendar, offset: int) -> dt.date:
@@ -290,14 +314,13 @@ def stage_table(policies: dict[str, Policy], ids: dict[str, int], today: dt.date
                     for key, offset in latest_first:
                         hi = threshold(cal, offset)
                         if lo is None or hi > lo:
-                            rows.append({"g": group, "c": statutory, "lo": lo and lo.isoformat(),
-                                         "hi": hi.isoformat(), "key": key})
+                            rows.append((group, statutory, lo, hi, key))
                             lo = hi
             except (CalendarRangeError, PluginError):
                 continue
             stages += rows
-            kinds += [{"p": ids[policy.slug], "k": kind, "g": group} for kind in members]
-    return StageTable(fingerprint, _horizon(policies.values(), today), json.dumps(kinds), json.dumps(stages))
+            kinds += [(ids[policy.slug], kind, group) for kind in members]
+    return StageTable(fingerprint, _horizon(policies.values(), today), tuple(kinds), tuple(stages))
 
 
 # The partnerships as the stage table sees them (id, slug, enabled, closure days), as one hash: a
@@ -317,14 +340,14 @@ LEFT JOIN partnership_settings s ON s.partnership_id = p.id
 _IDLE_DETAIL = ("json_build_object('examined', idle.examined, 'reminders', 0, 'superseded', 0, "
                 "'messages', 0, 'skipped_partnerships', json_build_array())")
 
-# The day's dates are written into the statement (they are dates, never input), and the stage
-# table is a parameter whose value the planner does not look at: so PostgreSQL keeps one plan for
-# the day's statement instead of planning it each sweep.
+# The day's dates and stage table are written into the statement (dates, ids and the plugins' kind
+# and stage names, quoted: never input), so PostgreSQL plans the day's statement once (a prepared
+# statement with a generic plan) and reads nothing but the fingerprint and heartbeat each sweep.
 _WITH_WORK = f"""
-WITH km AS (
-  SELECT * FROM jsonb_to_recordset(CAST(:kinds AS jsonb)) AS km(p int, k text, g int)
-), st AS (
-  SELECT * FROM jsonb_to_recordset(CAST(:stages AS jsonb)) AS st(g int, c boolean, lo date, hi date, key text)
+WITH km (p, k, g) AS (
+  {{kinds}}
+), st (g, c, lo, hi, key) AS (
+  {{stages}}
 ), found AS MATERIALIZED (
   SELECT count(*) AS examined, {_FINGERPRINT} AS fingerprint,
          array_agg(d.id) FILTER (WHERE km.g IS NULL OR d.due_on < DATE '{{first_year_end}}'
@@ -386,7 +409,7 @@ def _with_work(session: Session, registry: PluginRegistry, today: dt.date, heart
                                 enabled, today, fingerprint)
         # a count and ids: the rows are read (and the access recorded) after
         row = session.execute(table.statement, {
-            "kinds": table.kinds, "stages": table.stages, "fingerprint": table.fingerprint,
+            "fingerprint": table.fingerprint,
             "name": heartbeat, "now": utcnow()}, execution_options=NO_CASE_DATA).one()
         if (row.fingerprint or "") == table.fingerprint:
             if key not in tables:
