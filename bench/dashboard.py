@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import sys
 import tempfile
@@ -160,8 +161,8 @@ def main() -> None:
             for _ in range(20):
                 client.get(f"/app/{SLUG}/")
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(int(os.environ.get("CSPR_BENCH_PROFILE_LINES", "25")))
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(int(os.environ.get("CSPR_BENCH_PROFILE_LINES", "25")))
         dashboard_rps = rate(lambda: dashboard_page(client), args.requests)
         bare_rps = rate(lambda: bare.get("/due"), args.requests)
         print(f"cases={args.cases} due rows={rows} dashboard SQL statements={len(seen)}")

@@ -154,10 +154,21 @@ def fingerprint(filename: str, digest: str) -> str:
 
 
 def _url(kind: str, endpoint: str, filename: str) -> str:
-    path = _find(kind, filename)
-    if path is not None:
-        filename = fingerprint(filename, _build(kind, path).digest)
-    return url_for(endpoint, filename=filename)
+    """The URL of ``filename``'s fingerprinted name, kept while the file and what it loads are unchanged.
+
+    A page names several assets: each is looked for in its folders once, then only its own and its
+    references' modification times are checked (a changed file still gets a new name at once).
+    """
+    names = current_app.extensions.setdefault("cspr.asset_names", {})
+    key = (kind, filename, current_app.config.get("ASSETS_DIR"), current_app.static_folder)
+    named = names.get(key)
+    if named is None or not named[1].fresh():
+        path = _find(kind, filename)
+        if path is None:
+            return url_for(endpoint, filename=filename)
+        built = _build(kind, path)
+        named = names[key] = (fingerprint(filename, built.digest), built)
+    return url_for(endpoint, filename=named[0])
 
 
 def asset_url(filename: str) -> str:
