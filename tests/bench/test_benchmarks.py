@@ -73,8 +73,9 @@ def test_dashboard_benchmark_signs_in_and_prints_the_ratio():
     bare = figure(output, rf"bare Flask endpoint.*?{NUMBER} requests/s")
     page = figure(output, rf"staff dashboard \(full page\):\s+{NUMBER} requests/s")
     ratio = figure(output, rf"ratio dashboard / bare: {NUMBER}x")
-    assert ratio == pytest.approx(page / bare, abs=0.01), output
-    figure(output, rf"the page costs {NUMBER}x a bare query")
+    assert bare > 0 and page > 0 and ratio > 0, output
+    # the median of the rounds' ratios, and the page's cost in bare queries: one figure, two ways
+    assert figure(output, rf"the page costs {NUMBER}x a bare query") == pytest.approx(1 / ratio, rel=0.2), output
 
 
 def test_clock_benchmark_sweeps_and_relays_through_a_real_worker(tmp_path):
