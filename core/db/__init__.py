@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from cspr.db import tenancy  # noqa: F401 - registers the tenant-scoping session hooks
+from cspr.tasks.after_commit import KEY as WAITING_TASKS
 
 
 def make_engine(url: str, *, pool_size: int | None = None, max_overflow: int | None = None,
@@ -60,13 +61,17 @@ def _note_writes(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _seen(conn, _cursor, statement, *_args) -> None:  # noqa: ANN001, ANN002
-        if not statement.lstrip()[:6].upper() == "SELECT":
+        if statement.lstrip()[:6].upper() != "SELECT":
             conn.info[_WROTE] = True
 
 
 def _read_only(session: Session) -> bool:
-    """True when the session's transaction has read and nothing more (nothing to flush, nothing sent)."""
-    if session.new or session.dirty or session.deleted:
+    """True when the session's transaction has read and nothing more.
+
+    Nothing to flush, nothing but ``SELECT`` sent, and no task waiting for its commit (a rollback
+    drops such a task; committing would send it).
+    """
+    if session.new or session.dirty or session.deleted or session.info.get(WAITING_TASKS):
         return False
     return not any(conn.info.get(_WROTE) for conn in session.info.get(_CONNECTIONS, ()))
 

@@ -16,6 +16,7 @@ from cspr.accounts.models import Role
 from cspr.db import get_db, get_session
 from cspr.operations import job_runs
 from cspr.operations.models import JobRun
+from cspr.tasks.after_commit import send_after_commit
 from tests.web_kit import signed_in
 
 pytestmark = pytest.mark.commits  # what a request commits must be seen by another connection
@@ -47,6 +48,13 @@ def add_routes(app: Flask) -> None:
         job_runs.touch(session, "committed-then-read")
         session.commit()
         return str(len(session.scalars(select(JobRun)).all()))
+
+    @app.get("/_test/task-queued")
+    def task_queued():
+        session = get_session()
+        session.scalars(select(JobRun)).all()
+        send_after_commit(session, "cspr.tasks.outbox.relay")  # sent only if the view commits
+        return "ok"
 
     @app.get("/_test/read")
     def read():
@@ -85,10 +93,11 @@ def test_a_request_that_only_read_is_committed_and_its_connection_keeps_its_prep
     try:
         client.get("/_test/read")
         client.get("/_test/added-then-refused")
+        client.get("/_test/task-queued")  # only read, but its task waits for a commit
     finally:
         event.remove(engine, "commit", commit)
         event.remove(engine, "rollback", rollback)
-    assert endings == ["commit", "rollback"]
+    assert endings == ["commit", "rollback", "rollback"]
 
 
 def test_the_dashboards_queries_are_planned_once_a_connection_not_each_request(app):
