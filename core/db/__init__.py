@@ -10,7 +10,6 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from cspr.db import tenancy  # noqa: F401 - registers the tenant-scoping session hooks
-from cspr.tasks.after_commit import KEY as WAITING_TASKS
 
 
 def make_engine(url: str, *, pool_size: int | None = None, max_overflow: int | None = None,
@@ -44,6 +43,10 @@ def make_engine(url: str, *, pool_size: int | None = None, max_overflow: int | N
     return engine
 
 
+#: The key in a session's ``info`` under which work waits for its commit (cspr.tasks.after_commit
+#: keeps its tasks there): a transaction with such work is never committed for having only read.
+WAITING_FOR_COMMIT = "cspr.after_commit"
+
 #: Set on a connection (its ``info``) once its transaction has sent anything but a SELECT.
 _WROTE = "cspr.wrote"
 
@@ -71,7 +74,7 @@ def _read_only(session: Session) -> bool:
     Nothing to flush, nothing but ``SELECT`` sent, and no task waiting for its commit (a rollback
     drops such a task; committing would send it).
     """
-    if session.new or session.dirty or session.deleted or session.info.get(WAITING_TASKS):
+    if session.new or session.dirty or session.deleted or session.info.get(WAITING_FOR_COMMIT):
         return False
     return not any(conn.info.get(_WROTE) for conn in session.info.get(_CONNECTIONS, ()))
 

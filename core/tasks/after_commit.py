@@ -8,7 +8,9 @@ from celery import current_app as current_celery
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-KEY = "cspr.after_commit"
+from cspr.db import WAITING_FOR_COMMIT
+
+KEY = WAITING_FOR_COMMIT
 
 
 def send_after_commit(session: Session, task_name: str, *args: Any, **kwargs: Any) -> None:
