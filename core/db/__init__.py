@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cspr.db import tenancy  # noqa: F401 - registers the tenant-scoping session hooks
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str, *, pool_size: int | None = None, max_overflow: int | None = None,
@@ -162,6 +166,9 @@ def _close_session(exc: BaseException | None) -> None:
         return
     try:
         if exc is None and session.in_transaction() and _read_only(session):
-            session.commit()
+            try:
+                session.commit()
+            except SQLAlchemyError as error:  # it only read: nothing is lost, and close() rolls back
+                log.warning("a read-only transaction could not commit: %s", error.__class__.__name__)
     finally:
         session.close()

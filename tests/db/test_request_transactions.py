@@ -111,3 +111,19 @@ def test_the_dashboards_queries_are_planned_once_a_connection_not_each_request(a
         prepared = conn.scalars(text("SELECT statement FROM pg_prepared_statements")).all()
     assert any("FROM deadlines" in statement for statement in prepared), prepared
     assert any(statement.startswith("SELECT user_sessions.id") for statement in prepared), prepared
+
+
+def test_a_page_that_only_read_is_answered_though_its_connection_is_lost_before_the_end(app, owner_engine):
+    @app.get("/_test/read-then-lose-the-connection")
+    def read_then_lose_the_connection():
+        session = get_session()
+        pid = session.scalar(text("SELECT pg_backend_pid()"))
+        with owner_engine.connect() as conn:  # the database restarts, say, as the page is sent
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        return "the page"
+
+    add_routes(app)
+    client = app.test_client()
+    response = client.get("/_test/read-then-lose-the-connection")
+    assert (response.status_code, response.get_data(as_text=True)) == (200, "the page")
+    assert client.get("/_test/read").status_code == 200  # the next request gets a live connection
