@@ -54,6 +54,9 @@ WAITING_FOR_COMMIT = "cspr.after_commit"
 #: Set on a connection (its ``info``) once its transaction has sent anything but a SELECT.
 _WROTE = "cspr.wrote"
 
+#: The connections a session has begun its transaction on (in its ``info``).
+_CONNECTIONS = "cspr.connections"
+
 
 def _note_writes(engine: Engine) -> None:
     """Keep, per connection, whether its current transaction may have changed anything.
@@ -81,10 +84,6 @@ def _read_only(session: Session) -> bool:
     if session.new or session.dirty or session.deleted or session.info.get(WAITING_FOR_COMMIT):
         return False
     return not any(conn.info.get(_WROTE) for conn in session.info.get(_CONNECTIONS, ()))
-
-
-#: The connections a request's session has begun a transaction on.
-_CONNECTIONS = "cspr.connections"
 
 
 @event.listens_for(Session, "after_begin")
